@@ -1,0 +1,195 @@
+/**
+ * The in-process emulators behind the local cloud: fauxqs (S3 + SQS on one endpoint) and
+ * kinesalite (Kinesis, in memory), both on loopback with ports the OS picks. Also the SDK
+ * client settings that reach them, so tests and the CLI configure clients one way.
+ */
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { startFauxqs, type FauxqsServer, type SpyMessage } from 'fauxqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+/** Dummy credentials: the emulators accept any, the SDK insists on having some. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+export interface Endpoints {
+  /** fauxqs serves S3 and SQS on the same address. */
+  readonly s3: string;
+  readonly sqs: string;
+  readonly kinesis: string;
+}
+
+export interface S3Upload {
+  readonly bucket: string;
+  readonly key: string;
+  readonly at: number;
+}
+
+export interface Emulators {
+  readonly endpoints: Endpoints;
+  readonly region: string;
+  /** The fauxqs server itself, for its programmatic API (createBucket, inspectQueue, spy). */
+  readonly fauxqs: FauxqsServer;
+  /** Calls `listener` once for every object put (PutObject, multipart complete, copy). Returns an unsubscribe. */
+  onS3Upload(listener: (upload: S3Upload) => void): () => void;
+  stop(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  region?: string;
+  /** Fixed ports instead of free ones (0 = let the OS pick). */
+  s3Port?: number;
+  kinesisPort?: number;
+}
+
+export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  const region = options.region ?? LOCAL_REGION;
+  const fauxqs = await startFauxqs({
+    port: options.s3Port ?? 0,
+    host: '127.0.0.1',
+    logger: false,
+    defaultRegion: region,
+    // The spy is how we learn about uploads: fauxqs accepts notification configs but never sends them.
+    messageSpies: { bufferSize: 1000 },
+  });
+  let kinesis: Server;
+  try {
+    kinesis = await startKinesalite(options.kinesisPort ?? 0);
+  } catch (error) {
+    await fauxqs.stop();
+    throw error;
+  }
+  const fauxqsAddress = `http://127.0.0.1:${fauxqs.port}`;
+  const endpoints: Endpoints = {
+    s3: fauxqsAddress,
+    sqs: fauxqsAddress,
+    kinesis: `http://127.0.0.1:${(kinesis.address() as AddressInfo).port}`,
+  };
+  const uploads = watchUploads(fauxqs);
+  let stopped = false;
+  return {
+    endpoints,
+    region,
+    fauxqs,
+    onS3Upload: uploads.subscribe,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      uploads.stop();
+      await Promise.all([
+        fauxqs.stop(),
+        new Promise<void>((resolve, reject) => {
+          kinesis.closeAllConnections?.();
+          kinesis.close((error) => (error ? reject(error) : resolve()));
+        }),
+      ]);
+    },
+  };
+}
+
+async function startKinesalite(port: number): Promise<Server> {
+  // kinesalite is CommonJS and has no types; memdown keeps its LevelDB in memory.
+  const kinesalite = createRequire(import.meta.url)('kinesalite') as (options: object) => Server;
+  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/**
+ * Follows the fauxqs spy with its public API: each wait resolves with the oldest upload not
+ * yet seen, and the next wait is registered in the same microtask turn, so none is missed
+ * unless more than the buffer size arrive between two turns of the event loop.
+ */
+function watchUploads(fauxqs: FauxqsServer) {
+  const listeners = new Set<(upload: S3Upload) => void>();
+  const seen = new WeakSet<SpyMessage>();
+  let running = true;
+  const isNewUpload = (m: SpyMessage) => m.service === 's3' && m.status === 'uploaded' && !seen.has(m);
+  const loop = async () => {
+    while (running) {
+      let message: SpyMessage;
+      try {
+        message = await fauxqs.spy.waitForMessage(isNewUpload);
+      } catch {
+        if (!running) return; // clear() at stop rejects the pending wait
+        continue;
+      }
+      seen.add(message);
+      if (message.service !== 's3') continue;
+      const upload = { bucket: message.bucket, key: message.key, at: message.timestamp };
+      for (const listener of listeners) {
+        try {
+          listener(upload);
+        } catch {
+          // A listener's failure must not stop the delivery to others.
+        }
+      }
+    }
+  };
+  void loop();
+  return {
+    subscribe(listener: (upload: S3Upload) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop() {
+      running = false;
+      listeners.clear();
+      fauxqs.spy.clear();
+    },
+  };
+}
+
+// ---- SDK client settings ----------------------------------------------------------------
+
+interface ClientBase {
+  region: string;
+  endpoint: string;
+  credentials: typeof LOCAL_CREDENTIALS;
+}
+
+type EndpointSource = { endpoints: Endpoints; region?: string };
+
+/** S3 client config: path-style addressing (no bucket subdomains on 127.0.0.1). */
+export function s3ClientConfig(source: EndpointSource): ClientBase & { forcePathStyle: true } {
+  return { region: source.region ?? LOCAL_REGION, endpoint: source.endpoints.s3, credentials: LOCAL_CREDENTIALS, forcePathStyle: true };
+}
+
+export function sqsClientConfig(source: EndpointSource): ClientBase {
+  return { region: source.region ?? LOCAL_REGION, endpoint: source.endpoints.sqs, credentials: LOCAL_CREDENTIALS };
+}
+
+/** Kinesis client config: kinesalite speaks HTTP/1.1 only; the SDK's default HTTP/2 handler fails. */
+export function kinesisClientConfig(source: EndpointSource): ClientBase & { requestHandler: NodeHttpHandler } {
+  return {
+    region: source.region ?? LOCAL_REGION,
+    endpoint: source.endpoints.kinesis,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: new NodeHttpHandler(),
+  };
+}
+
+/**
+ * Environment variables that point an unmodified AWS SDK v3 (a Lambda bundle, the AWS CLI)
+ * at the emulators: service endpoints, dummy credentials, region.
+ */
+export function localAwsEnv(source: EndpointSource): Record<string, string> {
+  const region = source.region ?? LOCAL_REGION;
+  return {
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: source.endpoints.s3,
+    AWS_ENDPOINT_URL_SQS: source.endpoints.sqs,
+    AWS_ENDPOINT_URL_KINESIS: source.endpoints.kinesis,
+  };
+}

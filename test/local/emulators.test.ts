@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { pointSdkAtEmulators, startTestEmulators, type S3Upload, type TestEmulators } from '../support/emulators.ts';
+
+describe('local emulators', () => {
+  let local: TestEmulators;
+  beforeAll(async () => {
+    local = await startTestEmulators();
+  });
+  afterAll(() => local?.stop());
+
+  it('listen on loopback with distinct free ports', () => {
+    expect(local.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(local.endpoints.kinesis).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(local.endpoints.kinesis).not.toBe(local.endpoints.s3);
+  });
+
+  it('store and return an S3 object, and report each upload once', async () => {
+    const seen: S3Upload[] = [];
+    const unsubscribe = local.onS3Upload((u) => seen.push(u));
+    await local.s3.send(new CreateBucketCommand({ Bucket: 'emu-test' }));
+    for (const key of ['a.txt', 'b.txt', 'c.txt']) {
+      await local.s3.send(new PutObjectCommand({ Bucket: 'emu-test', Key: key, Body: `body of ${key}` }));
+    }
+    const got = await local.s3.send(new GetObjectCommand({ Bucket: 'emu-test', Key: 'b.txt' }));
+    expect(await got.Body?.transformToString()).toBe('body of b.txt');
+    await new Promise((r) => setTimeout(r, 20));
+    unsubscribe();
+    expect(seen.map((u) => u.key)).toEqual(['a.txt', 'b.txt', 'c.txt']);
+  });
+
+  it('reach S3 from a client configured only by environment variables, as a Lambda bundle is', async () => {
+    const restore = pointSdkAtEmulators(local);
+    try {
+      const s3 = new S3Client({});
+      await s3.send(new PutObjectCommand({ Bucket: 'emu-test', Key: 'env.txt', Body: 'via env' }));
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'emu-test', Key: 'env.txt' }));
+      expect(await got.Body?.transformToString()).toBe('via env');
+      s3.destroy();
+    } finally {
+      restore();
+    }
+  });
+
+  it('send and receive an SQS message', async () => {
+    const { QueueUrl } = await local.sqs.send(new CreateQueueCommand({ QueueName: 'emu-q' }));
+    await local.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"x":1}' }));
+    const got = await local.sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+    expect(got.Messages?.[0]?.Body).toBe('{"x":1}');
+  });
+
+  it('put and read a Kinesis record', async () => {
+    await local.kinesis.send(new CreateStreamCommand({ StreamName: 'emu-s', ShardCount: 1 }));
+    await local.kinesis.send(new PutRecordCommand({ StreamName: 'emu-s', PartitionKey: 'k', Data: Buffer.from('hello') }));
+    const shards = await local.kinesis.send(new ListShardsCommand({ StreamName: 'emu-s' }));
+    const { ShardIterator } = await local.kinesis.send(
+      new GetShardIteratorCommand({ StreamName: 'emu-s', ShardId: shards.Shards![0].ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    const records = await local.kinesis.send(new GetRecordsCommand({ ShardIterator }));
+    expect(Buffer.from(records.Records![0].Data!).toString()).toBe('hello');
+  });
+});
