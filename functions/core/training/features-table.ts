@@ -1,0 +1,113 @@
+/**
+ * A week's extracted features as columns: user ids plus one Float32Array per feature
+ * (categorical features hold the category's index in its list, gender 0/1). Built straight
+ * from features.tsv text without a row object per user, so 1M users stay within tens of MB.
+ */
+import { DEFAULT_CATEGORIES, FEATURES, FEATURE_NAMES, featureCategories, type Categories } from '../schema.ts';
+
+export interface FeatureTable {
+  readonly rows: number;
+  /** Ascending. */
+  readonly userIds: Float64Array;
+  /** FEATURES order (schema.ts), each of length `rows`. */
+  readonly columns: Float32Array[];
+}
+
+/** Count features are summed when a user appears in several part files of one week. */
+const SUMMED = FEATURES.map((f) => f.kind === 'continuous' && f.name !== 'age');
+
+/** Parses features.tsv (header row, then one row per user); `source` names it in errors. */
+export function parseFeaturesTsv(text: string, source: string, categories: Categories = DEFAULT_CATEGORIES): FeatureTable {
+  const lines = text.split('\n');
+  const header = (lines[0] ?? '').replace(/\r$/, '').split('\t');
+  const userColumn = header.indexOf('user_id');
+  if (userColumn < 0) throw new Error(`${source}: header has no user_id column`);
+  const positions = FEATURE_NAMES.map((name) => {
+    const at = header.indexOf(name);
+    if (at < 0) throw new Error(`${source}: header has no ${name} column`);
+    return at;
+  });
+  const lookups = FEATURES.map((spec) => {
+    if (spec.kind !== 'categorical') return undefined;
+    return new Map(featureCategories(spec, categories).map((value, index) => [value, index]));
+  });
+  let rows = 0;
+  for (let i = 1; i < lines.length; i++) if (lines[i].length > 0 && lines[i] !== '\r') rows++;
+  const userIds = new Float64Array(rows);
+  const columns = FEATURES.map(() => new Float32Array(rows));
+  let row = 0;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
+    if (line.length === 0) continue;
+    const fields = line.split('\t');
+    if (fields.length !== header.length) throw new Error(`${source} line ${i + 1}: ${fields.length} fields, header has ${header.length}`);
+    userIds[row] = toNumber(fields[userColumn], source, i, 'user_id');
+    for (let f = 0; f < positions.length; f++) {
+      const raw = fields[positions[f]];
+      const lookup = lookups[f];
+      if (lookup) {
+        const index = lookup.get(raw);
+        if (index === undefined) throw new Error(`${source} line ${i + 1}: unknown ${FEATURE_NAMES[f]} "${raw}"`);
+        columns[f][row] = index;
+      } else {
+        columns[f][row] = toNumber(raw, source, i, FEATURE_NAMES[f]);
+      }
+    }
+    row++;
+  }
+  return sortByUser({ rows, userIds, columns });
+}
+
+function toNumber(raw: string, source: string, lineIndex: number, name: string): number {
+  const value = Number(raw);
+  if (raw === '' || !Number.isFinite(value)) throw new Error(`${source} line ${lineIndex + 1}: ${name} "${raw}" is not a number`);
+  return value;
+}
+
+/**
+ * One table for a week delivered in several parts. A user found in more than one part gets
+ * the sum of the counts; categories and age come from the first part (in the order given),
+ * as the extraction keeps a user's company from the first event.
+ */
+export function mergeFeatureTables(tables: readonly FeatureTable[]): FeatureTable {
+  if (tables.length === 1) return tables[0];
+  const indexOf = new Map<number, number>();
+  const ids: number[] = [];
+  const columns = FEATURES.map(() => [] as number[]);
+  for (const table of tables) {
+    for (let r = 0; r < table.rows; r++) {
+      const id = table.userIds[r];
+      const at = indexOf.get(id);
+      if (at === undefined) {
+        indexOf.set(id, ids.length);
+        ids.push(id);
+        for (let f = 0; f < columns.length; f++) columns[f].push(table.columns[f][r]);
+      } else {
+        for (let f = 0; f < columns.length; f++) if (SUMMED[f]) columns[f][at] += table.columns[f][r];
+      }
+    }
+  }
+  return sortByUser({ rows: ids.length, userIds: Float64Array.from(ids), columns: columns.map((c) => Float32Array.from(c)) });
+}
+
+function sortByUser(table: FeatureTable): FeatureTable {
+  let sorted = true;
+  for (let r = 1; r < table.rows && sorted; r++) sorted = table.userIds[r - 1] < table.userIds[r];
+  if (sorted) return table;
+  const order = Array.from({ length: table.rows }, (_, i) => i).sort((a, b) => table.userIds[a] - table.userIds[b]);
+  return {
+    rows: table.rows,
+    userIds: Float64Array.from(order, (i) => table.userIds[i]),
+    columns: table.columns.map((column) => Float32Array.from(order, (i) => column[i])),
+  };
+}
+
+/** Reads active_users.txt (one id a line) into a set. */
+export function parseActiveUsers(text: string): Set<number> {
+  const users = new Set<number>();
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed.length > 0) users.add(Number(trimmed));
+  }
+  return users;
+}

@@ -1,0 +1,26 @@
+/** Choosing the run's winner among its candidates. */
+
+export interface ScoredCandidate {
+  readonly id: string;
+  readonly auc: number;
+  /** Total nodes over all trees: the size a tie is broken on. */
+  readonly nodes: number;
+}
+
+/** Two AUCs closer than this are a tie (they differ only in floating-point noise). */
+const AUC_TIE = 1e-9;
+
+/** The best candidate by test AUC; a tie goes to the smaller model, then to the lower id. */
+export function pickBest<T extends ScoredCandidate>(candidates: readonly T[]): T {
+  if (candidates.length === 0) throw new Error('no candidate to choose from: every training task failed or the grid was empty');
+  let best = candidates[0];
+  for (const c of candidates.slice(1)) {
+    if (Number.isNaN(c.auc)) continue;
+    const better =
+      Number.isNaN(best.auc) ||
+      c.auc > best.auc + AUC_TIE ||
+      (Math.abs(c.auc - best.auc) <= AUC_TIE && (c.nodes < best.nodes || (c.nodes === best.nodes && c.id < best.id)));
+    if (better) best = c;
+  }
+  return best;
+}

@@ -1,0 +1,219 @@
+/**
+ * The training flow: a Step Functions state machine (JSONPath, inline Map — the local
+ * emulator runs neither JSONata nor Distributed Map) and its Lambdas, plus the Lambda that
+ * starts it when a week's extraction completes.
+ *
+ *   Prepare → TrainCandidates (Map ≤ maxConcurrency × Train) → Evaluate → Gate
+ *     Gate promote → Publish → Published
+ *     Gate reject  → RecordRejection → CurrentModelKept
+ *   any task's error → <Step>Failed (a readable cause) → TrainingFailed
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { EventType, type Bucket } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Fail,
+  LogLevel,
+  Map as MapState,
+  Pass,
+  StateMachine,
+  Succeed,
+  TaskInput,
+  Timeout,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DEFAULT_GATE, type GateSettings } from '../../functions/core/training/gate.ts';
+
+/** Names the local runner and the tests look states up by. */
+export const TRAINING_STATES = {
+  prepare: 'Prepare',
+  map: 'TrainCandidates',
+  train: 'Train',
+  evaluate: 'Evaluate',
+  gate: 'Gate',
+  publish: 'Publish',
+  reject: 'RecordRejection',
+  published: 'Published',
+  kept: 'CurrentModelKept',
+  failed: 'TrainingFailed',
+} as const;
+
+export interface TrainingFunctionSpec {
+  /** Path of the handler file under functions/handlers/. */
+  readonly entry: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  /** Extra files a bundle needs (the forest engine's worker script). */
+  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
+}
+
+/** Makes a Lambda with the project's defaults (the stack passes its project-function factory). */
+export type FunctionFactory = (scope: Construct, id: string, spec: TrainingFunctionSpec) => IFunction;
+
+export interface TrainingProps {
+  readonly dataBucket: Bucket;
+  readonly siteBucket: IBucket;
+  readonly newFunction: FunctionFactory;
+  /** Gate floor and margin; default from context `training:gateFloor` / `training:gateMargin`, then DEFAULT_GATE. */
+  readonly gate?: GateSettings;
+  /** Train tasks running at once. Default 4. */
+  readonly maxConcurrency?: number;
+  /** Start a run when a week's `_COMPLETE.json` lands. Default true. */
+  readonly autoStart?: boolean;
+  /** Memory of the Train Lambda (MB): more memory is more vCPUs for the worker threads. Default 4096. */
+  readonly trainMemoryMb?: number;
+}
+
+/** Sized from bench/training.ts (docs/training.md): 1M users fit with room to spare. */
+const SIZING = {
+  prepare: { memorySize: 3008, timeout: Duration.minutes(10) },
+  train: { timeout: Duration.minutes(15) },
+  evaluate: { memorySize: 3008, timeout: Duration.minutes(10) },
+  publish: { memorySize: 1024, timeout: Duration.minutes(2) },
+  reject: { memorySize: 256, timeout: Duration.seconds(30) },
+  start: { memorySize: 256, timeout: Duration.seconds(30) },
+} as const;
+
+/** The forest engine's worker script, bundled next to the Train handler. */
+export const FOREST_WORKER_ENTRY = 'functions/core/forest/worker.ts';
+export const FOREST_WORKER_FILE = 'forest-worker.mjs';
+
+export class Training extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly functions: Readonly<Record<'prepare' | 'train' | 'evaluate' | 'publish' | 'reject' | 'start', IFunction>>;
+  readonly gate: GateSettings;
+
+  constructor(scope: Construct, id: string, props: TrainingProps) {
+    super(scope, id);
+    const context = (key: string) => this.node.tryGetContext(key) as string | number | undefined;
+    this.gate = props.gate ?? {
+      floor: Number(context('training:gateFloor') ?? DEFAULT_GATE.floor),
+      margin: Number(context('training:gateMargin') ?? DEFAULT_GATE.margin),
+    };
+    const data = props.dataBucket;
+    const env = {
+      DATA_BUCKET: data.bucketName,
+      SITE_BUCKET: props.siteBucket.bucketName,
+      GATE_FLOOR: String(this.gate.floor),
+      GATE_MARGIN: String(this.gate.margin),
+    };
+    const make = (name: string, file: string, sizing: { memorySize: number; timeout: Duration }, extra: Partial<TrainingFunctionSpec> = {}) =>
+      props.newFunction(this, name, { entry: `functions/handlers/${file}`, ...sizing, environment: { ...env }, ...extra });
+
+    const prepare = make('Prepare', 'prepare.ts', SIZING.prepare);
+    const train = make('Train', 'train.ts', { memorySize: props.trainMemoryMb ?? 4096, ...SIZING.train }, {
+      environment: { ...env, FOREST_WORKER: FOREST_WORKER_FILE },
+      afterBundling: (inputDir, outputDir) => [
+        `npx esbuild "${inputDir}/${FOREST_WORKER_ENTRY}" --bundle --platform=node --format=esm --target=node24 ` +
+          `--outfile="${outputDir}/${FOREST_WORKER_FILE}"`,
+      ],
+    });
+    const evaluate = make('Evaluate', 'evaluate.ts', SIZING.evaluate);
+    const publish = make('Publish', 'publish.ts', SIZING.publish);
+    const reject = make('RecordRejection', 'record-rejection.ts', SIZING.reject);
+
+    data.grantRead(prepare, 'extracted/*');
+    data.grantWrite(prepare, 'training/*');
+    data.grantRead(train, 'training/*');
+    data.grantWrite(train, 'training/*');
+    data.grantRead(evaluate, 'training/*');
+    data.grantRead(evaluate, 'models/*');
+    data.grantWrite(evaluate, 'training/*');
+    data.grantRead(publish, 'training/*');
+    data.grantReadWrite(publish, 'models/*');
+    props.siteBucket.grantWrite(publish, 'data/*');
+    data.grantWrite(reject, 'training/*');
+
+    const failed = new Fail(this, TRAINING_STATES.failed, { errorPath: '$.failure.error', causePath: '$.failure.cause' });
+    /** Catch → a Pass that says which step failed and why → the one Fail state. */
+    const onError = (step: string) =>
+      new Pass(this, `${step}Failed`, {
+        parameters: {
+          'error.$': '$.caught.Error',
+          'cause.$': `States.Format('${step} failed: {}', $.caught.Cause)`,
+        },
+        resultPath: '$.failure',
+      }).next(failed);
+    const task = (name: string, fn: IFunction, timeout: Duration, payloadPath = '$') => {
+      const invoke = new LambdaInvoke(this, name, {
+        stateName: name,
+        lambdaFunction: fn,
+        payload: TaskInput.fromJsonPathAt(payloadPath),
+        outputPath: '$.Payload',
+        // Retries Lambda.ServiceException, AWSLambdaException, SdkClientException and
+        // TooManyRequestsException with backoff (2 s × 2^n, 6 attempts).
+        retryOnServiceExceptions: true,
+        // A little longer than the Lambda may run; the local emulator's default is 60 s.
+        taskTimeout: Timeout.duration(timeout.plus(Duration.seconds(30))),
+      });
+      return invoke;
+    };
+
+    const prepareTask = task(TRAINING_STATES.prepare, prepare, SIZING.prepare.timeout);
+    prepareTask.addCatch(onError(TRAINING_STATES.prepare), { resultPath: '$.caught' });
+
+    const trainTask = task(TRAINING_STATES.train, train, SIZING.train.timeout);
+    const trainAll = new MapState(this, TRAINING_STATES.map, {
+      stateName: TRAINING_STATES.map,
+      itemsPath: '$.combinations',
+      maxConcurrency: props.maxConcurrency ?? 4,
+      resultPath: '$.candidates',
+    });
+    trainAll.itemProcessor(trainTask);
+    trainAll.addCatch(onError(TRAINING_STATES.train), { resultPath: '$.caught' });
+
+    const evaluateTask = task(TRAINING_STATES.evaluate, evaluate, SIZING.evaluate.timeout);
+    evaluateTask.addCatch(onError(TRAINING_STATES.evaluate), { resultPath: '$.caught' });
+
+    const publishTask = task(TRAINING_STATES.publish, publish, SIZING.publish.timeout);
+    publishTask.addCatch(onError(TRAINING_STATES.publish), { resultPath: '$.caught' });
+
+    const rejectTask = task(TRAINING_STATES.reject, reject, SIZING.reject.timeout);
+    rejectTask.addCatch(onError(TRAINING_STATES.reject), { resultPath: '$.caught' });
+
+    // The rule (decideGate in functions/core/training/gate.ts): AUC ≥ floor, and AUC ≥
+    // current AUC − margin, which Evaluate hands over as gate.minAcceptedAuc.
+    const gate = new Choice(this, TRAINING_STATES.gate, { stateName: TRAINING_STATES.gate })
+      .when(
+        Condition.and(
+          Condition.numberGreaterThanEquals('$.best.auc', this.gate.floor),
+          Condition.numberGreaterThanEqualsJsonPath('$.best.auc', '$.gate.minAcceptedAuc'),
+        ),
+        publishTask.next(new Succeed(this, TRAINING_STATES.published, { stateName: TRAINING_STATES.published })),
+      )
+      .otherwise(rejectTask.next(new Succeed(this, TRAINING_STATES.kept, { stateName: TRAINING_STATES.kept })));
+
+    const definition = prepareTask.next(trainAll).next(evaluateTask).next(gate);
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      definitionBody: DefinitionBody.fromChainable(definition),
+      timeout: Duration.hours(2),
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH }),
+        level: LogLevel.ALL,
+        includeExecutionData: false,
+      },
+    });
+
+    const start = make('StartTraining', 'start-training.ts', SIZING.start, {
+      environment: { DATA_BUCKET: data.bucketName, STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
+    });
+    data.grantRead(start, 'extracted/*');
+    this.stateMachine.grantStartExecution(start);
+    if (props.autoStart ?? true) {
+      data.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(start), {
+        prefix: 'extracted/',
+        suffix: '_COMPLETE.json',
+      });
+    }
+    this.functions = { prepare, train, evaluate, publish, reject, start };
+  }
+}
