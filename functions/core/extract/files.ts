@@ -1,0 +1,191 @@
+/**
+ * The text of the extracted week's files (docs/formats.md): features.tsv, active_users.txt,
+ * rejects.jsonl, manifest.json, with their readers. Readers check what they read and throw
+ * with the line number: these are our own files, so damage is corruption or a bug.
+ */
+import { FEATURE_NAMES, FEATURES, GENDERS, type Categories } from '../schema.ts';
+import { isWeekId, type WeekId } from '../weeks.ts';
+import { assertLineCounts } from './line-stream.ts';
+import {
+  REJECT_REASONS,
+  type ExtractedWeek,
+  type FeatureRow,
+  type FeatureValues,
+  type LineCounts,
+  type Manifest,
+  type Reject,
+  type RejectReason,
+  type SourceInfo,
+} from './types.ts';
+
+export const FEATURES_TSV_HEADER: readonly string[] = ['user_id', 'week', ...FEATURE_NAMES];
+
+function featureRowLine(row: FeatureRow): string {
+  const f = row.features as unknown as Record<string, string | number>;
+  let line = `${row.userId}\t${row.week}`;
+  for (const name of FEATURE_NAMES) line += `\t${f[name]}`;
+  return line;
+}
+
+/** features.tsv in pieces (header first, then rows by ~64 KiB), for streaming writes. */
+export function* featuresTsvChunks(week: Pick<ExtractedWeek, 'rows'>): Generator<string> {
+  let chunk = FEATURES_TSV_HEADER.join('\t') + '\n';
+  for (const row of week.rows) {
+    chunk += featureRowLine(row) + '\n';
+    if (chunk.length >= 65_536) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** features.tsv: header row, then one row per joined user in the order given (sorted by joinWeek). */
+export function formatFeaturesTsv(week: Pick<ExtractedWeek, 'rows'>): string {
+  return [...featuresTsvChunks(week)].join('');
+}
+
+/**
+ * Reads features.tsv. With `categories`, category values must be names from those lists.
+ * Rows come back in file order.
+ */
+export function parseFeaturesTsv(text: string, options: { categories?: Categories } = {}): FeatureRow[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const header = (lines[0] ?? '').replace(/\r$/, '');
+  if (header !== FEATURES_TSV_HEADER.join('\t')) {
+    throw new Error(`features.tsv: header must be "${FEATURES_TSV_HEADER.join(' ')}", got "${header}"`);
+  }
+  const rows: FeatureRow[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const fields = lines[i].replace(/\r$/, '').split('\t');
+    const where = `features.tsv line ${i + 1}`;
+    if (fields.length !== FEATURES_TSV_HEADER.length) {
+      throw new Error(`${where}: ${fields.length} fields, expected ${FEATURES_TSV_HEADER.length}`);
+    }
+    const userId = wholeNumber(fields[0], `${where}, user_id`);
+    const week = fields[1];
+    if (!isWeekId(week)) throw new Error(`${where}: "${week}" is not a week`);
+    const features: Record<string, string | number> = {};
+    FEATURES.forEach((spec, k) => {
+      const raw = fields[k + 2];
+      if (spec.kind === 'continuous') {
+        features[spec.name] = wholeNumber(raw, `${where}, ${spec.name}`);
+      } else if (spec.categories === 'gender') {
+        if (!(GENDERS as readonly string[]).includes(raw)) throw new Error(`${where}: gender must be 0 or 1, got "${raw}"`);
+        features[spec.name] = Number(raw);
+      } else {
+        const known = options.categories?.[spec.categories!];
+        if (raw === '' || (known !== undefined && !known.includes(raw))) {
+          throw new Error(`${where}: unknown ${spec.name} "${raw}"`);
+        }
+        features[spec.name] = raw;
+      }
+    });
+    rows.push({ userId, week, features: features as unknown as FeatureValues });
+  }
+  return rows;
+}
+
+function wholeNumber(raw: string, what: string): number {
+  if (!/^\d{1,15}$/.test(raw)) throw new Error(`${what}: expected a whole number ≥ 0, got "${raw}"`);
+  return Number(raw);
+}
+
+/** active_users.txt: one id a line, ascending. */
+export function formatActiveUsers(userIds: readonly number[]): string {
+  return userIds.length === 0 ? '' : userIds.join('\n') + '\n';
+}
+
+export function parseActiveUsers(text: string): number[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((line, i) => wholeNumber(line.replace(/\r$/, ''), `active_users.txt line ${i + 1}`));
+}
+
+/** One line of rejects.jsonl (with its LF). */
+export function formatReject(reject: Reject): string {
+  return JSON.stringify({ source: reject.source, line: reject.line, reason: reject.reason, raw: reject.raw }) + '\n';
+}
+
+export function parseRejects(text: string): Reject[] {
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line, i) => {
+      const r = JSON.parse(line) as Reject;
+      if (typeof r.source !== 'string' || !Number.isInteger(r.line) || !REJECT_REASONS.includes(r.reason) || typeof r.raw !== 'string') {
+        throw new Error(`rejects.jsonl line ${i + 1}: not a reject: ${line.slice(0, 200)}`);
+      }
+      return r;
+    });
+}
+
+export interface ManifestInput {
+  readonly week: WeekId;
+  readonly baseWeek: WeekId;
+  readonly sources: Manifest['sources'];
+  /** Event line counts (EventAggregate.lineCounts). */
+  readonly events: LineCounts;
+  readonly extracted: Pick<ExtractedWeek, 'users' | 'joined' | 'unmatched'>;
+  readonly crm: LineCounts & { rows: number };
+  readonly profiles: LineCounts & { rows: number };
+}
+
+/** The manifest, after checking `linesRead == accepted + sum(rejected)` for events and both tables. */
+export function buildManifest(input: ManifestInput): Manifest {
+  assertLineCounts(input.events, `week ${input.week} events`);
+  assertLineCounts(input.crm, 'the CRM table');
+  assertLineCounts(input.profiles, 'the profile table');
+  const { users, joined, unmatched } = input.extracted;
+  if (joined > users || unmatched.crm > users || unmatched.profile > users) {
+    throw new Error(`join counts do not fit: users ${users}, joined ${joined}, unmatched ${JSON.stringify(unmatched)}`);
+  }
+  return {
+    formatVersion: 1,
+    week: input.week,
+    baseWeek: input.baseWeek,
+    sources: input.sources.map((s) => ({ kind: s.kind, name: s.name, bytes: s.bytes, sha256: s.sha256 })),
+    linesRead: input.events.linesRead,
+    accepted: input.events.accepted,
+    rejected: orderedReasons(input.events.rejected),
+    users,
+    joined,
+    unmatched: { crm: unmatched.crm, profile: unmatched.profile },
+    tables: {
+      crm: { linesRead: input.crm.linesRead, accepted: input.crm.accepted, rejected: orderedReasons(input.crm.rejected), rows: input.crm.rows },
+      profiles: {
+        linesRead: input.profiles.linesRead,
+        accepted: input.profiles.accepted,
+        rejected: orderedReasons(input.profiles.rejected),
+        rows: input.profiles.rows,
+      },
+    },
+  };
+}
+
+function orderedReasons(rejected: Partial<Record<RejectReason, number>>): Partial<Record<RejectReason, number>> {
+  const out: Partial<Record<RejectReason, number>> = {};
+  for (const r of REJECT_REASONS) if (rejected[r]) out[r] = rejected[r];
+  return out;
+}
+
+export function formatManifest(manifest: Manifest): string {
+  return JSON.stringify(manifest, null, 2) + '\n';
+}
+
+/** Reads manifest.json, checking its version and the line-count invariants. */
+export function parseManifest(text: string): Manifest {
+  const m = JSON.parse(text) as Manifest;
+  if (m?.formatVersion !== 1) throw new Error(`manifest.json: formatVersion must be 1, got ${JSON.stringify(m?.formatVersion)}`);
+  if (!isWeekId(m.week)) throw new Error(`manifest.json: "${m.week}" is not a week`);
+  for (const r of Object.keys(m.rejected ?? {})) {
+    if (!REJECT_REASONS.includes(r as RejectReason)) throw new Error(`manifest.json: unknown reject reason "${r}"`);
+  }
+  assertLineCounts(m, `manifest.json of week ${m.week}`);
+  assertLineCounts(m.tables.crm, 'manifest.json CRM table');
+  assertLineCounts(m.tables.profiles, 'manifest.json profile table');
+  return m;
+}
+
+export type { SourceInfo };

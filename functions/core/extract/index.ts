@@ -1,0 +1,58 @@
+/**
+ * Extraction core, public API (pure: no fs, no AWS, no process.env). Callers (the CLI and
+ * the S3 extract Lambda) bring byte chunks — plain or already gunzipped — and write the
+ * texts this returns.
+ *
+ *   const onReject = (r) => rejectsOut.write(formatReject(r));
+ *   const agg = createEventAggregator({ week, baseWeek, categories, onReject });
+ *   for (const file of files) { agg.beginSource(name); for await (c of chunks) agg.push(c); agg.endSource(); }
+ *   const events = agg.result();                       // or: await extractEvents(sources, opts)
+ *   const crm = await parseCrmTable(chunks, { name, categories, onReject });
+ *   const profiles = await parseProfileTable(chunks, { name, onReject });
+ *   const week = joinWeek(events, crm, profiles);
+ *   formatFeaturesTsv(week), formatActiveUsers(week.activeUsers),
+ *   formatManifest(buildManifest({ ..., events: events.lineCounts, extracted: week,
+ *     crm: { ...crm.lineCounts(), rows: crm.size }, profiles: { ...profiles.lineCounts(), rows: profiles.size } }))
+ *
+ * Unjoined counts for a later re-join: formatUserCounts(events) / parseUserCounts(text, { week }),
+ * several parts of a week: mergeAggregates([a, b, ...]).
+ */
+export * from './types.ts';
+export { checkCategories, compileCategories } from './categories.ts';
+export { parseEventLine, type EventLineOptions } from './event-line.ts';
+export {
+  EventAggregator,
+  createEventAggregator,
+  extractEvents,
+  feedSource,
+  type ByteSource,
+  type EventExtractOptions,
+} from './event-aggregator.ts';
+export { EventAggregate, mergeAggregates, formatUserCounts, parseUserCounts, USER_COUNTS_HEADER } from './event-aggregate.ts';
+export {
+  CrmTable,
+  ProfileTable,
+  parseCrmTable,
+  parseProfileTable,
+  parseCrmLine,
+  parseProfileLine,
+  type TableInput,
+  type TableOptions,
+} from './tables.ts';
+export { joinWeek } from './join.ts';
+export {
+  FEATURES_TSV_HEADER,
+  featuresTsvChunks,
+  formatFeaturesTsv,
+  parseFeaturesTsv,
+  formatActiveUsers,
+  parseActiveUsers,
+  formatReject,
+  parseRejects,
+  buildManifest,
+  formatManifest,
+  parseManifest,
+  type ManifestInput,
+} from './files.ts';
+export { assertLineCounts } from './line-stream.ts';
+export { createSourceDigest, digesting, type SourceDigest } from './digest.ts';
