@@ -106,7 +106,7 @@ export class Training extends Construct {
       GATE_MARGIN: String(this.gate.margin),
     };
     const make = (name: string, file: string, sizing: { memorySize: number; timeout: Duration }, extra: Partial<TrainingFunctionSpec> = {}) =>
-      props.newFunction(this, name, { entry: `functions/handlers/${file}`, ...sizing, environment: { ...env }, ...extra });
+      props.newFunction(this, `${name}Function`, { entry: `functions/handlers/${file}`, ...sizing, environment: { ...env }, ...extra });
 
     const prepare = make('Prepare', 'prepare.ts', SIZING.prepare);
     const train = make('Train', 'train.ts', { memorySize: props.trainMemoryMb ?? 4096, ...SIZING.train }, {
@@ -132,10 +132,12 @@ export class Training extends Construct {
     props.siteBucket.grantWrite(publish, 'data/*');
     data.grantWrite(reject, 'training/*');
 
-    const failed = new Fail(this, TRAINING_STATES.failed, { errorPath: '$.failure.error', causePath: '$.failure.cause' });
+    const failed = new Fail(this, `${TRAINING_STATES.failed}State`, {
+      stateName: TRAINING_STATES.failed, errorPath: '$.failure.error', causePath: '$.failure.cause' });
     /** Catch → a Pass that says which step failed and why → the one Fail state. */
     const onError = (step: string) =>
-      new Pass(this, `${step}Failed`, {
+      new Pass(this, `${step}FailedState`, {
+        stateName: `${step}Failed`,
         parameters: {
           'error.$': '$.caught.Error',
           'cause.$': `States.Format('${step} failed: {}', $.caught.Cause)`,
@@ -143,7 +145,7 @@ export class Training extends Construct {
         resultPath: '$.failure',
       }).next(failed);
     const task = (name: string, fn: IFunction, timeout: Duration, payloadPath = '$') => {
-      const invoke = new LambdaInvoke(this, name, {
+      const invoke = new LambdaInvoke(this, `${name}State`, {
         stateName: name,
         lambdaFunction: fn,
         payload: TaskInput.fromJsonPathAt(payloadPath),
@@ -161,7 +163,7 @@ export class Training extends Construct {
     prepareTask.addCatch(onError(TRAINING_STATES.prepare), { resultPath: '$.caught' });
 
     const trainTask = task(TRAINING_STATES.train, train, SIZING.train.timeout);
-    const trainAll = new MapState(this, TRAINING_STATES.map, {
+    const trainAll = new MapState(this, `${TRAINING_STATES.map}State`, {
       stateName: TRAINING_STATES.map,
       itemsPath: '$.combinations',
       maxConcurrency: props.maxConcurrency ?? 4,
@@ -181,15 +183,15 @@ export class Training extends Construct {
 
     // The rule (decideGate in functions/core/training/gate.ts): AUC ≥ floor, and AUC ≥
     // current AUC − margin, which Evaluate hands over as gate.minAcceptedAuc.
-    const gate = new Choice(this, TRAINING_STATES.gate, { stateName: TRAINING_STATES.gate })
+    const gate = new Choice(this, `${TRAINING_STATES.gate}State`, { stateName: TRAINING_STATES.gate })
       .when(
         Condition.and(
           Condition.numberGreaterThanEquals('$.best.auc', this.gate.floor),
           Condition.numberGreaterThanEqualsJsonPath('$.best.auc', '$.gate.minAcceptedAuc'),
         ),
-        publishTask.next(new Succeed(this, TRAINING_STATES.published, { stateName: TRAINING_STATES.published })),
+        publishTask.next(new Succeed(this, `${TRAINING_STATES.published}State`, { stateName: TRAINING_STATES.published })),
       )
-      .otherwise(rejectTask.next(new Succeed(this, TRAINING_STATES.kept, { stateName: TRAINING_STATES.kept })));
+      .otherwise(rejectTask.next(new Succeed(this, `${TRAINING_STATES.kept}State`, { stateName: TRAINING_STATES.kept })));
 
     const definition = prepareTask.next(trainAll).next(evaluateTask).next(gate);
     this.stateMachine = new StateMachine(this, 'StateMachine', {
