@@ -1,0 +1,239 @@
+/**
+ * A Kinesis event source mapping, run locally: one loop per shard reads records
+ * (ListShards, GetShardIterator, GetRecords), invokes the function with a real
+ * KinesisStreamEvent, and follows Lambda's rules for a failed batch: partial failures
+ * (`batchItemFailures`) retry from the lowest failed sequence number, a function error
+ * retries the batch or bisects it, and when retries or the record age run out the batch's
+ * description goes to the on-failure destination and the shard moves on.
+ */
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+  type _Record as KinesisRecord,
+} from '@aws-sdk/client-kinesis';
+import type { InvocationResult } from './lambda-runtime.ts';
+
+export interface KinesisMappingSettings {
+  readonly batchSize: number;
+  readonly startingPosition: string;
+  readonly bisectOnError: boolean;
+  readonly maximumRetryAttempts: number;
+  readonly maximumRecordAgeSeconds: number;
+  readonly maximumBatchingWindowSeconds: number;
+  readonly reportBatchItemFailures: boolean;
+}
+
+export interface BatchOutcome {
+  readonly shardId: string;
+  readonly records: number;
+  /** 'ok', 'partial' (some items failed), 'error' (the function failed), 'discarded' (sent to on-failure). */
+  readonly outcome: 'ok' | 'partial' | 'error' | 'discarded';
+  readonly reason?: string;
+}
+
+export interface KinesisPollerOptions {
+  readonly kinesis: KinesisClient;
+  readonly streamName: string;
+  readonly streamArn: string;
+  readonly region: string;
+  readonly functionArn: string;
+  readonly settings: KinesisMappingSettings;
+  readonly invoke: (event: unknown) => Promise<InvocationResult>;
+  /** Receives AWS's on-failure record (batch info, not the records) when a batch is given up. */
+  readonly onFailure?: (record: Record<string, unknown>) => Promise<void>;
+  readonly onBatch?: (outcome: BatchOutcome) => void;
+  /** Pause between empty reads (default 200 ms; Lambda polls each shard about once a second). */
+  readonly pollIntervalMs?: number;
+  /** Pause before a retry (default 100 ms). */
+  readonly retryDelayMs?: number;
+}
+
+interface Work {
+  records: KinesisRecord[];
+  attempts: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class KinesisPoller {
+  readonly #options: KinesisPollerOptions;
+  #running = false;
+  #loops: Promise<void>[] = [];
+  #busy = 0;
+
+  constructor(options: KinesisPollerOptions) {
+    this.#options = options;
+  }
+
+  /** Starts one loop per shard; resolves once every shard has its iterator. */
+  async start(): Promise<void> {
+    const { kinesis, streamName, settings } = this.#options;
+    this.#running = true;
+    const shards = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+    const iterators = await Promise.all(
+      (shards.Shards ?? []).map(async (shard) => {
+        const got = await kinesis.send(
+          new GetShardIteratorCommand({
+            StreamName: streamName,
+            ShardId: shard.ShardId,
+            ShardIteratorType: settings.startingPosition === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST',
+          }),
+        );
+        return { shardId: shard.ShardId!, iterator: got.ShardIterator };
+      }),
+    );
+    this.#loops = iterators.map(({ shardId, iterator }) => this.#pollShard(shardId, iterator));
+  }
+
+  /** True while a batch is being read back or invoked. */
+  get busy(): boolean {
+    return this.#busy > 0;
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await Promise.allSettled(this.#loops);
+  }
+
+  async #pollShard(shardId: string, firstIterator: string | undefined): Promise<void> {
+    const { kinesis, settings } = this.#options;
+    const pollMs = this.#options.pollIntervalMs ?? 200;
+    let iterator = firstIterator;
+    const buffer: KinesisRecord[] = [];
+    let windowStart = 0;
+    while (this.#running && (iterator || buffer.length > 0)) {
+      if (iterator && buffer.length < settings.batchSize) {
+        let got;
+        try {
+          got = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        } catch (error) {
+          if (!this.#running) return;
+          await sleep(pollMs); // the emulator is going away or throttling: try again
+          continue;
+        }
+        iterator = got.NextShardIterator;
+        if ((got.Records ?? []).length > 0 && buffer.length === 0) windowStart = Date.now();
+        buffer.push(...(got.Records ?? []));
+      }
+      if (buffer.length === 0) {
+        await sleep(pollMs);
+        continue;
+      }
+      const windowOpen = Date.now() - windowStart < settings.maximumBatchingWindowSeconds * 1000;
+      if (buffer.length < settings.batchSize && windowOpen && iterator) {
+        await sleep(Math.min(pollMs, 50));
+        continue;
+      }
+      const batch = buffer.splice(0, settings.batchSize);
+      windowStart = Date.now();
+      this.#busy++;
+      try {
+        await this.#process(shardId, batch);
+      } finally {
+        this.#busy--;
+      }
+    }
+  }
+
+  async #process(shardId: string, batch: KinesisRecord[]): Promise<void> {
+    const { settings } = this.#options;
+    const retryDelay = this.#options.retryDelayMs ?? 100;
+    const work: Work[] = [{ records: batch, attempts: 0 }];
+    while (work.length > 0 && this.#running) {
+      const item = work.shift()!;
+      const oldest = item.records[0].ApproximateArrivalTimestamp?.getTime() ?? Date.now();
+      if (settings.maximumRecordAgeSeconds >= 0 && Date.now() - oldest > settings.maximumRecordAgeSeconds * 1000) {
+        await this.#giveUp(shardId, item, 'RecordAgeExceeded');
+        continue;
+      }
+      const result = await this.#options.invoke(this.#event(shardId, item.records));
+      const failedFrom = this.#firstFailure(result, item.records);
+      if (failedFrom < 0) {
+        this.#options.onBatch?.({ shardId, records: item.records.length, outcome: 'ok' });
+        continue;
+      }
+      const retry: Work = { records: item.records.slice(failedFrom), attempts: item.attempts + 1 };
+      const outcome = result.ok ? 'partial' : 'error';
+      this.#options.onBatch?.({ shardId, records: item.records.length, outcome, reason: result.error?.errorMessage });
+      if (settings.maximumRetryAttempts >= 0 && retry.attempts > settings.maximumRetryAttempts) {
+        await this.#giveUp(shardId, retry, 'RetryAttemptsExhausted', result);
+        continue;
+      }
+      await sleep(retryDelay);
+      // A function error halves the batch; a partial failure already split it at the failed record.
+      if (!result.ok && settings.bisectOnError && retry.records.length > 1) {
+        const half = Math.ceil(retry.records.length / 2);
+        work.unshift({ records: retry.records.slice(0, half), attempts: retry.attempts }, { records: retry.records.slice(half), attempts: retry.attempts });
+      } else {
+        work.unshift(retry);
+      }
+    }
+  }
+
+  /** Index of the first record to retry, or -1 when the whole batch succeeded. */
+  #firstFailure(result: InvocationResult, records: KinesisRecord[]): number {
+    if (!result.ok) return 0;
+    if (!this.#options.settings.reportBatchItemFailures) return -1;
+    const failures = (result.payload as { batchItemFailures?: { itemIdentifier?: unknown }[] } | null)?.batchItemFailures;
+    if (!Array.isArray(failures) || failures.length === 0) return -1;
+    let first = records.length;
+    for (const failure of failures) {
+      const index = records.findIndex((r) => r.SequenceNumber === failure?.itemIdentifier);
+      // An identifier that names no record of the batch fails the whole batch, as on Lambda.
+      if (index < 0) return 0;
+      first = Math.min(first, index);
+    }
+    return first;
+  }
+
+  #event(shardId: string, records: KinesisRecord[]): unknown {
+    const { streamArn, region, functionArn } = this.#options;
+    return {
+      Records: records.map((r) => ({
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: r.PartitionKey,
+          sequenceNumber: r.SequenceNumber,
+          data: Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
+          approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${shardId}:${r.SequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: functionArn.replace(/:function:.*$/, ':role/local'),
+        awsRegion: region,
+        eventSourceARN: streamArn,
+      })),
+    };
+  }
+
+  async #giveUp(shardId: string, item: Work, condition: string, result?: InvocationResult): Promise<void> {
+    const first = item.records[0];
+    const last = item.records[item.records.length - 1];
+    this.#options.onBatch?.({ shardId, records: item.records.length, outcome: 'discarded', reason: condition });
+    if (!this.#options.onFailure) return;
+    await this.#options.onFailure({
+      requestContext: {
+        requestId: result?.requestId ?? 'none',
+        functionArn: this.#options.functionArn,
+        condition,
+        approximateInvokeCount: item.attempts,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: result && !result.ok ? 'Unhandled' : '' },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      KinesisBatchInfo: {
+        shardId,
+        startSequenceNumber: first.SequenceNumber,
+        endSequenceNumber: last.SequenceNumber,
+        approximateArrivalOfFirstRecord: first.ApproximateArrivalTimestamp?.toISOString(),
+        approximateArrivalOfLastRecord: last.ApproximateArrivalTimestamp?.toISOString(),
+        batchSize: item.records.length,
+        streamArn: this.#options.streamArn,
+      },
+    });
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The local cloud run from a tiny synthesized stack (test/local/fixtures/stack.ts): S3
+ * notifications with prefix/suffix, async retries to an on-failure queue, a Kinesis
+ * mapping with partial failures and bisect, queue redrive, the state file.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { buildFixtureApp } from './fixtures/stack.ts';
+import { listKeys, readText, receiveJson, startTestCloud, type LocalCloud } from '../support/local-cloud.ts';
+
+const byPrefix = <T>(record: Record<string, T>, prefix: string): T => {
+  const key = Object.keys(record).find((k) => k.startsWith(prefix));
+  if (!key) throw new Error(`no resource ${prefix}*`);
+  return record[key];
+};
+
+describe('local cloud from a synthesized stack', () => {
+  let cloud: LocalCloud;
+  let bucket: string;
+  beforeAll(async () => {
+    cloud = await startTestCloud({ buildApp: buildFixtureApp });
+    bucket = byPrefix(cloud.resources.buckets, 'Data').name;
+  });
+  afterAll(() => cloud?.stop());
+
+  const put = (key: string, body: string) => cloud.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+
+  it('delivers an upload matching the prefix/suffix rule to the bundle as a real S3Event', async () => {
+    await put('in/week=1/hello world.txt', 'hello');
+    await cloud.idle();
+    const note = JSON.parse(await readText(cloud.clients.s3, bucket, 'out/week=1/hello world.txt'));
+    expect(note).toEqual({ body: 'hello', size: 5, eventName: 'ObjectCreated:Put', bucketEnv: bucket });
+  });
+
+  it('ignores uploads outside the rule (wrong prefix or suffix)', async () => {
+    await put('in/data.log', 'x');
+    await put('elsewhere/data.txt', 'x');
+    await cloud.idle();
+    const out = await listKeys(cloud.clients.s3, bucket, 'out/');
+    expect(out).toEqual(['out/week=1/hello world.txt']);
+  });
+
+  it('retries a failing async invocation, then sends the destination record to the on-failure queue', async () => {
+    await put('in/fail-me.txt', 'x');
+    await cloud.idle();
+    const queue = byPrefix(cloud.resources.queues, 'CopyFailures');
+    const [record] = await receiveJson(cloud.clients.sqs, queue.url);
+    expect(record.requestContext.condition).toBe('RetriesExhausted');
+    expect(record.requestContext.approximateInvokeCount).toBe(2); // retryAttempts: 1
+    expect(record.requestPayload.Records[0].s3.object.key).toBe('in/fail-me.txt');
+    expect(record.responsePayload.errorMessage).toBe('refusing in/fail-me.txt');
+  });
+
+  it('invokes a function directly by a part of its logical id', async () => {
+    await put('in/direct.txt', 'direct body');
+    await cloud.idle();
+    const event = { Records: [{ s3: { bucket: { name: bucket }, object: { key: 'in/direct.txt', size: 11 } }, eventName: 'Manual' }] };
+    const result = await cloud.invoke('Copy', event);
+    expect(result.ok).toBe(true);
+    expect(result.payload).toEqual({ copied: ['out/direct.txt'] });
+    const failed = await cloud.invoke('Copy', { Records: [{ s3: { bucket: { name: bucket }, object: { key: 'in/fail.txt' } } }] });
+    expect(failed.ok).toBe(false);
+    expect(failed.error?.errorMessage).toBe('refusing in/fail.txt');
+  });
+
+  it('creates queues with the redrive policy of the template', async () => {
+    const work = byPrefix(cloud.resources.queues, 'Work');
+    const dead = byPrefix(cloud.resources.queues, 'Dead');
+    const attrs = await cloud.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: work.url, AttributeNames: ['RedrivePolicy'] }));
+    expect(JSON.parse(attrs.Attributes!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: dead.arn, maxReceiveCount: 3 });
+  });
+
+  it('polls Kinesis: good records are handled, a reported poison record is retried from its sequence number, then sent to the on-failure queue', async () => {
+    const stream = byPrefix(cloud.resources.streams, 'Events');
+    // Lambda retries from the lowest failed record on: the poison is last, so it fails alone.
+    const data = ['r1', 'r2', 'r3', 'poison'];
+    await cloud.clients.kinesis.send(
+      new PutRecordsCommand({ StreamName: stream.name, Records: data.map((d) => ({ PartitionKey: 'one-shard', Data: Buffer.from(d) })) }),
+    );
+    await waitFor(async () => (await listKeys(cloud.clients.s3, bucket, 'seen/')).length >= 3);
+    await cloud.idle();
+    const seen = (await listKeys(cloud.clients.s3, bucket, 'seen/')).map((k) => k.split('/')[1]);
+    expect(new Set(seen)).toEqual(new Set(['r1', 'r2', 'r3']));
+    const failures = await receiveJson(cloud.clients.sqs, byPrefix(cloud.resources.queues, 'BatchFailures').url);
+    expect(failures).toHaveLength(1);
+    expect(failures[0].requestContext.condition).toBe('RetryAttemptsExhausted');
+    expect(failures[0].KinesisBatchInfo).toMatchObject({ batchSize: 1, streamArn: stream.arn });
+  });
+
+  it('polls Kinesis: a batch whose function throws is bisected down to the bad record', async () => {
+    const stream = byPrefix(cloud.resources.streams, 'Events');
+    await cloud.clients.kinesis.send(
+      new PutRecordsCommand({ StreamName: stream.name, Records: ['c1', 'crash'].map((d) => ({ PartitionKey: 'crash-shard', Data: Buffer.from(d) })) }),
+    );
+    await waitFor(async () => (await listKeys(cloud.clients.s3, bucket, 'seen/c1/')).length >= 1);
+    await cloud.idle();
+    const failures = await receiveJson(cloud.clients.sqs, byPrefix(cloud.resources.queues, 'BatchFailures').url);
+    expect(failures).toHaveLength(1);
+    expect(failures[0].responseContext.functionError).toBe('Unhandled');
+    expect(failures[0].KinesisBatchInfo.batchSize).toBe(1);
+  });
+
+  it('writes the state file with endpoints and resource names while running', () => {
+    const state = JSON.parse(readFileSync(join(cloud.stateDir, 'local-cloud.json'), 'utf8'));
+    expect(state.pid).toBe(process.pid);
+    expect(state.endpoints).toEqual(cloud.endpoints);
+    expect(Object.values(state.resources.buckets)).toContainEqual({ name: bucket, arn: `arn:aws:s3:::${bucket}` });
+  });
+});
+
+describe('local cloud stop', () => {
+  it('removes the state file and frees the ports', async () => {
+    const cloud = await startTestCloud({ buildApp: buildFixtureApp });
+    const file = join(cloud.stateDir, 'local-cloud.json');
+    expect(existsSync(file)).toBe(true);
+    await cloud.stop();
+    expect(existsSync(file)).toBe(false);
+    await expect(fetch(cloud.endpoints.s3)).rejects.toThrow();
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

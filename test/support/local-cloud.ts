@@ -1,0 +1,48 @@
+/**
+ * Helpers for tests that run a local cloud: a private state folder per test file (so test
+ * files and a developer's own `npm start` never share `.retention/`), and small waits.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../infra/local/cloud.ts';
+
+export { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../infra/local/cloud.ts';
+
+/** Starts a local cloud in a fresh temporary state folder; `stop()` also removes the folder. */
+export async function startTestCloud(options: Omit<LocalCloudOptions, 'stateDir'> = {}): Promise<LocalCloud> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'retention-cloud-'));
+  const cloud = await startLocalCloud({ onOutput: () => undefined, asyncRetryDelayMs: 20, kinesisPollIntervalMs: 50, ...options, stateDir });
+  const stop = cloud.stop.bind(cloud);
+  return Object.assign(Object.create(cloud) as LocalCloud, {
+    ...cloud,
+    async stop() {
+      await stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  });
+}
+
+export async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return got.Body!.transformToString();
+}
+
+export async function listKeys(s3: S3Client, bucket: string, prefix = ''): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys.sort();
+}
+
+/** Receives up to `max` message bodies, parsed as JSON, waiting at most ~1 s for the first. */
+export async function receiveJson(sqs: SQSClient, queueUrl: string, max = 10): Promise<Record<string, any>[]> {
+  const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 1 }));
+  return (got.Messages ?? []).map((m) => JSON.parse(m.Body!) as Record<string, any>);
+}
