@@ -45,6 +45,13 @@ export type Activity =
   | ({ kind: 'batch'; function: string } & BatchOutcome)
   | { kind: 'warning'; message: string };
 
+export interface AsyncFailure {
+  readonly function: string;
+  readonly condition: string;
+  readonly error?: string;
+  readonly event: unknown;
+}
+
 export interface LocalResources {
   readonly buckets: Record<string, { name: string; arn: string }>;
   readonly queues: Record<string, { name: string; url: string; arn: string }>;
@@ -53,7 +60,7 @@ export interface LocalResources {
   readonly stateMachines: Record<string, { name: string; arn: string }>;
 }
 
-export interface LocalStateMachine {
+export interface ResolvedStateMachine {
   readonly logicalId: string;
   readonly name: string;
   readonly arn: string;
@@ -71,7 +78,7 @@ export interface LocalCloud {
   readonly resources: LocalResources;
   /** The stack's outputs, resolved (bucket names, queue URLs...). */
   readonly outputs: Record<string, string>;
-  readonly stateMachines: LocalStateMachine[];
+  readonly stateMachines: ResolvedStateMachine[];
   readonly template: LocalTemplate;
   readonly emulators: Emulators;
   readonly clients: { readonly s3: S3Client; readonly sqs: SQSClient; readonly kinesis: KinesisClient };
@@ -88,6 +95,10 @@ export interface LocalCloud {
   resolve(value: unknown): unknown;
   /** Resolves when no async invocation or stream batch is in flight. */
   idle(): Promise<void>;
+  /** Follows what happens inside (as the onActivity option); returns an unsubscribe. */
+  subscribe(listener: (activity: Activity) => void): () => void;
+  /** Async invocations given up so far (retries exhausted), oldest first. */
+  readonly asyncFailures: readonly AsyncFailure[];
   stop(): Promise<void>;
 }
 
@@ -122,7 +133,12 @@ async function bringUp(
   cleanups: (() => unknown)[],
   runCleanups: () => Promise<void>,
 ): Promise<LocalCloud> {
-  const emit = (activity: Activity) => options.onActivity?.(activity);
+  const listeners = new Set<(activity: Activity) => void>();
+  if (options.onActivity) listeners.add(options.onActivity);
+  const emit = (activity: Activity) => {
+    for (const listener of listeners) listener(activity);
+  };
+  const asyncFailures: AsyncFailure[] = [];
   const synthDir = join(stateDir, 'synth');
   rmSync(synthDir, { recursive: true, force: true });
   const stacks = await synthesize({ outdir: synthDir, buildApp: options.buildApp, context: options.context });
@@ -284,6 +300,7 @@ async function bringUp(
         retryDelayMs: (attempt) => (options.asyncRetryDelayMs ?? 200) * attempt,
       },
     );
+    if (!outcome.ok) asyncFailures.push({ function: id, condition: outcome.condition ?? 'failed', error: outcome.last.error?.errorMessage, event });
     emit({ kind: 'async-done', function: id, ok: outcome.ok, attempts: outcome.attempts, condition: outcome.condition, destination: outcome.ok ? undefined : onFailureArn });
     return outcome;
   };
@@ -346,7 +363,7 @@ async function bringUp(
   cleanups.push(() => Promise.all(pollers.map((p) => p.stop())));
 
   // ---- state machines, outputs, the state file ----
-  const stateMachines: LocalStateMachine[] = template.stateMachines.map((machine) => {
+  const stateMachines: ResolvedStateMachine[] = template.stateMachines.map((machine) => {
     const raw = template.template.Resources[machine.logicalId].Properties ?? {};
     let text = typeof machine.definition === 'string' || (machine.definition && typeof machine.definition === 'object' && !('States' in machine.definition))
       ? resolveString(machine.definition, context)
@@ -392,6 +409,11 @@ async function bringUp(
     invokeAsync: (fn, event) => trackAsync(() => invokeAsyncById(functionId(fn), event)),
     functionId,
     resolve: (value) => resolve(value, context),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    asyncFailures,
     async idle() {
       // Two quiet checks in a row: a finished invocation may have just caused another.
       let quiet = 0;
