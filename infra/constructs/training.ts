@@ -8,6 +8,9 @@
  *     Gate reject  → RecordRejection → CurrentModelKept
  *   any task's error → <Step>Failed (a readable cause) → TrainingFailed
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { EventType, type Bucket } from 'aws-cdk-lib/aws-s3';
@@ -85,6 +88,7 @@ const SIZING = {
 /** The forest engine's worker script, bundled next to the Train handler. */
 export const FOREST_WORKER_ENTRY = 'functions/core/forest/worker.ts';
 export const FOREST_WORKER_FILE = 'forest-worker.mjs';
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export class Training extends Construct {
   readonly stateMachine: StateMachine;
@@ -109,13 +113,15 @@ export class Training extends Construct {
       props.newFunction(this, `${name}Function`, { entry: `functions/handlers/${file}`, ...sizing, environment: { ...env }, ...extra });
 
     const prepare = make('Prepare', 'prepare.ts', SIZING.prepare);
-    const train = make('Train', 'train.ts', { memorySize: props.trainMemoryMb ?? 4096, ...SIZING.train }, {
+    // The engine's worker threads load their script from a file: ship it beside the handler.
+    const withWorker = existsSync(join(PROJECT_ROOT, FOREST_WORKER_ENTRY));
+    const train = make('Train', 'train.ts', { memorySize: props.trainMemoryMb ?? 4096, ...SIZING.train }, withWorker ? {
       environment: { ...env, FOREST_WORKER: FOREST_WORKER_FILE },
       afterBundling: (inputDir, outputDir) => [
         `npx esbuild "${inputDir}/${FOREST_WORKER_ENTRY}" --bundle --platform=node --format=esm --target=node24 ` +
           `--outfile="${outputDir}/${FOREST_WORKER_FILE}"`,
       ],
-    });
+    } : {});
     const evaluate = make('Evaluate', 'evaluate.ts', SIZING.evaluate);
     const publish = make('Publish', 'publish.ts', SIZING.publish);
     const reject = make('RecordRejection', 'record-rejection.ts', SIZING.reject);

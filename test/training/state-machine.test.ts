@@ -1,0 +1,94 @@
+/**
+ * The training state machine from the synthesized template, run by the local Step Functions
+ * runner with every task invoking the Lambda bundle CDK built, against emulated S3:
+ * success (published, pointer last), a gate rejection (current model stays), and a task
+ * failure ending in TrainingFailed with a readable cause.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { listKeys, readText, startTestCloud, type LocalCloud } from '../support/local-cloud.ts';
+import { LocalStateMachine } from '../../infra/local/stepfunctions.ts';
+import { buildTrainingApp } from './fixtures/app.ts';
+import { activeUsersTxt, featuresTsv, learnableWeek, manifestJson } from './fixtures/weeks.ts';
+
+const byPrefix = <T>(record: Record<string, T>, prefix: string): T => {
+  const key = Object.keys(record).find((k) => k.startsWith(prefix));
+  if (!key) throw new Error(`no resource ${prefix}*`);
+  return record[key];
+};
+
+describe('training state machine, run locally end to end', () => {
+  let cloud: LocalCloud;
+  let data: string;
+  let site: string;
+  let machine: LocalStateMachine;
+  const put = (bucket: string, key: string, body: string) => cloud.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+
+  beforeAll(async () => {
+    cloud = await startTestCloud({ buildApp: buildTrainingApp });
+    data = byPrefix(cloud.resources.buckets, 'Data').name;
+    site = byPrefix(cloud.resources.buckets, 'Site').name;
+    machine = new LocalStateMachine(cloud.stateMachines[0].definition, { invoke: (fn, event) => cloud.invoke(fn, event), retryIntervalMs: 0 });
+    // Week 0 in two parts, week 1 with the retained users active.
+    const { users, retained } = learnableWeek(400);
+    await put(data, 'extracted/week=0/part=a/features.tsv', featuresTsv('0', users.slice(0, 200)));
+    await put(data, 'extracted/week=0/part=b/features.tsv', featuresTsv('0', users.slice(200)));
+    for (const part of ['a', 'b']) {
+      await put(data, `extracted/week=0/part=${part}/active_users.txt`, activeUsersTxt(users.map((u) => u.userId)));
+      await put(data, `extracted/week=0/part=${part}/manifest.json`, manifestJson('0', 200));
+    }
+    await put(data, 'extracted/week=1/part=a/features.tsv', featuresTsv('1', []));
+    await put(data, 'extracted/week=1/part=a/active_users.txt', activeUsersTxt(retained));
+    await put(data, 'extracted/week=1/part=a/manifest.json', manifestJson('1', retained.length));
+  });
+  afterAll(() => cloud?.stop());
+
+  it('prepares, trains every combination, evaluates, passes the gate and publishes with the pointer last', async () => {
+    const outcome = await machine.run({ trainWeek: '0', labelWeek: '1', params: { numTrees: 5, maxDepth: 4 } });
+    if (outcome.status !== 'SUCCEEDED') throw new Error(`${outcome.error}: ${outcome.cause}`);
+    const output = outcome.output as { decision: string; version: string; auc: number; written: string[] };
+    expect(output.decision).toBe('promote');
+    expect(output.auc).toBeGreaterThan(0.9); // pc ≥ 3 decides retention exactly
+    expect(output.written.at(-1)).toBe('data:models/current.json');
+    const trainEntered = outcome.events.filter((e) => e.type === 'StateEntered' && e.state === 'Train');
+    expect(trainEntered).toHaveLength(2); // default grid with maxDepth fixed: sqrt and onethird
+
+    const pointer = JSON.parse(await readText(cloud.clients.s3, data, 'models/current.json'));
+    expect(pointer.version).toBe(output.version);
+    expect(await listKeys(cloud.clients.s3, data, `models/${output.version}/`)).toEqual(
+      ['card.json', 'model.json', 'trees.json'].map((f) => `models/${output.version}/${f}`),
+    );
+    const card = JSON.parse(await readText(cloud.clients.s3, site, 'data/card.json'));
+    expect(card.modelVersion).toBe(output.version);
+    expect(card.candidates).toHaveLength(2);
+    expect(card.gate.decision).toBe('promote');
+    expect(card.dataStats.trainWeekUsers).toBe(400);
+    const trees = JSON.parse(await readText(cloud.clients.s3, site, 'data/trees.json'));
+    expect(trees.trees).toHaveLength(5);
+    expect(trees.trees[0].condition).toMatch(/^pc ≤ /);
+  });
+
+  it('rejects a model below the floor, records why, and leaves the current model in place', async () => {
+    const before = await readText(cloud.clients.s3, data, 'models/current.json');
+    // Depth 0: every tree is one leaf, AUC 0.5 < floor 0.55.
+    const outcome = await machine.run({ trainWeek: '0', labelWeek: '1', params: { numTrees: 3, maxDepth: 0 } });
+    if (outcome.status !== 'SUCCEEDED') throw new Error(`${outcome.error}: ${outcome.cause}`);
+    const output = outcome.output as { decision: string; reason: string; runId: string; currentVersion: string };
+    expect(output.decision).toBe('reject');
+    expect(output.reason).toMatch(/below the floor 0\.5500/);
+    expect(outcome.events.some((e) => e.type === 'StateEntered' && e.state === 'Publish')).toBe(false);
+    expect(await readText(cloud.clients.s3, data, 'models/current.json')).toBe(before);
+    expect(output.currentVersion).toBe(JSON.parse(before).version);
+    const record = JSON.parse(await readText(cloud.clients.s3, data, `training/${output.runId}/rejected.json`));
+    expect(record.reason).toBe(output.reason);
+  });
+
+  it('ends in TrainingFailed with a cause naming the step and the problem when a task fails', async () => {
+    const outcome = await machine.run({ trainWeek: '7', labelWeek: '8' });
+    expect(outcome.status).toBe('FAILED');
+    if (outcome.status !== 'FAILED') return;
+    expect(outcome.error).toBe('TrainingInputError');
+    expect(outcome.cause).toMatch(/^Prepare failed: week 7 has no extracted features\.tsv under extracted\/week=7\/part=\*\//);
+    expect(outcome.events.some((e) => e.type === 'StateEntered' && e.state === 'PrepareFailed')).toBe(true);
+  });
+});
