@@ -11,12 +11,15 @@ import {
   type CategoryListName,
 } from '../schema.ts';
 
-/** One list's names as bytes, grouped by byte length for a quick first filter. */
+/** One list's names as bytes, grouped by byte length and by first byte for quick filters. */
 export interface ByteNames {
   readonly names: readonly string[];
   /** byLength[len] = indices of the names of that byte length (undefined if none). */
   readonly byLength: (Int32Array | undefined)[];
   readonly bytes: readonly Uint8Array[];
+  /** Names starting with byte b: order[firstStart[b] .. firstStart[b + 1]). */
+  readonly firstStart: Int32Array;
+  readonly order: Int32Array;
 }
 
 const encoder = new TextEncoder();
@@ -31,7 +34,34 @@ export function toByteNames(names: readonly string[]): ByteNames {
     next[next.length - 1] = i;
     byLength[b.length] = next;
   });
-  return { names, byLength, bytes };
+  const firstStart = new Int32Array(257);
+  for (const b of bytes) if (b.length > 0) firstStart[b[0] + 1]++;
+  for (let i = 1; i <= 256; i++) firstStart[i] += firstStart[i - 1];
+  const fill = firstStart.slice(0, 256);
+  const order = new Int32Array(bytes.length);
+  bytes.forEach((b, i) => {
+    if (b.length > 0) order[fill[b[0]]++] = i;
+  });
+  return { names, byLength, bytes, firstStart, order };
+}
+
+/**
+ * Index of the name that buf holds at p, followed by a field end (TAB, LF or CR), or -1.
+ * Compares bytes in place while walking the field once; the caller advances by the name's length.
+ */
+export function matchNameAt(list: ByteNames, buf: Uint8Array, p: number): number {
+  const first = buf[p];
+  const order = list.order;
+  const endAt = list.firstStart[first + 1];
+  outer: for (let k = list.firstStart[first]; k < endAt; k++) {
+    const idx = order[k];
+    const name = list.bytes[idx];
+    const n = name.length;
+    for (let i = 1; i < n; i++) if (buf[p + i] !== name[i]) continue outer;
+    const after = buf[p + n];
+    if (after === 9 || after === 10 || after === 13) return idx;
+  }
+  return -1;
 }
 
 /** Index of the name equal to buf[start, end), or -1. */

@@ -6,7 +6,8 @@
 import { EVENT_TYPE_FEATURE_NAMES, PLATFORM_FEATURE_NAMES } from '../schema.ts';
 import { DEFAULT_BASE_WEEK, type WeekId } from '../weeks.ts';
 import { REJECT_REASONS, type LineCounts, type UserCounts } from './types.ts';
-import { COUNT_WIDTH, UserTable } from './user-table.ts';
+import { COUNT_WIDTH, ROW, UserTable } from './user-table.ts';
+import { weekSpan } from '../weeks.ts';
 
 export interface EventAggregateInit {
   readonly week: WeekId;
@@ -75,8 +76,8 @@ export class EventAggregate {
     return {
       userId: t.userIds[slot],
       companyId: t.companyIds[slot],
-      firstEventTime: t.firstTimes[slot],
-      counts: Array.from(t.counts.subarray(slot * COUNT_WIDTH, (slot + 1) * COUNT_WIDTH)),
+      firstEventTime: t.firstTime(slot),
+      counts: Array.from(t.countsOf(slot)),
     };
   }
 }
@@ -88,7 +89,7 @@ export class EventAggregate {
 export function mergeAggregates(parts: readonly EventAggregate[]): EventAggregate {
   if (parts.length === 0) throw new Error('mergeAggregates needs at least one part');
   const { week, baseWeek } = parts[0];
-  const table = new UserTable();
+  const table = new UserTable(parts[0].table.weekStart);
   const rejected = new Float64Array(REJECT_REASONS.length);
   let linesRead = 0;
   let accepted = 0;
@@ -99,7 +100,7 @@ export function mergeAggregates(parts: readonly EventAggregate[]): EventAggregat
     }
     const t = part.table;
     for (let slot = 0; slot < t.size; slot++) {
-      table.addCounts(t.userIds[slot], t.companyIds[slot], t.firstTimes[slot], t.counts, slot * COUNT_WIDTH);
+      table.addCounts(t.userIds[slot], t.companyIds[slot], t.firstTime(slot), t.rows, slot * ROW);
     }
     linesRead += part.lineCounts.linesRead;
     accepted += part.lineCounts.accepted;
@@ -127,8 +128,7 @@ export function formatUserCounts(aggregate: EventAggregate): string {
   const t = aggregate.table;
   const lines = [USER_COUNTS_HEADER.join('\t')];
   for (const slot of aggregate.sortedSlots()) {
-    const counts = t.counts.subarray(slot * COUNT_WIDTH, (slot + 1) * COUNT_WIDTH);
-    lines.push(`${t.userIds[slot]}\t${t.companyIds[slot]}\t${t.firstTimes[slot]}\t${counts.join('\t')}`);
+    lines.push(`${t.userIds[slot]}\t${t.companyIds[slot]}\t${t.firstTime(slot)}\t${t.countsOf(slot).join('\t')}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -148,7 +148,7 @@ export function parseUserCounts(
   if (header !== USER_COUNTS_HEADER.join('\t')) {
     throw new Error(`user_counts: header must be "${USER_COUNTS_HEADER.join(' ')}", got "${header ?? ''}"`);
   }
-  const table = new UserTable();
+  const table = new UserTable(weekSpan(options.week, options.baseWeek ?? DEFAULT_BASE_WEEK).start);
   const row = new Float64Array(COUNT_WIDTH);
   for (let i = 1; i < lines.length; i++) {
     const fields = lines[i].replace(/\r$/, '').split('\t');

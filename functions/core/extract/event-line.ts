@@ -8,7 +8,7 @@
  */
 import { DEFAULT_BASE_WEEK, weekSpan, type WeekId } from '../weeks.ts';
 import { DEFAULT_CATEGORIES, type Categories } from '../schema.ts';
-import { compileCategories, matchName, type ByteNames } from './categories.ts';
+import { compileCategories, matchNameAt, type ByteNames } from './categories.ts';
 import { CODE, asLine, classifyRejected } from './line-stream.ts';
 import { REJECT_REASONS, type EventRecord, type ParseResult } from './types.ts';
 
@@ -47,40 +47,40 @@ export function scanEvent(
   let c = 0;
   let v = 0;
   let q = p;
-  // anonymous_id, user_id, company_id
+  // anonymous_id, user_id, company_id: digits only; (c - 48) >>> 0 < 10 is one compare
   for (let f = 0; f < 3; f++) {
     v = 0;
     q = p;
-    while ((c = buf[p]) >= 48 && c <= 57) {
-      v = v * 10 + (c - 48);
+    while ((c = buf[p] - 48) >>> 0 < 10) {
+      v = v * 10 + c;
       p++;
     }
-    if (c !== TAB || p === q || p - q > MAX_ID_DIGITS) return -1 - idFault(buf, q);
+    if (buf[p] !== TAB || p === q || p - q > MAX_ID_DIGITS) return -1 - idFault(buf, q);
     out[f] = v;
     p++;
   }
-  // platform
-  q = p;
-  while ((c = buf[p]) !== TAB && c !== LF) p++;
-  const platform = matchName(platforms, buf, q, p);
-  if (platform < 0 || c !== TAB) return -1 - CODE.unknown_platform;
+  // platform, matched in place
+  const platform = matchNameAt(platforms, buf, p);
+  if (platform < 0) return -1 - CODE.unknown_platform;
+  p += platforms.bytes[platform].length;
+  if (buf[p] !== TAB) return -1 - CODE.unknown_platform; // a line end here: field count
   out[F_PLATFORM] = platform;
   p++;
   // event_time: whole epoch seconds
   v = 0;
   q = p;
-  while ((c = buf[p]) >= 48 && c <= 57) {
-    v = v * 10 + (c - 48);
+  while ((c = buf[p] - 48) >>> 0 < 10) {
+    v = v * 10 + c;
     p++;
   }
-  if (c !== TAB || p === q || p - q > MAX_TIME_DIGITS) return -1 - CODE.bad_timestamp;
+  if (buf[p] !== TAB || p === q || p - q > MAX_TIME_DIGITS) return -1 - CODE.bad_timestamp;
   out[F_TIME] = v;
   p++;
   // event_type
-  q = p;
-  while ((c = buf[p]) !== TAB && c !== LF) p++;
-  const eventType = matchName(eventTypes, buf, q, p);
-  if (eventType < 0 || c !== TAB) return -1 - CODE.unknown_event_type;
+  const eventType = matchNameAt(eventTypes, buf, p);
+  if (eventType < 0) return -1 - CODE.unknown_event_type;
+  p += eventTypes.bytes[eventType].length;
+  if (buf[p] !== TAB) return -1 - CODE.unknown_event_type;
   out[F_TYPE] = eventType;
   p++;
   // first_event, then the line end

@@ -1,0 +1,103 @@
+/**
+ * `retention extract`: one week of local event files, joined with the CRM and profile
+ * tables, into features.tsv, active_users.txt, rejects.jsonl and manifest.json.
+ */
+import { basename } from 'node:path';
+import { EXIT_OK, UsageError, list, optional, required, type Command } from '../cli-kit.ts';
+import { DEFAULT_BASE_WEEK, isWeekId, weekFromName, type WeekId } from '../../functions/core/weeks.ts';
+import { REJECT_REASONS } from '../../functions/core/extract/index.ts';
+import { assertFiles, extractFiles } from '../../functions/local/extract-files.ts';
+
+export const command: Command = {
+  summary: 'extract one week of event logs into per-user features (local files)',
+  usage: `usage: retention extract --events FILE... --crm FILE --profiles FILE --out DIR
+                         [--meta DIR] [--week W] [--base-week ${DEFAULT_BASE_WEEK}] [--gzip-output]
+
+Reads one week's event logs (plain or .gz, LF or CRLF), joins each active user's counts
+with the CRM table (on the company of the user's first event) and the profile table, and
+writes to DIR: features.tsv (one row per joined user), active_users.txt, rejects.jsonl
+(every rejected line with its reason) and manifest.json (counts and source checksums).
+
+  --events FILE...  event logs of one week (repeat the flag or list several files)
+  --crm FILE        crm_info.data
+  --profiles FILE   nosql_user_profile.data
+  --out DIR         output folder (created if missing)
+  --meta DIR        folder with <list>.meta category lists; each one present replaces
+                    its defaults (platform/event_type must keep 5/7 values)
+  --week W          the week (a number or an ISO week like 2026-W46); default: from the
+                    event file names (user_events_week3.log, user_events_2026-W46.log)
+  --base-week W     the ISO week numbered week 0 stands for (default ${DEFAULT_BASE_WEEK})
+  --gzip-output     write features.tsv.gz and rejects.jsonl.gz
+
+Exit codes: 0 done (rejected lines are not an error: see the summary and rejects.jsonl);
+1 the extraction failed (unreadable input, bad category list, I/O error);
+2 wrong arguments, including an input file that does not exist.
+`,
+  options: {
+    events: { type: 'string', multiple: true },
+    crm: { type: 'string' },
+    profiles: { type: 'string' },
+    out: { type: 'string' },
+    meta: { type: 'string' },
+    week: { type: 'string' },
+    'base-week': { type: 'string' },
+    'gzip-output': { type: 'boolean' },
+  },
+  async run(args) {
+    const events = [...list(args, 'events'), ...args.positionals];
+    if (events.length === 0) throw new UsageError('--events is required (one or more event log files)');
+    const crm = required(args, 'crm');
+    const profiles = required(args, 'profiles');
+    const out = required(args, 'out');
+    const baseWeek = optional(args, 'base-week') ?? DEFAULT_BASE_WEEK;
+    if (!/^\d{4}-W\d{2}$/.test(baseWeek) || !isWeekId(baseWeek)) {
+      throw new UsageError(`--base-week must be an ISO week like ${DEFAULT_BASE_WEEK}, got "${baseWeek}"`);
+    }
+    const week = resolveWeek(optional(args, 'week'), events);
+    const missing = await assertFiles([...events, crm, profiles]);
+    if (missing) throw new UsageError(missing);
+
+    const started = performance.now();
+    const { manifest, files } = await extractFiles({
+      events,
+      crm,
+      profiles,
+      metaDir: optional(args, 'meta'),
+      week,
+      baseWeek,
+      out,
+      gzipOutput: args.values['gzip-output'] === true,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const rejected = REJECT_REASONS.filter((r) => manifest.rejected[r]).map((r) => `${r} ${manifest.rejected[r]}`);
+    const tableLine = (name: string, t: typeof manifest.tables.crm) =>
+      `${name}: ${t.linesRead} lines, ${t.rows} rows kept, ${t.linesRead - t.accepted} rejected`;
+    console.log(
+      [
+        `week ${week}: ${manifest.linesRead} lines, ${manifest.accepted} accepted, ` +
+          `${manifest.linesRead - manifest.accepted} rejected${rejected.length ? ` (${rejected.join(', ')})` : ''}`,
+        `users ${manifest.users}, joined ${manifest.joined}, unmatched crm ${manifest.unmatched.crm}, profile ${manifest.unmatched.profile}`,
+        tableLine('crm', manifest.tables.crm),
+        tableLine('profiles', manifest.tables.profiles),
+        `wrote ${files.map((f) => basename(f)).join(', ')} to ${out} in ${seconds.toFixed(2)} s`,
+      ].join('\n'),
+    );
+    return EXIT_OK;
+  },
+};
+
+/** --week, else the week every event file name states (they must agree). */
+function resolveWeek(flag: string | undefined, events: readonly string[]): WeekId {
+  if (flag !== undefined) {
+    if (!isWeekId(flag)) throw new UsageError(`--week must be a number or an ISO week like 2026-W46, got "${flag}"`);
+    return flag;
+  }
+  const weeks = new Set<WeekId>();
+  for (const path of events) {
+    const week = weekFromName(path);
+    if (week === undefined) throw new UsageError(`cannot tell the week from "${basename(path)}": name it user_events_week<N>.log or pass --week`);
+    weeks.add(week);
+  }
+  if (weeks.size > 1) throw new UsageError(`the event files name different weeks (${[...weeks].join(', ')}); extract one week at a time`);
+  return [...weeks][0];
+}

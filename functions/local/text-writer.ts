@@ -1,0 +1,60 @@
+/**
+ * A text file written in pieces, gzipped when asked, with backpressure: callers add text
+ * synchronously (e.g. from the extraction core's reject callback) and await flush() between
+ * chunks, so pending text stays bounded whatever the input is.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createGzip, type Gzip } from 'node:zlib';
+import { once } from 'node:events';
+
+const FLUSH_AT = 1 << 20;
+
+export class TextWriter {
+  private readonly file: WriteStream;
+  private readonly sink: WriteStream | Gzip;
+  private pending: string[] = [];
+  private pendingLength = 0;
+
+  constructor(path: string, gzip: boolean) {
+    this.file = createWriteStream(path);
+    if (gzip) {
+      const zip = createGzip();
+      zip.pipe(this.file);
+      this.sink = zip;
+    } else {
+      this.sink = this.file;
+    }
+  }
+
+  add(text: string): void {
+    this.pending.push(text);
+    this.pendingLength += text.length;
+  }
+
+  /** Writes what is pending once it is large (or always, with force), waiting for the disk if it lags. */
+  async flush(force = false): Promise<void> {
+    if (this.pendingLength === 0 || (!force && this.pendingLength < FLUSH_AT)) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingLength = 0;
+    if (!this.sink.write(text)) await once(this.sink, 'drain');
+  }
+
+  /** Writes everything and closes the file. */
+  async close(): Promise<void> {
+    await this.flush(true);
+    const finished = once(this.file, 'close');
+    this.sink.end();
+    await finished;
+  }
+}
+
+/** Writes a whole text (or its pieces) to a file, gzipped when asked. */
+export async function writeText(path: string, pieces: Iterable<string>, gzip: boolean): Promise<void> {
+  const writer = new TextWriter(path, gzip);
+  for (const piece of pieces) {
+    writer.add(piece);
+    await writer.flush();
+  }
+  await writer.close();
+}
