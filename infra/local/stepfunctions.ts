@@ -153,3 +153,181 @@ export class LocalStateMachine {
     }
   }
 }
+
+// ---- a local Step Functions endpoint ---------------------------------------------------
+
+export interface LocalExecution {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly input: string;
+  readonly startDate: Date;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  stopDate?: Date;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** Resolves when the execution has ended. */
+  readonly done: Promise<void>;
+}
+
+export interface StepFunctionsEndpoint {
+  /** http://127.0.0.1:<port>: set as AWS_ENDPOINT_URL_SFN for SDK clients and Lambda bundles. */
+  readonly endpoint: string;
+  /** Makes a state machine startable; its definition's Lambda tasks go to `invoke`. */
+  register(stateMachineArn: string, definition: unknown): void;
+  readonly executions: ReadonlyMap<string, LocalExecution>;
+  /** Resolves when no execution is running. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface EndpointOptions {
+  readonly invoke: InvokeFunction;
+  readonly retryIntervalMs?: number;
+  readonly onEvent?: (execution: LocalExecution, event: ExecutionEvent) => void;
+  readonly onEnd?: (execution: LocalExecution) => void;
+}
+
+/**
+ * The part of the Step Functions API (JSON 1.0 protocol) the product calls:
+ * StartExecution (names are unique per state machine: a second start with that name is
+ * ExecutionAlreadyExists, except the same input while running, as on AWS),
+ * DescribeExecution and ListExecutions. Executions run in this process.
+ */
+export async function startStepFunctionsEndpoint(options: EndpointOptions): Promise<StepFunctionsEndpoint> {
+  const { createServer } = await import('node:http');
+  const machines = new Map<string, LocalStateMachine>();
+  const executions = new Map<string, LocalExecution>();
+
+  const start = (body: { stateMachineArn?: string; name?: string; input?: string }) => {
+    const arn = body.stateMachineArn ?? '';
+    const machine = machines.get(arn);
+    if (!machine) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    const name = body.name ?? crypto.randomUUID();
+    const input = body.input ?? '{}';
+    const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const existing = executions.get(executionArn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === input) return existing;
+      throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(input);
+    } catch {
+      throw new ApiError('InvalidExecutionInput', 'Invalid execution input: not JSON');
+    }
+    const execution: LocalExecution = {
+      executionArn,
+      stateMachineArn: arn,
+      name,
+      input,
+      startDate: new Date(),
+      status: 'RUNNING',
+      done: Promise.resolve(),
+    };
+    const running = new LocalStateMachine(machine.definition, {
+      invoke: options.invoke,
+      retryIntervalMs: options.retryIntervalMs,
+      onEvent: (event) => options.onEvent?.(execution, event),
+    });
+    (execution as { done: Promise<void> }).done = running
+      .run(parsed)
+      .then((outcome) => {
+        execution.status = outcome.status;
+        if (outcome.status === 'SUCCEEDED') execution.output = JSON.stringify(outcome.output);
+        else Object.assign(execution, { error: outcome.error, cause: outcome.cause });
+      })
+      .catch((error: Error) => {
+        Object.assign(execution, { status: 'FAILED', error: 'States.Runtime', cause: error.message });
+      })
+      .finally(() => {
+        execution.stopDate = new Date();
+        options.onEnd?.(execution);
+      });
+    executions.set(executionArn, execution);
+    return execution;
+  };
+
+  const describe = (e: LocalExecution) => ({
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: e.startDate.getTime() / 1000,
+    ...(e.stopDate ? { stopDate: e.stopDate.getTime() / 1000 } : {}),
+    input: e.input,
+    ...(e.output !== undefined ? { output: e.output } : {}),
+    ...(e.error !== undefined ? { error: e.error, cause: e.cause } : {}),
+  });
+
+  const operations: Record<string, (body: Record<string, string | undefined>) => unknown> = {
+    StartExecution: (body) => {
+      const e = start(body);
+      return { executionArn: e.executionArn, startDate: e.startDate.getTime() / 1000 };
+    },
+    DescribeExecution: (body) => {
+      const e = executions.get(body.executionArn ?? '');
+      if (!e) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${body.executionArn}'`);
+      return describe(e);
+    },
+    ListExecutions: (body) => ({
+      executions: [...executions.values()]
+        .filter((e) => e.stateMachineArn === body.stateMachineArn && (!body.statusFilter || e.status === body.statusFilter))
+        .map((e) => {
+          const { input: _i, output: _o, error: _e, cause: _c, ...brief } = describe(e);
+          return brief;
+        }),
+    }),
+  };
+
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const target = String(request.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
+      let status = 200;
+      let result: unknown;
+      try {
+        const operation = operations[target];
+        if (!operation) throw new ApiError('UnknownOperationException', `the local Step Functions endpoint does not implement ${target}`);
+        result = operation(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, string>);
+      } catch (error) {
+        status = 400;
+        const name = error instanceof ApiError ? error.code : 'InternalFailure';
+        result = { __type: `com.amazonaws.states#${name}`, message: (error as Error).message };
+      }
+      response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+      response.end(JSON.stringify(result));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    register(stateMachineArn, definition) {
+      machines.set(stateMachineArn, new LocalStateMachine(definition, { invoke: options.invoke }));
+    },
+    executions,
+    async idle() {
+      for (;;) {
+        const running = [...executions.values()].filter((e) => e.status === 'RUNNING');
+        if (running.length === 0) return;
+        await Promise.all(running.map((e) => e.done));
+      }
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+class ApiError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

@@ -5,41 +5,17 @@
  * failure ending in TrainingFailed with a readable cause.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { listKeys, readText, startTestCloud, type LocalCloud } from '../support/local-cloud.ts';
-import { LocalStateMachine } from '../../infra/local/stepfunctions.ts';
-import { buildTrainingApp } from './fixtures/app.ts';
-import { activeUsersTxt, featuresTsv, learnableWeek, manifestJson } from './fixtures/weeks.ts';
-
-const byPrefix = <T>(record: Record<string, T>, prefix: string): T => {
-  const key = Object.keys(record).find((k) => k.startsWith(prefix));
-  if (!key) throw new Error(`no resource ${prefix}*`);
-  return record[key];
-};
+import { listKeys, readText, type LocalCloud } from '../support/local-cloud.ts';
+import type { LocalStateMachine } from '../../infra/local/stepfunctions.ts';
+import { startTrainingCloud } from './fixtures/cloud.ts';
 
 describe('training state machine, run locally end to end', () => {
   let cloud: LocalCloud;
   let data: string;
   let site: string;
   let machine: LocalStateMachine;
-  const put = (bucket: string, key: string, body: string) => cloud.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-
   beforeAll(async () => {
-    cloud = await startTestCloud({ buildApp: buildTrainingApp });
-    data = byPrefix(cloud.resources.buckets, 'Data').name;
-    site = byPrefix(cloud.resources.buckets, 'Site').name;
-    machine = new LocalStateMachine(cloud.stateMachines[0].definition, { invoke: (fn, event) => cloud.invoke(fn, event), retryIntervalMs: 0 });
-    // Week 0 in two parts, week 1 with the retained users active.
-    const { users, retained } = learnableWeek(400);
-    await put(data, 'extracted/week=0/part=a/features.tsv', featuresTsv('0', users.slice(0, 200)));
-    await put(data, 'extracted/week=0/part=b/features.tsv', featuresTsv('0', users.slice(200)));
-    for (const part of ['a', 'b']) {
-      await put(data, `extracted/week=0/part=${part}/active_users.txt`, activeUsersTxt(users.map((u) => u.userId)));
-      await put(data, `extracted/week=0/part=${part}/manifest.json`, manifestJson('0', 200));
-    }
-    await put(data, 'extracted/week=1/part=a/features.tsv', featuresTsv('1', []));
-    await put(data, 'extracted/week=1/part=a/active_users.txt', activeUsersTxt(retained));
-    await put(data, 'extracted/week=1/part=a/manifest.json', manifestJson('1', retained.length));
+    ({ cloud, data, site, machine } = await startTrainingCloud());
   });
   afterAll(() => cloud?.stop());
 
