@@ -85,7 +85,7 @@ async function writeInputs(dir: string, sizes: Sizes): Promise<{ events: string;
 async function extractLocally(inputs: Awaited<ReturnType<typeof writeInputs>>, outDir: string): Promise<{ ms: number; maxRssBytes?: number }> {
   const args = [
     process.execPath, '--import', 'tsx', 'bin/retention.ts', 'extract',
-    '--out', outDir, '--meta', inputs.meta, '--crm', inputs.crm, '--profiles', inputs.profiles, inputs.events,
+    '--out', outDir, '--meta', inputs.meta, '--crm', inputs.crm, '--profiles', inputs.profiles, '--events', inputs.events,
   ];
   const started = performance.now();
   const child = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', ...args], { cwd: projectRoot, stdio: ['ignore', 'ignore', 'pipe'] });
