@@ -1,0 +1,131 @@
+/** The training flow's pure rules: gate, winner choice, run ids, parameter grid, dataset file, publish order. */
+import { describe, expect, it } from 'vitest';
+import { decideGate, readGateSettings } from '../../functions/core/training/gate.ts';
+import { pickBest } from '../../functions/core/training/selection.ts';
+import { modelVersion, trainingRunId } from '../../functions/core/training/run-id.ts';
+import { parameterCombinations, readRunParams } from '../../functions/core/training/params.ts';
+import { decodeDataset, encodeDataset } from '../../functions/core/training/dataset-file.ts';
+import { isTestUser, labelAndSplit } from '../../functions/core/training/labels.ts';
+import { mergeFeatureTables, parseFeaturesTsv } from '../../functions/core/training/features-table.ts';
+import { publishPlan } from '../../functions/core/training/publish-plan.ts';
+import { binaryMetrics } from '../../functions/core/training/metrics.ts';
+import { featureIndex } from '../../functions/core/schema.ts';
+import { featuresTsv } from './fixtures/weeks.ts';
+
+describe('gate', () => {
+  const settings = { floor: 0.6, margin: 0.02 };
+  it('promotes at the floor with no current model', () => {
+    expect(decideGate(0.6, undefined, settings)).toMatchObject({ decision: 'promote', minAcceptedAuc: 0.6 });
+  });
+  it('rejects below the floor, saying so', () => {
+    expect(decideGate(0.59, undefined, settings)).toMatchObject({ decision: 'reject', reason: 'test AUC 0.5900 is below the floor 0.6000' });
+  });
+  it('accepts a small loss within the margin and rejects a bigger one', () => {
+    expect(decideGate(0.79, 0.8, settings).decision).toBe('promote');
+    const worse = decideGate(0.77, 0.8, settings);
+    expect(worse).toMatchObject({ decision: 'reject', currentAuc: 0.8 });
+    expect(worse.reason).toMatch(/worse than the current model's 0\.8000 by more than the margin 0\.0200/);
+    expect(worse.minAcceptedAuc).toBeCloseTo(0.78, 12);
+  });
+  it('reads its settings and refuses nonsense', () => {
+    expect(readGateSettings(undefined, '')).toEqual({ floor: 0.55, margin: 0.01 });
+    expect(() => readGateSettings('1.5', undefined)).toThrow(/floor must be a number in \[0, 1\]/);
+  });
+});
+
+describe('winner', () => {
+  it('takes the best AUC; a tie goes to the smaller model', () => {
+    const c = [{ id: 'c0', auc: 0.8, nodes: 90 }, { id: 'c1', auc: 0.85, nodes: 300 }, { id: 'c2', auc: 0.85, nodes: 120 }];
+    expect(pickBest(c).id).toBe('c2');
+    expect(() => pickBest([])).toThrow(/no candidate/);
+  });
+});
+
+describe('run ids and versions', () => {
+  const base = { trainWeek: '2026-W46', labelWeek: '2026-W47', sources: ['m1@a', 'm2@b'] };
+  it('are the same for the same inputs in any order, and differ when an input differs', () => {
+    const id = trainingRunId({ ...base, params: { maxDepth: 4, numTrees: 3 } });
+    expect(id).toMatch(/^train-2026W46-2026W47-[0-9a-f]{16}$/);
+    expect(trainingRunId({ ...base, sources: ['m2@b', 'm1@a'], params: { numTrees: 3, maxDepth: 4 } })).toBe(id);
+    expect(trainingRunId({ ...base, params: { maxDepth: 5, numTrees: 3 } })).not.toBe(id);
+    expect(trainingRunId({ ...base, sources: ['m1@a', 'm2@changed'], params: { maxDepth: 4, numTrees: 3 } })).not.toBe(id);
+  });
+  it('versions sort by time', () => {
+    expect(modelVersion('train-0-1-0123456789abcdef', new Date('2026-11-29T02:03:04.567Z'))).toBe('20261129T020304Z-89abcdef');
+  });
+});
+
+describe('parameter grid', () => {
+  it('is the cartesian product with given options replacing defaults', () => {
+    const run = readRunParams({ maxDepth: [4, 8], numTrees: 5, splitSeed: 3 });
+    expect(run.splitSeed).toBe(3);
+    const combos = parameterCombinations(run.grid);
+    expect(combos).toHaveLength(4); // maxDepth 2 × featureSubsetStrategy 2
+    expect(combos[0]).toEqual({ id: 'c0', params: { featureSubsetStrategy: 'sqrt', maxBins: 32, maxDepth: 4, numTrees: 5, seed: 7 } });
+  });
+  it('refuses bad shapes and too many combinations', () => {
+    expect(() => readRunParams([1])).toThrow(/params must be an object/);
+    expect(() => readRunParams({ maxDepth: [] })).toThrow(/params.maxDepth lists no value/);
+    expect(() => parameterCombinations(readRunParams({ maxDepth: [1, 2, 3, 4, 5, 6], numTrees: [1, 2, 3] }).grid)).toThrow(/36 combinations; at most 32/);
+  });
+});
+
+describe('prepared data', () => {
+  const table = parseFeaturesTsv(featuresTsv('0', Array.from({ length: 50 }, (_, i) => ({ userId: 50 - i, pc: i, region: 'GB-LONDON' }))), 'f.tsv');
+  it('reads features.tsv into columns sorted by user, categories as indices', () => {
+    expect(table.rows).toBe(50);
+    expect(table.userIds[0]).toBe(1);
+    expect(table.columns[featureIndex('pc')][0]).toBe(49);
+    expect(table.columns[featureIndex('region')][0]).toBe(7);
+  });
+  it('names the file and line of a bad value', () => {
+    const bad = featuresTsv('0', [{ userId: 1, pc: 1, region: 'MARS' }]);
+    expect(() => parseFeaturesTsv(bad, 'part=a/features.tsv')).toThrow('part=a/features.tsv line 2: unknown region "MARS"');
+  });
+  it('sums counts of a user found in two parts, keeping the first part\'s age', () => {
+    const a = parseFeaturesTsv(featuresTsv('0', [{ userId: 7, pc: 2, age: 30 }]), 'a');
+    const b = parseFeaturesTsv(featuresTsv('0', [{ userId: 7, pc: 5, age: 40 }, { userId: 3, pc: 1 }]), 'b');
+    const merged = mergeFeatureTables([a, b]);
+    expect(Array.from(merged.userIds)).toEqual([3, 7]);
+    expect(merged.columns[featureIndex('pc')][1]).toBe(7);
+    expect(merged.columns[featureIndex('age')][1]).toBe(30);
+  });
+  it('round-trips through the compact dataset file', () => {
+    const { train } = labelAndSplit(table, new Set([1, 2, 3]), 5);
+    const back = decodeDataset(encodeDataset(train), 'train.bin');
+    expect(Array.from(back.userIds)).toEqual(Array.from(train.userIds));
+    expect(Array.from(back.labels)).toEqual(Array.from(train.labels));
+    expect(back.columns.map((c) => Array.from(c))).toEqual(train.columns.map((c) => Array.from(c)));
+    const bytes = encodeDataset(train);
+    expect(() => decodeDataset(bytes.subarray(0, bytes.length - 4), 'cut.bin')).toThrow(/cut.bin: \d+ bytes, expected \d+ for \d+ rows/);
+    expect(() => decodeDataset(new TextEncoder().encode('hello\n'), 'x.bin')).toThrow('x.bin: not a training dataset (header is not JSON)');
+  });
+  it('splits about 30 % of users to test, stably per seed', () => {
+    const ids = Array.from({ length: 20000 }, (_, i) => i * 13 + 1);
+    const share = ids.filter((id) => isTestUser(id, 7)).length / ids.length;
+    expect(share).toBeGreaterThan(0.29);
+    expect(share).toBeLessThan(0.31);
+    const moved = ids.filter((id) => isTestUser(id, 7) !== isTestUser(id, 8)).length / ids.length;
+    expect(moved).toBeGreaterThan(0.3); // another seed, another split
+  });
+});
+
+describe('publish order', () => {
+  it('writes the version, then the site copies, and the pointer last', () => {
+    const plan = publishPlan('v1', { model: 'm', card: 'c', trees: 't' }, new Date(0));
+    expect(plan.map((w) => `${w.bucket}:${w.key}`)).toEqual([
+      'data:models/v1/model.json', 'data:models/v1/card.json', 'data:models/v1/trees.json',
+      'site:data/trees.json', 'site:data/card.json', 'data:models/current.json',
+    ]);
+    expect(JSON.parse(plan.at(-1)!.body)).toEqual({ formatVersion: 1, version: 'v1', publishedAt: '1970-01-01T00:00:00.000Z' });
+  });
+});
+
+describe('metrics', () => {
+  it('AUC counts ties as half and matches a hand count', () => {
+    const m = binaryMetrics(Uint8Array.from([0, 0, 1, 1]), Float64Array.from([0.1, 0.6, 0.6, 0.9]));
+    expect(m.auc).toBeCloseTo(0.875, 12); // pairs: (0.1<0.6),(0.1<0.9),(0.6=0.6 → ½),(0.6<0.9) → 3.5/4
+    expect(m.confusion).toEqual({ tp: 2, fp: 1, tn: 1, fn: 0 });
+    expect(m.baselineErrorRate).toBe(0.5);
+  });
+});

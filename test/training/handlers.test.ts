@@ -1,0 +1,139 @@
+/**
+ * The training handlers in-process against emulated S3 (real SDK): Prepare's labels, merge
+ * and split on hand-made weeks, and Publish's atomicity (the pointer moves last; a failure
+ * before it leaves the current model; versions are immutable).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { startTestEmulators, pointSdkAtEmulators, type TestEmulators } from '../support/emulators.ts';
+import { decodeDataset } from '../../functions/core/training/dataset-file.ts';
+import { isTestUser } from '../../functions/core/training/labels.ts';
+import { featureIndex } from '../../functions/core/schema.ts';
+import { activeUsersTxt, featuresTsv, manifestJson, type HandMadeUser } from './fixtures/weeks.ts';
+
+type Handlers = {
+  prepare: typeof import('../../functions/handlers/prepare.ts');
+  train: typeof import('../../functions/handlers/train.ts');
+  evaluate: typeof import('../../functions/handlers/evaluate.ts');
+  publish: typeof import('../../functions/handlers/publish.ts');
+};
+
+describe('training handlers on emulated S3', () => {
+  let local: TestEmulators;
+  let restoreSdk: () => void;
+  let h: Handlers;
+  let secondRun: Promise<Awaited<ReturnType<Handlers['evaluate']['handler']>>> | undefined;
+  const data = 'data-bucket';
+  const site = 'site-bucket';
+  const put = (key: string, body: string) => local.s3.send(new PutObjectCommand({ Bucket: data, Key: key, Body: body }));
+  const get = async (bucket: string, key: string) =>
+    (await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
+  const getText = async (bucket: string, key: string) => new TextDecoder().decode(await get(bucket, key));
+
+  // Week 0: users 1..600; user 5 appears in both parts (pc 2 + pc 3). Week 1: even users
+  // are active, plus user 9000 who was not in week 0 (not an example).
+  const users: HandMadeUser[] = Array.from({ length: 600 }, (_, i) => ({ userId: i + 1, pc: (i + 1) % 2 === 0 ? 4 : 1 }));
+  const partA = users.slice(0, 300).map((u) => (u.userId === 5 ? { ...u, pc: 2 } : u));
+  const partB = [...users.slice(300), { userId: 5, pc: 3 }];
+  const active1 = [...users.filter((u) => u.userId % 2 === 0).map((u) => u.userId), 9000];
+
+  beforeAll(async () => {
+    local = await startTestEmulators();
+    restoreSdk = pointSdkAtEmulators(local);
+    process.env.DATA_BUCKET = data;
+    process.env.SITE_BUCKET = site;
+    await local.s3.send(new CreateBucketCommand({ Bucket: data }));
+    await local.s3.send(new CreateBucketCommand({ Bucket: site }));
+    await put('extracted/week=0/part=a/features.tsv', featuresTsv('0', partA));
+    await put('extracted/week=0/part=b/features.tsv', featuresTsv('0', partB));
+    await put('extracted/week=0/part=a/active_users.txt', activeUsersTxt(partA.map((u) => u.userId)));
+    await put('extracted/week=0/part=b/active_users.txt', activeUsersTxt(partB.map((u) => u.userId)));
+    await put('extracted/week=0/part=a/manifest.json', manifestJson('0', 300));
+    await put('extracted/week=0/part=b/manifest.json', manifestJson('0', 301));
+    await put('extracted/week=1/part=a/features.tsv', featuresTsv('1', []));
+    await put('extracted/week=1/part=a/active_users.txt', activeUsersTxt(active1));
+    await put('extracted/week=1/part=a/manifest.json', manifestJson('1', active1.length));
+    h = {
+      prepare: await import('../../functions/handlers/prepare.ts'),
+      train: await import('../../functions/handlers/train.ts'),
+      evaluate: await import('../../functions/handlers/evaluate.ts'),
+      publish: await import('../../functions/handlers/publish.ts'),
+    };
+  });
+  afterAll(async () => {
+    restoreSdk?.();
+    delete process.env.DATA_BUCKET;
+    delete process.env.SITE_BUCKET;
+    await local?.stop();
+  });
+
+  it('Prepare merges the parts, labels by the label week and splits 70/30 by user hash and seed', async () => {
+    const out = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params: { splitSeed: 11, numTrees: 3 } });
+    const train = decodeDataset(await get(data, `training/${out.runId}/train.bin`), 'train.bin');
+    const test = decodeDataset(await get(data, `training/${out.runId}/test.bin`), 'test.bin');
+    const rows = new Map<number, { label: number; pc: number; side: string }>();
+    for (const [side, set] of [['train', train], ['test', test]] as const) {
+      for (let r = 0; r < set.rows; r++) rows.set(set.userIds[r], { label: set.labels[r], pc: set.columns[featureIndex('pc')][r], side });
+    }
+    expect([...rows.keys()].sort((a, b) => a - b)).toEqual(users.map((u) => u.userId)); // 9000 is not an example
+    for (const [userId, row] of rows) {
+      expect(row.label).toBe(userId % 2 === 0 ? 1 : 0);
+      expect(row.side).toBe(isTestUser(userId, 11) ? 'test' : 'train');
+    }
+    expect(rows.get(5)!.pc).toBe(5); // counts summed over the two parts
+    expect(test.rows / 600).toBeGreaterThan(0.24);
+    expect(test.rows / 600).toBeLessThan(0.36);
+    expect(out.stats.train.rows + out.stats.test.rows).toBe(600);
+    expect(out.combinations.map((c) => c.id)).toEqual(['c0', 'c1', 'c2', 'c3']);
+    expect(out.combinations.every((c) => c.runId === out.runId && c.params.numTrees === 3)).toBe(true);
+  });
+
+  it('Prepare gives another split for another seed, and the same run id for the same inputs', async () => {
+    const a = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params: { splitSeed: 11, numTrees: 3 } });
+    const b = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params: { splitSeed: 12, numTrees: 3 } });
+    const again = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params: { numTrees: 3, splitSeed: 11 } });
+    expect(again.runId).toBe(a.runId);
+    expect(b.runId).not.toBe(a.runId);
+    const testA = decodeDataset(await get(data, `training/${a.runId}/test.bin`), 'a');
+    const testB = decodeDataset(await get(data, `training/${b.runId}/test.bin`), 'b');
+    expect(Array.from(testA.userIds)).not.toEqual(Array.from(testB.userIds));
+  });
+
+  it('Publish writes the version, then moves the pointer; a failure before the pointer leaves the current model', async () => {
+    const runOnce = async (params: Record<string, unknown>) => {
+      const prepared = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params });
+      const candidates = [];
+      for (const c of prepared.combinations) candidates.push(await h.train.handler(c));
+      return h.evaluate.handler({ ...prepared, candidates });
+    };
+    const first = await runOnce({ numTrees: 3, maxDepth: 3, featureSubsetStrategy: 'all' });
+    const published = await h.publish.handler(first);
+    expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(published.version);
+    expect(published.written.at(-1)).toBe('data:models/current.json');
+
+    // A second run whose site copy fails (its bucket does not exist): the new version's
+    // documents may be written, but models/current.json still names the first version.
+    const second = await runOnce({ numTrees: 4, maxDepth: 3, featureSubsetStrategy: 'all' });
+    process.env.SITE_BUCKET = 'no-such-site-bucket';
+    await expect(h.publish.handler(second)).rejects.toThrow(/bucket/i);
+    process.env.SITE_BUCKET = site;
+    expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(published.version);
+
+    // Retrying the same Publish finds its immutable documents unchanged and completes.
+    const retried = await h.publish.handler(second);
+    expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(retried.version);
+    expect(retried.version).not.toBe(published.version);
+    const card = JSON.parse(await getText(site, 'data/card.json'));
+    expect(card.modelVersion).toBe(retried.version);
+    expect(card.gate.currentAuc).toBeCloseTo(first.best.auc, 10); // the same split seed: the same test set
+    secondRun = Promise.resolve(second);
+  });
+
+  it('Publish refuses to replace a published version with other content', async () => {
+    const evaluation = await secondRun!;
+    const { version } = JSON.parse(await getText(data, 'models/current.json'));
+    const key = `models/${version}/card.json`;
+    await put(key, (await getText(data, key)).replace('"formatVersion": 1', '"formatVersion": 1, "edited": true'));
+    await expect(h.publish.handler(evaluation)).rejects.toThrow(/already exists with other content; published versions are immutable/);
+  });
+});
