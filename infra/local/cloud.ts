@@ -18,6 +18,7 @@ import { invokeAsync, type AsyncOutcome } from './async-invoke.ts';
 import { KinesisPoller, type BatchOutcome } from './kinesis-poller.ts';
 import { buildS3Event } from './s3-event.ts';
 import { claimState, defaultStateDir, removeState, writeState } from './state-file.ts';
+import { startStepFunctionsEndpoint, type StepFunctionsEndpoint } from './stepfunctions.ts';
 
 export interface LocalCloudOptions {
   /** Where the state file, logs and synth output go (default `.retention/` or RETENTION_STATE_DIR). */
@@ -79,6 +80,8 @@ export interface LocalCloud {
   /** The stack's outputs, resolved (bucket names, queue URLs...). */
   readonly outputs: Record<string, string>;
   readonly stateMachines: ResolvedStateMachine[];
+  /** The local Step Functions API (AWS_ENDPOINT_URL_SFN of every function); runs the state machines above. */
+  readonly stepFunctions: StepFunctionsEndpoint;
   readonly template: LocalTemplate;
   readonly emulators: Emulators;
   readonly clients: { readonly s3: S3Client; readonly sqs: SQSClient; readonly kinesis: KinesisClient };
@@ -151,6 +154,9 @@ async function bringUp(
   const sqs = new SQSClient(sqsClientConfig(emulators));
   const kinesis = new KinesisClient(kinesisClientConfig(emulators));
   cleanups.push(() => [s3, sqs, kinesis].forEach((c) => c.destroy()));
+  // Executions run in-process; their Lambda tasks go to `invoke` below (called only once it exists).
+  const stepFunctions = await startStepFunctionsEndpoint({ invoke: (fn, event) => invoke(fn, event) });
+  cleanups.push(() => stepFunctions.stop());
 
   // ---- resources and their addresses ----
   const account = LOCAL_ACCOUNT;
@@ -223,7 +229,7 @@ async function bringUp(
         arn: resources.functions[spec.logicalId].arn,
         handler: spec.handler,
         assetDir: spec.assetDir,
-        environment: functionEnvironment(spec, emulators, region, context, emit),
+        environment: { ...functionEnvironment(spec, emulators, region, context, emit), AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint },
         timeoutSeconds: spec.timeoutSeconds,
         memoryMb: spec.memoryMb,
       },
@@ -373,6 +379,8 @@ async function bringUp(
     return { logicalId: machine.logicalId, name: machine.name, arn: resources.stateMachines[machine.logicalId].arn, definition: JSON.parse(text) as Record<string, unknown> };
   });
 
+  for (const machine of stateMachines) stepFunctions.register(machine.arn, machine.definition);
+
   const outputs: Record<string, string> = {};
   for (const [name, output] of Object.entries(template.template.Outputs ?? {})) {
     try {
@@ -402,6 +410,7 @@ async function bringUp(
     resources,
     outputs,
     stateMachines,
+    stepFunctions,
     template,
     emulators,
     clients: { s3, sqs, kinesis },
