@@ -395,7 +395,7 @@ async function bringUp(
     pid: process.pid,
     startedAt: new Date().toISOString(),
     region,
-    endpoints: { ...emulators.endpoints },
+    endpoints: { ...emulators.endpoints, stepFunctions: stepFunctions.endpoint },
     resources,
     outputs,
   });

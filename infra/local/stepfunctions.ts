@@ -177,6 +177,8 @@ export interface StepFunctionsEndpoint {
   /** Makes a state machine startable; its definition's Lambda tasks go to `invoke`. */
   register(stateMachineArn: string, definition: unknown): void;
   readonly executions: ReadonlyMap<string, LocalExecution>;
+  /** Follows every execution's state events (and its end, as type 'ExecutionEnded'); returns an unsubscribe. */
+  subscribe(listener: (execution: LocalExecution, event: ExecutionEvent) => void): () => void;
   /** Resolves when no execution is running. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -199,6 +201,11 @@ export async function startStepFunctionsEndpoint(options: EndpointOptions): Prom
   const { createServer } = await import('node:http');
   const machines = new Map<string, LocalStateMachine>();
   const executions = new Map<string, LocalExecution>();
+  const listeners = new Set<(execution: LocalExecution, event: ExecutionEvent) => void>();
+  const notify = (execution: LocalExecution, event: ExecutionEvent) => {
+    options.onEvent?.(execution, event);
+    for (const listener of listeners) listener(execution, event);
+  };
 
   const start = (body: { stateMachineArn?: string; name?: string; input?: string }) => {
     const arn = body.stateMachineArn ?? '';
@@ -230,7 +237,7 @@ export async function startStepFunctionsEndpoint(options: EndpointOptions): Prom
     const running = new LocalStateMachine(machine.definition, {
       invoke: options.invoke,
       retryIntervalMs: options.retryIntervalMs,
-      onEvent: (event) => options.onEvent?.(execution, event),
+      onEvent: (event) => notify(execution, event),
     });
     (execution as { done: Promise<void> }).done = running
       .run(parsed)
@@ -245,6 +252,7 @@ export async function startStepFunctionsEndpoint(options: EndpointOptions): Prom
       .finally(() => {
         execution.stopDate = new Date();
         options.onEnd?.(execution);
+        notify(execution, { type: 'ExecutionEnded' });
       });
     executions.set(executionArn, execution);
     return execution;
@@ -310,6 +318,10 @@ export async function startStepFunctionsEndpoint(options: EndpointOptions): Prom
       machines.set(stateMachineArn, new LocalStateMachine(definition, { invoke: options.invoke }));
     },
     executions,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async idle() {
       for (;;) {
         const running = [...executions.values()].filter((e) => e.status === 'RUNNING');
