@@ -4,7 +4,7 @@
  * drop events older than MaximumEventAgeInSeconds, then hand the outcome to the on-failure
  * (or on-success) destination as AWS's destination record.
  */
-import type { InvocationResult } from './lambda-runtime.ts';
+import { STOPPED, type InvocationResult } from './lambda-runtime.ts';
 
 export interface AsyncInvokeSettings {
   readonly functionArn: string;
@@ -38,6 +38,8 @@ export async function invokeAsync(
     last = await invoke(event);
     attempts++;
     if (last.ok) break;
+    // The local cloud is stopping: nothing to retry, no destination to tell.
+    if (last.error?.errorType === STOPPED) return { ok: false, attempts, last, condition: 'Stopped' };
     if (attempts > settings.maximumRetryAttempts) {
       condition = 'RetriesExhausted';
       break;

@@ -268,7 +268,7 @@ async function bringUp(
       }
       const fn = Object.entries(resources.functions).find(([, f]) => f.arn === arn.replace(/:\$LATEST$/, ''));
       if (fn) {
-        void trackAsync(() => invokeAsyncById(fn[0], record));
+        void trackAsync(() => invokeAsyncById(fn[0], record)).catch((error: Error) => emit({ kind: 'warning', message: `destination ${arn}: ${error.message}` }));
         return;
       }
       emit({ kind: 'warning', message: `destination ${arn} is not a local queue or function; record dropped` });
@@ -306,7 +306,7 @@ async function bringUp(
         retryDelayMs: (attempt) => (options.asyncRetryDelayMs ?? 200) * attempt,
       },
     );
-    if (!outcome.ok) asyncFailures.push({ function: id, condition: outcome.condition ?? 'failed', error: outcome.last.error?.errorMessage, event });
+    if (!outcome.ok && outcome.condition !== 'Stopped') asyncFailures.push({ function: id, condition: outcome.condition ?? 'failed', error: outcome.last.error?.errorMessage, event });
     emit({ kind: 'async-done', function: id, ok: outcome.ok, attempts: outcome.attempts, condition: outcome.condition, destination: outcome.ok ? undefined : onFailureArn });
     return outcome;
   };

@@ -62,6 +62,9 @@ interface Environment {
 
 const WORKER_URL = new URL('./lambda-worker.ts', import.meta.url);
 
+/** The errorType of an invocation cut short because the local cloud is stopping. */
+export const STOPPED = 'Runtime.Stopped';
+
 export class LocalFunction {
   readonly config: LocalFunctionConfig;
   readonly #options: RuntimeOptions;
@@ -79,7 +82,7 @@ export class LocalFunction {
 
   /** Invokes the function with `event` (synchronously, from the caller's point of view). */
   invoke(event: unknown): Promise<InvocationResult> {
-    if (this.#stopped) return Promise.reject(new Error(`${this.config.name} is stopped`));
+    if (this.#stopped) return Promise.resolve(failure({ id: 0, requestId: randomUUID(), payload: '', deadline: 0 }, STOPPED, 'the local cloud stopped'));
     const timeoutMs = this.config.timeoutSeconds * 1000;
     return new Promise((resolve) => {
       const request: InvokeRequest = { id: this.#nextId++, requestId: randomUUID(), payload: JSON.stringify(event ?? null), deadline: Date.now() + timeoutMs };
@@ -90,7 +93,7 @@ export class LocalFunction {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const pending of this.#queue.splice(0)) pending.resolve(failure(pending.request, 'Runtime.Stopped', 'the local cloud stopped'));
+    for (const pending of this.#queue.splice(0)) pending.resolve(failure(pending.request, STOPPED, 'the local cloud stopped'));
     await Promise.all([...this.#all].map((env) => this.#retire(env, failure)));
   }
 
@@ -190,7 +193,7 @@ export class LocalFunction {
     if (idleAt >= 0) this.#idle.splice(idleAt, 1);
     const pending = env.current;
     env.current = undefined;
-    if (pending) pending.resolve(toResult(pending.request, 'Runtime.Stopped', 'the local cloud stopped'));
+    if (pending) pending.resolve(toResult(pending.request, STOPPED, 'the local cloud stopped'));
     await env.worker.terminate();
     if (!this.#stopped) this.#dispatch();
   }
