@@ -6,7 +6,7 @@
 import { EVENT_TYPE_FEATURE_NAMES, PLATFORM_FEATURE_NAMES } from '../schema.ts';
 import { DEFAULT_BASE_WEEK, type WeekId } from '../weeks.ts';
 import { REJECT_REASONS, type LineCounts, type UserCounts } from './types.ts';
-import { COUNT_WIDTH, ROW, UserTable } from './user-table.ts';
+import { COUNT_WIDTH, UserTable } from './user-table.ts';
 import { weekSpan } from '../weeks.ts';
 
 export interface EventAggregateInit {
@@ -77,7 +77,7 @@ export class EventAggregate {
       userId: t.userIds[slot],
       companyId: t.companyIds[slot],
       firstEventTime: t.firstTime(slot),
-      counts: Array.from(t.countsOf(slot)),
+      counts: t.countsOf(slot),
     };
   }
 }
@@ -100,7 +100,7 @@ export function mergeAggregates(parts: readonly EventAggregate[]): EventAggregat
     }
     const t = part.table;
     for (let slot = 0; slot < t.size; slot++) {
-      table.addCounts(t.userIds[slot], t.companyIds[slot], t.firstTime(slot), t.rows, slot * ROW);
+      table.addCounts(t.userIds[slot], t.companyIds[slot], t.firstTime(slot), t.countsOf(slot));
     }
     linesRead += part.lineCounts.linesRead;
     accepted += part.lineCounts.accepted;
@@ -158,7 +158,7 @@ export function parseUserCounts(
     }
     if (table.slotOf(numbers[0]) >= 0) throw new Error(`user_counts line ${i + 1}: user ${numbers[0]} listed twice`);
     row.set(numbers.slice(3));
-    table.addCounts(numbers[0], numbers[1], numbers[2], row, 0);
+    table.addCounts(numbers[0], numbers[1], numbers[2], row);
   }
   return new EventAggregate({
     week: options.week,

@@ -7,10 +7,10 @@ import { DEFAULT_CATEGORIES, type Categories } from '../schema.ts';
 import { DEFAULT_BASE_WEEK, weekSpan, type WeekId } from '../weeks.ts';
 import { compileCategories, type ByteNames } from './categories.ts';
 import { EventAggregate } from './event-aggregate.ts';
-import { EVENT_FIELDS, F_COMPANY, F_PLATFORM, F_TIME, F_TYPE, F_USER, scanEvent } from './event-line.ts';
+import { EVENT_FIELDS, EventBatch, scanEvent } from './event-line.ts';
 import { LineStream } from './line-stream.ts';
 import type { LineCounts, RejectSink } from './types.ts';
-import { FIRST_OFFSET, PLATFORM_COUNT, ROW, UserTable } from './user-table.ts';
+import { FIRST_HI, FIRST_LO, PLATFORM_COUNT, ROW, UserTable } from './user-table.ts';
 
 /** Lines parsed before they are counted together. */
 const BATCH = 256;
@@ -39,12 +39,8 @@ export class EventAggregator extends LineStream {
   private readonly weekStart: number;
   private readonly weekEnd: number;
   private readonly table: UserTable;
-  private readonly fields = new Float64Array(EVENT_FIELDS);
   // Accepted lines waiting to be counted (see scanLines).
-  private readonly batchUsers = new Float64Array(BATCH);
-  private readonly batchKeys = new Int32Array(BATCH);
-  private readonly batchTimes = new Uint32Array(BATCH);
-  private readonly batchCompanies = new Float64Array(BATCH);
+  private readonly batch = new EventBatch(BATCH);
   private readonly batchSlots = new Int32Array(BATCH);
   private batchLength = 0;
   private readonly sourceNames: string[] = [];
@@ -73,22 +69,18 @@ export class EventAggregator extends LineStream {
    * which one parse-then-count loop cannot (the misses sit on a dependent chain).
    */
   protected scanLines(buf: Uint8Array, start: number, stop: number): void {
-    const out = this.fields;
     const platforms = this.platforms;
     const eventTypes = this.eventTypes;
     const weekStart = this.weekStart;
     const weekEnd = this.weekEnd;
-    const users = this.batchUsers;
-    const keys = this.batchKeys;
-    const times = this.batchTimes;
-    const companies = this.batchCompanies;
+    const batch = this.batch;
     let n = this.batchLength;
     let line = this.line;
     let accepted = this.accepted;
     let p = start;
     while (p < stop) {
       line++;
-      const next = scanEvent(buf, p, platforms, eventTypes, weekStart, weekEnd, out);
+      const next = scanEvent(buf, p, platforms, eventTypes, weekStart, weekEnd, batch, n);
       if (next < 0) {
         this.line = line;
         p = this.rejectLine(buf, p, -1 - next, EVENT_FIELDS);
@@ -96,10 +88,6 @@ export class EventAggregator extends LineStream {
       }
       p = next;
       accepted++;
-      users[n] = out[F_USER];
-      keys[n] = out[F_PLATFORM] | (out[F_TYPE] << 8);
-      times[n] = out[F_TIME] - weekStart;
-      companies[n] = out[F_COMPANY];
       if (++n === BATCH) {
         this.countBatch(n);
         n = 0;
@@ -112,34 +100,47 @@ export class EventAggregator extends LineStream {
 
   private countBatch(n: number): void {
     const table = this.table;
-    const users = this.batchUsers;
+    const users = this.batch.users;
     const slots = this.batchSlots;
     let direct = table.slots.direct;
+    let limit = direct.length;
+    let rows = table.rows;
+    // Pass 1: find each line's slot. Two short loops over a batch let the CPU overlap the
+    // lookups' cache misses, which a parse-then-count loop per line cannot.
     for (let i = 0; i < n; i++) {
       const userId = users[i];
-      let slot = userId < direct.length ? direct[userId] - 1 : table.slotOf(userId);
+      let slot = userId < limit ? direct[userId] - 1 : -1;
       if (slot < 0) {
-        slot = table.addUser(userId);
+        slot = this.slotOrAdd(userId);
         direct = table.slots.direct;
+        limit = direct.length;
+        rows = table.rows;
       }
       slots[i] = slot;
     }
-    const rows = table.rows;
+    // Pass 2: count.
     const companyIds = table.companyIds;
-    const keys = this.batchKeys;
-    const times = this.batchTimes;
+    const { companies, keys, times } = this.batch;
     for (let i = 0; i < n; i++) {
       const slot = slots[i];
       const base = slot * ROW;
       const key = keys[i];
-      rows[base + (key & 0xff)]++;
-      rows[base + PLATFORM_COUNT + (key >> 8)]++;
+      const a = base + (key & 0xff);
+      const b = base + PLATFORM_COUNT + (key >> 8);
+      if (++rows[a] === 65536) table.carry(a); // the stored word wrapped to 0
+      if (++rows[b] === 65536) table.carry(b);
       const time = times[i];
-      if (time < rows[base + FIRST_OFFSET]) {
-        rows[base + FIRST_OFFSET] = time;
-        companyIds[slot] = this.batchCompanies[i];
+      if (time < rows[base + FIRST_LO] + rows[base + FIRST_HI] * 65536) {
+        rows[base + FIRST_LO] = time & 0xffff;
+        rows[base + FIRST_HI] = time >>> 16;
+        companyIds[slot] = companies[i];
       }
     }
+  }
+
+  private slotOrAdd(userId: number): number {
+    const slot = this.table.slotOf(userId);
+    return slot >= 0 ? slot : this.table.addUser(userId);
   }
 
   override endSource(): LineCounts {

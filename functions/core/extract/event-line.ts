@@ -21,19 +21,29 @@ const LF = 10;
 const CR = 13;
 const MINUS = 45;
 
-/** Where scanEvent writes a valid line's fields, by index. */
-export const F_ANON = 0;
-export const F_USER = 1;
-export const F_COMPANY = 2;
-export const F_PLATFORM = 3;
-export const F_TIME = 4;
-export const F_TYPE = 5;
-export const F_FIRST = 6;
+/**
+ * Where scanEvent writes a valid line, at index i of each column: the fields the counting
+ * needs, nothing else (anonymous_id and first_event are checked, not kept).
+ */
+export class EventBatch {
+  readonly users: Float64Array;
+  readonly companies: Float64Array;
+  /** platform | event_type << 8 */
+  readonly keys: Int32Array;
+  /** event_time - week start (0 .. 604799) */
+  readonly times: Uint32Array;
+  constructor(size: number) {
+    this.users = new Float64Array(size);
+    this.companies = new Float64Array(size);
+    this.keys = new Int32Array(size);
+    this.times = new Uint32Array(size);
+  }
+}
 
 /**
  * Parses the line at buf[p] (which must end with LF before the end of buf). On success
- * writes the 7 fields to out and returns the index after the LF; on failure returns
- * -(code + 1) with the reject code of the first wrong field.
+ * writes the line to batch at index i and returns the index after the LF; on failure
+ * returns -(code + 1) with the reject code of the first wrong field.
  */
 export function scanEvent(
   buf: Uint8Array,
@@ -42,29 +52,38 @@ export function scanEvent(
   eventTypes: ByteNames,
   weekStart: number,
   weekEnd: number,
-  out: Float64Array,
+  batch: EventBatch,
+  i: number,
 ): number {
   let c = 0;
   let v = 0;
   let q = p;
-  // anonymous_id, user_id, company_id: digits only; (c - 48) >>> 0 < 10 is one compare
-  for (let f = 0; f < 3; f++) {
-    v = 0;
-    q = p;
-    while ((c = buf[p] - 48) >>> 0 < 10) {
-      v = v * 10 + c;
-      p++;
-    }
-    if (buf[p] !== TAB || p === q || p - q > MAX_ID_DIGITS) return -1 - idFault(buf, q);
-    out[f] = v;
+  // anonymous_id: checked, not kept (parseEventLine reads it back); (c - 48) >>> 0 < 10 is one compare
+  while ((buf[p] - 48) >>> 0 < 10) p++;
+  if (buf[p] !== TAB || p === q || p - q > MAX_ID_DIGITS) return -1 - idFault(buf, q);
+  // user_id
+  q = ++p;
+  while ((c = buf[p] - 48) >>> 0 < 10) {
+    v = v * 10 + c;
     p++;
   }
+  if (buf[p] !== TAB || p === q || p - q > MAX_ID_DIGITS) return -1 - idFault(buf, q);
+  const userId = v;
+  // company_id
+  v = 0;
+  q = ++p;
+  while ((c = buf[p] - 48) >>> 0 < 10) {
+    v = v * 10 + c;
+    p++;
+  }
+  if (buf[p] !== TAB || p === q || p - q > MAX_ID_DIGITS) return -1 - idFault(buf, q);
+  const companyId = v;
+  p++;
   // platform, matched in place
   const platform = matchNameAt(platforms, buf, p);
   if (platform < 0) return -1 - CODE.unknown_platform;
   p += platforms.bytes[platform].length;
   if (buf[p] !== TAB) return -1 - CODE.unknown_platform; // a line end here: field count
-  out[F_PLATFORM] = platform;
   p++;
   // event_time: whole epoch seconds
   v = 0;
@@ -74,23 +93,25 @@ export function scanEvent(
     p++;
   }
   if (buf[p] !== TAB || p === q || p - q > MAX_TIME_DIGITS) return -1 - CODE.bad_timestamp;
-  out[F_TIME] = v;
+  const time = v;
   p++;
   // event_type
   const eventType = matchNameAt(eventTypes, buf, p);
   if (eventType < 0) return -1 - CODE.unknown_event_type;
   p += eventTypes.bytes[eventType].length;
   if (buf[p] !== TAB) return -1 - CODE.unknown_event_type;
-  out[F_TYPE] = eventType;
   p++;
   // first_event, then the line end
   c = buf[p];
   if (c !== 48 && c !== 49) return -1 - CODE.bad_first_event;
-  out[F_FIRST] = c - 48;
   c = buf[++p];
   if (c === CR) c = buf[++p];
   if (c !== LF) return -1 - CODE.bad_first_event;
-  if (v < weekStart || v >= weekEnd) return -1 - CODE.outside_week;
+  if (time < weekStart || time >= weekEnd) return -1 - CODE.outside_week;
+  batch.users[i] = userId;
+  batch.companies[i] = companyId;
+  batch.keys[i] = platform | (eventType << 8);
+  batch.times[i] = time - weekStart;
   return p + 1;
 }
 
@@ -117,8 +138,8 @@ export function parseEventLine(line: string | Uint8Array, options: EventLineOpti
   const cats = compileCategories(options.categories ?? DEFAULT_CATEGORIES);
   const span = weekSpan(options.week, options.baseWeek ?? DEFAULT_BASE_WEEK);
   const buf = asLine(line);
-  const out = new Float64Array(EVENT_FIELDS);
-  const r = scanEvent(buf, 0, cats.platform, cats.event_type, span.start, span.end, out);
+  const batch = new EventBatch(1);
+  const r = scanEvent(buf, 0, cats.platform, cats.event_type, span.start, span.end, batch, 0);
   if (r < 0 || r !== buf.length) {
     const code = r < 0 ? -1 - r : CODE.field_count; // r short of the end: a line end inside the input
     return { ok: false, reason: REJECT_REASONS[classifyRejected(buf, 0, code, EVENT_FIELDS)] };
@@ -126,13 +147,13 @@ export function parseEventLine(line: string | Uint8Array, options: EventLineOpti
   return {
     ok: true,
     value: {
-      anonymousId: out[F_ANON],
-      userId: out[F_USER],
-      companyId: out[F_COMPANY],
-      platform: out[F_PLATFORM],
-      eventTime: out[F_TIME],
-      eventType: out[F_TYPE],
-      firstEvent: out[F_FIRST] as 0 | 1,
+      anonymousId: Number(new TextDecoder().decode(buf.subarray(0, buf.indexOf(TAB)))),
+      userId: batch.users[0],
+      companyId: batch.companies[0],
+      platform: batch.keys[0] & 0xff,
+      eventTime: span.start + batch.times[0],
+      eventType: batch.keys[0] >> 8,
+      firstEvent: (buf[r - (buf[r - 2] === CR ? 3 : 2)] - 48) as 0 | 1,
     },
   };
 }

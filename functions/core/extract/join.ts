@@ -6,7 +6,6 @@
 import type { EventAggregate } from './event-aggregate.ts';
 import type { CrmTable, ProfileTable } from './tables.ts';
 import type { ExtractedWeek, FeatureRow, FeatureValues } from './types.ts';
-import { ROW } from './user-table.ts';
 
 export function joinWeek(aggregate: EventAggregate, crm: CrmTable, profiles: ProfileTable): ExtractedWeek {
   const t = aggregate.table;
@@ -25,8 +24,8 @@ export function joinWeek(aggregate: EventAggregate, crm: CrmTable, profiles: Pro
     if (company === undefined) noCrm++;
     if (profile < 0) noProfile++;
     if (company === undefined || profile < 0) continue;
-    const c = t.rows;
-    const b = slot * ROW;
+    const c = t.countsOf(slot);
+    const b = 0;
     const features: FeatureValues = {
       industry: names.industry[company.industry],
       region: names.region[company.region],
