@@ -1,0 +1,136 @@
+/**
+ * Serves the dashboard locally the way CloudFront does in AWS: the built files from a
+ * folder, and `data/*` read from the (emulated) site bucket on every request, so a
+ * document the pipeline writes shows up on the next refresh. Same security headers as the
+ * CloudFront policy; data is never cached.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SECURITY_HEADERS } from '../../site/security-headers.ts';
+
+export const DEFAULT_SITE_PORT = 7777;
+
+export interface SiteServerOptions {
+  /** 0 picks a free port (tests); default 7777. */
+  port?: number;
+  /** Interface to listen on; default loopback only. */
+  host?: string;
+  s3: S3Client;
+  /** The site bucket; its `data/` prefix is served under /data/. */
+  bucket: string;
+  /** The built site (site/build.ts output). */
+  siteDir: string;
+}
+
+export interface SiteServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export function contentTypeFor(path: string): string {
+  return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', ...headers });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+async function serveData(res: ServerResponse, options: SiteServerOptions, key: string): Promise<void> {
+  try {
+    const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
+    const stored = object.ContentType;
+    const type = stored && stored !== 'application/octet-stream' && stored !== 'binary/octet-stream' ? stored : contentTypeFor(key);
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': type,
+      'cache-control': 'no-cache',
+      ...(object.ContentLength !== undefined ? { 'content-length': String(object.ContentLength) } : {}),
+    });
+    if (res.req.method === 'HEAD') {
+      res.end();
+      (object.Body as Readable | undefined)?.destroy?.();
+      return;
+    }
+    (object.Body as Readable).pipe(res);
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') send(res, 404, `not found: ${key}\n`, { 'cache-control': 'no-cache' });
+    else if (name === 'NoSuchBucket') send(res, 404, `the site bucket ${options.bucket} does not exist\n`);
+    else send(res, 502, `could not read ${key} from the site bucket: ${(error as Error).message}\n`);
+  }
+}
+
+async function serveFile(res: ServerResponse, siteDir: string, path: string): Promise<void> {
+  const relative = normalize(path === '/' ? 'index.html' : path.slice(1));
+  if (relative.startsWith('..') || relative.includes(`${sep}..`)) return send(res, 400, 'bad path\n');
+  try {
+    const body = await readFile(join(siteDir, relative));
+    send(res, 200, body, { 'content-type': contentTypeFor(relative), 'cache-control': 'no-cache' });
+  } catch {
+    send(res, 404, `not found: ${path}\n`);
+  }
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: SiteServerOptions): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD\n', { allow: 'GET, HEAD' });
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? '/', 'http://site').pathname);
+  } catch {
+    return send(res, 400, 'bad path\n');
+  }
+  if (path.startsWith('/data/')) return serveData(res, options, path.slice(1));
+  return serveFile(res, options.siteDir, path);
+}
+
+export async function startSiteServer(options: SiteServerOptions): Promise<SiteServer> {
+  const port = options.port ?? DEFAULT_SITE_PORT;
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer((req, res) => {
+    handle(req, res, options).catch((error: Error) => {
+      if (!res.headersSent) send(res, 500, `${error.message}\n`);
+      else res.destroy(error);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `port ${port} is already in use, so the dashboard cannot be served there: ` +
+                `stop the program using it (perhaps another npm start) or choose another port`,
+            )
+          : error,
+      );
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://localhost:${actual}/`,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
