@@ -1,0 +1,109 @@
+/**
+ * SendMessageBatch with its partial failures handled: entries go in batches of 10, `Failed`
+ * entries are sent again with exponential backoff, and each caller learns which of its
+ * entries were finally accepted. `SqsBatcher` gathers single messages sent in the same
+ * turn into those batches, so a record handler can await its own message.
+ */
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+
+export const SQS_BATCH_SIZE = 10;
+
+export interface RetryOptions {
+  /** Sends of one entry at most (default 5). */
+  readonly maxAttempts?: number;
+  /** First pause (default 50 ms), doubled each time, with jitter. */
+  readonly baseDelayMs?: number;
+}
+
+export interface BatchSendReport {
+  /** Ids of the entries SQS accepted. */
+  readonly sent: string[];
+  /** Entries still refused after every attempt, with SQS's reason. */
+  readonly failed: { id: string; code: string; message: string }[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends up to 10 entries; retries the Failed ones (and a thrown request) with backoff. */
+export async function sendMessageBatchWithRetry(
+  sqs: SQSClient,
+  queueUrl: string,
+  entries: readonly SendMessageBatchRequestEntry[],
+  options: RetryOptions = {},
+): Promise<BatchSendReport> {
+  if (entries.length > SQS_BATCH_SIZE) throw new Error(`SendMessageBatch takes at most ${SQS_BATCH_SIZE} entries, got ${entries.length}`);
+  const maxAttempts = options.maxAttempts ?? 5;
+  const baseDelay = options.baseDelayMs ?? 50;
+  const sent: string[] = [];
+  let pending = [...entries];
+  let lastFailures = new Map<string, { code: string; message: string }>();
+  for (let attempt = 1; pending.length > 0 && attempt <= maxAttempts; attempt++) {
+    if (attempt > 1) await sleep(baseDelay * 2 ** (attempt - 2) * (0.5 + Math.random()));
+    try {
+      const response = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+      for (const ok of response.Successful ?? []) sent.push(ok.Id!);
+      lastFailures = new Map((response.Failed ?? []).map((f) => [f.Id!, { code: f.Code ?? 'Unknown', message: f.Message ?? '' }]));
+      // A sender fault is worth retrying; a client fault (a too-big message) will not get better.
+      const retry = new Set((response.Failed ?? []).filter((f) => f.SenderFault !== true).map((f) => f.Id!));
+      pending = pending.filter((e) => retry.has(e.Id!));
+    } catch (error) {
+      lastFailures = new Map(pending.map((e) => [e.Id!, { code: (error as Error).name, message: (error as Error).message }]));
+    }
+  }
+  const accepted = new Set(sent);
+  const failed = entries
+    .filter((e) => !accepted.has(e.Id!))
+    .map((e) => ({ id: e.Id!, ...(lastFailures.get(e.Id!) ?? { code: 'Unknown', message: 'not accepted' }) }));
+  return { sent, failed };
+}
+
+/** Entry without its Id: the batcher numbers entries itself. */
+export type MessageEntry = Omit<SendMessageBatchRequestEntry, 'Id'>;
+
+/**
+ * Collects messages for one queue and sends them by 10; `send` resolves when SQS accepted
+ * the message and rejects when it was refused after every retry.
+ */
+export class SqsBatcher {
+  private readonly sqs: SQSClient;
+  private readonly queueUrl: string;
+  private readonly retry: RetryOptions;
+  private queued: { entry: SendMessageBatchRequestEntry; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private scheduled = false;
+  private next = 0;
+
+  constructor(sqs: SQSClient, queueUrl: string, retry: RetryOptions = {}) {
+    this.sqs = sqs;
+    this.queueUrl = queueUrl;
+    this.retry = retry;
+  }
+
+  send(entry: MessageEntry): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ entry: { ...entry, Id: String(this.next++) }, resolve, reject });
+      if (this.queued.length >= SQS_BATCH_SIZE) this.flush();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0, SQS_BATCH_SIZE);
+      void sendMessageBatchWithRetry(this.sqs, this.queueUrl, batch.map((b) => b.entry), this.retry).then(
+        (report) => {
+          const failed = new Map(report.failed.map((f) => [f.id, f]));
+          for (const b of batch) {
+            const f = failed.get(b.entry.Id!);
+            if (f) b.reject(new Error(`SQS refused the message: ${f.code} ${f.message}`));
+            else b.resolve();
+          }
+        },
+        (error: Error) => batch.forEach((b) => b.reject(error)),
+      );
+    }
+  }
+}

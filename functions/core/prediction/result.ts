@@ -1,0 +1,56 @@
+/** The result message one scored record becomes (docs/formats.md, "Prediction"). */
+import { createHash } from 'node:crypto';
+
+export interface PredictionResult {
+  readonly resultId: string;
+  readonly userId: number;
+  readonly round: number;
+  readonly retained: boolean;
+  readonly probability: number;
+  readonly modelVersion: string;
+  readonly scoredAt: string;
+}
+
+/** Deterministic, so a redelivered record yields the same id and consumers can drop duplicates. */
+export function resultId(round: number, userId: number, modelVersion: string): string {
+  return createHash('sha256').update(`${round}|${userId}|${modelVersion}`).digest('hex').slice(0, 32);
+}
+
+/** Predicted retained when the forest's probability of class 1 is at least this. */
+export const RETAINED_THRESHOLD = 0.5;
+
+export function predictionResult(
+  userId: number,
+  round: number,
+  probability: number,
+  modelVersion: string,
+  scoredAt: Date,
+): PredictionResult {
+  return {
+    resultId: resultId(round, userId, modelVersion),
+    userId,
+    round,
+    retained: probability >= RETAINED_THRESHOLD,
+    probability: Math.round(probability * 1e6) / 1e6,
+    modelVersion,
+    scoredAt: scoredAt.toISOString(),
+  };
+}
+
+/** SQS message attributes: filterable without parsing the body. */
+export function resultAttributes(result: PredictionResult) {
+  return {
+    modelVersion: { DataType: 'String', StringValue: result.modelVersion },
+    round: { DataType: 'Number', StringValue: String(result.round) },
+  } as const;
+}
+
+/** A result message body read back (the subscriber), checked. */
+export function parseResult(body: string): PredictionResult {
+  const value = JSON.parse(body) as Partial<PredictionResult>;
+  if (typeof value.resultId !== 'string' || typeof value.userId !== 'number' || typeof value.round !== 'number' ||
+    typeof value.retained !== 'boolean' || typeof value.probability !== 'number' || typeof value.modelVersion !== 'string') {
+    throw new Error('not a prediction result message');
+  }
+  return value as PredictionResult;
+}

@@ -1,0 +1,162 @@
+/**
+ * Predict: scores the users' features arriving on the Kinesis stream and publishes one
+ * result message per user to the results queue. Poison records (not JSON, not the model's
+ * schema) go to the poison dead-letter queue with their reason and data and count as done.
+ * A record counts as done only when its message was accepted; failures are reported per
+ * item (Powertools batch processing), so Lambda retries from the first failed record.
+ * Writes the batch's counts per round for the trends (functions/core/prediction/trends.ts).
+ */
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { parseRecord, type ParsedRecord } from '../core/prediction/record.ts';
+import { predictionResult, resultAttributes, type PredictionResult } from '../core/prediction/result.ts';
+import { poisonMessage } from '../core/prediction/poison.ts';
+import { countByRound, countedPrefix, trendPart } from '../core/prediction/trends.ts';
+import { ModelCache } from '../aws/model-cache.ts';
+import { SqsBatcher, type RetryOptions } from '../aws/sqs-batch.ts';
+import { writeTrendParts } from '../aws/trend-parts.ts';
+import { requireEnv } from '../aws/training-store.ts';
+
+export interface PredictDeps {
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly dataBucket: string;
+  readonly resultsQueueUrl: string;
+  readonly poisonQueueUrl: string;
+  readonly models: Pick<ModelCache, 'current'>;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  readonly sqsRetry?: RetryOptions;
+  readonly now?: () => Date;
+}
+
+export interface PredictResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+export class NoModelError extends Error {
+  override readonly name = 'NoModelError';
+}
+
+/** The handler over explicit clients and queues (tests and the benchmark build it this way). */
+export function createPredictHandler(deps: PredictDeps) {
+  const logger = deps.logger ?? new Logger({ serviceName: 'predict' });
+  const now = deps.now ?? (() => new Date());
+  const results = new SqsBatcher(deps.sqs, deps.resultsQueueUrl, deps.sqsRetry);
+  const poisonQueue = new SqsBatcher(deps.sqs, deps.poisonQueueUrl, deps.sqsRetry);
+
+  return async function predict(event: KinesisStreamEvent, context?: Context): Promise<PredictResponse> {
+    const records = event.Records ?? [];
+    if (records.length === 0) return { batchItemFailures: [] };
+    const model = await deps.models.current();
+    if (!model) {
+      // Failing the whole invocation makes Lambda retry the batch: nothing is lost while no model exists.
+      logger.error('no model published yet (models/current.json is missing): failing the batch so that it is retried', { records: records.length });
+      throw new NoModelError('no model published yet (models/current.json is missing)');
+    }
+
+    // Parse and score the whole batch at once; the per-record handler only sends.
+    const scoredAt = now();
+    const parsed = new Map<string, ParsedRecord>();
+    const goodRows: Float32Array[] = [];
+    const goodSequences: string[] = [];
+    for (const r of records) {
+      const p = parseRecord(Buffer.from(r.kinesis.data, 'base64'), model.features);
+      parsed.set(r.kinesis.sequenceNumber, p);
+      if (p.ok) {
+        goodRows.push(p.row);
+        goodSequences.push(r.kinesis.sequenceNumber);
+      }
+    }
+    const probabilities = model.score(goodRows);
+    const scored = new Map<string, PredictionResult>();
+    goodSequences.forEach((sequence, i) => {
+      const p = parsed.get(sequence) as Extract<ParsedRecord, { ok: true }>;
+      scored.set(sequence, predictionResult(p.record.userId, p.record.round, probabilities[i], model.version, scoredAt));
+    });
+
+    let poison = 0;
+    let sent = 0;
+    const recordHandler = async (record: KinesisStreamRecord) => {
+      const sequence = record.kinesis.sequenceNumber;
+      const p = parsed.get(sequence)!;
+      if (!p.ok) {
+        const message = poisonMessage(p.reason, {
+          shardId: shardOf(record),
+          sequenceNumber: sequence,
+          partitionKey: record.kinesis.partitionKey,
+          arrivedAt: new Date(record.kinesis.approximateArrivalTimestamp * 1000),
+          dataBase64: record.kinesis.data,
+        });
+        await poisonQueue.send({ MessageBody: JSON.stringify(message) });
+        poison++;
+        logger.warn('poison record sent to the dead-letter queue', { sequenceNumber: sequence, reason: p.reason });
+        return;
+      }
+      const result = scored.get(sequence)!;
+      await results.send({ MessageBody: JSON.stringify(result), MessageAttributes: resultAttributes(result) });
+      sent++;
+    };
+    const processor = new BatchProcessor(EventType.KinesisDataStreams);
+    const response = (await processPartialResponse(event, recordHandler, processor, context ? { context } : undefined)) as PredictResponse;
+    const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
+
+    // Trends: the records Lambda will not re-deliver, per round; every round of the batch is
+    // written (zero when none counted) so an earlier attempt's part under this key is replaced.
+    const shardId = shardOf(records[0]);
+    const firstSequence = records[0].kinesis.sequenceNumber;
+    const counted = countedPrefix(goodSequences.map((sequenceNumber) => ({ sequenceNumber })), failed).map((r) => scored.get(r.sequenceNumber)!);
+    const counts = new Map(countByRound(counted).map((c) => [c.round, c]));
+    const rounds = new Set([...scored.values()].map((r) => r.round));
+    const parts = [...rounds].map((round) => trendPart(counts.get(round) ?? { round, scored: 0, retained: 0 }, shardId, firstSequence, now()));
+    await writeTrendParts(deps.s3, deps.dataBucket, parts);
+
+    if (failed.length > 0) logger.warn('records not done, Lambda retries from the first', { failed: failed.length, first: failed[0] });
+    const metrics = deps.metrics;
+    if (metrics) {
+      metrics.addMetric('RecordsScored', MetricUnit.Count, sent);
+      metrics.addMetric('PoisonRecords', MetricUnit.Count, poison);
+      metrics.addMetric('RecordsFailed', MetricUnit.Count, failed.length);
+      const inUse = metrics.singleMetric();
+      inUse.addDimension('modelVersion', model.version);
+      inUse.addMetric('ModelVersionInUse', MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+    }
+    return response;
+  };
+}
+
+/** `shardId-000000000000:4954…` → `shardId-000000000000`. */
+function shardOf(record: KinesisStreamRecord): string {
+  const id = record.eventID ?? '';
+  const colon = id.indexOf(':');
+  return colon > 0 ? id.slice(0, colon) : 'shardId-unknown';
+}
+
+let configured: ReturnType<typeof createPredictHandler> | undefined;
+
+/** The Lambda entry point: clients and settings from the environment, made once per container. */
+export async function handler(event: KinesisStreamEvent, context: Context): Promise<PredictResponse> {
+  configured ??= fromEnvironment();
+  return configured(event, context);
+}
+
+function fromEnvironment() {
+  const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  const dataBucket = requireEnv('DATA_BUCKET');
+  const refreshSeconds = Number(process.env.MODEL_REFRESH_SECONDS ?? '60');
+  return createPredictHandler({
+    s3,
+    sqs: new SQSClient({}),
+    dataBucket,
+    resultsQueueUrl: requireEnv('RESULTS_QUEUE_URL'),
+    poisonQueueUrl: requireEnv('POISON_QUEUE_URL'),
+    models: new ModelCache({ s3, bucket: dataBucket, refreshSeconds: Number.isFinite(refreshSeconds) ? refreshSeconds : 60 }),
+    logger: new Logger({ serviceName: 'predict' }),
+    metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RetentionForest', serviceName: 'predict' }),
+  });
+}

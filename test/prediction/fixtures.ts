@@ -1,0 +1,106 @@
+/**
+ * Test material for prediction: a tiny real model (trained by the training flow's engine:
+ * retained ⇔ pc > 2), publishing it the way the training flow does, feature records, and
+ * Kinesis events read back from the emulated stream (real sequence numbers and shard ids).
+ */
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateStreamCommand,
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { FEATURES, DEFAULT_CATEGORIES } from '../../functions/core/schema.ts';
+import { forestEngine } from '../../functions/core/training/forest-engine.ts';
+import type { PredictionRecord } from '../../functions/core/prediction/record.ts';
+
+/** Features of one user: counts from the user id so tests can predict the outcome (pc > 2 → retained). */
+export function features(userId: number, pc = userId % 6): Record<string, string | number> {
+  return {
+    industry: DEFAULT_CATEGORIES.industry[userId % 6],
+    region: DEFAULT_CATEGORIES.region[userId % 8],
+    social_type: DEFAULT_CATEGORIES.social_type[userId % 3],
+    iphone: userId % 3, android: 0, pc, ipad: 0, other: 0,
+    customize_tpl: 1, download_tpl: 0, share_tpl: 0, inspect: 2, view_report: 1, share_report: 0, cancel_inspection: 0,
+    gender: userId % 2, age: 20 + (userId % 40),
+  };
+}
+
+export const record = (userId: number, round: number, pc?: number): PredictionRecord => ({ userId, round, features: features(userId, pc) });
+
+/** A forest that learned "retained ⇔ pc > 2" from 600 users. */
+export async function trainTinyModel(seed = 1): Promise<string> {
+  const rows = 600;
+  const columns = FEATURES.map(() => new Float32Array(rows));
+  const labels = new Uint8Array(rows);
+  const pcIndex = FEATURES.findIndex((f) => f.name === 'pc');
+  for (let r = 0; r < rows; r++) {
+    const f = features(r + 1);
+    FEATURES.forEach((spec, i) => {
+      const v = f[spec.name];
+      columns[i][r] = spec.kind === 'categorical' ? (spec.name === 'gender' ? Number(v) : (DEFAULT_CATEGORIES as Record<string, readonly string[]>)[spec.categories!].indexOf(String(v))) : Number(v);
+    });
+    labels[r] = columns[pcIndex][r] > 2 ? 1 : 0;
+  }
+  const trained = await forestEngine.train(
+    { rows, userIds: Float64Array.from({ length: rows }, (_, i) => i + 1), columns, labels },
+    { numTrees: 5, maxDepth: 3, seed, featureSubsetStrategy: 'all' },
+    { threads: 1 },
+  );
+  return trained.modelJson;
+}
+
+/** Publishes a model as the training flow does: the version's model.json, then the pointer. */
+export async function publishModel(s3: S3Client, bucket: string, version: string, modelJson: string): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `models/${version}/model.json`, Body: modelJson }));
+  await s3.send(new PutObjectCommand({
+    Bucket: bucket,
+    Key: 'models/current.json',
+    Body: JSON.stringify({ formatVersion: 1, version, publishedAt: new Date().toISOString() }),
+  }));
+}
+
+export async function createStream(kinesis: KinesisClient, name: string): Promise<void> {
+  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+  for (let i = 0; i < 100; i++) {
+    const d = await kinesis.send(new DescribeStreamCommand({ StreamName: name }));
+    if (d.StreamDescription?.StreamStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`stream ${name} did not become active`);
+}
+
+/** Every record on the stream's one shard, as the KinesisStreamEvent Lambda would get. */
+export async function readEvent(kinesis: KinesisClient, streamName: string, region = 'us-east-1'): Promise<KinesisStreamEvent> {
+  const d = await kinesis.send(new DescribeStreamCommand({ StreamName: streamName }));
+  const shardId = d.StreamDescription!.Shards![0].ShardId!;
+  const arn = d.StreamDescription!.StreamARN!;
+  let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+  const Records: KinesisStreamEvent['Records'] = [];
+  while (iterator) {
+    const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+    for (const r of page.Records ?? []) {
+      Records.push({
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: r.PartitionKey!,
+          sequenceNumber: r.SequenceNumber!,
+          data: Buffer.from(r.Data!).toString('base64'),
+          approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp ?? new Date()).getTime() / 1000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${shardId}:${r.SequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::000000000000:role/predict',
+        awsRegion: region,
+        eventSourceARN: arn,
+      });
+    }
+    if ((page.Records ?? []).length === 0 || page.MillisBehindLatest === 0) break;
+    iterator = page.NextShardIterator;
+  }
+  return { Records };
+}
