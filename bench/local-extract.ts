@@ -84,7 +84,7 @@ async function writeInputs(dir: string, sizes: Sizes): Promise<{ events: string;
 /** `retention extract` in a child process under /usr/bin/time for its max RSS. */
 async function extractLocally(inputs: Awaited<ReturnType<typeof writeInputs>>, outDir: string): Promise<{ ms: number; maxRssBytes?: number }> {
   const args = [
-    process.execPath, '--import', 'tsx', 'bin/retention.ts', 'extract',
+    process.execPath, 'bin/retention.ts', 'extract', // Node 24 runs the .ts directly: no tsx start-up in the reference
     '--out', outDir, '--meta', inputs.meta, '--crm', inputs.crm, '--profiles', inputs.profiles, '--events', inputs.events,
   ];
   const started = performance.now();

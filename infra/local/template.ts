@@ -40,7 +40,10 @@ export interface SynthesizedStack {
 /** The product's CDK app (infra/app.ts), loaded on demand so this module imports without it. */
 export async function productApp(): Promise<BuildApp> {
   // A computed specifier: infra/app.ts is another engineer's file and may not exist yet.
-  const module = (await import(new URL('../app.ts', import.meta.url).href)) as { buildApp: BuildApp };
+  const url = new URL('../app.ts', import.meta.url);
+  if (!existsSync(url)) throw new Error('the CDK app (infra/app.ts, exporting buildApp) is missing');
+  const module = (await import(url.href)) as { buildApp?: BuildApp };
+  if (typeof module.buildApp !== 'function') throw new Error('infra/app.ts exports no buildApp({ outdir, context })');
   return module.buildApp;
 }
 
