@@ -21,6 +21,11 @@ function section(title: string, ...content: Node[]): HTMLElement {
   return box;
 }
 
+function wide(box: HTMLElement): HTMLElement {
+  box.classList.add('wide');
+  return box;
+}
+
 function pairs(rows: [string, Node | string][]): HTMLElement {
   const list = el('dl', { class: 'pairs' });
   for (const [name, value] of rows) {
@@ -77,7 +82,7 @@ function confusionTable(card: CardDocument): HTMLElement {
 
 function rocChart(card: CardDocument): SVGSVGElement {
   const size = 260;
-  const margin = { top: 10, right: 10, bottom: 40, left: 46 };
+  const margin = { top: 10, right: 20, bottom: 40, left: 46 };
   const x = scaleLinear().domain([0, 1]).range([margin.left, size - margin.right]);
   const y = scaleLinear().domain([0, 1]).range([size - margin.bottom, margin.top]);
   const svg = select(document.createElementNS('http://www.w3.org/2000/svg', 'svg'))
@@ -190,7 +195,7 @@ function drawCard(panel: HTMLElement, card: CardDocument): void {
     section('ROC curve', rocChart(card)),
     section('Feature importance', importanceBars(card)),
     section('Gate decision', gateBox(card)),
-    section('Candidates compared', candidatesTable(card)),
+    wide(section('Candidates compared', candidatesTable(card))),
     section('Training parameters', jsonView(card.params)),
     section('Source files', jsonView(card.sources)),
     section('Training data', jsonView(card.dataStats)),
