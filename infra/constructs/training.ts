@@ -75,11 +75,15 @@ export interface TrainingProps {
   readonly trainMemoryMb?: number;
 }
 
-/** Sized from bench/training.ts (docs/training.md): 1M users fit with room to spare. */
+/**
+ * Sized from bench/training.ts (docs/training.md): at 1M users Prepare took 2.4 s and peaked
+ * at 580 MB RSS; 1769 MB is one full vCPU. Train's memory buys vCPUs for the engine's
+ * worker threads (a prop); its timeout is Lambda's maximum.
+ */
 const SIZING = {
-  prepare: { memorySize: 3008, timeout: Duration.minutes(10) },
+  prepare: { memorySize: 1769, timeout: Duration.minutes(5) },
   train: { timeout: Duration.minutes(15) },
-  evaluate: { memorySize: 3008, timeout: Duration.minutes(10) },
+  evaluate: { memorySize: 1769, timeout: Duration.minutes(5) },
   publish: { memorySize: 1024, timeout: Duration.minutes(2) },
   reject: { memorySize: 256, timeout: Duration.seconds(30) },
   start: { memorySize: 256, timeout: Duration.seconds(30) },
