@@ -1,0 +1,211 @@
+/**
+ * The predict handler against emulated Kinesis (kinesalite), SQS and S3 (fauxqs) through the
+ * real SDK: a good batch, poison records, a partial SQS failure, model hot reload, no model
+ * yet, and a retried batch that must not double count trends.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, PurgeQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
+import { startTestEmulators, sqsClientConfig, type TestEmulators } from '../support/emulators.ts';
+import { createPredictHandler, NoModelError } from '../../functions/handlers/predict.ts';
+import { ModelCache } from '../../functions/aws/model-cache.ts';
+import { putEntries, putUserFeatures } from '../../functions/aws/kinesis-producer.ts';
+import { rebuildTrends } from '../../functions/aws/trend-parts.ts';
+import { createStream, publishModel, readEvent, record, trainTinyModel } from './fixtures.ts';
+
+describe('predict handler on emulated Kinesis, SQS and S3', () => {
+  let local: TestEmulators;
+  let modelA: string;
+  let modelB: string;
+  let resultsUrl: string;
+  let poisonUrl: string;
+  const data = 'data';
+  const site = 'site';
+  let stream = 0;
+
+  beforeAll(async () => {
+    local = await startTestEmulators();
+    await local.s3.send(new CreateBucketCommand({ Bucket: data }));
+    await local.s3.send(new CreateBucketCommand({ Bucket: site }));
+    resultsUrl = (await local.sqs.send(new CreateQueueCommand({ QueueName: 'results' }))).QueueUrl!;
+    poisonUrl = (await local.sqs.send(new CreateQueueCommand({ QueueName: 'poison' }))).QueueUrl!;
+    [modelA, modelB] = await Promise.all([trainTinyModel(1), trainTinyModel(2)]);
+  });
+  afterAll(() => local?.stop());
+
+  beforeEach(async () => {
+    await local.sqs.send(new PurgeQueueCommand({ QueueUrl: resultsUrl }));
+    await local.sqs.send(new PurgeQueueCommand({ QueueUrl: poisonUrl }));
+    const parts = await local.s3.send(new ListObjectsV2Command({ Bucket: data, Prefix: 'predictions/' }));
+    for (const o of parts.Contents ?? []) await local.s3.send(new DeleteObjectCommand({ Bucket: data, Key: o.Key! }));
+  });
+
+  /** A fresh stream with these entries, read back as one Lambda event. */
+  async function eventOf(entries: { data: string | object; key: string }[]) {
+    const name = `s${stream++}`;
+    await createStream(local.kinesis, name);
+    await putEntries(local.kinesis, name, entries.map((e) => ({ PartitionKey: e.key, Data: new TextEncoder().encode(typeof e.data === 'string' ? e.data : JSON.stringify(e.data)) })));
+    const event = await readEvent(local.kinesis, name);
+    await local.kinesis.send(new DeleteStreamCommand({ StreamName: name }));
+    return event;
+  }
+
+  function handlerWith(overrides: { sqs?: SQSClient; models?: ModelCache } = {}) {
+    return createPredictHandler({
+      s3: local.s3,
+      sqs: overrides.sqs ?? local.sqs,
+      dataBucket: data,
+      resultsQueueUrl: resultsUrl,
+      poisonQueueUrl: poisonUrl,
+      models: overrides.models ?? new ModelCache({ s3: local.s3, bucket: data, refreshSeconds: 60 }),
+      sqsRetry: { baseDelayMs: 1 },
+    });
+  }
+
+  async function drain(queueUrl: string): Promise<{ body: any; attributes: Record<string, string | undefined> }[]> {
+    const out: { body: any; attributes: Record<string, string | undefined> }[] = [];
+    for (let empty = 0; empty < 2; ) {
+      const got = await local.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }));
+      const messages = got.Messages ?? [];
+      if (messages.length === 0) { empty++; continue; }
+      for (const m of messages) out.push({ body: JSON.parse(m.Body!), attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])) });
+      await local.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    }
+    return out;
+  }
+
+  async function trendParts() {
+    const listed = await local.s3.send(new ListObjectsV2Command({ Bucket: data, Prefix: 'predictions/trends/' }));
+    return Promise.all((listed.Contents ?? []).map(async (o) => ({ key: o.Key!, ...JSON.parse(await (await local.s3.send(new GetObjectCommand({ Bucket: data, Key: o.Key! }))).Body!.transformToString()) })));
+  }
+
+  it('fails the whole batch, with nothing sent, while no model is published', async () => {
+    const event = await eventOf([{ key: '1', data: record(1, 0) }]);
+    await expect(handlerWith()(event)).rejects.toBeInstanceOf(NoModelError);
+    expect(await drain(resultsUrl)).toHaveLength(0);
+  });
+
+  it('scores a good batch: one result message per user with attributes, and counts per round', async () => {
+    await publishModel(local.s3, data, 'v1', modelA);
+    const users = Array.from({ length: 25 }, (_, i) => i + 1);
+    const event = await eventOf(users.map((u) => ({ key: String(u), data: record(u, u <= 10 ? 0 : 1) })));
+    const response = await handlerWith()(event);
+    expect(response.batchItemFailures).toEqual([]);
+    const messages = await drain(resultsUrl);
+    expect(messages.map((m) => m.body.userId).sort((a, b) => a - b)).toEqual(users);
+    for (const m of messages) {
+      expect(m.body).toMatchObject({ modelVersion: 'v1', round: m.body.userId <= 10 ? 0 : 1, retained: m.body.userId % 6 > 2 });
+      expect(m.body.resultId).toMatch(/^[0-9a-f]{32}$/);
+      expect(m.attributes).toEqual({ modelVersion: 'v1', round: String(m.body.round) });
+    }
+    const parts = await trendParts();
+    expect(parts.map((p) => [p.round, p.scored, p.retained]).sort()).toEqual([
+      [0, 10, users.filter((u) => u <= 10 && u % 6 > 2).length],
+      [1, 15, users.filter((u) => u > 10 && u % 6 > 2).length],
+    ]);
+    expect(parts[0].key).toMatch(/^predictions\/trends\/round=0\/shardId-\d+-\d+\.json$/);
+  });
+
+  it('sends poison records to the dead-letter queue with reason and data, and does not block the batch', async () => {
+    await publishModel(local.s3, data, 'v1', modelA);
+    const event = await eventOf([
+      { key: '1', data: record(1, 0) },
+      { key: 'x', data: '{not json' },
+      { key: '2', data: { userId: 2, round: 0, features: { ...record(2, 0).features, region: 'MARS' } } },
+      { key: '3', data: record(3, 0) },
+    ]);
+    const response = await handlerWith()(event);
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await drain(resultsUrl)).map((m) => m.body.userId).sort()).toEqual([1, 3]);
+    const poison = (await drain(poisonUrl)).map((m) => m.body);
+    expect(poison.map((p) => p.reason.code).sort()).toEqual(['invalid_json', 'unknown_category']);
+    const bad = poison.find((p) => p.reason.code === 'invalid_json');
+    expect(bad.dataText).toBe('{not json');
+    expect(Buffer.from(bad.dataBase64, 'base64').toString()).toBe('{not json');
+    expect(bad.sequenceNumber).toBe(event.Records[1].kinesis.sequenceNumber);
+  });
+
+  it('retries the entries SendMessageBatch reports as Failed until SQS accepts them', async () => {
+    await publishModel(local.s3, data, 'v1', modelA);
+    // Mock only here: no emulator can make SendMessageBatch fail some entries. The real
+    // client sends everything; the first time, the last 3 entries of each batch are
+    // withheld and reported Failed (sender fault false, as throttling is).
+    const real = new SQSClient(sqsClientConfig(local));
+    const firstTry = new Set<string>();
+    const flaky = Object.create(real) as SQSClient;
+    flaky.send = (async (command: any) => {
+      if (command instanceof SendMessageBatchCommand) {
+        const entries = command.input.Entries!;
+        const key = entries.map((e) => e.MessageBody).join();
+        if (!firstTry.has(key) && entries.length > 3) {
+          firstTry.add(key);
+          const kept = entries.slice(0, -3);
+          const out = await real.send(new SendMessageBatchCommand({ ...command.input, Entries: kept }));
+          return { ...out, Failed: entries.slice(-3).map((e) => ({ Id: e.Id!, Code: 'ThrottlingException', SenderFault: false, Message: 'slow down' })) };
+        }
+      }
+      return real.send(command);
+    }) as SQSClient['send'];
+    const users = Array.from({ length: 23 }, (_, i) => i + 1);
+    const event = await eventOf(users.map((u) => ({ key: String(u), data: record(u, 0) })));
+    const response = await handlerWith({ sqs: flaky })(event);
+    expect(firstTry.size).toBeGreaterThan(0);
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await drain(resultsUrl)).map((m) => m.body.userId).sort((a, b) => a - b)).toEqual(users);
+    real.destroy();
+  });
+
+  it('picks up a newly published model after the refresh interval (ETag changed)', async () => {
+    await publishModel(local.s3, data, 'v1', modelA);
+    let clock = 1_000_000;
+    const models = new ModelCache({ s3: local.s3, bucket: data, refreshSeconds: 30, now: () => clock });
+    const predict = handlerWith({ models });
+    const event = await eventOf([{ key: '4', data: record(4, 0) }]);
+    await predict(event);
+    await publishModel(local.s3, data, 'v2', modelB);
+    clock += 10_000; // within the interval: still v1, no S3 check
+    await predict(event);
+    clock += 25_000; // past it: the pointer's ETag changed → v2
+    await predict(event);
+    const versions = (await drain(resultsUrl)).map((m) => m.body.modelVersion);
+    expect(versions.sort()).toEqual(['v1', 'v1', 'v2']);
+  });
+
+  it('does not double count trends when a batch is retried, whole or from its first failure', async () => {
+    await publishModel(local.s3, data, 'v1', modelA);
+    const users = Array.from({ length: 20 }, (_, i) => i + 1);
+    const predict = handlerWith();
+
+    // A: the same batch twice (the invocation failed after writing its part): overwritten.
+    const whole = await eventOf(users.map((u) => ({ key: String(u), data: record(u, 7) })));
+    await predict(whole);
+    await predict(whole);
+
+    // B: SQS refuses users 15.. (mock only here: no emulator refuses chosen entries), so the
+    // batch reports them failed; Lambda re-delivers from the first failure with SQS healthy.
+    const real = new SQSClient(sqsClientConfig(local));
+    const refusing = Object.create(real) as SQSClient;
+    refusing.send = (async (command: any) => {
+      if (!(command instanceof SendMessageBatchCommand)) return real.send(command);
+      const entries = command.input.Entries!;
+      const refused = entries.filter((e) => JSON.parse(e.MessageBody!).userId >= 15);
+      const kept = entries.filter((e) => !refused.includes(e));
+      const out = kept.length ? await real.send(new SendMessageBatchCommand({ ...command.input, Entries: kept })) : { Successful: [] };
+      return { ...out, Failed: refused.map((e) => ({ Id: e.Id!, Code: 'InvalidMessageContents', SenderFault: true, Message: 'refused' })) };
+    }) as SQSClient['send'];
+    const partial = await eventOf(users.map((u) => ({ key: String(u), data: record(u, 8) })));
+    const first = await handlerWith({ sqs: refusing })(partial);
+    expect(first.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(partial.Records.slice(14).map((r) => r.kinesis.sequenceNumber));
+    await predict({ Records: partial.Records.slice(14) });
+    real.destroy();
+
+    const doc = await rebuildTrends(local.s3, data, site);
+    const retainedOf = (list: number[]) => list.filter((u) => u % 6 > 2).length;
+    expect(doc.rounds).toEqual([
+      { round: 7, scored: 20, retained: retainedOf(users) },
+      { round: 8, scored: 20, retained: retainedOf(users) },
+    ]);
+    expect(await trendParts()).toHaveLength(3);
+  });
+});
