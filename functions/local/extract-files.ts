@@ -25,6 +25,7 @@ import {
   type Reject,
 } from '../core/extract/index.ts';
 import { fileChunks } from './file-chunks.ts';
+import { digestFile } from './file-digest.ts';
 import { TextWriter, writeText } from './text-writer.ts';
 import { createHash } from 'node:crypto';
 
@@ -86,14 +87,18 @@ export async function extractFiles(options: ExtractFilesOptions): Promise<Extrac
     // Events, one file after another through one aggregator.
     const aggregator = createEventAggregator({ week: options.week, baseWeek, categories, onReject });
     for (const path of options.events) {
-      const digest = createSourceDigest(path);
+      const digest = digestFile(path); // in a worker, while this thread parses
+      let bytesSeen = 0;
       aggregator.beginSource(path);
-      for await (const chunk of fileChunks(path, digest)) {
+      for await (const chunk of fileChunks(path, (raw) => (bytesSeen += raw.length))) {
         aggregator.push(chunk);
         await rejects.flush();
       }
       aggregator.endSource();
-      sources.push({ kind: 'events', ...digest.info() });
+      const info = await digest;
+      // The file must not have changed under us: the checksum is of the bytes we parsed.
+      if (info.bytes !== bytesSeen) throw new Error(`${path} changed while it was read (${bytesSeen} bytes read, ${info.bytes} hashed)`);
+      sources.push({ kind: 'events', ...info });
     }
     const events = aggregator.result();
 
@@ -140,7 +145,7 @@ async function readTable(
 ): Promise<{ counts: LineCounts; info: ReturnType<ReturnType<typeof createSourceDigest>['info']> }> {
   const digest = createSourceDigest(path);
   table.beginSource(path);
-  for await (const chunk of fileChunks(path, digest)) {
+  for await (const chunk of fileChunks(path, (raw) => digest.update(raw))) {
     table.push(chunk);
     await rejects.flush();
   }

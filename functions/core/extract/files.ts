@@ -27,17 +27,29 @@ function featureRowLine(row: FeatureRow): string {
   return line;
 }
 
+/** Rows of a joined week as features.tsv lines: from its columns when it has them. */
+function featureLines(week: Pick<ExtractedWeek, 'rows'>): Iterable<string> {
+  const columnar = week as { featureLines?: () => Iterable<string> };
+  if (typeof columnar.featureLines === 'function') return columnar.featureLines();
+  return (function* () {
+    for (const row of week.rows) yield featureRowLine(row) + '\n';
+  })();
+}
+
 /** features.tsv in pieces (header first, then rows by ~64 KiB), for streaming writes. */
 export function* featuresTsvChunks(week: Pick<ExtractedWeek, 'rows'>): Generator<string> {
-  let chunk = FEATURES_TSV_HEADER.join('\t') + '\n';
-  for (const row of week.rows) {
-    chunk += featureRowLine(row) + '\n';
-    if (chunk.length >= 65_536) {
-      yield chunk;
-      chunk = '';
+  let lines: string[] = [FEATURES_TSV_HEADER.join('\t') + '\n'];
+  let length = 0;
+  for (const line of featureLines(week)) {
+    lines.push(line);
+    length += line.length;
+    if (length >= 65_536) {
+      yield lines.join('');
+      lines = [];
+      length = 0;
     }
   }
-  if (chunk.length > 0) yield chunk;
+  if (lines.length > 0) yield lines.join('');
 }
 
 /** features.tsv: header row, then one row per joined user in the order given (sorted by joinWeek). */

@@ -2,21 +2,30 @@
  * The join: per-user counts ⋈ CRM on the company of the user's first event ⋈ profile on
  * user id. Users that miss either table are not dropped silently: they stay in the active
  * users and are counted as unmatched (a user missing both counts in both).
+ *
+ * The joined week stays in columns; `rows` builds FeatureRow objects only when asked, and
+ * features.tsv is written straight from the columns (a million users would otherwise mean a
+ * million objects just to print them).
  */
+import { FEATURE_NAMES, type Categories } from '../schema.ts';
+import type { WeekId } from '../weeks.ts';
 import type { EventAggregate } from './event-aggregate.ts';
 import type { CrmTable, ProfileTable } from './tables.ts';
-import type { ExtractedWeek, FeatureRow, FeatureValues } from './types.ts';
+import type { CrmRecord, ExtractedWeek, FeatureRow, FeatureValues } from './types.ts';
+import { COUNT_WIDTH, type UserTable } from './user-table.ts';
 
 export function joinWeek(aggregate: EventAggregate, crm: CrmTable, profiles: ProfileTable): ExtractedWeek {
   const t = aggregate.table;
-  const names = crm.categories.source;
-  const slots = aggregate.sortedSlots();
-  const rows: FeatureRow[] = [];
-  const activeUsers = new Array<number>(slots.length);
+  const order = aggregate.sortedSlots();
+  const activeUsers = new Array<number>(order.length);
+  const joinedSlots = new Uint32Array(order.length);
+  const companies: CrmRecord[] = [];
+  const packed = new Int32Array(order.length);
+  let joined = 0;
   let noCrm = 0;
   let noProfile = 0;
-  for (let i = 0; i < slots.length; i++) {
-    const slot = slots[i];
+  for (let i = 0; i < order.length; i++) {
+    const slot = order[i];
     const userId = t.userIds[slot];
     activeUsers[i] = userId;
     const company = crm.get(t.companyIds[slot]);
@@ -24,35 +33,92 @@ export function joinWeek(aggregate: EventAggregate, crm: CrmTable, profiles: Pro
     if (company === undefined) noCrm++;
     if (profile < 0) noProfile++;
     if (company === undefined || profile < 0) continue;
-    const c = t.countsOf(slot);
-    const b = 0;
-    const features: FeatureValues = {
-      industry: names.industry[company.industry],
-      region: names.region[company.region],
-      social_type: names.social_type[company.socialType],
-      iphone: c[b],
-      android: c[b + 1],
-      pc: c[b + 2],
-      ipad: c[b + 3],
-      other: c[b + 4],
-      customize_tpl: c[b + 5],
-      download_tpl: c[b + 6],
-      share_tpl: c[b + 7],
-      inspect: c[b + 8],
-      view_report: c[b + 9],
-      share_report: c[b + 10],
-      cancel_inspection: c[b + 11],
-      gender: profile & 1,
-      age: profile >> 1,
-    };
-    rows.push({ userId, week: aggregate.week, features });
+    joinedSlots[joined] = slot;
+    companies.push(company);
+    packed[joined] = profile;
+    joined++;
   }
-  return {
+  return new JoinedWeek({
     week: aggregate.week,
-    rows,
+    table: t,
+    names: crm.categories.source,
     activeUsers,
-    users: slots.length,
-    joined: rows.length,
+    slots: joinedSlots.subarray(0, joined),
+    companies,
+    packed: packed.subarray(0, joined),
     unmatched: { crm: noCrm, profile: noProfile },
-  };
+  });
+}
+
+interface JoinedColumns {
+  readonly week: WeekId;
+  readonly table: UserTable;
+  readonly names: Categories;
+  readonly activeUsers: number[];
+  /** Joined users' slots, ascending by user id. */
+  readonly slots: Uint32Array;
+  readonly companies: readonly CrmRecord[];
+  /** gender + 2 × age per joined user. */
+  readonly packed: Int32Array;
+  readonly unmatched: { crm: number; profile: number };
+}
+
+class JoinedWeek implements ExtractedWeek {
+  readonly week: WeekId;
+  readonly activeUsers: number[];
+  readonly users: number;
+  readonly joined: number;
+  readonly unmatched: { crm: number; profile: number };
+  private readonly columns: JoinedColumns;
+  private materialized: FeatureRow[] | undefined;
+
+  constructor(columns: JoinedColumns) {
+    this.columns = columns;
+    this.week = columns.week;
+    this.activeUsers = columns.activeUsers;
+    this.users = columns.activeUsers.length;
+    this.joined = columns.slots.length;
+    this.unmatched = columns.unmatched;
+  }
+
+  get rows(): FeatureRow[] {
+    this.materialized ??= Array.from({ length: this.joined }, (_, i) => this.row(i));
+    return this.materialized;
+  }
+
+  /** features.tsv rows (without the header), each with its LF, from the columns. */
+  *featureLines(): Generator<string> {
+    const { table, names, slots, companies, packed } = this.columns;
+    // One array join per line: flat strings, not the ropes += would build.
+    const fields = new Array<string | number>(5 + COUNT_WIDTH + 2);
+    fields[1] = this.week;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      const c = companies[i];
+      fields[0] = table.userIds[slot];
+      fields[2] = names.industry[c.industry];
+      fields[3] = names.region[c.region];
+      fields[4] = names.social_type[c.socialType];
+      for (let k = 0; k < COUNT_WIDTH; k++) fields[5 + k] = table.count(slot, k);
+      fields[5 + COUNT_WIDTH] = packed[i] & 1;
+      fields[6 + COUNT_WIDTH] = packed[i] >> 1;
+      yield fields.join('\t') + '\n';
+    }
+  }
+
+  private row(i: number): FeatureRow {
+    const { table, names, slots, companies, packed } = this.columns;
+    const slot = slots[i];
+    const c = companies[i];
+    const counts = table.countsOf(slot);
+    const values: Record<string, string | number> = {
+      industry: names.industry[c.industry],
+      region: names.region[c.region],
+      social_type: names.social_type[c.socialType],
+    };
+    for (let k = 0; k < COUNT_WIDTH; k++) values[FEATURE_NAMES[3 + k]] = counts[k];
+    values.gender = packed[i] & 1;
+    values.age = packed[i] >> 1;
+    return { userId: table.userIds[slot], week: this.week, features: values as unknown as FeatureValues };
+  }
 }
