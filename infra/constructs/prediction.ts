@@ -1,0 +1,152 @@
+/**
+ * Real-time prediction: the Kinesis stream users' weekly features arrive on, the predict
+ * Lambda that scores them (event source mapping with partial batch failures, bisect,
+ * bounded retries and record age, an on-failure queue), the results queue (with its own
+ * DLQ for consumers), the poison queue, the trends Lambda that rebuilds the site's
+ * data/trends.json, and alarms on every dead-letter queue and on the stream's iterator age.
+ *
+ * When no model is published yet the predict Lambda fails its batches; they are retried
+ * until `maxRecordAge`, then the batch's description goes to the on-failure queue (alarmed)
+ * while the records stay on the stream for its retention period, to be replayed.
+ */
+import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
+import { CfnFunction, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { EventType, type Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { FunctionFactory } from './training.ts';
+
+export interface PredictionProps {
+  readonly dataBucket: Bucket;
+  readonly siteBucket: IBucket;
+  /** Makes a Lambda with the project's defaults (the stack passes its project-function factory). */
+  readonly newFunction: FunctionFactory;
+  /** How often a warm predict Lambda re-checks models/current.json (seconds). Default 60. */
+  readonly modelRefreshSeconds?: number;
+  /** Shards of the stream. Default 1 (1,000 records/s in). */
+  readonly shardCount?: number;
+  /** Records per predict invocation. Default 500. */
+  readonly batchSize?: number;
+}
+
+/** Stack output names: `retention feed` / `retention results` and the local cloud look them up. */
+export const PREDICTION_OUTPUTS = {
+  stream: 'PredictionStreamName',
+  results: 'PredictionResultsQueueUrl',
+  poison: 'PredictionPoisonQueueUrl',
+  failures: 'PredictionBatchFailuresQueueUrl',
+} as const;
+
+export class Prediction extends Construct {
+  readonly stream: Stream;
+  readonly resultsQueue: Queue;
+  readonly resultsDeadLetterQueue: Queue;
+  readonly poisonQueue: Queue;
+  readonly batchFailureQueue: Queue;
+  readonly predictFunction: IFunction;
+  readonly trendsFunction: IFunction;
+
+  constructor(scope: Construct, id: string, props: PredictionProps) {
+    super(scope, id);
+    const queue = (name: string, extra: { deadLetterQueue?: { queue: Queue; maxReceiveCount: number } } = {}) =>
+      new Queue(this, name, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        ...extra,
+      });
+    this.resultsDeadLetterQueue = queue('ResultsDeadLetters');
+    this.resultsQueue = queue('Results', { deadLetterQueue: { queue: this.resultsDeadLetterQueue, maxReceiveCount: 5 } });
+    this.poisonQueue = queue('PoisonRecords');
+    this.batchFailureQueue = queue('BatchFailures');
+
+    this.stream = new Stream(this, 'Stream', {
+      encryption: StreamEncryption.MANAGED,
+      shardCount: props.shardCount ?? 1,
+      retentionPeriod: Duration.hours(24),
+    });
+
+    this.predictFunction = props.newFunction(this, 'PredictFunction', {
+      entry: 'functions/handlers/predict.ts',
+      memorySize: 1024,
+      timeout: Duration.seconds(60),
+      environment: {
+        DATA_BUCKET: props.dataBucket.bucketName,
+        RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
+        POISON_QUEUE_URL: this.poisonQueue.queueUrl,
+        MODEL_REFRESH_SECONDS: String(props.modelRefreshSeconds ?? 60),
+        POWERTOOLS_SERVICE_NAME: 'predict',
+        POWERTOOLS_METRICS_NAMESPACE: 'RetentionForest',
+      },
+    });
+    props.dataBucket.grantRead(this.predictFunction, 'models/*');
+    props.dataBucket.grantPut(this.predictFunction, 'predictions/trends/*');
+    this.resultsQueue.grantSendMessages(this.predictFunction);
+    this.poisonQueue.grantSendMessages(this.predictFunction);
+    this.predictFunction.addEventSource(
+      new KinesisEventSource(this.stream, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: props.batchSize ?? 500,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.hours(1),
+        onFailure: new SqsDlq(this.batchFailureQueue),
+      }),
+    );
+
+    this.trendsFunction = props.newFunction(this, 'TrendsFunction', {
+      entry: 'functions/handlers/trends.ts',
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      environment: {
+        DATA_BUCKET: props.dataBucket.bucketName,
+        SITE_BUCKET: props.siteBucket.bucketName,
+        POWERTOOLS_SERVICE_NAME: 'trends',
+      },
+    });
+    // One rebuild at a time: two would race to write trends.json.
+    const cfnTrends = this.trendsFunction.node.defaultChild;
+    if (cfnTrends instanceof CfnFunction) cfnTrends.reservedConcurrentExecutions = 1;
+    props.dataBucket.grantRead(this.trendsFunction, 'predictions/trends/*');
+    props.siteBucket.grantReadWrite(this.trendsFunction, 'data/trends.json');
+    props.dataBucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.trendsFunction), {
+      prefix: 'predictions/trends/',
+      suffix: '.json',
+    });
+
+    this.alarms();
+    new CfnOutput(this, PREDICTION_OUTPUTS.stream, { key: PREDICTION_OUTPUTS.stream, value: this.stream.streamName, description: 'Kinesis stream for users\' weekly features (retention feed)' });
+    new CfnOutput(this, PREDICTION_OUTPUTS.results, { key: PREDICTION_OUTPUTS.results, value: this.resultsQueue.queueUrl, description: 'Prediction results (retention results)' });
+    new CfnOutput(this, PREDICTION_OUTPUTS.poison, { key: PREDICTION_OUTPUTS.poison, value: this.poisonQueue.queueUrl, description: 'Poison records with their reason' });
+    new CfnOutput(this, PREDICTION_OUTPUTS.failures, { key: PREDICTION_OUTPUTS.failures, value: this.batchFailureQueue.queueUrl, description: 'Predict batches given up after retries' });
+  }
+
+  private alarms(): void {
+    const anyMessage = (id: string, q: Queue, what: string) =>
+      new Alarm(this, id, {
+        metric: q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: what,
+      });
+    anyMessage('PoisonRecordsAlarm', this.poisonQueue, 'Records that are not valid features arrived on the prediction stream');
+    anyMessage('BatchFailuresAlarm', this.batchFailureQueue, 'The predict Lambda gave up on a batch (see the message for the shard and sequence range)');
+    anyMessage('ResultsDeadLettersAlarm', this.resultsDeadLetterQueue, 'A results consumer failed on a message 5 times');
+    new Alarm(this, 'IteratorAgeAlarm', {
+      metric: this.stream.metricGetRecordsIteratorAgeMilliseconds({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 5 * 60_000,
+      evaluationPeriods: 5,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'Prediction is falling behind the stream by more than 5 minutes',
+    });
+  }
+}
