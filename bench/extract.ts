@@ -272,24 +272,30 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   console.log(
     `${sizes.events.toLocaleString('en')} events (${mib(inputs.events)} MiB plain, ${mib(inputs.eventsGz)} MiB gzip), ` +
       `${sizes.users.toLocaleString('en')} users, ${sizes.companies} companies, ${MALFORMED_RATE * 100}% malformed; ` +
-      'one child process per run; DuckDB with SET threads=1; our gunzip runs on libuv\'s thread pool, hence CPU > wall.',
+      'one child process per run; DuckDB with SET threads=1. Ours parses on one thread; the sha256 of the ' +
+      'event file runs in a worker and gunzip on libuv\'s pool, hence CPU > wall. On a shared machine wall > CPU ' +
+      'means the run waited for a core: compare CPU then.',
   );
   console.log('');
-  console.log('| job | wall s | CPU s | events/s | peak RSS MB | wall vs DuckDB typed (same input) |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| job | wall s | CPU s | events/s (wall) | peak RSS MB | wall vs DuckDB typed | CPU vs DuckDB typed |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const reference = (name: string) => results.get(name.includes('gzip') ? 'DuckDB typed, gzip' : 'DuckDB typed, plain')!;
   for (const [name] of jobs) {
     const m = results.get(name)!;
     console.log(
       `| ${name} | ${m.wallSeconds.toFixed(2)} | ${m.cpuSeconds.toFixed(2)} | ` +
         `${Math.round(sizes.events / m.wallSeconds).toLocaleString('en')} | ${m.peakRssMb} | ` +
-        `${(m.wallSeconds / reference(name).wallSeconds).toFixed(2)}× |`,
+        `${(m.wallSeconds / reference(name).wallSeconds).toFixed(2)}× | ${(m.cpuSeconds / reference(name).cpuSeconds).toFixed(2)}× |`,
     );
   }
   console.log('');
   const goal = (name: string, max: number) => {
     const ratio = results.get(name)!.wallSeconds / reference(name).wallSeconds;
-    return `${name}: ${ratio.toFixed(2)}× DuckDB typed (goal ≤ ${max}×) ${ratio <= max ? 'met' : 'NOT met'}`;
+    const cpu = results.get(name)!.cpuSeconds / reference(name).cpuSeconds;
+    return (
+      `${name}: wall ${ratio.toFixed(2)}× DuckDB typed (goal ≤ ${max}×) ${ratio <= max ? 'met' : 'NOT met'}; ` +
+      `CPU ${cpu.toFixed(2)}× (ours includes the sha256 worker and gunzip threads)`
+    );
   };
   console.log(goal('retention extract, plain', 0.5));
   console.log(goal('retention extract, gzip', 0.75));
