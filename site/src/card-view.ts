@@ -188,6 +188,7 @@ function drawCard(panel: HTMLElement, card: CardDocument): void {
         ['trained', dateText(card.trainedAt)],
         ['features from week', card.trainWeek],
         ['labels (came back?) from week', card.labelWeek],
+        ...(typeof card.runId === 'string' ? [['training run', card.runId] as [string, string]] : []),
       ]),
     ),
     section('Quality on the test users', auc, errorBars(card), others),

@@ -66,6 +66,8 @@ export interface CardDocument {
   trainedAt: string;
   trainWeek: string;
   labelWeek: string;
+  /** The training run that produced it (Publish adds it). */
+  runId?: string;
   sources: unknown;
   params: unknown;
   metrics: CardMetrics;

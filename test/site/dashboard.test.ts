@@ -1,16 +1,17 @@
 /**
  * The dashboard in headless Chromium, served by the local site server from the emulated
- * site bucket, against documents shaped like the published ones.
+ * site bucket, against the documents the training flow's forest engine produces (trees,
+ * and a card with its metrics) and generated trends.
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { countNodes, type TreeNode } from '../../site/src/documents.ts';
-import { makeCardDocument, makeTreesDocument, makeTrendsDocument } from './fixture-documents.ts';
+import { makeTrendsDocument } from './fixture-documents.ts';
+import { engineDocuments } from './engine-documents.ts';
 import { startDashboard, type Dashboard } from './dashboard-harness.ts';
 
-const trees = makeTreesDocument({ trees: 6, maxDepth: 7, seed: 21 });
-const card = makeCardDocument({ auc: 0.8137 });
+const { trees, card } = await engineDocuments({ trees: 6, maxDepth: 6 });
 const trends = makeTrendsDocument(24);
 
 function nodesOf(root: TreeNode): TreeNode[] {
@@ -205,7 +206,12 @@ describe('navigation', () => {
     const shot = await dashboard.open('#forest');
     await shot.waitForSelector('svg.tree-chart g.node');
     await shot.screenshot({ path: 'test-output/dashboard-forest.png' });
+    // The README's picture: one whole tree, tall enough to read every node.
+    await shot.setViewportSize({ width: 1280, height: 1500 });
+    await shot.click('[data-action="expand-all"]');
+    await shot.hover('svg.tree-chart g.node[data-leaf] rect');
     await shot.screenshot({ path: 'docs/screenshot.png' });
+    await shot.setViewportSize({ width: 1280, height: 860 });
     await shot.click('#tab-card');
     await shot.screenshot({ path: 'test-output/dashboard-card.png', fullPage: true });
     await shot.click('#tab-trends');
