@@ -5,9 +5,9 @@
  * retries and destinations, and Kinesis event source mappings are wired the way AWS wires
  * them. Nothing here knows a particular handler: new resources plug in through the stack.
  */
-import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
-import { S3Client, CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { extname, join, relative, sep } from 'node:path';
+import { S3Client, CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SQSClient, CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { KinesisClient, CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { startEmulators, s3ClientConfig, sqsClientConfig, kinesisClientConfig, localAwsEnv, LOCAL_ACCOUNT, type Emulators, type Endpoints, type S3Upload } from './emulators.ts';
@@ -203,6 +203,14 @@ async function bringUp(
     const arn = `arn:aws:states:${region}:${account}:stateMachine:${machine.name}`;
     resources.stateMachines[machine.logicalId] = { name: machine.name, arn };
     addresses.set(machine.logicalId, { ref: arn, attributes: { Arn: arn, Name: machine.name, StateMachineRevisionId: 'local' } });
+  }
+
+  // ---- bucket deployments (files CDK would copy into a bucket at deploy time) ----
+  for (const deployment of template.bucketDeployments) {
+    const bucket = resources.buckets[deployment.destinationBucketLogicalId];
+    if (!bucket) continue;
+    for (const missing of deployment.missing) emit({ kind: 'warning', message: `${deployment.logicalId}: source ${missing} is not a folder asset; not deployed locally` });
+    for (const dir of deployment.sourceDirs) await uploadFolder(s3, dir, bucket.name, deployment.prefix);
   }
 
   // ---- functions ----
@@ -436,6 +444,29 @@ async function bringUp(
       return stopping;
     },
   };
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json',
+};
+
+/** Copies a folder into a bucket under `prefix`, with content types by extension. */
+async function uploadFolder(s3: S3Client, dir: string, bucket: string, prefix: string): Promise<void> {
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  for (const file of files) {
+    const path = join(file.parentPath, file.name);
+    const key = prefix + relative(dir, path).split(sep).join('/');
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(path), ContentType: CONTENT_TYPES[extname(file.name).toLowerCase()] ?? 'application/octet-stream' }));
+  }
 }
 
 /** A function's environment: the template's variables resolved, plus what points the SDK at the emulators. */

@@ -152,6 +152,16 @@ export interface StateMachineSpec {
   readonly definition: unknown;
 }
 
+export interface BucketDeploymentSpec {
+  readonly logicalId: string;
+  readonly destinationBucketLogicalId: string;
+  readonly prefix: string;
+  /** Absolute folders of the directory assets to copy (zip-file sources are not supported locally). */
+  readonly sourceDirs: string[];
+  /** Source object keys with no asset folder in the cloud assembly. */
+  readonly missing: string[];
+}
+
 export interface LocalTemplate {
   readonly stackName: string;
   readonly template: CfnTemplate;
@@ -163,6 +173,7 @@ export interface LocalTemplate {
   readonly eventSourceMappings: EventSourceMappingSpec[];
   readonly invokeConfigs: InvokeConfigSpec[];
   readonly stateMachines: StateMachineSpec[];
+  readonly bucketDeployments: BucketDeploymentSpec[];
 }
 
 /** A logical id from `{Ref: id}` or `{Fn::GetAtt: [id, attr]}`, or undefined. */
@@ -297,7 +308,25 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
     return { logicalId: id, name: physicalName(p.StateMachineName, id, stackName, false, 80), definition: p.DefinitionString ?? p.Definition };
   });
 
-  return { stackName, template, buckets, queues, streams, functions, notifications, eventSourceMappings, invokeConfigs, stateMachines };
+  // BucketDeployment (e.g. the built dashboard): its sources are the cloud assembly's asset
+  // folders, `asset.<hash>` for the object key `<hash>.zip`.
+  const bucketDeployments: BucketDeploymentSpec[] = [];
+  for (const [id, r] of byType('Custom::CDKBucketDeployment')) {
+    const p = props(r);
+    const destinationBucketLogicalId = referencedId(p.DestinationBucketName);
+    if (!destinationBucketLogicalId) continue;
+    const sourceDirs: string[] = [];
+    const missing: string[] = [];
+    for (const key of (p.SourceObjectKeys ?? []) as unknown[]) {
+      const dir = typeof key === 'string' ? join(stack.outdir, `asset.${key.replace(/\.zip$/, '')}`) : '';
+      if (dir && existsSync(dir)) sourceDirs.push(dir);
+      else missing.push(String(typeof key === 'string' ? key : JSON.stringify(key)));
+    }
+    const prefix = typeof p.DestinationBucketKeyPrefix === 'string' ? p.DestinationBucketKeyPrefix : '';
+    bucketDeployments.push({ logicalId: id, destinationBucketLogicalId, prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix, sourceDirs, missing });
+  }
+
+  return { stackName, template, buckets, queues, streams, functions, notifications, eventSourceMappings, invokeConfigs, stateMachines, bucketDeployments };
 }
 
 /** S3 key filter as AWS applies it: both prefix and suffix must match (empty = any). */

@@ -4,13 +4,14 @@
  * mapping with partial failures and bisect, queue redrive, the state file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { buildFixtureApp } from './fixtures/stack.ts';
-import { listKeys, readText, receiveJson, startTestCloud, type LocalCloud } from '../support/local-cloud.ts';
+import { listKeys, readText, receiveJson, startLocalCloud, type LocalCloud } from '../support/local-cloud.ts';
 
 const byPrefix = <T>(record: Record<string, T>, prefix: string): T => {
   const key = Object.keys(record).find((k) => k.startsWith(prefix));
@@ -21,11 +22,17 @@ const byPrefix = <T>(record: Record<string, T>, prefix: string): T => {
 describe('local cloud from a synthesized stack', () => {
   let cloud: LocalCloud;
   let bucket: string;
+  let stateDir: string;
   beforeAll(async () => {
-    cloud = await startTestCloud({ buildApp: buildFixtureApp });
+    // startLocalCloud itself (not startTestCloud, which deletes the folder) so the last test sees what stop() leaves.
+    stateDir = mkdtempSync(join(tmpdir(), 'retention-fixture-'));
+    cloud = await startLocalCloud({ buildApp: buildFixtureApp, stateDir, onOutput: () => undefined, asyncRetryDelayMs: 20, kinesisPollIntervalMs: 50 });
     bucket = byPrefix(cloud.resources.buckets, 'Data').name;
   });
-  afterAll(() => cloud?.stop());
+  afterAll(async () => {
+    await cloud?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
 
   const put = (key: string, body: string) => cloud.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 
@@ -104,22 +111,29 @@ describe('local cloud from a synthesized stack', () => {
     expect(failures[0].KinesisBatchInfo.batchSize).toBe(1);
   });
 
+  it('copies BucketDeployment sources into their bucket with content types', async () => {
+    const keys = await listKeys(cloud.clients.s3, bucket, 'site/');
+    expect(keys).toEqual(['site/data/info.json', 'site/index.html']);
+    const head = await cloud.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'site/index.html' }));
+    expect(head.ContentType).toBe('text/html; charset=utf-8');
+    expect(await readText(cloud.clients.s3, bucket, 'site/index.html')).toBe('<h1>local</h1>');
+  });
+
   it('writes the state file with endpoints and resource names while running', () => {
     const state = JSON.parse(readFileSync(join(cloud.stateDir, 'local-cloud.json'), 'utf8'));
     expect(state.pid).toBe(process.pid);
     expect(state.endpoints).toMatchObject(cloud.endpoints);
     expect(Object.values(state.resources.buckets)).toContainEqual({ name: bucket, arn: `arn:aws:s3:::${bucket}` });
   });
-});
 
-describe('local cloud stop', () => {
-  it('removes the state file and frees the ports', async () => {
-    const cloud = await startTestCloud({ buildApp: buildFixtureApp });
+  // Last: stops the cloud that the tests above share (afterAll's stop is then a no-op).
+  it('stops: removes the state file and frees the ports', async () => {
     const file = join(cloud.stateDir, 'local-cloud.json');
-    expect(existsSync(file)).toBe(true);
     await cloud.stop();
+    expect(existsSync(stateDir)).toBe(true);
     expect(existsSync(file)).toBe(false);
     await expect(fetch(cloud.endpoints.s3)).rejects.toThrow();
+    await expect(fetch(cloud.endpoints.kinesis)).rejects.toThrow();
   });
 });
 
