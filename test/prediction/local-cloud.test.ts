@@ -5,6 +5,9 @@
  * trends.json counts the round.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { featuresTsv } from '../training/fixtures/weeks.ts';
 import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { startTestCloud, readText, type LocalCloud } from '../support/local-cloud.ts';
 import { putEntries, putUserFeatures } from '../../functions/aws/kinesis-producer.ts';
@@ -63,4 +66,34 @@ describe('prediction on the local cloud', () => {
     }
     expect(trends.rounds).toEqual([{ round: 4, scored: 250, retained: users.filter((u) => u % 6 > 2).length }]);
   }, 90_000);
+
+  function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'bin/retention.ts', ...args], { env: { ...process.env, RETENTION_STATE_DIR: cloud.stateDir } }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    });
+  }
+
+  it('retention feed puts the extracted week in rounds after the last counted one; retention results prints and deletes them', async () => {
+    const data = Object.entries(cloud.resources.buckets).find(([k]) => /DataBucket/.test(k))![1].name;
+    const users = Array.from({ length: 30 }, (_, i) => ({ userId: 1000 + i, pc: i % 6 }));
+    await cloud.clients.s3.send(new PutObjectCommand({ Bucket: data, Key: 'extracted/week=1/part=a/features.tsv', Body: featuresTsv('1', users) }));
+    const fed = await cli(['feed', '--week', '1', '--rounds', '2', '--interval', '0s']);
+    expect(fed.stderr).toContain('rounds 5..6'); // round 4 was counted by the test above
+    expect(fed.code).toBe(0);
+    const printed = await cli(['results', '--max', '60', '--json', '--idle', '20s']);
+    expect(printed.code).toBe(0);
+    const lines = printed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(60);
+    expect(new Set(lines.map((l) => `${l.round}/${l.userId}`)).size).toBe(60);
+    expect(new Set(lines.map((l) => l.round))).toEqual(new Set([5, 6]));
+    const again = await cli(['results', '--idle', '2s']);
+    expect(again.stdout).toBe(''); // deleted once printed
+  }, 90_000);
+
+  it('retention feed refuses a bad week with exit code 2', async () => {
+    const r = await cli(['feed', '--week', 'soon']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not a week/);
+  }, 30_000);
 });

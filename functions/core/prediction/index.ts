@@ -4,3 +4,4 @@ export * from './result.ts';
 export * from './poison.ts';
 export * from './trends.ts';
 export * from './model.ts';
+export * from './features-records.ts';

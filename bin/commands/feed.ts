@@ -1,0 +1,100 @@
+/**
+ * `retention feed`: puts a week's features on the prediction stream in rounds, as a
+ * service would send its users' weekly features (PutRecords by 500, failed entries retried).
+ */
+import { EXIT_OK, UsageError, duration, integer, optional, required, type Command, type ParsedArgs } from '../cli-kit.ts';
+import { parseWeekId } from '../../functions/core/weeks.ts';
+import { roundRecords, type UserFeatures } from '../../functions/core/prediction/features-records.ts';
+import { putUserFeatures } from '../../functions/aws/kinesis-producer.ts';
+import { nextRound, readWeekFeaturesFromFile, readWeekFeaturesFromS3 } from '../../functions/aws/week-features.ts';
+import { findPredictionTarget, targetOptions, targetUsage, type PredictionTarget } from '../prediction-target.ts';
+
+export const command: Command = {
+  summary: 'put a week\'s features on the prediction stream, in rounds',
+  usage: `usage: retention feed --week W [--rounds R] [--interval 2s] [--features FILE] [--start-round N]
+
+Reads week W's extracted features (from the data bucket's extracted/week=W/, or FILE, a
+features.tsv[.gz]) and puts one record per user on the prediction stream, once a round:
+{ userId, round, features } with the partition key userId (docs/formats.md).
+
+  --week W          the week (a number or an ISO week)
+  --rounds R        rounds to send (default 3)
+  --interval D      pause between rounds (default 2s)
+  --features FILE   a local features.tsv[.gz] instead of the data bucket
+  --start-round N   the first round's number (default: after the highest already counted,
+                    from the data bucket's predictions/trends/; 0 without a bucket)
+
+${targetUsage}
+`,
+  options: {
+    week: { type: 'string' },
+    rounds: { type: 'string' },
+    interval: { type: 'string' },
+    features: { type: 'string' },
+    'start-round': { type: 'string' },
+    ...targetOptions,
+  },
+  async run(args) {
+    const week = required(args, 'week');
+    try {
+      parseWeekId(week);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const rounds = integer(args, 'rounds', 3, 1, 1_000_000);
+    const interval = duration(args, 'interval', 2000);
+    const target = findPredictionTarget(args);
+    try {
+      if (!target.stream) throw new Error(`no prediction stream in ${target.where} (--stream)`);
+      const users = await loadUsers(args, target, week);
+      const first = optional(args, 'start-round') !== undefined
+        ? integer(args, 'start-round', 0)
+        : target.dataBucket ? await nextRound(target.s3, target.dataBucket) : 0;
+      console.error(`feeding ${users.length} users of week ${week} to ${target.stream} on ${target.where}: rounds ${first}..${first + rounds - 1}`);
+      await feedRounds(target, target.stream, users, { first, rounds, intervalMs: interval, log: (line) => console.error(line) });
+      return EXIT_OK;
+    } finally {
+      target.destroy();
+    }
+  },
+};
+
+async function loadUsers(args: ParsedArgs, target: PredictionTarget, week: string): Promise<UserFeatures[]> {
+  const file = optional(args, 'features');
+  if (file) return readWeekFeaturesFromFile(file);
+  if (!target.dataBucket) throw new UsageError(`no data bucket in ${target.where}: give --features FILE or --data-bucket`);
+  return readWeekFeaturesFromS3(target.s3, target.dataBucket, week);
+}
+
+export interface FeedOptions {
+  readonly first: number;
+  readonly rounds: number;
+  readonly intervalMs: number;
+  readonly log: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Sends `rounds` rounds (or until the signal aborts); resolves with the rounds sent. */
+export async function feedRounds(target: Pick<PredictionTarget, 'kinesis'>, stream: string, users: readonly UserFeatures[], options: FeedOptions): Promise<number> {
+  let sent = 0;
+  for (let round = options.first; sent < options.rounds && !options.signal?.aborted; round++) {
+    const started = Date.now();
+    const report = await putUserFeatures(target.kinesis, stream, roundRecords(users, round));
+    sent++;
+    options.log(`round ${round}: ${report.accepted} records in ${report.requests} PutRecords (${report.retried} retried) in ${Date.now() - started} ms`);
+    if (sent < options.rounds) await abortableSleep(options.intervalMs, options.signal);
+  }
+  return sent;
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
+}
