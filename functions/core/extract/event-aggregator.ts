@@ -152,6 +152,7 @@ export class EventAggregator extends LineStream {
 
   /** Ends the last source and hands over the counts. The aggregator is done after this. */
   result(): EventAggregate {
+    if (this.inSource) throw new Error(`result() while "${this.source}" is still open: call endSource() first`);
     return new EventAggregate({
       week: this.week,
       baseWeek: this.baseWeek,

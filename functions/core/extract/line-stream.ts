@@ -40,7 +40,8 @@ export abstract class LineStream {
   private carryLength = 0;
   /** The pending line is already known to be too long; carry keeps its first bytes for `raw`. */
   private carryTooLong = false;
-  private inSource = false;
+  /** A source is open (beginSource without endSource). */
+  protected inSource = false;
 
   constructor(onReject: RejectSink | undefined) {
     this.onReject = onReject;
