@@ -105,8 +105,9 @@ describe('retention extract', () => {
       [['--events', join(dir, 'user_events_week2.log'), join(dir, 'user_events_week3.log'), ...inputs(), '--out', dir], /different weeks/],
       [['--bogus'], /bogus/],
     ];
-    for (const [args, message] of cases) {
-      const r = await cli(args);
+    const results = await Promise.all(cases.map(([args]) => cli(args)));
+    for (const [i, [args, message]] of cases.entries()) {
+      const r = results[i];
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
