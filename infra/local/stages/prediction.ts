@@ -1,0 +1,210 @@
+/**
+ * Stage "prediction": after training, feeds week 1's extracted features to the prediction
+ * stream as round after round (bin/commands/feed.ts), watches the results queue (sqs-consumer)
+ * and shows predictions and per-round counts live. The first round is awaited and reported;
+ * then (not with --once) new rounds keep coming every few seconds until Ctrl-C.
+ */
+import { Consumer } from 'sqs-consumer';
+import type { Message } from '@aws-sdk/client-sqs';
+import type { Stage, StageContext } from '../pipeline.ts';
+import type { LocalCloud } from '../cloud.ts';
+import { dataBucket } from './resources.ts';
+import { PREDICTION_OUTPUTS } from '../../constructs/prediction.ts';
+import { parseResult } from '../../../functions/core/prediction/result.ts';
+import { SITE_TRENDS_KEY, type TrendsDocument } from '../../../functions/core/prediction/trends.ts';
+import { CURRENT_MODEL_KEY } from '../../../functions/core/training/keys.ts';
+import { nextRound, readWeekFeaturesFromS3 } from '../../../functions/aws/week-features.ts';
+import type { UserFeatures } from '../../../functions/core/prediction/features-records.ts';
+import { feedRounds } from '../../../bin/commands/feed.ts';
+import { readJson } from './s3-read.ts';
+
+export const PREDICTION_WEEK = '1';
+/** Pause between the background rounds. */
+export const ROUND_INTERVAL_MS = 10_000;
+const ROUND_TIMEOUT_MS = 120_000;
+
+export interface RoundSummary {
+  round: number;
+  sent: number;
+  results: number;
+  retained: number;
+  seconds: number;
+}
+
+export interface PredictionSummary {
+  stream?: string;
+  modelVersion?: string;
+  users?: number;
+  rounds: RoundSummary[];
+  skipped?: string;
+}
+
+interface Tally {
+  results: number;
+  retained: number;
+  users: Set<number>;
+}
+
+/** Counts results per round as they arrive, deleting each message (it was consumed). */
+class ResultsWatcher {
+  readonly rounds = new Map<number, Tally>();
+  private readonly consumer: Consumer;
+  private waiters: (() => void)[] = [];
+  modelVersion: string | undefined;
+
+  constructor(cloud: LocalCloud, queueUrl: string, onResult: (line: string) => void) {
+    this.consumer = Consumer.create({
+      queueUrl,
+      sqs: cloud.clients.sqs,
+      batchSize: 10,
+      waitTimeSeconds: 1,
+      handleMessageBatch: async (messages: Message[]) => {
+        for (const m of messages) {
+          const r = parseResult(m.Body ?? '');
+          const tally = this.rounds.get(r.round) ?? { results: 0, retained: 0, users: new Set<number>() };
+          if (!tally.users.has(r.userId)) {
+            tally.users.add(r.userId);
+            tally.results++;
+            if (r.retained) tally.retained++;
+          }
+          this.rounds.set(r.round, tally);
+          this.modelVersion = r.modelVersion;
+          if (tally.results <= 3) onResult(`round ${r.round} user ${r.userId}: ${r.retained ? 'retained' : 'not retained'} (p=${r.probability.toFixed(3)}, ${r.modelVersion})`);
+        }
+        this.waiters.splice(0).forEach((w) => w());
+        return messages;
+      },
+    });
+    this.consumer.on('error', () => undefined); // transient receive errors: sqs-consumer polls again
+  }
+
+  start() {
+    this.consumer.start();
+  }
+
+  stop() {
+    this.consumer.stop({ abort: true });
+  }
+
+  /** Resolves when `count` distinct users of `round` have a result, or the time is up. */
+  async waitFor(round: number, count: number, timeoutMs: number, signal?: AbortSignal, progress?: (t: Tally) => void): Promise<Tally> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const tally = this.rounds.get(round) ?? { results: 0, retained: 0, users: new Set<number>() };
+      progress?.(tally);
+      if (tally.results >= count || Date.now() > until || signal?.aborted) return tally;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 500);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+interface Prepared {
+  stream: string;
+  users: UserFeatures[];
+  watcher: ResultsWatcher;
+  firstRound: number;
+}
+
+async function prepare(context: StageContext): Promise<Prepared | string> {
+  const { cloud } = context;
+  const stream = cloud.outputs[PREDICTION_OUTPUTS.stream];
+  const queue = cloud.outputs[PREDICTION_OUTPUTS.results];
+  if (!stream || !queue) return 'the stack has no prediction stream (the Prediction construct is not in infra/stack.ts)';
+  const bucket = dataBucket(cloud).name;
+  try {
+    await readJson(cloud.clients.s3, bucket, CURRENT_MODEL_KEY);
+  } catch {
+    return 'no model published (models/current.json is missing): nothing to predict with';
+  }
+  const users = await readWeekFeaturesFromS3(cloud.clients.s3, bucket, PREDICTION_WEEK);
+  const watcher = new ResultsWatcher(cloud, queue, (line) => context.log(line));
+  return { stream, users, watcher, firstRound: await nextRound(cloud.clients.s3, bucket) };
+}
+
+async function playRound(context: StageContext, p: Prepared, round: number): Promise<RoundSummary> {
+  const started = Date.now();
+  await feedRounds(context.cloud.clients, p.stream, p.users, { first: round, rounds: 1, intervalMs: 0, log: (line) => context.progress(line) });
+  const tally = await p.watcher.waitFor(round, p.users.length, ROUND_TIMEOUT_MS, context.signal, (t) =>
+    context.progress(`round ${round}: ${t.results}/${p.users.length} predictions, ${t.retained} retained`));
+  return { round, sent: p.users.length, results: tally.results, retained: tally.retained, seconds: (Date.now() - started) / 1000 };
+}
+
+const describeRound = (r: RoundSummary) =>
+  `round ${r.round}: ${r.results}/${r.sent} users scored, ${r.retained} predicted retained (${((100 * r.retained) / Math.max(1, r.results)).toFixed(1)} %) in ${r.seconds.toFixed(1)} s`;
+
+/** The stage; `intervalMs` is the pause between background rounds (tests shorten it). */
+export function createPredictionStage(intervalMs = ROUND_INTERVAL_MS): Stage {
+  let running: Prepared | undefined;
+  return {
+    name: 'prediction',
+    title: `Prediction (week ${PREDICTION_WEEK} in rounds → Kinesis → predict Lambda → SQS results, trends)`,
+    async run(context) {
+      const prepared = await prepare(context);
+      if (typeof prepared === 'string') return { summary: { rounds: [], skipped: prepared } satisfies PredictionSummary, lines: [`skipped: ${prepared}`] };
+      running = prepared;
+      prepared.watcher.start();
+      const first = await playRound(context, prepared, prepared.firstRound);
+      const summary: PredictionSummary = { stream: prepared.stream, modelVersion: prepared.watcher.modelVersion, users: prepared.users.length, rounds: [first] };
+      if (context.options.once) prepared.watcher.stop();
+      const trends = await siteTrends(context.cloud);
+      return {
+        ok: first.results === first.sent,
+        summary,
+        lines: [
+          `${prepared.users.length} users of week ${PREDICTION_WEEK} → ${prepared.stream}, model ${prepared.watcher.modelVersion ?? '?'}`,
+          describeRound(first),
+          ...(trends ? [describeTrends(trends)] : []),
+        ],
+      };
+    },
+    async background(context) {
+      const p = running;
+      if (!p) return;
+      try {
+        context.log(`prediction: a new round every ${intervalMs / 1000} s until Ctrl-C`);
+        let round = p.firstRound + 1;
+        while (!context.signal.aborted) {
+          await sleep(intervalMs, context.signal);
+          if (context.signal.aborted) break;
+          const r = await playRound(context, p, round++);
+          context.log(describeRound(r));
+          const trends = await siteTrends(context.cloud);
+          if (trends) context.log(describeTrends(trends));
+        }
+      } finally {
+        p.watcher.stop();
+        running = undefined;
+      }
+    },
+  };
+}
+
+export const prediction: Stage = createPredictionStage();
+
+const describeTrends = (t: TrendsDocument) =>
+  `data/trends.json (retained/scored by round): ${t.rounds.slice(-8).map((r) => `${r.round}: ${r.retained}/${r.scored}`).join('  ')}`;
+
+async function siteTrends(cloud: LocalCloud): Promise<TrendsDocument | undefined> {
+  const site = Object.entries(cloud.resources.buckets).find(([id]) => /site/i.test(id))?.[1];
+  if (!site) return undefined;
+  await cloud.idle();
+  return readJson<TrendsDocument>(cloud.clients.s3, site.name, SITE_TRENDS_KEY).catch(() => undefined);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
