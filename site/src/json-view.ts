@@ -4,8 +4,17 @@
  */
 import { el } from './format.ts';
 
-export function jsonView(value: unknown): HTMLElement {
+/** Nesting shown open; deeper objects (e.g. whole extraction manifests) fold into <details>. */
+const OPEN_DEPTH = 2;
+
+export function jsonView(value: unknown, depth = 0): HTMLElement {
   if (value === null || value === undefined) return el('span', { class: 'muted' }, '—');
+  if (typeof value === 'object' && depth >= OPEN_DEPTH) {
+    const size = Array.isArray(value) ? `${value.length} entries` : `${Object.keys(value).length} fields`;
+    const details = el('details');
+    details.append(el('summary', {}, size), jsonView(value, -Infinity));
+    return details;
+  }
   if (Array.isArray(value)) {
     if (value.length === 0) return el('span', { class: 'muted' }, 'none');
     if (value.every((v) => typeof v !== 'object' || v === null)) {
@@ -16,7 +25,7 @@ export function jsonView(value: unknown): HTMLElement {
     const list = el('ol', { class: 'plain' });
     for (const v of value) {
       const item = el('li');
-      item.append(jsonView(v));
+      item.append(jsonView(v, depth + 1));
       list.append(item);
     }
     return list;
@@ -25,7 +34,7 @@ export function jsonView(value: unknown): HTMLElement {
     const list = el('dl', { class: 'pairs' });
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       const dd = el('dd');
-      dd.append(jsonView(v));
+      dd.append(jsonView(v, depth + 1));
       list.append(el('dt', {}, key), dd);
     }
     return list;

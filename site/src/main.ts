@@ -23,28 +23,40 @@ setUpTabs(() => {});
 let trees: Loaded<TreesDocument> | undefined;
 let rounds = 0;
 
+/** Reads the three documents at once; each view redraws as soon as its own document arrives. */
 async function refresh(): Promise<void> {
-  const [cardLoaded, trendsLoaded] = await Promise.all([
-    loadDocument('card.json', parseCard),
-    loadDocument('trends.json', parseTrends),
-  ]);
+  const cardRead = loadDocument('card.json', parseCard).then((loaded) => {
+    card.update(loaded);
+    return loaded;
+  });
+  const trendsRead = loadDocument('trends.json', parseTrends).then((loaded) => trends.update(loaded));
   // trees.json is the big one: read it again only when absent or when the card names another model.
-  const stale =
-    trees?.state !== 'ok' || (cardLoaded.state === 'ok' && cardLoaded.doc.modelVersion !== trees.doc.modelVersion);
-  if (stale) trees = await loadDocument('trees.json', parseTrees);
-  forest.update(trees!);
-  card.update(cardLoaded);
-  trends.update(trendsLoaded);
+  const current = trees;
+  const treesRead = (
+    current?.state === 'ok'
+      ? cardRead.then((c) =>
+          c.state === 'ok' && c.doc.modelVersion !== current.doc.modelVersion ? loadDocument('trees.json', parseTrees) : current,
+        )
+      : loadDocument('trees.json', parseTrees)
+  ).then((loaded) => {
+    trees = loaded;
+    forest.update(loaded);
+  });
+  await Promise.all([cardRead, trendsRead, treesRead]);
   document.body.dataset.refreshes = String(++rounds);
 }
 
 async function loop(): Promise<void> {
   try {
-    await refresh();
+    // A background tab need not poll; it catches up as soon as it is shown again.
+    if (!document.hidden || rounds === 0) await refresh();
   } catch (error) {
     console.error('dashboard refresh failed', error);
   }
   setTimeout(loop, refreshMs);
 }
 
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) void refresh().catch((error: unknown) => console.error('dashboard refresh failed', error));
+});
 void loop();

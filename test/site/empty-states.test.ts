@@ -56,4 +56,17 @@ describe('empty and broken states', () => {
     // Only the intentionally broken documents above may have produced messages; none are page errors.
     expect(dashboard.pageErrors).toEqual([]);
   });
+
+  it('replaces the forest and the card when a newer model is published', async () => {
+    const page = await dashboard.open('#forest', '?refresh=250');
+    await page.waitForSelector('#tree-picker');
+    const newer = makeTreesDocument({ trees: 5, maxDepth: 3, seed: 99, modelVersion: 'v-newer' });
+    await dashboard.putDocument('trees.json', newer); // Publish writes trees, then the card
+    await dashboard.putDocument('card.json', makeCardDocument({ modelVersion: 'v-newer', auc: 0.9012 }));
+    await page.waitForFunction(() => document.querySelectorAll('#tree-picker option').length === 5, undefined, { timeout: 10_000 });
+    await page.click('#tab-card');
+    expect(await page.locator('[data-field="modelVersion"]').textContent()).toBe('v-newer');
+    expect(await page.locator('[data-metric="auc"]').textContent()).toBe('0.901');
+    await page.close();
+  });
 });
