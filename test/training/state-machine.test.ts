@@ -4,6 +4,7 @@
  * success (published, pointer last), a gate rejection (current model stays), and a task
  * failure ending in TrainingFailed with a readable cause.
  */
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listKeys, readText, type LocalCloud } from '../support/local-cloud.ts';
 import type { LocalStateMachine } from '../../infra/local/stepfunctions.ts';
@@ -42,6 +43,12 @@ describe('training state machine, run locally end to end', () => {
     const trees = JSON.parse(await readText(cloud.clients.s3, site, 'data/trees.json'));
     expect(trees.trees).toHaveLength(5);
     expect(trees.trees[0].condition).toMatch(/^pc ≤ /);
+  });
+
+  it('ships the engine worker in the Train bundle, so the trees train on worker threads there', () => {
+    const train = cloud.template.functions.find((f) => f.logicalId.startsWith('TrainingTrainFunction'))!;
+    expect(readdirSync(train.assetDir).sort()).toEqual(['forest-worker.mjs', 'index.mjs']);
+    expect(train.environment.FOREST_WORKER).toBe('forest-worker.mjs');
   });
 
   it('rejects a model below the floor, records why, and leaves the current model in place', async () => {
