@@ -1,0 +1,100 @@
+/**
+ * Extraction in the cloud (docs/deploy.md):
+ *
+ *   S3 ObjectCreated raw/events/*.{log,tsv,gz} → Extract → extracted/week=<W>/part=<id>/…
+ *                                                      and extracted/week=<W>/_COMPLETE.json
+ *   S3 ObjectCreated raw/crm/, raw/profiles/   → Rejoin  → every stored part re-joined
+ *
+ * S3 invokes both asynchronously: failed invocations are retried a bounded number of times,
+ * then the event (object key and error) goes to the on-failure queue.
+ */
+import { CfnOutput, Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { EventType, type Bucket } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
+import type { StageSettings } from '../settings.ts';
+import type { ProjectFunctionProps } from './project-function.ts';
+
+/** The event objects the extract function is notified of. */
+export const EVENT_PREFIX = 'raw/events/';
+export const EVENT_SUFFIXES = ['.log', '.tsv', '.gz'] as const;
+/** Table uploads that make the rejoin function re-join the stored weeks. */
+export const TABLE_PREFIXES = ['raw/crm/', 'raw/profiles/'] as const;
+/** Async retries before an event goes to the failure queue (Lambda's maximum is 2). */
+export const EXTRACT_RETRY_ATTEMPTS = 2;
+
+export const EXTRACTION_OUTPUTS = {
+  dataBucket: 'DataBucketName',
+  failures: 'ExtractionFailuresQueueUrl',
+} as const;
+
+type NewFunction = (scope: Construct, id: string, spec: Omit<ProjectFunctionProps, 'settings'>) => IFunction;
+
+export interface ExtractionProps {
+  readonly dataBucket: Bucket;
+  readonly settings: StageSettings;
+  readonly newFunction: NewFunction;
+}
+
+export class Extraction extends Construct {
+  public readonly extractFunction: IFunction;
+  public readonly rejoinFunction: IFunction;
+  /** Failed S3 events (after retries) of both functions, with the object key and the error. */
+  public readonly failureQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: ExtractionProps) {
+    super(scope, id);
+    const data = props.dataBucket;
+
+    this.failureQueue = new Queue(this, 'Failures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.failureQueue, 'AwsSolutions-SQS3', 'This queue is itself the on-failure destination of the extraction functions; nothing consumes it automatically.');
+
+    const environment = { DATA_BUCKET: data.bucketName };
+    const destination = {
+      retryAttempts: EXTRACT_RETRY_ATTEMPTS,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.failureQueue),
+    };
+
+    // Sized from bench (docs/deploy.md): a 10M-event week streamed in one invocation.
+    this.extractFunction = props.newFunction(this, 'ExtractFunction', {
+      entry: 'functions/handlers/extract.ts',
+      memorySize: 1769,
+      timeout: Duration.minutes(10),
+      environment,
+    });
+    this.extractFunction.configureAsyncInvoke(destination);
+    data.grantRead(this.extractFunction, 'raw/*');
+    data.grantPut(this.extractFunction, 'extracted/*');
+    // Reading its own earlier output (user counts, manifests) to decide week completeness.
+    data.grantRead(this.extractFunction, 'extracted/*');
+    for (const suffix of EVENT_SUFFIXES) {
+      data.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.extractFunction), { prefix: EVENT_PREFIX, suffix });
+    }
+
+    this.rejoinFunction = props.newFunction(this, 'RejoinFunction', {
+      entry: 'functions/handlers/rejoin.ts',
+      memorySize: 1769,
+      timeout: Duration.minutes(10),
+      environment,
+    });
+    this.rejoinFunction.configureAsyncInvoke(destination);
+    data.grantRead(this.rejoinFunction, 'raw/*');
+    data.grantRead(this.rejoinFunction, 'extracted/*');
+    data.grantPut(this.rejoinFunction, 'extracted/*');
+    for (const prefix of TABLE_PREFIXES) {
+      data.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.rejoinFunction), { prefix });
+    }
+
+    new CfnOutput(this, EXTRACTION_OUTPUTS.dataBucket, { key: EXTRACTION_OUTPUTS.dataBucket, value: data.bucketName, description: 'Data bucket: upload raw/ inputs here' });
+    new CfnOutput(this, EXTRACTION_OUTPUTS.failures, { key: EXTRACTION_OUTPUTS.failures, value: this.failureQueue.queueUrl, description: 'S3 events the extraction gave up on' });
+  }
+}

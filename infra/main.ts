@@ -1,0 +1,4 @@
+/** Entry point of `cdk synth|deploy|destroy` (cdk.json: "app"). */
+import { buildApp } from './app.ts';
+
+buildApp().app.synth();
