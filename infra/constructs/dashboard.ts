@@ -18,7 +18,7 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
 import { buildSite } from '../../site/build.ts';
@@ -30,6 +30,12 @@ export const SITE_DATA_PREFIX = 'data/';
 export interface DashboardProps {
   /** An already built site (site/build.ts output); built into site/dist/ at synth when absent. */
   readonly siteDir?: string;
+  /** What `cdk destroy` does with the site bucket (default DESTROY: everything in it is rebuilt or republished). */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Empty the bucket on destroy (default: when the removal policy is DESTROY). */
+  readonly autoDeleteObjects?: boolean;
+  /** Where the site bucket's S3 server access logs go (prefix site-bucket/); without one, S1 is acknowledged. */
+  readonly accessLogsBucket?: IBucket;
 }
 
 export class Dashboard extends Construct {
@@ -42,15 +48,16 @@ export class Dashboard extends Construct {
   constructor(scope: Construct, id: string, props: DashboardProps = {}) {
     super(scope, id);
     const siteDir = props.siteDir ?? buildSite().outDir;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 
     this.siteBucket = new Bucket(this, 'SiteBucket', {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
-      // Everything in it is rebuilt (site) or republished (data) by the stack and the pipeline.
-      removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: true,
+      removalPolicy,
+      autoDeleteObjects: props.autoDeleteObjects ?? removalPolicy === RemovalPolicy.DESTROY,
+      ...(props.accessLogsBucket ? { serverAccessLogsBucket: props.accessLogsBucket, serverAccessLogsPrefix: 'site-bucket/' } : {}),
     });
 
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
@@ -111,13 +118,13 @@ export class Dashboard extends Construct {
     this.url = `https://${this.distribution.distributionDomainName}/`;
     new CfnOutput(this, 'DashboardUrl', { value: this.url, description: 'The dashboard (forest, model card, trends)' });
 
-    acknowledgeDemoFindings(this);
+    acknowledgeDemoFindings(this, props.accessLogsBucket === undefined);
     Aspects.of(Stack.of(this)).add(new AcknowledgeDeploymentHandler());
   }
 }
 
 /** cdk-nag findings this construct accepts, each with the reason it is acceptable here. */
-function acknowledgeDemoFindings(dashboard: Dashboard): void {
+function acknowledgeDemoFindings(dashboard: Dashboard, noAccessLogs: boolean): void {
   Validations.of(dashboard.distribution).acknowledge(
     {
       id: 'AwsSolutions-CFR1',
@@ -136,7 +143,7 @@ function acknowledgeDemoFindings(dashboard: Dashboard): void {
       reason: 'The distribution uses the default *.cloudfront.net certificate, whose minimum TLS version CloudFront fixes; a custom domain would set TLSv1.2_2021.',
     },
   );
-  Validations.of(dashboard.siteBucket).acknowledge({
+  if (noAccessLogs) Validations.of(dashboard.siteBucket).acknowledge({
     id: 'AwsSolutions-S1',
     reason: 'Site bucket holds only the deployed static site and published aggregate documents; requests are seen at CloudFront.',
   });

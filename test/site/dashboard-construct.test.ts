@@ -104,4 +104,18 @@ describe('dashboard hosting', () => {
     expect(findings).toContain('AwsSolutions-S1 at Neighbour/PlainBucket/Resource');
     expect(findings.filter((f) => !f.includes('PlainBucket'))).toEqual([]);
   });
+
+  it('logs site bucket access to a given logs bucket, with nothing left to acknowledge for it', () => {
+    const app = new App({ outdir: join(outdir, 'cdk.out3') });
+    const logged = new Stack(app, 'Logged');
+    const logs = new Bucket(logged, 'Logs');
+    new Dashboard(logged, 'Dashboard', { siteDir: join(outdir, 'site'), accessLogsBucket: logs });
+    const t = Template.fromStack(logged);
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'site-bucket/' },
+    });
+    const report = new AwsSolutionsChecks(logged).validateScope(logged);
+    const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    expect(findings.filter((f) => f.includes('/Dashboard/'))).toEqual([]);
+  });
 });
