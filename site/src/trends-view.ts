@@ -81,7 +81,7 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
     .attr('class', 'trend-chart')
     .attr('viewBox', `0 0 ${WIDTH} ${HEIGHT}`)
     .attr('tabindex', 0)
-    .attr('role', 'img')
+    .attr('role', 'group')
     .attr('data-rounds', rounds.length)
     .attr('aria-label', `Prediction trends over ${rounds.length} rounds. ${summary.textContent} Use the left and right arrow keys to read each round.`);
   svg.append('g').attr('transform', `translate(0,${HEIGHT - MARGIN.bottom})`).call(axisBottom(x).ticks(10, 'd'));
@@ -113,6 +113,8 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
       .attr('data-value', (r) => s.value(r));
   }
 
+  // Screen readers hear the round the arrow keys land on (the tooltip is visual only).
+  const live = el('p', { class: 'sr-only', 'aria-live': 'polite', 'data-testid': 'trend-readout' });
   const rule = svg.append('line').attr('class', 'rule').attr('y1', MARGIN.top).attr('y2', HEIGHT - MARGIN.bottom).attr('display', 'none');
   const marker = svg.append('circle').attr('class', 'marker').attr('r', 5).attr('display', 'none');
   let selected = rounds.length - 1;
@@ -122,6 +124,7 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
     rule.attr('x1', x(r.round)).attr('x2', x(r.round)).attr('display', null);
     marker.attr('cx', x(r.round)).attr('cy', y(r.retained)).attr('display', null);
     svg.attr('data-selected-round', r.round);
+    live.textContent = `Round ${r.round}: ${count(r.scored)} scored, ${count(r.retained)} predicted retained, ${percent(share(r))}.`;
     tooltip.show(marker.node()!, [
       ['round', String(r.round)],
       ['users scored', count(r.scored)],
@@ -152,7 +155,7 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
       event.preventDefault();
     });
 
-  panel.replaceChildren(summary, legend(), stage, table(rounds));
+  panel.replaceChildren(summary, legend(), stage, live, table(rounds));
 }
 
 export function createTrendsView(panel: HTMLElement): TrendsView {

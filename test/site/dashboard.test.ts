@@ -157,6 +157,15 @@ describe('trends view', () => {
     expect(text).toContain(round.retained.toLocaleString('en'));
   });
 
+  it('steps through rounds with the arrow keys and reads each one out', async () => {
+    await page.focus('svg.trend-chart');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.locator('svg.trend-chart').getAttribute('data-selected-round')).toBe('1');
+    const readout = await page.locator('[data-testid="trend-readout"]').textContent();
+    expect(readout).toContain(`Round 1: ${trends.rounds[1].scored.toLocaleString('en')} scored`);
+  });
+
   it('picks up a new round without a reload', async () => {
     const fast = await dashboard.open('#trends', '?refresh=250');
     const more = makeTrendsDocument(25);
