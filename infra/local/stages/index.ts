@@ -6,6 +6,7 @@ import type { Stage } from '../pipeline.ts';
 import { demoData } from './demo-data.ts';
 import { extraction } from './extraction.ts';
 import { prediction } from './prediction.ts';
+import { training } from './training.ts';
 
 // prediction runs after training (it needs a published model; without one it says so and skips).
-export const stages: Stage[] = [demoData, extraction, prediction];
+export const stages: Stage[] = [demoData, extraction, training, prediction];
