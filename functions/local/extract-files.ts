@@ -16,7 +16,7 @@ import {
   createEventAggregator,
   createSourceDigest,
   featuresTsvChunks,
-  formatActiveUsers,
+  activeUsersChunks,
   formatManifest,
   formatReject,
   joinWeek,
@@ -126,7 +126,7 @@ export async function extractFiles(options: ExtractFilesOptions): Promise<Extrac
     await writeText(featuresPath, featuresTsvChunks(week), gzip);
     files.push(featuresPath);
     const activePath = join(options.out, 'active_users.txt');
-    await writeText(activePath, [formatActiveUsers(week.activeUsers)], false);
+    await writeText(activePath, activeUsersChunks(week.activeUsers), false);
     files.push(activePath);
     const manifestPath = join(options.out, 'manifest.json');
     await writeText(manifestPath, [formatManifest(manifest)], false);

@@ -12,7 +12,7 @@ const FLUSH_AT = 1 << 20;
 export class TextWriter {
   private readonly file: WriteStream;
   private readonly sink: WriteStream | Gzip;
-  private pending: string[] = [];
+  private pending: (string | Uint8Array)[] = [];
   private pendingLength = 0;
 
   constructor(path: string, gzip: boolean) {
@@ -26,7 +26,7 @@ export class TextWriter {
     }
   }
 
-  add(text: string): void {
+  add(text: string | Uint8Array): void {
     this.pending.push(text);
     this.pendingLength += text.length;
   }
@@ -34,10 +34,13 @@ export class TextWriter {
   /** Writes what is pending once it is large (or always, with force), waiting for the disk if it lags. */
   async flush(force = false): Promise<void> {
     if (this.pendingLength === 0 || (!force && this.pendingLength < FLUSH_AT)) return;
-    const text = this.pending.join('');
+    const pieces = this.pending;
     this.pending = [];
     this.pendingLength = 0;
-    if (!this.sink.write(text)) await once(this.sink, 'drain');
+    const text = pieces.every((p) => typeof p === 'string') ? [pieces.join('')] : pieces;
+    let drained = true;
+    for (const piece of text) drained = this.sink.write(piece) && drained;
+    if (!drained) await once(this.sink, 'drain');
   }
 
   /** Writes everything and closes the file. */
@@ -50,7 +53,7 @@ export class TextWriter {
 }
 
 /** Writes a whole text (or its pieces) to a file, gzipped when asked. */
-export async function writeText(path: string, pieces: Iterable<string>, gzip: boolean): Promise<void> {
+export async function writeText(path: string, pieces: Iterable<string | Uint8Array>, gzip: boolean): Promise<void> {
   const writer = new TextWriter(path, gzip);
   for (const piece of pieces) {
     writer.add(piece);

@@ -44,11 +44,12 @@ export class EventAggregate {
   /** Slots in ascending user-id order. */
   sortedSlots(): Uint32Array {
     if (this.order === undefined) {
-      const ids = this.table.userIds;
-      const order = new Uint32Array(this.table.size);
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      // Ids are mostly already ascending; a typed sort on (id, slot) pairs would need packing.
-      order.sort((a, b) => ids[a] - ids[b]);
+      // A native numeric sort of the ids, then each id's slot: much faster than sorting
+      // slots with a comparator once there are a million users.
+      const t = this.table;
+      const ids = t.userIds.slice(0, t.size).sort();
+      const order = new Uint32Array(t.size);
+      for (let i = 0; i < order.length; i++) order[i] = t.slotOf(ids[i]);
       this.order = order;
     }
     return this.order;

@@ -6,6 +6,7 @@
 import { FEATURE_NAMES, FEATURES, GENDERS, type Categories } from '../schema.ts';
 import { isWeekId, type WeekId } from '../weeks.ts';
 import { assertLineCounts } from './line-stream.ts';
+import { ByteWriter } from './byte-writer.ts';
 import {
   REJECT_REASONS,
   type ExtractedWeek,
@@ -27,34 +28,33 @@ function featureRowLine(row: FeatureRow): string {
   return line;
 }
 
-/** Rows of a joined week as features.tsv lines: from its columns when it has them. */
-function featureLines(week: Pick<ExtractedWeek, 'rows'>): Iterable<string> {
-  const columnar = week as { featureLines?: () => Iterable<string> };
-  if (typeof columnar.featureLines === 'function') return columnar.featureLines();
-  return (function* () {
-    for (const row of week.rows) yield featureRowLine(row) + '\n';
-  })();
-}
-
-/** features.tsv in pieces (header first, then rows by ~64 KiB), for streaming writes. */
-export function* featuresTsvChunks(week: Pick<ExtractedWeek, 'rows'>): Generator<string> {
-  let lines: string[] = [FEATURES_TSV_HEADER.join('\t') + '\n'];
-  let length = 0;
-  for (const line of featureLines(week)) {
-    lines.push(line);
-    length += line.length;
-    if (length >= 65_536) {
-      yield lines.join('');
+/**
+ * features.tsv as bytes in ~64 KiB chunks (header first), for streaming writes: straight from
+ * the columns of a week made by joinWeek, else from its rows.
+ */
+export function* featuresTsvChunks(week: Pick<ExtractedWeek, 'rows'>): Generator<Uint8Array> {
+  const encoder = new TextEncoder();
+  yield encoder.encode(FEATURES_TSV_HEADER.join('\t') + '\n');
+  const columnar = week as { featureBytes?: () => Iterable<Uint8Array> };
+  if (typeof columnar.featureBytes === 'function') {
+    yield* columnar.featureBytes();
+    return;
+  }
+  let lines: string[] = [];
+  for (const row of week.rows) {
+    lines.push(featureRowLine(row) + '\n');
+    if (lines.length === 1000) {
+      yield encoder.encode(lines.join(''));
       lines = [];
-      length = 0;
     }
   }
-  if (lines.length > 0) yield lines.join('');
+  if (lines.length > 0) yield encoder.encode(lines.join(''));
 }
 
 /** features.tsv: header row, then one row per joined user in the order given (sorted by joinWeek). */
 export function formatFeaturesTsv(week: Pick<ExtractedWeek, 'rows'>): string {
-  return [...featuresTsvChunks(week)].join('');
+  const decoder = new TextDecoder();
+  return [...featuresTsvChunks(week)].map((chunk) => decoder.decode(chunk)).join('');
 }
 
 /**
@@ -107,6 +107,18 @@ function wholeNumber(raw: string, what: string): number {
 /** active_users.txt: one id a line, ascending. */
 export function formatActiveUsers(userIds: readonly number[]): string {
   return userIds.length === 0 ? '' : userIds.join('\n') + '\n';
+}
+
+/** active_users.txt as bytes in ~64 KiB chunks (no string per id: a million ids stay cheap). */
+export function* activeUsersChunks(userIds: ArrayLike<number>): Generator<Uint8Array> {
+  const out = new ByteWriter();
+  for (let i = 0; i < userIds.length; i++) {
+    out.uint(userIds[i]);
+    out.byte(10);
+    if (out.full) yield out.take();
+  }
+  const rest = out.take();
+  if (rest.length > 0) yield rest;
 }
 
 export function parseActiveUsers(text: string): number[] {

@@ -46,6 +46,7 @@ export {
   formatFeaturesTsv,
   parseFeaturesTsv,
   formatActiveUsers,
+  activeUsersChunks,
   parseActiveUsers,
   formatReject,
   parseRejects,

@@ -13,6 +13,10 @@ import type { EventAggregate } from './event-aggregate.ts';
 import type { CrmTable, ProfileTable } from './tables.ts';
 import type { CrmRecord, ExtractedWeek, FeatureRow, FeatureValues } from './types.ts';
 import { COUNT_WIDTH, type UserTable } from './user-table.ts';
+import { ByteWriter, encodeNames } from './byte-writer.ts';
+
+const TAB = 9;
+const LF = 10;
 
 export function joinWeek(aggregate: EventAggregate, crm: CrmTable, profiles: ProfileTable): ExtractedWeek {
   const t = aggregate.table;
@@ -86,24 +90,37 @@ class JoinedWeek implements ExtractedWeek {
     return this.materialized;
   }
 
-  /** features.tsv rows (without the header), each with its LF, from the columns. */
-  *featureLines(): Generator<string> {
+  /** features.tsv rows (without the header) as bytes, in ~64 KiB chunks, from the columns. */
+  *featureBytes(): Generator<Uint8Array> {
     const { table, names, slots, companies, packed } = this.columns;
-    // One array join per line: flat strings, not the ropes += would build.
-    const fields = new Array<string | number>(5 + COUNT_WIDTH + 2);
-    fields[1] = this.week;
+    const industry = encodeNames(names.industry);
+    const region = encodeNames(names.region);
+    const social = encodeNames(names.social_type);
+    const out = new ByteWriter();
+    const week = new TextEncoder().encode(`\t${this.week}\t`);
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i];
       const c = companies[i];
-      fields[0] = table.userIds[slot];
-      fields[2] = names.industry[c.industry];
-      fields[3] = names.region[c.region];
-      fields[4] = names.social_type[c.socialType];
-      for (let k = 0; k < COUNT_WIDTH; k++) fields[5 + k] = table.count(slot, k);
-      fields[5 + COUNT_WIDTH] = packed[i] & 1;
-      fields[6 + COUNT_WIDTH] = packed[i] >> 1;
-      yield fields.join('\t') + '\n';
+      out.uint(table.userIds[slot]);
+      out.bytes(week);
+      out.bytes(industry[c.industry]);
+      out.byte(TAB);
+      out.bytes(region[c.region]);
+      out.byte(TAB);
+      out.bytes(social[c.socialType]);
+      for (let k = 0; k < COUNT_WIDTH; k++) {
+        out.byte(TAB);
+        out.uint(table.count(slot, k));
+      }
+      out.byte(TAB);
+      out.uint(packed[i] & 1);
+      out.byte(TAB);
+      out.uint(packed[i] >> 1);
+      out.byte(LF);
+      if (out.full) yield out.take();
     }
+    const rest = out.take();
+    if (rest.length > 0) yield rest;
   }
 
   private row(i: number): FeatureRow {
