@@ -81,6 +81,8 @@ export function createTreeChart(container: HTMLElement, tooltip: Tooltip): TreeC
   function draw(keepInPlace?: { id: number; x: number; y: number }): void {
     const top = layout();
     laidOut = top.descendants();
+    // The tree keeps one Tab stop: if folding hid the node that had it, the root takes it.
+    if (!laidOut.some((p) => p.data.id === focusedId)) focusedId = top.data.id;
     links
       .selectAll<SVGPathElement, unknown>('path')
       .data(top.links(), (l) => `${(l as { target: Point }).target.data.id}`)

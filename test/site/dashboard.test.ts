@@ -113,6 +113,17 @@ describe('forest view', () => {
     await page.keyboard.press('Enter'); // unfolds again
     expect(await drawn(page)).toBe(countNodes(tree));
   });
+
+  it('keeps one node reachable by Tab after the focused node is folded away', async () => {
+    await page.click('[data-action="expand-all"]');
+    const deep = await page.locator('svg.tree-chart g.node[data-leaf]').last().getAttribute('data-node-id');
+    await page.focus(`svg.tree-chart g.node[data-node-id="${deep}"]`);
+    await page.keyboard.press('Home'); // roving focus moves with the keys…
+    await page.keyboard.press('End');
+    await page.click('[data-action="collapse-all"]'); // …and the node holding it disappears
+    const stops = await page.$$eval('svg.tree-chart g.node[tabindex="0"]', (gs) => gs.map((g) => g.getAttribute('data-node-id')));
+    expect(stops).toEqual([String(trees.trees[0].id)]);
+  });
 });
 
 describe('model card view', () => {
