@@ -8,6 +8,9 @@ import {
   parseCrmTable,
   parseProfileTable,
   parseUserCounts,
+  formatFeaturesTsv,
+  parseFeaturesTsv,
+  activeUsersChunks,
 } from '#core/extract/index.ts';
 import { weekSpan } from '#core/weeks.ts';
 
@@ -73,6 +76,10 @@ describe('join', () => {
     expect(week.users).toBe(4);
     expect(week.activeUsers).toEqual([2, 7, 10, 99]);
     expect(week.unmatched).toEqual({ crm: 1, profile: 1 }); // 99: company 8 unknown; 7: no profile
+    // features.tsv straight from the columns says what the row objects say.
+    expect(formatFeaturesTsv(week)).toBe(formatFeaturesTsv({ rows: week.rows }));
+    expect(parseFeaturesTsv(formatFeaturesTsv(week))).toEqual(week.rows);
+    expect(Buffer.concat([...activeUsersChunks(week.activeUsers)]).toString()).toBe('2\n7\n10\n99\n');
     expect(week.joined).toBe(2);
     expect(week.rows).toEqual([
       {
