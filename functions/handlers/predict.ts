@@ -7,8 +7,8 @@
  * Writes the batch's counts per round for the trends (functions/core/prediction/trends.ts).
  */
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -19,7 +19,7 @@ import { countByRound, countedPrefix, trendPart } from '../core/prediction/trend
 import { ModelCache } from '../aws/model-cache.ts';
 import { SqsBatcher, type RetryOptions } from '../aws/sqs-batch.ts';
 import { writeTrendParts } from '../aws/trend-parts.ts';
-import { requireEnv } from '../aws/training-store.ts';
+import { requireEnv, s3Client, sqsClient } from '../aws/clients.ts';
 
 export interface PredictDeps {
   readonly s3: S3Client;
@@ -146,12 +146,12 @@ export async function handler(event: KinesisStreamEvent, context: Context): Prom
 }
 
 function fromEnvironment() {
-  const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  const s3 = s3Client();
   const dataBucket = requireEnv('DATA_BUCKET');
   const refreshSeconds = Number(process.env.MODEL_REFRESH_SECONDS ?? '60');
   return createPredictHandler({
     s3,
-    sqs: new SQSClient({}),
+    sqs: sqsClient(),
     dataBucket,
     resultsQueueUrl: requireEnv('RESULTS_QUEUE_URL'),
     poisonQueueUrl: requireEnv('POISON_QUEUE_URL'),

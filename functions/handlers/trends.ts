@@ -6,17 +6,17 @@
  * it already, so a burst of parts costs a few rebuilds, not one per part.
  */
 import type { S3Event } from 'aws-lambda';
-import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SITE_TRENDS_KEY, type TrendsDocument } from '../core/prediction/trends.ts';
 import { rebuildTrends } from '../aws/trend-parts.ts';
-import { requireEnv } from '../aws/training-store.ts';
+import { requireEnv, s3Client } from '../aws/clients.ts';
 
 const logger = new Logger({ serviceName: 'trends' });
 let s3: S3Client | undefined;
 
 export async function handler(event: S3Event): Promise<{ rebuilt: boolean; rounds?: number }> {
-  s3 ??= new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  s3 ??= s3Client();
   return rebuildIfNewer(s3, requireEnv('DATA_BUCKET'), requireEnv('SITE_BUCKET'), event);
 }
 
