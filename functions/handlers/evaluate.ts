@@ -66,7 +66,10 @@ export async function handler(event: EvaluateInput): Promise<EvaluateOutput> {
   }
   const winner = pickBest(scored);
   const current = await currentModelAuc(bucket, test);
-  const gate = decideGate(winner.auc, current?.auc, settings);
+  const decided = decideGate(winner.auc, current?.auc, settings);
+  // A current model this engine cannot read (another engine or format) cannot be compared:
+  // the floor alone decides, and the reason says so.
+  const gate = current?.unreadable ? { ...decided, reason: `${decided.reason} (current model ${current.version} not comparable: ${current.unreadable})` } : decided;
   const summary = (c: Scored): CandidateSummary => ({ id: c.id, params: c.params, auc: c.auc, errorRate: c.errorRate, nodes: c.nodes });
   const output: EvaluateOutput = {
     runId: event.runId,
@@ -75,7 +78,7 @@ export async function handler(event: EvaluateInput): Promise<EvaluateOutput> {
     trainedAt: event.trainedAt,
     best: { ...summary(winner), modelKey: winner.modelKey },
     candidates: scored.map(summary),
-    ...(current ? { current } : {}),
+    ...(current?.auc !== undefined ? { current: { version: current.version, auc: current.auc } } : {}),
     gate,
   };
   const evaluation: Evaluation = { formatVersion: 1, ...output, metrics: winner.metrics, featureImportance: forestEngine.featureImportance(winner.modelJson) };
@@ -83,12 +86,17 @@ export async function handler(event: EvaluateInput): Promise<EvaluateOutput> {
   return output;
 }
 
-/** The current model's AUC on this run's test set, or undefined when none is published. */
+/** The current model's AUC on this run's test set; undefined when none is published. */
 async function currentModelAuc(bucket: string, test: ReturnType<typeof decodeDataset>) {
   const pointerText = await store.getTextIfExists(bucket, CURRENT_MODEL_KEY);
   if (pointerText === undefined) return undefined;
   const { version } = parseCurrentPointer(pointerText);
   const modelJson = await store.getText(bucket, modelKeys(version).model);
-  const auc = forestEngine.metrics(test.labels, forestEngine.score(modelJson, test)).auc;
-  return { version, auc };
+  let probabilities: Float64Array;
+  try {
+    probabilities = forestEngine.score(modelJson, test);
+  } catch (error) {
+    return { version, auc: undefined, unreadable: (error as Error).message };
+  }
+  return { version, auc: forestEngine.metrics(test.labels, probabilities).auc, unreadable: undefined };
 }

@@ -136,4 +136,16 @@ describe('training handlers on emulated S3', () => {
     await put(key, (await getText(data, key)).replace('"formatVersion": 1', '"formatVersion": 1, "edited": true'));
     await expect(h.publish.handler(evaluation)).rejects.toThrow(/already exists with other content; published versions are immutable/);
   });
+  it('Evaluate judges by the floor alone, and says so, when the current model is one this engine cannot read', async () => {
+    await put('models/old-engine/model.json', '{"formatVersion": 9, "trees": "elsewhere"}');
+    await put('models/current.json', JSON.stringify({ formatVersion: 1, version: 'old-engine', publishedAt: '2026-01-01T00:00:00Z' }));
+    const prepared = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params: { numTrees: 2, maxDepth: 2, featureSubsetStrategy: 'all' } });
+    const candidates = [];
+    for (const c of prepared.combinations) candidates.push(await h.train.handler(c));
+    const evaluation = await h.evaluate.handler({ ...prepared, candidates });
+    expect(evaluation.gate.decision).toBe('promote');
+    expect(evaluation.gate.currentAuc).toBeUndefined();
+    expect(evaluation.gate.reason).toMatch(/\(current model old-engine not comparable: model\.json is not a model this engine reads/);
+    expect(evaluation.current).toBeUndefined();
+  });
 });
