@@ -4,6 +4,7 @@ import {
   buildManifest,
   FEATURES_TSV_HEADER,
   formatActiveUsers,
+  activeUsersChunks,
   formatFeaturesTsv,
   formatManifest,
   formatReject,
@@ -56,6 +57,12 @@ describe('active users and rejects', () => {
   it('round-trip', () => {
     expect(parseActiveUsers(formatActiveUsers([1, 5, 9]))).toEqual([1, 5, 9]);
     expect(formatActiveUsers([])).toBe('');
+    const ids = [0, 9, 10, 99, 100, 4_294_967_296, 123_456_789_012_345];
+    expect(Buffer.concat([...activeUsersChunks(ids)]).toString()).toBe(formatActiveUsers(ids));
+    const many = Array.from({ length: 30_000 }, (_, i) => i * 7);
+    const chunks = [...activeUsersChunks(many)];
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(parseActiveUsers(Buffer.concat(chunks).toString())).toEqual(many);
     const reject = { source: 'w.log', line: 4, reason: 'bad_number' as const, raw: 'a\tb "q"' };
     expect(formatReject(reject)).toBe('{"source":"w.log","line":4,"reason":"bad_number","raw":"a\\tb \\"q\\""}\n');
     expect(parseRejects(formatReject(reject) + formatReject(reject))).toEqual([reject, reject]);
