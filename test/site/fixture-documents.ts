@@ -127,7 +127,7 @@ export function makeCardDocument(options: { seed?: number; modelVersion?: string
       { id: 'c0', params: { trees: 30, maxDepth: 6 }, auc: auc - 0.021, errorRate: 0.2011, nodes: 1460 },
       { id: 'c1', params: { trees: 50, maxDepth: 8 }, auc, errorRate: 0.1843, nodes: 4212 },
     ],
-    gate: { decision: 'publish', reason: 'AUC above the floor and no current model', floor: 0.6, margin: 0.005 },
+    gate: { decision: 'promote', reason: 'AUC above the floor and no current model', floor: 0.6, margin: 0.005 },
   };
 }
 
