@@ -5,6 +5,7 @@
  * Prints one JSON line: { seconds, peakRssMb, baselineRssMb, result }.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseActiveUsers, parseFeaturesTsv } from '../functions/core/training/features-table.ts';
 import { labelAndSplit } from '../functions/core/training/labels.ts';
 import { encodeDataset, decodeDataset } from '../functions/core/training/dataset-file.ts';
@@ -34,7 +35,7 @@ switch (stage) {
   }
   case 'train-local': {
     const { dataset, params } = JSON.parse(arg) as { dataset: string; params: Record<string, number | string> };
-    const model = await forestEngine.train(decodeDataset(readFileSync(dataset), dataset), params, {});
+    const model = await forestEngine.train(decodeDataset(readFileSync(dataset), dataset), params, { threads: availableParallelism() });
     result = { nodes: model.nodes };
     break;
   }
