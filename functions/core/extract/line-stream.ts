@@ -49,7 +49,8 @@ export abstract class LineStream {
 
   /**
    * Handles the complete lines in buf[start, stop): buf[stop - 1] is LF and every line ends
-   * with LF. Must increment `this.line` per line and call accept()/rejectLine() for each.
+   * with LF. Must count each line in `this.line`, and each one either in `this.accepted` or
+   * through rejectLine()/rejectBytes().
    */
   protected abstract scanLines(buf: Uint8Array, start: number, stop: number): void;
 

@@ -35,15 +35,15 @@ function scanId(buf: Uint8Array, p: number, out: Float64Array, at: number): numb
 export function scanCrm(buf: Uint8Array, p: number, cats: CompiledCategories, out: Float64Array): number {
   p = scanId(buf, p, out, 0);
   if (p < 0) return p;
-  const lists = [cats.industry, cats.region, cats.social_type];
   for (let f = 0; f < 3; f++) {
+    const list = f === 0 ? cats.industry : f === 1 ? cats.region : cats.social_type;
     const q = p;
     let c = 0;
     while ((c = buf[p]) !== TAB && c !== LF) p++;
     const last = f === 2;
     if (last !== (c === LF)) return -1 - CODE.unknown_category; // field count, settled by classifyRejected
     const end = last && p > q && buf[p - 1] === CR ? p - 1 : p;
-    const index = matchName(lists[f], buf, q, end);
+    const index = matchName(list, buf, q, end);
     if (index < 0) return -1 - CODE.unknown_category;
     out[f + 1] = index;
     p++;
