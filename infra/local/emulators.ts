@@ -4,7 +4,7 @@
  * client settings that reach them, so tests and the CLI configure clients one way.
  */
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { startFauxqs, type FauxqsServer, type SpyMessage } from 'fauxqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -46,14 +46,15 @@ export interface EmulatorOptions {
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const region = options.region ?? LOCAL_REGION;
-  const fauxqs = await startFauxqs({
+  // Queue URLs look like AWS's: http://sqs.<region>.localhost:<port>/<account>/<name>; the SDK
+  // sends to its configured endpoint, so the URL's host only has to be readable.
+  const fauxqs = await onLoopback(() => startFauxqs({
     port: options.s3Port ?? 0,
-    host: '127.0.0.1',
     logger: false,
     defaultRegion: region,
     // The spy is how we learn about uploads: fauxqs accepts notification configs but never sends them.
     messageSpies: { bufferSize: 1000 },
-  });
+  }));
   let kinesis: Server;
   try {
     kinesis = await startKinesalite(options.kinesisPort ?? 0);
@@ -87,6 +88,24 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       ]);
     },
   };
+}
+
+/**
+ * fauxqs always listens on 0.0.0.0, which would expose an unauthenticated S3/SQS to the
+ * network. While it starts, listen calls for 0.0.0.0 are narrowed to 127.0.0.1.
+ */
+async function onLoopback<T>(start: () => Promise<T>): Promise<T> {
+  const original = NetServer.prototype.listen;
+  NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
+    const first = args[0] as { host?: string } | undefined;
+    if (first && typeof first === 'object' && first.host === '0.0.0.0') args[0] = { ...first, host: '127.0.0.1' };
+    return (original as (...a: unknown[]) => NetServer).apply(this, args);
+  } as typeof original;
+  try {
+    return await start();
+  } finally {
+    NetServer.prototype.listen = original;
+  }
 }
 
 async function startKinesalite(port: number): Promise<Server> {
