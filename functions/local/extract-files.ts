@@ -88,6 +88,7 @@ export async function extractFiles(options: ExtractFilesOptions): Promise<Extrac
     const aggregator = createEventAggregator({ week: options.week, baseWeek, categories, onReject });
     for (const path of options.events) {
       const digest = digestFile(path); // in a worker, while this thread parses
+      digest.catch(() => undefined); // if parsing fails first, its error is the one reported
       let bytesSeen = 0;
       aggregator.beginSource(path);
       for await (const chunk of fileChunks(path, (raw) => (bytesSeen += raw.length))) {

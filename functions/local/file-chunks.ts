@@ -45,5 +45,7 @@ export function fileChunks(path: string, onRaw?: (chunk: Uint8Array) => void): A
   const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   if (onRaw) raw.on('data', (chunk) => onRaw(chunk as Buffer));
   // Large output chunks: fewer, bigger pushes into the parser.
-  return raw.pipe(createGunzip({ chunkSize: 256 * 1024 }));
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  raw.on('error', (error) => gunzip.destroy(error)); // pipe() alone would leave the reader waiting forever
+  return raw.pipe(gunzip);
 }

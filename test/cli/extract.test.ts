@@ -81,6 +81,18 @@ describe('retention extract', () => {
     expect(gunzipSync(await readFile(join(out, 'rejects.jsonl.gz'))).toString().split('\n').length).toBe(5);
   });
 
+  it('fails with exit 1 and one line on a truncated gzip file', async () => {
+    const truncated = join(dir, 'user_events_week2.log.gz');
+    const whole = await readFile(truncated);
+    const cut = join(dir, 'cut', 'user_events_week2.log.gz');
+    await mkdir(join(dir, 'cut'), { recursive: true });
+    await writeFile(cut, whole.subarray(0, whole.length - 12));
+    const r = await cli(['--events', cut, ...inputs(), '--out', join(dir, 'out-cut')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/unexpected end of file/i);
+  });
+
   it('takes category lists from --meta and refuses a platform list of the wrong length (exit 1)', async () => {
     const meta = join(dir, 'meta');
     await mkdir(meta, { recursive: true });
