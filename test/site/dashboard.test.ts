@@ -114,6 +114,28 @@ describe('forest view', () => {
     expect(await drawn(page)).toBe(countNodes(tree));
   });
 
+  it('zooms with the wheel, pans by dragging, and fits back to the screen', async () => {
+    await page.selectOption('#tree-picker', '1');
+    const transform = () => page.locator('svg.tree-chart > g').getAttribute('transform');
+    const fitted = await transform();
+    const box = (await page.locator('svg.tree-chart').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 20);
+    await page.mouse.wheel(0, -400);
+    await page.waitForFunction((t) => document.querySelector('svg.tree-chart > g')!.getAttribute('transform') !== t, fitted);
+    const scale = (t: string | null) => Number(/scale\(([^)]+)\)/.exec(t ?? '')?.[1]);
+    expect(scale(await transform())).toBeGreaterThan(scale(fitted));
+    const zoomed = await transform();
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 120, box.y + 60, { steps: 4 });
+    await page.mouse.up();
+    expect(await transform()).not.toBe(zoomed);
+    await page.click('[data-action="fit"]');
+    // Same fit, up to sub-pixel differences in the measured bounding box.
+    const numbers = (t: string | null) => (t ?? '').match(/-?[\d.]+(e-?\d+)?/g)!.map(Number);
+    const refit = numbers(await transform());
+    numbers(fitted).forEach((n, i) => expect(refit[i]).toBeCloseTo(n, 0));
+  });
+
   it('keeps one node reachable by Tab after the focused node is folded away', async () => {
     await page.click('[data-action="expand-all"]');
     const deep = await page.locator('svg.tree-chart g.node[data-leaf]').last().getAttribute('data-node-id');
