@@ -14,6 +14,8 @@ export class TextWriter {
   private readonly sink: WriteStream | Gzip;
   private pending: (string | Uint8Array)[] = [];
   private pendingLength = 0;
+  /** A write error, kept to be thrown by the next flush or close (not an uncaught 'error' event). */
+  private failure: Error | undefined;
 
   constructor(path: string, gzip: boolean) {
     this.file = createWriteStream(path);
@@ -24,6 +26,9 @@ export class TextWriter {
     } else {
       this.sink = this.file;
     }
+    const keep = (error: Error) => (this.failure ??= error);
+    this.file.on('error', keep);
+    if (this.sink !== this.file) this.sink.on('error', keep);
   }
 
   add(text: string | Uint8Array): void {
@@ -33,6 +38,7 @@ export class TextWriter {
 
   /** Writes what is pending once it is large (or always, with force), waiting for the disk if it lags. */
   async flush(force = false): Promise<void> {
+    if (this.failure) throw this.failure;
     if (this.pendingLength === 0 || (!force && this.pendingLength < FLUSH_AT)) return;
     const pieces = this.pending;
     this.pending = [];
@@ -40,7 +46,8 @@ export class TextWriter {
     const text = pieces.every((p) => typeof p === 'string') ? [pieces.join('')] : pieces;
     let drained = true;
     for (const piece of text) drained = this.sink.write(piece) && drained;
-    if (!drained) await once(this.sink, 'drain');
+    if (!drained) await Promise.race([once(this.sink, 'drain'), once(this.file, 'error')]);
+    if (this.failure) throw this.failure;
   }
 
   /** Writes everything and closes the file. */
@@ -49,6 +56,7 @@ export class TextWriter {
     const finished = once(this.file, 'close');
     this.sink.end();
     await finished;
+    if (this.failure) throw this.failure;
   }
 }
 
