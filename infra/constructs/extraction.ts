@@ -15,6 +15,7 @@ import { EventType, type Bucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEFAULT_BASE_WEEK } from '../../functions/core/weeks.ts';
 import { acknowledge } from '../nag.ts';
 import type { StageSettings } from '../settings.ts';
 import type { ProjectFunctionProps } from './project-function.ts';
@@ -22,6 +23,8 @@ import type { ProjectFunctionProps } from './project-function.ts';
 /** The event objects the extract function is notified of. */
 export const EVENT_PREFIX = 'raw/events/';
 export const EVENT_SUFFIXES = ['.log', '.tsv', '.gz'] as const;
+/** A week in parts is complete when the uploader's raw/events/week=<W>/_SUCCESS lists them. */
+export const PARTS_LIST_SUFFIX = '_SUCCESS';
 /** Table uploads that make the rejoin function re-join the stored weeks. */
 export const TABLE_PREFIXES = ['raw/crm/', 'raw/profiles/'] as const;
 /** Async retries before an event goes to the failure queue (Lambda's maximum is 2). */
@@ -69,14 +72,14 @@ export class Extraction extends Construct {
       entry: 'functions/handlers/extract.ts',
       memorySize: 1769,
       timeout: Duration.minutes(10),
-      environment,
+      environment: { ...environment, BASE_WEEK: String(this.node.tryGetContext('retention:baseWeek') ?? DEFAULT_BASE_WEEK) },
     });
     this.extractFunction.configureAsyncInvoke(destination);
     data.grantRead(this.extractFunction, 'raw/*');
     data.grantPut(this.extractFunction, 'extracted/*');
     // Reading its own earlier output (user counts, manifests) to decide week completeness.
     data.grantRead(this.extractFunction, 'extracted/*');
-    for (const suffix of EVENT_SUFFIXES) {
+    for (const suffix of [...EVENT_SUFFIXES, PARTS_LIST_SUFFIX]) {
       data.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.extractFunction), { prefix: EVENT_PREFIX, suffix });
     }
 
