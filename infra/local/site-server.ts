@@ -11,6 +11,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SECURITY_HEADERS } from '../../site/security-headers.ts';
+import { buildSite } from '../../site/build.ts';
 
 export const DEFAULT_SITE_PORT = 7777;
 
@@ -22,8 +23,8 @@ export interface SiteServerOptions {
   s3: S3Client;
   /** The site bucket; its `data/` prefix is served under /data/. */
   bucket: string;
-  /** The built site (site/build.ts output). */
-  siteDir: string;
+  /** The built site (site/build.ts output); built into site/dist/ when absent. */
+  siteDir?: string;
 }
 
 export interface SiteServer {
@@ -89,7 +90,7 @@ async function serveFile(res: ServerResponse, siteDir: string, path: string): Pr
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: SiteServerOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, options: SiteServerOptions & { siteDir: string }): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD\n', { allow: 'GET, HEAD' });
   let path: string;
   try {
@@ -104,8 +105,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: SiteSe
 export async function startSiteServer(options: SiteServerOptions): Promise<SiteServer> {
   const port = options.port ?? DEFAULT_SITE_PORT;
   const host = options.host ?? '127.0.0.1';
+  const site = { ...options, siteDir: options.siteDir ?? buildSite().outDir };
   const server = createServer((req, res) => {
-    handle(req, res, options).catch((error: Error) => {
+    handle(req, res, site).catch((error: Error) => {
       if (!res.headersSent) send(res, 500, `${error.message}\n`);
       else res.destroy(error);
     });
