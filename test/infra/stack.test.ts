@@ -1,0 +1,176 @@
+/**
+ * The RetentionForest stack as CloudFormation will get it (bundling skipped: assets do not
+ * matter here): the data lake's protections, the extraction's triggers, grants and failure
+ * path, the project defaults on every function, and cdk-nag with nothing unacknowledged.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildApp } from '../../infra/app.ts';
+
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+const outdir = () => mkdtempSync(join(tmpdir(), 'stack-test-'));
+// CDK's own singleton helpers: their runtime and role are CDK's choice, not the project's.
+const CDK_HELPER = /^(BucketNotificationsHandler|CustomS3AutoDeleteObjects|CustomCDKBucketDeployment)/;
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+
+describe('RetentionForest stack', () => {
+  let template: Template;
+  let resources: Resources;
+  const logicalId = (type: string, pattern: RegExp) => {
+    const ids = Object.keys(template.findResources(type)).filter((id) => pattern.test(id));
+    expect(ids, `${type} matching ${pattern}`).toHaveLength(1);
+    return ids[0];
+  };
+
+  beforeAll(() => {
+    const { app, stack } = buildApp({ outdir: outdir(), context: NO_BUNDLING });
+    app.synth(); // with cdk-nag: an unacknowledged finding would throw here
+    template = Template.fromStack(stack);
+    resources = template.toJSON().Resources as Resources;
+  });
+
+  it('keeps every bucket private, encrypted and TLS-only', () => {
+    const buckets = template.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets).length).toBeGreaterThanOrEqual(3);
+    for (const [id, bucket] of Object.entries(buckets)) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration, id).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm, id).toMatch(/^(AES256|aws:kms)$/);
+      const policies = Object.values(template.findResources('AWS::S3::BucketPolicy')).filter((p) => p.Properties.Bucket.Ref === id);
+      const denyInsecure = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter(
+        (s: any) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+      );
+      expect(denyInsecure, `${id} denies plain HTTP`).toHaveLength(1);
+    }
+  });
+
+  it('versions the data bucket and logs its access to the log bucket', () => {
+    const data = logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/);
+    const logs = logicalId('AWS::S3::Bucket', /^DataLakeAccessLogs/);
+    expect(resources[data].Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(resources[data].Properties.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logs });
+    const rules = resources[data].Properties.LifecycleConfiguration.Rules.map((r: any) => r.Id);
+    expect(rules).toEqual(expect.arrayContaining(['abort-incomplete-uploads', 'expire-old-versions']));
+  });
+
+  it('notifies the extract function of event objects under raw/events/ and the rejoin function of tables', () => {
+    const extract = logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/);
+    const rejoin = logicalId('AWS::Lambda::Function', /^ExtractionRejoinFunction/);
+    const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications'));
+    const rules = (notifications.Properties.NotificationConfiguration.LambdaFunctionConfigurations as any[]).map((c) => {
+      const filter = Object.fromEntries(c.Filter.Key.FilterRules.map((r: any) => [r.Name, r.Value]));
+      return `${c.LambdaFunctionArn['Fn::GetAtt'][0]} ${c.Events.join(',')} ${filter.prefix ?? ''}*${filter.suffix ?? ''}`;
+    });
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        `${extract} s3:ObjectCreated:* raw/events/*.log`,
+        `${extract} s3:ObjectCreated:* raw/events/*.tsv`,
+        `${extract} s3:ObjectCreated:* raw/events/*.gz`,
+        `${extract} s3:ObjectCreated:* raw/events/*_SUCCESS`,
+        `${rejoin} s3:ObjectCreated:* raw/crm/*`,
+        `${rejoin} s3:ObjectCreated:* raw/profiles/*`,
+      ]),
+    );
+    expect(notifications.Properties.BucketName.Ref).toBe(logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/));
+  });
+
+  it('grants the extract function reads of raw/* and writes of extracted/* only', () => {
+    const role = resources[logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/)].Properties.Role['Fn::GetAtt'][0];
+    const data = logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === role))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const onData = (s: any) => [s.Resource].flat().filter((r: any) => JSON.stringify(r).includes(data)).map((r: any) => (r['Fn::Join'] ? r['Fn::Join'][1][1] : ''));
+    const objectGrants = statements.flatMap((s: any) => [s.Action].flat().map((a: string) => onData(s).map((prefix: string) => `${a} ${prefix}`))).flat(2);
+    const writes = objectGrants.filter((g) => /s3:(Put|Delete|Abort)/.test(g));
+    expect(writes.length).toBeGreaterThan(0);
+    expect(writes.every((g) => g.endsWith(' /extracted/*'))).toBe(true);
+    const reads = objectGrants.filter((g) => g.startsWith('s3:GetObject'));
+    expect(reads.map((g) => g.split(' ')[1]).sort()).toEqual(expect.arrayContaining(['/extracted/*', '/raw/*']));
+    expect(objectGrants.some((g) => g.endsWith(' /*'))).toBe(false); // never the whole bucket
+    expect(objectGrants.some((g) => g.startsWith('s3:DeleteObject'))).toBe(false);
+  });
+
+  it('sends failed extraction events, after bounded retries, to the failure queue', () => {
+    const queue = logicalId('AWS::SQS::Queue', /^ExtractionFailures/);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+    });
+    expect(resources[queue].Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('runs every project function on Node.js 24, arm64, with its own log group and the logger settings', () => {
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => !CDK_HELPER.test(id));
+    expect(functions.length).toBeGreaterThanOrEqual(10);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties.Runtime, id).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures, id).toEqual(['arm64']);
+      expect(fn.Properties.Environment.Variables, id).toMatchObject({ POWERTOOLS_SERVICE_NAME: expect.any(String), LOG_LEVEL: 'INFO' });
+      const group = fn.Properties.LoggingConfig.LogGroup.Ref;
+      expect(resources[group].Properties.RetentionInDays, id).toBe(30);
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DATA_BUCKET: { Ref: logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/) }, BASE_WEEK: '2017-W19' }) },
+      MemorySize: 1769,
+    });
+  });
+
+  it('gives no project function an AWS managed policy', () => {
+    const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) => !CDK_HELPER.test(id) && !/AWS679f53fac002430cb0da5b7982bd2287/.test(id));
+    for (const [id, role] of roles) expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
+  });
+
+  it('leaves no cdk-nag finding unacknowledged', () => {
+    // The stack was synthesized in beforeAll: the acknowledging aspects have run.
+    const stack = buildApp({ outdir: outdir(), context: NO_BUNDLING });
+    stack.synth();
+    expect(new AwsSolutionsChecks(stack.stack).validateScope(stack.stack).violations).toEqual([]);
+  });
+
+  it('still reports, and fails synthesis on, a finding nobody acknowledged', () => {
+    const { app, stack } = buildApp({ outdir: outdir(), context: NO_BUNDLING });
+    new Bucket(stack, 'CarelessBucket', { removalPolicy: RemovalPolicy.DESTROY });
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1'/);
+    const findings = new AwsSolutionsChecks(stack).validateScope(stack).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`));
+    expect(findings).toEqual(
+      expect.arrayContaining(['AwsSolutions-S1 RetentionForest/CarelessBucket/Resource', 'AwsSolutions-S10 RetentionForest/CarelessBucket/Resource']),
+    );
+    expect(findings.filter((f) => !f.includes('CarelessBucket'))).toEqual([]);
+  });
+});
+
+describe('stage settings from context', () => {
+  it('keeps data and logs longer for prod', () => {
+    const { stack } = buildApp({ outdir: outdir(), context: { ...NO_BUNDLING, 'retention:stage': 'prod' } });
+    const template = Template.fromStack(stack);
+    const data = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('DataLakeDataBucket'))!;
+    expect(data[1].DeletionPolicy).toBe('Retain');
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  it('sizes a function from retention:memory:<handler>', () => {
+    const { stack } = buildApp({ outdir: outdir(), context: { ...NO_BUNDLING, 'retention:memory:extract': 3008 } });
+    const template = Template.fromStack(stack);
+    const extract = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('ExtractionExtractFunction'))!;
+    expect(extract[1].Properties.MemorySize).toBe(3008);
+  });
+
+  it('refuses settings it does not understand, saying what it expected', () => {
+    expect(() => buildApp({ context: { ...NO_BUNDLING, 'retention:logRetentionDays': 31 } })).toThrow(/retention:logRetentionDays must be one of/);
+    expect(() => buildApp({ context: { ...NO_BUNDLING, 'retention:removalPolicy': 'keep' } })).toThrow(/"destroy" or "retain"/);
+    expect(() => buildApp({ context: { ...NO_BUNDLING, 'retention:memory:extract': 64 } })).toThrow(/128\.\.10240 MB/);
+  });
+});
