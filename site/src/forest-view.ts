@@ -16,12 +16,13 @@ export interface ForestView {
 
 export function createForestView(panel: HTMLElement): ForestView {
   let shownText: string | undefined;
+  let resizes: ResizeObserver | undefined;
 
   function drawForest(doc: TreesDocument): void {
     const picker = el('select', { id: 'tree-picker', 'data-testid': 'tree-picker' });
     const nodeCounts = doc.trees.map(countNodes);
     doc.trees.forEach((_, i) => {
-      picker.append(el('option', { value: String(i) }, `Tree ${i} of ${doc.trees.length} (${count(nodeCounts[i])} nodes)`));
+      picker.append(el('option', { value: String(i) }, `Tree ${i} · ${count(nodeCounts[i])} nodes`));
     });
     const previous = el('button', { type: 'button', 'aria-label': 'Previous tree' }, '‹');
     const next = el('button', { type: 'button', 'aria-label': 'Next tree' }, '›');
@@ -41,7 +42,7 @@ export function createForestView(panel: HTMLElement): ForestView {
     );
     const stage = el('div', { class: 'tree-stage' });
     const tooltip = createTooltip(stage);
-    const header = el('p', { class: 'model-version' }, `Model ${doc.modelVersion}: ${doc.trees.length} trees`);
+    const header = el('p', { class: 'model-version' }, `Model ${doc.modelVersion}: ${doc.trees.length} trees (0–${doc.trees.length - 1})`);
     panel.replaceChildren(header, controls, probabilityLegend(), status, stage, help);
     const chart: TreeChart = createTreeChart(stage, tooltip);
 
@@ -71,7 +72,9 @@ export function createForestView(panel: HTMLElement): ForestView {
     stage.addEventListener('click', () => report(Number(picker.value)));
     stage.addEventListener('keyup', () => report(Number(picker.value)));
     // The panel is hidden until its tab is chosen: fit once it has a size.
-    new ResizeObserver(() => chart.fit()).observe(stage);
+    resizes?.disconnect();
+    resizes = new ResizeObserver(() => chart.fit());
+    resizes.observe(stage);
     choose(0);
   }
 
