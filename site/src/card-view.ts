@@ -17,7 +17,7 @@ export interface CardView {
 function section(title: string, ...content: Node[]): HTMLElement {
   const id = `card-${title.toLowerCase().replace(/[^a-z]+/g, '-')}`;
   const box = el('section', { class: 'card-section', 'aria-labelledby': id });
-  box.append(el('h3', { id }, title), ...content);
+  box.append(el('h2', { id }, title), ...content);
   return box;
 }
 
