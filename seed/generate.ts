@@ -1,0 +1,379 @@
+/**
+ * generateDemoData: the demo in the original formats (category lists, CRM, profiles, one
+ * event log a week), the truth of the behaviour model (truth_<week>.tsv), seed.json and,
+ * with a dirty rate, dirty_expected.json. Streams through a sink in bounded memory: per-user
+ * state in typed arrays, events built one day at a time and sorted by time.
+ */
+import { CATEGORY_LISTS, DEFAULT_CATEGORIES } from '../functions/core/schema.ts';
+import { DEFAULT_BASE_WEEK, nextWeek, parseWeekId, weekSpan, type WeekId } from '../functions/core/weeks.ts';
+import { ChunkWriter } from './chunk-writer.ts';
+import {
+  CRM_FAULTS,
+  DirtyPlan,
+  EVENT_FAULTS,
+  PROFILE_FAULTS,
+  writeDirtyCrm,
+  writeDirtyEvent,
+  writeDirtyProfile,
+  type FileExpectation,
+} from './dirty.ts';
+import {
+  DAY_CUMULATIVE,
+  EVENT_TYPE_COUNT,
+  MAIN_PLATFORM_SHARE,
+  PLATFORM_CUMULATIVE,
+  activeAtStart,
+  companyOf,
+  createPopulation,
+  returnsAfterAbsence,
+  userId,
+  userWeek,
+  type Population,
+  type UserWeek,
+} from './model.ts';
+import { Random } from './random.ts';
+import type { SeedSink } from './sink.ts';
+
+export interface SeedOptions {
+  /** Users (ids 1..users). Default 1000. */
+  readonly users?: number;
+  /** Companies (ids 0..companies-1; company_id = user_id % companies). Default users/10, at least 1. */
+  readonly companies?: number;
+  /** Weeks of events. Default 3. */
+  readonly weeks?: number;
+  /** Same seed, same options → byte-identical files. Default 1. */
+  readonly seed?: number;
+  /** Compress the event logs (`.log.gz`). */
+  readonly gzip?: boolean;
+  /** Name weeks by ISO week from this one (e.g. "2026-W46") instead of week0, week1, ... */
+  readonly isoWeeks?: WeekId;
+  /** Share of malformed lines added to the logs and tables, 0 ≤ rate < 1. Default 0. */
+  readonly dirty?: number;
+}
+
+export interface SeedFileSummary {
+  readonly name: string;
+  /** Bytes before compression. */
+  readonly bytes: number;
+  readonly lines: number;
+}
+
+export interface SeedWeekSummary {
+  readonly week: WeekId;
+  readonly eventsFile: string;
+  readonly truthFile: string;
+  readonly activeUsers: number;
+  readonly events: number;
+  /** Active users whose active_next is 1. */
+  readonly retained: number;
+  /** Users absent this week who come back next week. */
+  readonly returning: number;
+}
+
+export interface SeedResult {
+  readonly options: Required<Omit<SeedOptions, 'isoWeeks'>> & { isoWeeks: WeekId | null };
+  readonly files: SeedFileSummary[];
+  readonly weeks: SeedWeekSummary[];
+  /** Per file, for a dirty run (rate > 0); empty otherwise. */
+  readonly dirtyExpected: Record<string, FileExpectation>;
+}
+
+const SECONDS_PER_DAY = 86_400;
+const encoder = new TextEncoder();
+
+export function resolveOptions(opts: SeedOptions): SeedResult['options'] {
+  const users = opts.users ?? 1000;
+  const resolved = {
+    users,
+    companies: opts.companies ?? Math.max(1, Math.floor(users / 10)),
+    weeks: opts.weeks ?? 3,
+    seed: opts.seed ?? 1,
+    gzip: opts.gzip ?? false,
+    isoWeeks: opts.isoWeeks ?? null,
+    dirty: opts.dirty ?? 0,
+  };
+  const whole = (name: string, v: number, min: number) => {
+    if (!Number.isSafeInteger(v) || v < min) throw new Error(`${name} must be a whole number ≥ ${min}, got ${v}`);
+  };
+  whole('users', resolved.users, 1);
+  whole('companies', resolved.companies, 1);
+  whole('weeks', resolved.weeks, 1);
+  whole('seed', resolved.seed, 0);
+  if (!(resolved.dirty >= 0 && resolved.dirty < 1)) throw new Error(`dirty must be in [0, 1), got ${resolved.dirty}`);
+  if (resolved.isoWeeks !== null) {
+    parseWeekId(resolved.isoWeeks);
+    if (!resolved.isoWeeks.includes('-W')) throw new Error(`isoWeeks must be an ISO week like 2026-W46, got ${resolved.isoWeeks}`);
+  }
+  return resolved;
+}
+
+/** The week ids, event-log and truth file names of a run. */
+export function weekNames(options: SeedResult['options']): { week: WeekId; eventsFile: string; truthFile: string }[] {
+  const out = [];
+  let iso = options.isoWeeks;
+  for (let k = 0; k < options.weeks; k++) {
+    const week = iso ?? String(k);
+    const stem = iso ? iso : `week${k}`;
+    out.push({ week, eventsFile: `user_events_${stem}.log${options.gzip ? '.gz' : ''}`, truthFile: `truth_${stem}.tsv` });
+    if (iso) iso = nextWeek(iso);
+  }
+  return out;
+}
+
+export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promise<SeedResult> {
+  const options = resolveOptions(opts);
+  const { users, companies, seed, dirty } = options;
+  const pop = createPopulation(users, companies, seed);
+  const files: SeedFileSummary[] = [];
+  const dirtyExpected: Record<string, FileExpectation> = {};
+  const open = (name: string, gzip = false) => new ChunkWriter(sink.open(name, { gzip }));
+  const done = async (name: string, w: ChunkWriter) => {
+    await w.close();
+    files.push({ name, bytes: w.bytes, lines: w.lines });
+  };
+
+  for (const list of CATEGORY_LISTS) {
+    const w = open(`${list}.meta`);
+    for (const value of DEFAULT_CATEGORIES[list]) {
+      w.text(value);
+      w.end();
+    }
+    await done(`${list}.meta`, w);
+  }
+
+  const crmRow = (c: number) => [
+    String(c),
+    DEFAULT_CATEGORIES.industry[pop.industry[c]],
+    DEFAULT_CATEGORIES.region[pop.region[c]],
+    DEFAULT_CATEGORIES.social_type[pop.social[c]],
+  ];
+  dirtyExpected['crm_info.data'] = await writeTable(open('crm_info.data'), companies, crmRow, writeDirtyCrm, CRM_FAULTS, new Random(seed, 2), dirty)
+    .then(async ({ w, expectation }) => (await done('crm_info.data', w), expectation));
+  const profileRow = (i: number) => [String(userId(i)), String(pop.gender[i]), String(pop.age[i])];
+  dirtyExpected['nosql_user_profile.data'] = await writeTable(
+    open('nosql_user_profile.data'),
+    users,
+    profileRow,
+    writeDirtyProfile,
+    PROFILE_FAULTS,
+    new Random(seed, 3),
+    dirty,
+  ).then(async ({ w, expectation }) => (await done('nosql_user_profile.data', w), expectation));
+
+  let active = new Uint8Array(users);
+  const startRng = new Random(seed, 4);
+  for (let i = 0; i < users; i++) active[i] = activeAtStart(pop, i, startRng) ? 1 : 0;
+  const seenEver = new Uint8Array(users);
+  const dayCounts = new Uint8Array(users * 7);
+  const weeks: SeedWeekSummary[] = [];
+
+  for (const [k, names] of weekNames(options).entries()) {
+    const span = weekSpan(names.week, DEFAULT_BASE_WEEK);
+    // The user loop: each active user's events per day, true probability and realized label.
+    const next = new Uint8Array(users);
+    const weekRng = new Random(seed, 10, k);
+    const truth = open(names.truthFile);
+    truth.text('user_id\tp_retained\tactive_next');
+    truth.end();
+    dayCounts.fill(0);
+    const uw: UserWeek = { events: 0, pRetained: 0 };
+    let activeUsers = 0;
+    let events = 0;
+    let retained = 0;
+    let returning = 0;
+    for (let i = 0; i < users; i++) {
+      if (!active[i]) {
+        if (returnsAfterAbsence(pop, i, weekRng)) {
+          next[i] = 1;
+          returning++;
+        }
+        continue;
+      }
+      userWeek(pop, i, weekRng, uw);
+      const label = weekRng.chance(uw.pRetained) ? 1 : 0;
+      next[i] = label;
+      activeUsers++;
+      retained += label;
+      for (let e = 0; e < uw.events; e++) {
+        const slot = i * 7 + weekRng.pick(DAY_CUMULATIVE);
+        if (dayCounts[slot] < 255) {
+          dayCounts[slot]++;
+          events++;
+        }
+      }
+      truth.int(userId(i));
+      truth.byte(9);
+      writeProbability(truth, uw.pRetained);
+      truth.byte(9);
+      truth.int(label);
+      truth.end();
+      if (truth.ready) await truth.flush();
+    }
+    await done(names.truthFile, truth);
+
+    const log = open(names.eventsFile, options.gzip);
+    const expectation = await writeWeekEvents(log, pop, dayCounts, seenEver, span, events, seed, k, dirty);
+    await done(names.eventsFile, log);
+    if (dirty > 0) dirtyExpected[names.eventsFile] = expectation;
+    weeks.push({ week: names.week, eventsFile: names.eventsFile, truthFile: names.truthFile, activeUsers, events, retained, returning });
+    active = next;
+  }
+
+  const result: SeedResult = { options, files, weeks, dirtyExpected: dirty > 0 ? dirtyExpected : {} };
+  const describe = open('seed.json');
+  describe.text(JSON.stringify({ formatVersion: 1, generator: 'retention-forest seed', options, weeks, files }, null, 2));
+  describe.end();
+  await done('seed.json', describe);
+  if (dirty > 0) {
+    const w = open('dirty_expected.json');
+    w.text(JSON.stringify({ formatVersion: 1, rate: dirty, files: dirtyExpected }, null, 2));
+    w.end();
+    await done('dirty_expected.json', w);
+  }
+  return result;
+}
+
+/** p in [0, 1] with six decimals, without a string per line. */
+function writeProbability(w: ChunkWriter, p: number): void {
+  const micro = Math.round(p * 1e6);
+  if (micro >= 1e6) {
+    w.text('1.000000');
+    return;
+  }
+  w.byte(48);
+  w.byte(46);
+  for (let d = 100_000; d >= 1; d /= 10) w.byte(48 + (Math.floor(micro / d) % 10));
+}
+
+async function writeTable(
+  w: ChunkWriter,
+  rows: number,
+  row: (i: number) => string[],
+  writeDirty: (w: ChunkWriter, fault: never, row: string[], rng: Random) => void,
+  faults: readonly string[],
+  rng: Random,
+  rate: number,
+): Promise<{ w: ChunkWriter; expectation: FileExpectation }> {
+  const plan = new DirtyPlan(rng, rows, rate, faults as never);
+  const dirtyLine = (fault: string, written: number) => {
+    // Duplicates repeat a row already written (or row 0 before any: the same values either way).
+    const source = fault === 'duplicate_key' ? rng.int(Math.max(1, written)) : rng.int(rows);
+    writeDirty(w, fault as never, row(source), rng);
+  };
+  for (let i = 0; i < rows; i++) {
+    for (let f = plan.nextFault(); f; f = plan.nextFault()) dirtyLine(f, i);
+    const crlf = plan.validLine();
+    const fields = row(i);
+    for (let j = 0; j < fields.length; j++) {
+      if (j > 0) w.byte(9);
+      w.raw(encoder.encode(fields[j]));
+    }
+    w.end(crlf);
+    if (w.ready) await w.flush();
+  }
+  for (const f of plan.rest()) dirtyLine(f, rows);
+  return { w, expectation: plan.expectation };
+}
+
+const PLATFORM_BYTES = DEFAULT_CATEGORIES.platform.map((p) => encoder.encode(p));
+const TYPE_BYTES = DEFAULT_CATEGORIES.event_type.map((t) => encoder.encode(t));
+
+/**
+ * One week's log, a day at a time: the day's events drawn user by user into typed arrays,
+ * then written in time order (counting sort by second). Memory: about one day of events.
+ */
+async function writeWeekEvents(
+  w: ChunkWriter,
+  pop: Population,
+  dayCounts: Uint8Array,
+  seenEver: Uint8Array,
+  span: { start: number; end: number },
+  validEvents: number,
+  seed: number,
+  week: number,
+  rate: number,
+): Promise<FileExpectation> {
+  const dirtyRng = new Random(seed, 20, week);
+  const plan = new DirtyPlan(dirtyRng, validEvents, rate, EVENT_FAULTS);
+  const { users, companies, mainPlatform, typeCumulative } = pop;
+  let capacity = 1024;
+  let dayUsers = new Uint32Array(capacity);
+  let daySeconds = new Uint32Array(capacity);
+  let dayCodes = new Uint8Array(capacity);
+  let order = new Uint32Array(capacity);
+  const perSecond = new Uint32Array(SECONDS_PER_DAY + 1);
+  let anonymousId = 0;
+  const ctx = { anonymousId: 0, userId: 1, companyId: 0, time: span.start, weekStart: span.start, weekEnd: span.end };
+  const dirtyLine = (fault: NonNullable<ReturnType<DirtyPlan['nextFault']>>, time: number) => {
+    ctx.anonymousId = ++anonymousId;
+    const i = dirtyRng.int(users);
+    ctx.userId = userId(i);
+    ctx.companyId = companyOf(i, companies);
+    ctx.time = time;
+    writeDirtyEvent(w, fault, ctx, dirtyRng);
+  };
+
+  for (let day = 0; day < 7; day++) {
+    let n = 0;
+    for (let i = 0; i < users; i++) n += dayCounts[i * 7 + day];
+    if (n > capacity) {
+      capacity = Math.ceil(n * 1.2);
+      dayUsers = new Uint32Array(capacity);
+      daySeconds = new Uint32Array(capacity);
+      dayCodes = new Uint8Array(capacity);
+      order = new Uint32Array(capacity);
+    }
+    const rng = new Random(seed, 30, week, day);
+    perSecond.fill(0);
+    let e = 0;
+    for (let i = 0; i < users; i++) {
+      const count = dayCounts[i * 7 + day];
+      if (count === 0) continue;
+      const typeBase = i * EVENT_TYPE_COUNT;
+      const typeTotal = typeCumulative[typeBase + EVENT_TYPE_COUNT - 1];
+      for (let c = 0; c < count; c++) {
+        // Office hours mostly (08:00–18:00), some at any time.
+        const second = rng.float() < 0.8 ? 8 * 3600 + rng.int(10 * 3600) : rng.int(SECONDS_PER_DAY);
+        const platform = rng.float() < MAIN_PLATFORM_SHARE ? mainPlatform[i] : rng.pick(PLATFORM_CUMULATIVE);
+        const x = rng.float() * typeTotal;
+        let type = 0;
+        while (type < EVENT_TYPE_COUNT - 1 && x >= typeCumulative[typeBase + type]) type++;
+        dayUsers[e] = i;
+        daySeconds[e] = second;
+        dayCodes[e] = platform * 8 + type;
+        perSecond[second + 1]++;
+        e++;
+      }
+    }
+    // Counting sort by second, stable (user order within a second).
+    for (let s = 1; s <= SECONDS_PER_DAY; s++) perSecond[s] += perSecond[s - 1];
+    for (let j = 0; j < e; j++) order[perSecond[daySeconds[j]]++] = j;
+    const dayStart = span.start + day * SECONDS_PER_DAY;
+    for (let r = 0; r < e; r++) {
+      const j = order[r];
+      const i = dayUsers[j];
+      const time = dayStart + daySeconds[j];
+      for (let f = plan.nextFault(); f; f = plan.nextFault()) dirtyLine(f, time);
+      const crlf = plan.validLine();
+      const code = dayCodes[j];
+      w.int(++anonymousId);
+      w.byte(9);
+      w.int(userId(i));
+      w.byte(9);
+      w.int(companyOf(i, companies));
+      w.byte(9);
+      w.raw(PLATFORM_BYTES[code >> 3]);
+      w.byte(9);
+      w.int(time);
+      w.byte(9);
+      w.raw(TYPE_BYTES[code & 7]);
+      w.byte(9);
+      w.byte(seenEver[i] ? 48 : 49);
+      seenEver[i] = 1;
+      w.end(crlf);
+      if (w.ready) await w.flush();
+    }
+  }
+  for (const f of plan.rest()) dirtyLine(f, span.end - 1);
+  return plan.expectation;
+}

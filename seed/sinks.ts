@@ -1,0 +1,69 @@
+/**
+ * Two sinks: a directory on disk (streams, gzip on the fly) and memory (for small demos
+ * uploaded straight to S3, and for tests).
+ */
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
+import type { Writable } from 'node:stream';
+import type { SeedFile, SeedSink } from './sink.ts';
+
+async function writeWithBackpressure(stream: Writable, chunk: Uint8Array): Promise<void> {
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}
+
+/** Writes each file into `dir` (created if missing). */
+export function directorySink(dir: string): SeedSink {
+  mkdirSync(dir, { recursive: true });
+  return {
+    open(name, { gzip }): SeedFile {
+      const file = createWriteStream(join(dir, name));
+      if (!gzip) {
+        const done = once(file, 'close');
+        return {
+          write: (chunk) => writeWithBackpressure(file, chunk),
+          async close() {
+            file.end();
+            await done;
+          },
+        };
+      }
+      const zip = createGzip();
+      const done = pipeline(zip, file);
+      return {
+        write: (chunk) => writeWithBackpressure(zip, chunk),
+        async close() {
+          zip.end();
+          await done;
+        },
+      };
+    },
+  };
+}
+
+export interface MemorySink extends SeedSink {
+  /** File name → bytes, in the order the files were closed. */
+  readonly files: Map<string, Uint8Array>;
+}
+
+/** Keeps every file in memory: only for small demos (a few thousand users). */
+export function memorySink(): MemorySink {
+  const files = new Map<string, Uint8Array>();
+  return {
+    files,
+    open(name, { gzip }): SeedFile {
+      const chunks: Uint8Array[] = [];
+      return {
+        write(chunk) {
+          chunks.push(chunk);
+        },
+        async close() {
+          const plain = Buffer.concat(chunks);
+          files.set(name, new Uint8Array(gzip ? gzipSync(plain) : plain));
+        },
+      };
+    },
+  };
+}
