@@ -1,15 +1,11 @@
 /**
- * Starting a run: the StartTraining bundle (on `extracted/week=W/_COMPLETE.json`) starts
- * (W-1 → W) through the real SFN client against the local cloud's Step Functions endpoint,
- * and a second notification for the same weeks starts nothing new (the execution name is
- * derived from the inputs), so the weeks are trained once.
+ * Starting a run, as deployed: a week's `_COMPLETE.json` upload → the S3 notification → the
+ * StartTraining bundle → the real SFN client → the local cloud's Step Functions endpoint.
+ * Training (W-1 → W) starts once both weeks are complete, and more notifications for the
+ * same weeks start nothing new (the execution name is derived from the inputs).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrainingCloud, type TrainingCloud } from './fixtures/cloud.ts';
-
-const completeEvent = (bucket: string, week: string) => ({
-  Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: `extracted/week=${week}/_COMPLETE.json` } } }],
-});
 
 interface StartResult {
   runs: { runId: string; started: boolean; input: unknown }[];
@@ -18,14 +14,17 @@ interface StartResult {
 describe('starting training when a week completes', () => {
   let local: TrainingCloud;
   let trainInvocations = 0;
-  const notify = async (week: string): Promise<StartResult> => {
-    const result = await local.cloud.invoke('TrainingStartTraining', completeEvent(local.data, week));
-    if (!result.ok) throw new Error(`${result.error?.errorType}: ${result.error?.errorMessage}`);
-    return result.payload as StartResult;
+  const settle = async () => {
+    await local.cloud.idle();
+    await local.cloud.stepFunctions.idle();
+  };
+  const markComplete = async (week: string, parts: string[]) => {
+    await local.put(local.data, `extracted/week=${week}/_COMPLETE.json`, JSON.stringify({ parts }));
+    await settle();
   };
 
   beforeAll(async () => {
-    local = await startTrainingCloud();
+    local = await startTrainingCloud({ 'test:autoStart': true });
     local.cloud.subscribe((a) => {
       if (a.kind === 'invoke' && a.function.startsWith('TrainingTrainFunction')) trainInvocations++;
     });
@@ -33,28 +32,27 @@ describe('starting training when a week completes', () => {
   afterAll(() => local?.cloud.stop());
 
   it('does nothing until the week before is complete too', async () => {
-    await local.put(local.data, 'extracted/week=1/_COMPLETE.json', '{"parts":["a"]}');
-    expect((await notify('1')).runs).toEqual([]);
+    await markComplete('1', ['a']);
     expect(local.cloud.stepFunctions.executions.size).toBe(0);
+    expect(local.cloud.asyncFailures).toEqual([]);
   });
 
-  it('trains (W-1 → W) once, however many times the notification comes', async () => {
-    await local.put(local.data, 'extracted/week=0/_COMPLETE.json', '{"parts":["a","b"]}');
-    const first = await notify('1');
-    await local.cloud.stepFunctions.idle();
-    const second = await notify('1');
-    // Week 0 completing also pairs with the already complete week 1: the same run again.
-    const third = await notify('0');
-    await local.cloud.stepFunctions.idle();
-
-    expect(first.runs).toHaveLength(1);
-    expect(first.runs[0]).toMatchObject({ started: true, input: { trainWeek: '0', labelWeek: '1' } });
-    expect(second.runs).toMatchObject([{ runId: first.runs[0].runId, started: false }]);
-    expect(third.runs).toMatchObject([{ runId: first.runs[0].runId, started: false }]);
+  it('trains (W-1 → W) once the pair is complete, however many notifications follow', async () => {
+    await markComplete('0', ['a', 'b']);
     expect(local.cloud.stepFunctions.executions.size).toBe(1);
     const [execution] = local.cloud.stepFunctions.executions.values();
-    expect(execution.name).toBe(first.runs[0].runId);
+    expect(JSON.parse(execution.input)).toEqual({ trainWeek: '0', labelWeek: '1' });
     expect(execution.status).toBe('SUCCEEDED');
+
+    // The same markers again (an S3 retry, a re-upload of identical content), and a direct call.
+    await markComplete('0', ['a', 'b']);
+    await markComplete('1', ['a']);
+    const event = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: local.data }, object: { key: 'extracted/week=1/_COMPLETE.json' } } }] };
+    const direct = await local.cloud.invoke('TrainingStartTraining', event);
+    await settle();
+    expect((direct.payload as StartResult).runs).toMatchObject([{ runId: execution.name, started: false }]);
+    expect(local.cloud.stepFunctions.executions.size).toBe(1);
     expect(trainInvocations).toBe(4); // the default grid, once
+    expect(local.cloud.asyncFailures).toEqual([]);
   });
 });
