@@ -117,6 +117,7 @@ export class Dashboard extends Construct {
 
     this.url = `https://${this.distribution.distributionDomainName}/`;
     new CfnOutput(this, 'DashboardUrl', { value: this.url, description: 'The dashboard (forest, model card, trends)' });
+    new CfnOutput(this, 'SiteBucketName', { value: this.siteBucket.bucketName, description: 'The dashboard files; its documents under data/' });
 
     acknowledgeDemoFindings(this, props.accessLogsBucket === undefined);
     Aspects.of(Stack.of(this)).add(new AcknowledgeDeploymentHandler());

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -17,13 +17,14 @@ import { CONTENT_SECURITY_POLICY } from '../../site/security-headers.ts';
 let outdir: string;
 let stack: Stack;
 let template: Template;
+let dashboard: Dashboard;
 
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'dashboard-cdk-'));
   const siteDir = buildSite({ outDir: join(outdir, 'site') }).outDir;
   const app = new App({ outdir: join(outdir, 'cdk.out') });
   stack = new Stack(app, 'DashboardTest', { env: { account: '000000000000', region: 'us-east-1' } });
-  new Dashboard(stack, 'Dashboard', { siteDir });
+  dashboard = new Dashboard(stack, 'Dashboard', { siteDir });
   template = Template.fromStack(stack);
 });
 
@@ -84,6 +85,8 @@ describe('dashboard hosting', () => {
     const url = Object.entries(outputs).find(([name]) => name.includes('DashboardUrl'));
     expect(url, 'a DashboardUrl output').toBeDefined();
     expect(JSON.stringify(url![1].Value)).toContain('DomainName');
+    const bucket = Object.entries(outputs).find(([name]) => name.includes('SiteBucketName'));
+    expect(bucket?.[1].Value).toEqual({ Ref: stack.getLogicalId(dashboard.siteBucket.node.defaultChild as CfnElement) });
   });
 
   it('leaves no unacknowledged cdk-nag finding on its own resources', () => {
