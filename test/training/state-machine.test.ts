@@ -74,4 +74,13 @@ describe('training state machine, run locally end to end', () => {
     expect(outcome.cause).toMatch(/^Prepare failed: week 7 has no extracted features\.tsv under extracted\/week=7\/part=\*\//);
     expect(outcome.events.some((e) => e.type === 'StateEntered' && e.state === 'PrepareFailed')).toBe(true);
   });
+
+  it('catches a failure inside the Map as a Train failure with the engine\'s message', async () => {
+    const outcome = await machine.run({ trainWeek: '0', labelWeek: '1', params: { numTrees: 0 } });
+    expect(outcome.status).toBe('FAILED');
+    if (outcome.status !== 'FAILED') return;
+    expect(outcome.error).toBe('InvalidTrainingParams');
+    expect(outcome.cause).toBe('Train failed: numTrees must be a whole number from 1 to 1000, got 0');
+    expect(outcome.events.some((e) => e.type === 'StateEntered' && e.state === 'Evaluate')).toBe(false);
+  });
 });

@@ -7,7 +7,7 @@ import { binaryMetrics } from './metrics.ts';
 import { Worker } from 'node:worker_threads';
 import type { LabelledSet } from './labels.ts';
 import type { ForestParams } from './params.ts';
-import { countNodes, exportStandInTrees, importanceStandIn, scoreStandIn, standInModel, trainStandIn, type StandInModel, type StandInNode } from './stand-in-forest.ts';
+import { checkStandInParams, countNodes, exportStandInTrees, importanceStandIn, scoreStandIn, standInModel, trainStandIn, type StandInModel, type StandInNode } from './stand-in-forest.ts';
 import type { TreeJob, TreeJobResult } from './forest-worker.ts';
 
 /** From source the worker runs as TypeScript; a bundle passes the compiled file's URL. */
@@ -15,6 +15,7 @@ const SOURCE_WORKER = import.meta.url.endsWith('.ts') ? new URL('./forest-worker
 
 /** Trees spread over `threads` workers (round robin); the same trees as one thread builds. */
 async function trainParallel(set: LabelledSet, params: ForestParams, workerUrl: string | URL, threads: number): Promise<StandInModel> {
+  checkStandInParams(params);
   const numTrees = Number(params.numTrees ?? 20);
   const share = <T extends Float32Array | Uint8Array>(array: T, make: (b: SharedArrayBuffer) => T): T => {
     const copy = make(new SharedArrayBuffer(array.byteLength));

@@ -74,7 +74,36 @@ function condition(f: number, t: number, left?: number[]): string {
   return `${spec.name} ≤ ${t}`;
 }
 
+/** Parameters this engine cannot train with: not worth a retry (no Retry matches the name). */
+export class InvalidTrainingParams extends Error {
+  override readonly name = 'InvalidTrainingParams';
+}
+
+const STRATEGIES = ['auto', 'all', 'onethird', 'log2', 'sqrt'];
+
+/** Checks the options the stand-in reads; throws InvalidTrainingParams naming the bad one. */
+export function checkStandInParams(params: ForestParams): void {
+  const whole = (name: string, min: number, max: number) => {
+    const v = params[name];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min && (v as number) <= max)) {
+      throw new InvalidTrainingParams(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    }
+  };
+  whole('numTrees', 1, 1000);
+  whole('maxDepth', 0, 30);
+  whole('minInstancesPerNode', 1, 1_000_000);
+  whole('seed', -(2 ** 31), 2 ** 31 - 1);
+  const strategy = params.featureSubsetStrategy;
+  if (strategy !== undefined && !STRATEGIES.includes(String(strategy)) && !(typeof strategy === 'number' && strategy > 0 && strategy <= 1)) {
+    throw new InvalidTrainingParams(`featureSubsetStrategy must be one of ${STRATEGIES.join(', ')} or a fraction in (0, 1], got ${JSON.stringify(strategy)}`);
+  }
+  if (params.bootstrap !== undefined && typeof params.bootstrap !== 'boolean') {
+    throw new InvalidTrainingParams(`bootstrap must be true or false, got ${JSON.stringify(params.bootstrap)}`);
+  }
+}
+
 export function trainStandIn(set: LabelledSet, params: ForestParams): StandInModel {
+  checkStandInParams(params);
   const numTrees = Number(params.numTrees ?? 20);
   const trees = Array.from({ length: numTrees }, (_, tree) => trainTree(set, params, tree));
   return standInModel(params, trees);
