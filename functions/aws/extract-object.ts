@@ -29,7 +29,7 @@ import {
   type Reject,
 } from '../core/extract/index.ts';
 import { CATEGORY_LISTS, RAW_KEYS, eventObjectOf, partFileKey, partPrefix, type EventObject } from './extraction-keys.ts';
-import { objectChunks, readObjectTextIfExists, ObjectReadError } from './s3-read.ts';
+import { headObject, objectChunks, readObjectTextIfExists, ObjectReadError } from './s3-read.ts';
 import { putObject, uploadStream } from './s3-write.ts';
 
 export interface ExtractObjectOptions {
@@ -43,6 +43,8 @@ export interface ExtractObjectResult {
   readonly manifest: Manifest;
   /** Keys written, in order (the manifest last). */
   readonly written: string[];
+  /** The tables it joined with (see tablesChangedSince). */
+  readonly tables: JoinTables;
 }
 
 type Sources = Manifest['sources'];
@@ -72,6 +74,8 @@ export interface JoinTables {
   readonly crmCounts: LineCounts;
   readonly profileCounts: LineCounts;
   readonly sources: Sources;
+  /** ETag of each table as read (undefined: absent), to notice one replaced meanwhile. */
+  readonly versions: Readonly<Record<string, string | undefined>>;
 }
 
 const NO_LINES: LineCounts = { linesRead: 0, accepted: 0, rejected: {} };
@@ -87,11 +91,13 @@ export async function readTablesFromS3(
   const crm = new CrmTable({ categories, onReject });
   const profiles = new ProfileTable({ onReject });
   const sources: Sources = [];
+  const versions: Record<string, string | undefined> = {};
   const read = async (table: CrmTable | ProfileTable, key: string, kind: 'crm' | 'profiles'): Promise<LineCounts> => {
     const digest = createSourceDigest(key);
     table.beginSource(key);
+    versions[key] = undefined;
     try {
-      for await (const chunk of objectChunks(s3, { bucket, key }, (raw) => digest.update(raw))) {
+      for await (const chunk of objectChunks(s3, { bucket, key }, (raw) => digest.update(raw), (head) => (versions[key] = head.etag))) {
         table.push(chunk);
         await afterChunk();
       }
@@ -108,7 +114,16 @@ export async function readTablesFromS3(
   };
   const crmCounts = await read(crm, RAW_KEYS.crm, 'crm');
   const profileCounts = await read(profiles, RAW_KEYS.profiles, 'profiles');
-  return { crm, profiles, crmCounts, profileCounts, sources };
+  return { crm, profiles, crmCounts, profileCounts, sources, versions };
+}
+
+/** Whether a table was added or replaced since `tables` were read. */
+export async function tablesChangedSince(s3: S3Client, bucket: string, tables: JoinTables): Promise<boolean> {
+  for (const [key, etag] of Object.entries(tables.versions)) {
+    const now = await headObject(s3, { bucket, key });
+    if (now?.etag !== etag) return true;
+  }
+  return false;
 }
 
 /** Rejects streamed into a gzipped object while the extraction runs (bounded memory). */
@@ -204,7 +219,7 @@ export async function extractEventObject(s3: S3Client, options: ExtractObjectOpt
       { baseWeek, sources: [...sources, eventSource, ...tables.sources] },
       { writeUserCounts: true },
     );
-    return { object, manifest, written: [rejectsKey, ...written] };
+    return { object, manifest, written: [rejectsKey, ...written], tables };
   } catch (error) {
     await rejects.abort(error as Error);
     throw error;

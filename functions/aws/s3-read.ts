@@ -55,11 +55,17 @@ function describeZlibError(error: unknown): string {
 const isGzip = (key: string) => key.endsWith('.gz');
 
 /** The object's bytes as stored, in the chunks the HTTP response delivers. */
-export async function* rawObjectChunks(s3: S3Client, ref: ObjectRef, onRaw?: (chunk: Uint8Array) => void): AsyncGenerator<Uint8Array> {
+export async function* rawObjectChunks(
+  s3: S3Client,
+  ref: ObjectRef,
+  onRaw?: (chunk: Uint8Array) => void,
+  onResponse?: (head: { etag: string; size: number }) => void,
+): AsyncGenerator<Uint8Array> {
   let body: Readable;
   try {
     const got = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
     if (!got.Body) throw new Error('empty response body');
+    onResponse?.({ etag: got.ETag ?? '', size: got.ContentLength ?? 0 });
     body = got.Body as Readable;
   } catch (error) {
     throw new ObjectReadError(ref, describeS3Error(error), error);
@@ -82,8 +88,13 @@ export async function* rawObjectChunks(s3: S3Client, ref: ObjectRef, onRaw?: (ch
  * The object's text bytes: gunzipped as they stream when the key ends in .gz (a corrupt or
  * truncated gzip fails with ObjectReadError), else as stored.
  */
-export async function* objectChunks(s3: S3Client, ref: ObjectRef, onRaw?: (chunk: Uint8Array) => void): AsyncGenerator<Uint8Array> {
-  const raw = rawObjectChunks(s3, ref, onRaw);
+export async function* objectChunks(
+  s3: S3Client,
+  ref: ObjectRef,
+  onRaw?: (chunk: Uint8Array) => void,
+  onResponse?: (head: { etag: string; size: number }) => void,
+): AsyncGenerator<Uint8Array> {
+  const raw = rawObjectChunks(s3, ref, onRaw, onResponse);
   if (!isGzip(ref.key)) {
     yield* raw;
     return;

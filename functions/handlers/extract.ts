@@ -13,7 +13,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { DEFAULT_BASE_WEEK, parseWeekId } from '../core/weeks.ts';
 import { requireEnv, s3Client } from '../aws/clients.ts';
-import { extractEventObject } from '../aws/extract-object.ts';
+import { extractEventObject, tablesChangedSince } from '../aws/extract-object.ts';
+import { readRejoinInputs, rejoinPart } from '../aws/rejoin-parts.ts';
 import { decodeEventKey, eventObjectOf, weekOfSuccessKey } from '../aws/extraction-keys.ts';
 import { completePartsWeekIfReady, completeSingleFileWeek } from '../aws/week-completion.ts';
 
@@ -44,7 +45,15 @@ export async function handleS3Event(event: S3Event, deps: { s3: S3Client; bucket
 
     const object = eventObjectOf(key);
     const started = performance.now();
-    const { manifest, written } = await extractEventObject(deps.s3, { bucket, key, baseWeek: deps.baseWeek });
+    let { manifest, written, tables } = await extractEventObject(deps.s3, { bucket, key, baseWeek: deps.baseWeek });
+    // A table replaced while this ran may have been re-joined before this part had a
+    // manifest (the rejoin function skips such parts): join this part again if so.
+    for (let round = 0; round < 3 && (await tablesChangedSince(deps.s3, bucket, tables)); round++) {
+      const inputs = await readRejoinInputs(deps.s3, bucket);
+      tables = inputs.tables;
+      const again = await rejoinPart(deps.s3, bucket, object.week, object.partId, inputs);
+      logger.info('a table changed during extraction: part joined again', { key, joined: again?.joined });
+    }
     const completion =
       object.layout === 'single'
         ? await completeSingleFileWeek(deps.s3, bucket, object.week, object.partId)

@@ -149,6 +149,20 @@ describe('extract handler on emulated S3', () => {
     }
   });
 
+  it('notices a table added or replaced after it was read (the extract handler then joins its part again)', async () => {
+    const { readTablesFromS3, tablesChangedSince } = await import('../../functions/aws/extract-object.ts');
+    const { DEFAULT_CATEGORIES } = await import('../../functions/core/schema.ts');
+    const other = await s3.otherBucket('tables');
+    await other.put('raw/crm/crm_info.data', CRM);
+    const tables = await readTablesFromS3(other.s3, 'tables', DEFAULT_CATEGORIES, () => {});
+    expect(await tablesChangedSince(other.s3, 'tables', tables)).toBe(false);
+    await other.put('raw/profiles/nosql_user_profile.data', PROFILES); // was absent
+    expect(await tablesChangedSince(other.s3, 'tables', tables)).toBe(true);
+    const again = await readTablesFromS3(other.s3, 'tables', DEFAULT_CATEGORIES, () => {});
+    await other.put('raw/crm/crm_info.data', CRM + '2\tBANK\tUS-CA\tGOOGLE\n'); // replaced
+    expect(await tablesChangedSince(other.s3, 'tables', again)).toBe(true);
+  });
+
   it('fails a corrupt gzip with an error naming the object and the reason, writing no manifest', async () => {
     await s3.put('raw/events/user_events_week9.log.gz', new TextEncoder().encode('this is not gzip data'));
     await expect(extract(s3.event('raw/events/user_events_week9.log.gz'))).rejects.toThrow(
