@@ -1,7 +1,7 @@
 /**
  * What a week's extraction left in the data bucket, as the training flow reads it: one
- * entry per part folder (`extracted/week=<W>/part=<id>/`), with its features, active users
- * and manifest keys, and the completion marker if present. The fingerprints (key@ETag of
+ * entry per part folder (`extracted/week=<W>/part=<id>/`; only the parts `_COMPLETE.json`
+ * lists when the week has one), with its features, active users and manifest keys. The fingerprints (key@ETag of
  * each manifest and of the marker) make a run's id change when its inputs change.
  */
 import type { WeekId } from '../core/weeks.ts';
@@ -24,6 +24,16 @@ export interface WeekSources {
 
 const PART = /^extracted\/week=[^/]+\/(part=[^/]+)\/(.+)$/;
 
+/** The part ids `_COMPLETE.json` lists, or undefined when it lists none in a form this reads. */
+async function markerParts(store: TrainingStore, bucket: string, key: string): Promise<Set<string> | undefined> {
+  try {
+    const marker = JSON.parse(await store.getText(bucket, key)) as { parts?: unknown };
+    return Array.isArray(marker.parts) && marker.parts.every((p) => typeof p === 'string') ? new Set(marker.parts as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function weekSources(store: TrainingStore, bucket: string, week: WeekId): Promise<WeekSources> {
   const objects = await store.list(bucket, extractedPrefix(week));
   const parts = new Map<string, { prefix: string; features?: string; activeUsers?: string; manifest?: ListedObject }>();
@@ -40,7 +50,10 @@ export async function weekSources(store: TrainingStore, bucket: string, week: We
     else if (file === 'manifest.json') part.manifest = object;
     parts.set(prefix, part);
   }
-  const ordered = [...parts.values()].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  let ordered = [...parts.values()].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  // A complete week is the parts its marker lists (a folder left from an older upload is not).
+  const listed = marker ? await markerParts(store, bucket, marker.key) : undefined;
+  if (listed) ordered = ordered.filter((p) => listed.has(p.prefix.slice(extractedPrefix(week).length + 'part='.length, -1)));
   const fingerprints = [
     ...ordered.filter((p) => p.manifest).map((p) => `${p.manifest!.key}@${p.manifest!.etag}`),
     ...(marker ? [`${marker.key}@${marker.etag}`] : []),

@@ -148,4 +148,14 @@ describe('training handlers on emulated S3', () => {
     expect(evaluation.gate.reason).toMatch(/\(current model old-engine not comparable: model\.json is not a model this engine reads/);
     expect(evaluation.current).toBeUndefined();
   });
+  it('Prepare reads only the parts the week\'s _COMPLETE.json lists', async () => {
+    await put('extracted/week=0/part=stale/features.tsv', featuresTsv('0', [{ userId: 99999, pc: 1 }]));
+    await put('extracted/week=0/part=stale/active_users.txt', activeUsersTxt([99999]));
+    const withoutMarker = await h.prepare.handler({ trainWeek: '0', labelWeek: '1' });
+    expect(withoutMarker.stats.train.rows + withoutMarker.stats.test.rows).toBe(601);
+    await put('extracted/week=0/_COMPLETE.json', JSON.stringify({ formatVersion: 1, week: '0', layout: 'parts', parts: ['a', 'b'], manifests: [] }));
+    const out = await h.prepare.handler({ trainWeek: '0', labelWeek: '1' });
+    expect(out.stats.train.rows + out.stats.test.rows).toBe(600);
+    expect(out.runId).not.toBe(withoutMarker.runId);
+  });
 });
