@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFeaturesTsv, parseManifest, parseRejects } from '#core/extract/index.ts';
 import { weekSpan } from '#core/weeks.ts';
+import { directorySink, generateDemoData } from '#seed/index.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const node = join(root, 'node_modules/.bin/node'); // Node 24, which runs the .ts entry directly
@@ -105,6 +106,27 @@ describe('retention extract', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/platform\.meta has 4 values but the model has 5/);
+  });
+
+  it('extracts the generator\'s dirty gzip week with its .meta lists as dirty_expected.json says', async () => {
+    const seedDir = join(dir, 'seed');
+    await generateDemoData({ users: 300, weeks: 1, dirty: 0.05, seed: 5, gzip: true }, directorySink(seedDir));
+    const out = join(dir, 'out-seed');
+    const r = await cli([
+      '--events', join(seedDir, 'user_events_week0.log.gz'),
+      '--crm', join(seedDir, 'crm_info.data'),
+      '--profiles', join(seedDir, 'nosql_user_profile.data'),
+      '--meta', seedDir,
+      '--out', out,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const expected = JSON.parse(await readFile(join(seedDir, 'dirty_expected.json'), 'utf8')).files;
+    const manifest = parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'));
+    expect([manifest.accepted, manifest.rejected]).toEqual([expected['user_events_week0.log.gz'].valid, expected['user_events_week0.log.gz'].rejected]);
+    expect([manifest.tables.crm.accepted, manifest.tables.crm.rejected]).toEqual([expected['crm_info.data'].valid, expected['crm_info.data'].rejected]);
+    expect(manifest.tables.profiles.rejected).toEqual(expected['nosql_user_profile.data'].rejected);
+    expect(manifest.sources.filter((s) => s.kind === 'meta')).toHaveLength(5);
   });
 
   it('gives a one-line error and exit 2 for wrong arguments and missing files', async () => {
