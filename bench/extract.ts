@@ -3,7 +3,9 @@
  *
  * Input (generated once, cached in bench/output/extract/): 10M events (--quick: 500k), 100k
  * users, 1k companies, 0.5% malformed lines of several kinds, the CRM and profile tables, and
- * the same week gzipped. Every measurement is a whole child process (start-up included):
+ * the same week gzipped. Written here rather than by seed/: the demo generator ties events
+ * to its behaviour model (~10 a user a week), so 10M events would mean 1M users, and its
+ * 64 KiB / invalid UTF-8 lines would make DuckDB's strict query a different job. Every measurement is a whole child process (start-up included):
  * wall time measured here, CPU time and peak RSS from /usr/bin/time. DuckDB runs the same job
  * (aggregate per user, company of the first event, join, write features) twice: its typed
  * read_csv with ignore_errors (what a data engineer would write; it accepts some lines our
