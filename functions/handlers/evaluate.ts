@@ -12,6 +12,7 @@ import { parseCurrentPointer } from '../core/training/publish-plan.ts';
 import { pickBest } from '../core/training/selection.ts';
 import type { Metrics } from '../core/training/engine.ts';
 import type { ForestParams } from '../core/training/params.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { TrainingStore, requireEnv } from '../aws/training-store.ts';
 import type { TrainOutput } from './train.ts';
 
@@ -51,6 +52,7 @@ export interface Evaluation extends EvaluateOutput {
 type Scored = TrainOutput & { auc: number; errorRate: number; metrics: Metrics; modelJson: string };
 
 const store = new TrainingStore();
+const logger = new Logger();
 
 export async function handler(event: EvaluateInput): Promise<EvaluateOutput> {
   const bucket = requireEnv('DATA_BUCKET');
@@ -83,6 +85,7 @@ export async function handler(event: EvaluateInput): Promise<EvaluateOutput> {
   };
   const evaluation: Evaluation = { formatVersion: 1, ...output, metrics: winner.metrics, featureImportance: forestEngine.featureImportance(winner.modelJson) };
   await store.put(bucket, keys.evaluation, JSON.stringify(evaluation, null, 2) + '\n');
+  logger.info('evaluated', { runId: event.runId, best: output.best.id, auc: output.best.auc, gate: gate.decision, reason: gate.reason });
   return output;
 }
 

@@ -11,6 +11,7 @@ import { parameterCombinations, readRunParams } from '../core/training/params.ts
 import { trainingRunId } from '../core/training/run-id.ts';
 import { trainingKeys } from '../core/training/keys.ts';
 import { parseWeekId } from '../core/weeks.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { TrainingStore, requireEnv } from '../aws/training-store.ts';
 import { weekSources, type WeekSources } from '../aws/training-sources.ts';
 
@@ -35,6 +36,7 @@ export class TrainingInputError extends Error {
 }
 
 const store = new TrainingStore();
+const logger = new Logger();
 
 export async function handler(event: PrepareInput): Promise<PrepareOutput> {
   const bucket = requireEnv('DATA_BUCKET');
@@ -86,6 +88,7 @@ export async function handler(event: PrepareInput): Promise<PrepareOutput> {
     store.put(bucket, keys.test, encodeDataset(sets.test), 'application/octet-stream'),
     store.put(bucket, keys.prepared, JSON.stringify(prepared, null, 2) + '\n'),
   ]);
+  logger.info('prepared', { runId, trainWeek, labelWeek, parts: train.parts.length, ...stats, combinations: combinationsList.length });
   return {
     runId,
     trainWeek,

@@ -6,6 +6,7 @@
  */
 import type { S3Event } from 'aws-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { completeMarkerKey, weekOfCompleteMarker } from '../core/training/keys.ts';
 import { nextWeek, previousWeek } from '../core/weeks.ts';
 import { TrainingStore, requireEnv } from '../aws/training-store.ts';
@@ -13,6 +14,7 @@ import { startTrainingRun, type StartedRun } from '../aws/training-runs.ts';
 
 const store = new TrainingStore();
 const sfn = new SFNClient({});
+const logger = new Logger();
 
 export async function handler(event: S3Event): Promise<{ runs: StartedRun[] }> {
   const bucket = requireEnv('DATA_BUCKET');
@@ -29,7 +31,7 @@ export async function handler(event: S3Event): Promise<{ runs: StartedRun[] }> {
     if (await store.exists(bucket, completeMarkerKey(after))) pairs.push([week, after]);
     for (const [trainWeek, labelWeek] of pairs) {
       const run = await startTrainingRun(sfn, store, bucket, stateMachineArn, { trainWeek, labelWeek });
-      console.log(JSON.stringify({ message: run.started ? 'training started' : 'training already started for these inputs', ...run }));
+      logger.info(run.started ? 'training started' : 'training already started for these inputs', { ...run });
       runs.push(run);
     }
   }

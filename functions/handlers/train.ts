@@ -8,6 +8,7 @@ import { decodeDataset } from '../core/training/dataset-file.ts';
 import { forestEngine } from '../core/training/forest-engine.ts';
 import { trainingKeys } from '../core/training/keys.ts';
 import type { ForestParams } from '../core/training/params.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { TrainingStore, requireEnv } from '../aws/training-store.ts';
 
 export interface TrainInput {
@@ -25,6 +26,7 @@ export interface TrainOutput {
 }
 
 const store = new TrainingStore();
+const logger = new Logger();
 
 export async function handler(event: TrainInput): Promise<TrainOutput> {
   const bucket = requireEnv('DATA_BUCKET');
@@ -38,5 +40,6 @@ export async function handler(event: TrainInput): Promise<TrainOutput> {
   const trainSeconds = (performance.now() - started) / 1000;
   const modelKey = keys.candidateModel(event.id);
   await store.put(bucket, modelKey, model.modelJson);
+  logger.info('candidate trained', { runId: event.runId, id: event.id, params: event.params, rows: set.rows, nodes: model.nodes, trainSeconds, threads: availableParallelism(), workers: Boolean(workerUrl) });
   return { id: event.id, params: event.params, modelKey, nodes: model.nodes, trainSeconds: Math.round(trainSeconds * 1000) / 1000 };
 }
