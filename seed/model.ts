@@ -31,8 +31,8 @@ const ACTIVITY_SLOPE = 0.6;
 const WEEK_MOOD_SD = 0.5;
 /** Log-odds of coming back: intercept, engagement, satisfaction, week noise. */
 const RETAIN_BASE = 0.9;
-const RETAIN_ENGAGEMENT = 1.1;
-const RETAIN_SATISFACTION = 0.8;
+const RETAIN_ENGAGEMENT = 1.35;
+const RETAIN_SATISFACTION = 1.0;
 const RETAIN_NOISE_SD = 0.3;
 
 function cumulative(weights: readonly number[]): Float64Array {

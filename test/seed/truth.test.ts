@@ -1,0 +1,74 @@
+/**
+ * The truth files agree with the next week's activity, and the data carries real signal:
+ * neither noise (AUC 0.5) nor a give-away (AUC 1).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { activeUsers, auc, demo, truthRows, type Demo } from './fixtures.ts';
+
+describe('seed truth and signal', () => {
+  let d: Demo;
+  beforeAll(async () => {
+    d = await demo({ users: 1000, weeks: 3, seed: 1 });
+  });
+
+  it('lists exactly the users active in the week, with probabilities in (0, 1) and 0/1 labels', () => {
+    for (const week of ['0', '1', '2']) {
+      const truth = truthRows(d, `truth_week${week}.tsv`);
+      expect(new Set(truth.keys())).toEqual(activeUsers(d, `user_events_week${week}.log`));
+      for (const [p, a] of truth.values()) {
+        expect(p > 0 && p < 1).toBe(true);
+        expect([0, 1]).toContain(a);
+      }
+    }
+  });
+
+  it('makes next week\'s users exactly the retained ones plus a few returning after an absence', () => {
+    for (const week of [0, 1]) {
+      const truth = truthRows(d, `truth_week${week}.tsv`);
+      const next = activeUsers(d, `user_events_week${week + 1}.log`);
+      for (const [user, [, retained]] of truth) expect(next.has(user), `user ${user} week ${week}`).toBe(retained === 1);
+      const returning = [...next].filter((u) => !truth.has(u));
+      expect(returning.length).toBe(d.result.weeks[week].returning);
+      expect(returning.length / next.size).toBeLessThan(0.15);
+    }
+  });
+
+  it('retains 60–85% of active users a week', () => {
+    for (const w of d.result.weeks) {
+      expect(w.retained / w.activeUsers).toBeGreaterThan(0.6);
+      expect(w.retained / w.activeUsers).toBeLessThan(0.85);
+    }
+  });
+
+  it('gives the true probabilities an AUC of 0.8–0.95 against what happened', () => {
+    for (const week of ['0', '1']) {
+      const rows = [...truthRows(d, `truth_week${week}.tsv`).values()];
+      const value = auc(rows.map((r) => r[0]), rows.map((r) => r[1]));
+      expect(value).toBeGreaterThan(0.8);
+      expect(value).toBeLessThan(0.95);
+    }
+  });
+
+  it('retains busy users far more often than quiet ones (visible signal in the events)', () => {
+    const truth = truthRows(d, 'truth_week0.tsv');
+    const events = new Map<number, number>();
+    const cancels = new Map<number, number>();
+    for (const line of d.lines('user_events_week0.log')) {
+      const f = line.split('\t');
+      const u = Number(f[1]);
+      events.set(u, (events.get(u) ?? 0) + 1);
+      if (f[5] === 'CANCEL_INSPECTION') cancels.set(u, (cancels.get(u) ?? 0) + 1);
+    }
+    const users = [...truth.keys()].sort((a, b) => events.get(a)! - events.get(b)!);
+    const quarter = Math.floor(users.length / 4);
+    const retention = (list: number[]) => list.reduce((n, u) => n + truth.get(u)![1], 0) / list.length;
+    const quiet = retention(users.slice(0, quarter));
+    const busy = retention(users.slice(-quarter));
+    expect(busy - quiet).toBeGreaterThan(0.35);
+    // The event-type mix matters too: a high share of cancelled inspections means leaving.
+    const cancelShare = (u: number) => (cancels.get(u) ?? 0) / events.get(u)!;
+    const byCancel = [...truth.keys()].filter((u) => events.get(u)! >= 5).sort((a, b) => cancelShare(a) - cancelShare(b));
+    const q = Math.floor(byCancel.length / 4);
+    expect(retention(byCancel.slice(0, q)) - retention(byCancel.slice(-q))).toBeGreaterThan(0.1);
+  });
+});
