@@ -1,6 +1,7 @@
 /**
  * Builds output bytes in 64 KiB chunks (no string per line) and hands full chunks to a
- * SeedFile, awaiting it so a slow disk holds the generator back (backpressure).
+ * SeedFile: a few in flight at once, the oldest awaited so a slow disk holds the generator
+ * back (backpressure), and their buffers filled again when the sink allows it.
  */
 import type { SeedFile } from './sink.ts';
 
@@ -8,11 +9,15 @@ const CHUNK = 64 * 1024;
 /** Room kept at the end of a chunk so one ordinary line always fits without a check per byte. */
 const SLACK = 1024;
 const encoder = new TextEncoder();
+/** Chunks handed to the file and not yet consumed: enough to keep the disk busy. */
+const IN_FLIGHT = 4;
 
 export class ChunkWriter {
-  private buf = new Uint8Array(CHUNK + SLACK);
+  private buf: Uint8Array = new Uint8Array(CHUNK + SLACK);
   private pos = 0;
   private readonly full: Uint8Array[] = [];
+  private readonly inFlight: { done: Promise<void> | void; chunk: Uint8Array }[] = [];
+  private readonly spare: Uint8Array[] = [];
   bytes = 0;
   lines = 0;
   private readonly file: SeedFile;
@@ -78,20 +83,31 @@ export class ChunkWriter {
     while (this.full.length > 0) {
       const chunk = this.full.shift()!;
       this.bytes += chunk.length;
-      await this.file.write(chunk);
+      this.inFlight.push({ done: this.file.write(chunk), chunk });
+      if (this.inFlight.length >= IN_FLIGHT) await this.settleOldest();
     }
   }
 
   async close(): Promise<void> {
     this.cut();
     await this.flush();
+    while (this.inFlight.length > 0) await this.settleOldest();
     await this.file.close();
+  }
+
+  private async settleOldest(): Promise<void> {
+    const { done, chunk } = this.inFlight.shift()!;
+    await done;
+    // Only whole chunk buffers come back (not a long line's own copy).
+    if (this.file.reusesChunks && chunk.byteOffset === 0 && chunk.buffer.byteLength === CHUNK + SLACK) {
+      this.spare.push(new Uint8Array(chunk.buffer));
+    }
   }
 
   private cut(): void {
     if (this.pos === 0) return;
     this.full.push(this.buf.subarray(0, this.pos));
-    this.buf = new Uint8Array(CHUNK + SLACK);
+    this.buf = this.spare.pop() ?? new Uint8Array(CHUNK + SLACK);
     this.pos = 0;
   }
 }

@@ -3,9 +3,14 @@
  * a sink decides whether they land in a directory, in memory, or elsewhere.
  */
 export interface SeedFile {
-  /** Resolves when the chunk may be followed by another (backpressure). The chunk is not reused. */
+  /**
+   * Takes a chunk; may resolve late to hold the generator back (backpressure). With
+   * `reusesChunks`, it resolves only once the chunk's bytes are consumed, and the writer
+   * then fills the same buffer again; without it, the sink may keep the chunk.
+   */
   write(chunk: Uint8Array): Promise<void> | void;
   close(): Promise<void>;
+  readonly reusesChunks?: boolean;
 }
 
 export interface SeedSink {

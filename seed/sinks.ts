@@ -10,8 +10,11 @@ import { createGzip, gzipSync } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import type { SeedFile, SeedSink } from './sink.ts';
 
-async function writeWithBackpressure(stream: Writable, chunk: Uint8Array): Promise<void> {
-  if (!stream.write(chunk)) await once(stream, 'drain');
+/** Resolves once the stream has consumed the chunk (written it, or compressed it). */
+function consumed(stream: Writable, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(chunk, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 /** Writes each file into `dir` (created if missing). */
@@ -23,7 +26,8 @@ export function directorySink(dir: string): SeedSink {
       if (!gzip) {
         const done = once(file, 'close');
         return {
-          write: (chunk) => writeWithBackpressure(file, chunk),
+          reusesChunks: true,
+          write: (chunk) => consumed(file, chunk),
           async close() {
             file.end();
             await done;
@@ -33,7 +37,8 @@ export function directorySink(dir: string): SeedSink {
       const zip = createGzip();
       const done = pipeline(zip, file);
       return {
-        write: (chunk) => writeWithBackpressure(zip, chunk),
+        reusesChunks: true,
+        write: (chunk) => consumed(zip, chunk),
         async close() {
           zip.end();
           await done;
