@@ -29,7 +29,7 @@ import {
   type Reject,
 } from '../core/extract/index.ts';
 import { CATEGORY_LISTS, RAW_KEYS, eventObjectOf, partFileKey, partPrefix, type EventObject } from './extraction-keys.ts';
-import { headObject, objectChunks, readObjectTextIfExists, ObjectReadError } from './s3-read.ts';
+import { coalesce, headObject, objectChunks, readObjectTextIfExists, ObjectReadError } from './s3-read.ts';
 import { putObject, uploadStream } from './s3-write.ts';
 
 export interface ExtractObjectOptions {
@@ -200,7 +200,7 @@ export async function extractEventObject(s3: S3Client, options: ExtractObjectOpt
     const aggregator = createEventAggregator({ week: object.week, baseWeek, categories, onReject: rejects.add });
     const digest = createSourceDigest(object.key);
     aggregator.beginSource(object.key);
-    for await (const chunk of objectChunks(s3, { bucket, key: object.key }, (raw) => digest.update(raw))) {
+    for await (const chunk of coalesce(objectChunks(s3, { bucket, key: object.key }, (raw) => digest.update(raw)))) {
       aggregator.push(chunk);
       await rejects.drain();
     }

@@ -99,7 +99,7 @@ export async function* objectChunks(
     yield* raw;
     return;
   }
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 }); // fewer, larger chunks for the parser
   const source = Readable.from(raw);
   source.once('error', (error) => gunzip.destroy(error));
   source.pipe(gunzip);
@@ -112,6 +112,29 @@ export async function* objectChunks(
     source.destroy();
     gunzip.destroy();
   }
+}
+
+/**
+ * Joins the small chunks an HTTP response arrives in (often 16-64 KiB) into pieces of about
+ * `size` bytes: the parser's per-chunk costs then vanish. Each piece is a fresh buffer.
+ */
+export async function* coalesce(chunks: AsyncIterable<Uint8Array>, size = 1 << 20): AsyncGenerator<Uint8Array> {
+  let parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of chunks) {
+    if (length === 0 && chunk.length >= size) {
+      yield chunk;
+      continue;
+    }
+    parts.push(chunk);
+    length += chunk.length;
+    if (length >= size) {
+      yield Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield Buffer.concat(parts, length);
 }
 
 /** A small object's whole text (manifests, markers, category lists). */
