@@ -15,6 +15,7 @@ import {
   writeDirtyCrm,
   writeDirtyEvent,
   writeDirtyProfile,
+  type Fault,
   type FileExpectation,
 } from './dirty.ts';
 import {
@@ -147,18 +148,16 @@ export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promi
     DEFAULT_CATEGORIES.region[pop.region[c]],
     DEFAULT_CATEGORIES.social_type[pop.social[c]],
   ];
-  dirtyExpected['crm_info.data'] = await writeTable(open('crm_info.data'), companies, crmRow, writeDirtyCrm, CRM_FAULTS, new Random(seed, 2), dirty)
-    .then(async ({ w, expectation }) => (await done('crm_info.data', w), expectation));
   const profileRow = (i: number) => [String(userId(i)), String(pop.gender[i]), String(pop.age[i])];
-  dirtyExpected['nosql_user_profile.data'] = await writeTable(
-    open('nosql_user_profile.data'),
-    users,
-    profileRow,
-    writeDirtyProfile,
-    PROFILE_FAULTS,
-    new Random(seed, 3),
-    dirty,
-  ).then(async ({ w, expectation }) => (await done('nosql_user_profile.data', w), expectation));
+  const tables = [
+    { name: 'crm_info.data', rows: companies, row: crmRow, writeDirty: writeDirtyCrm, faults: CRM_FAULTS, stream: 2 },
+    { name: 'nosql_user_profile.data', rows: users, row: profileRow, writeDirty: writeDirtyProfile, faults: PROFILE_FAULTS, stream: 3 },
+  ];
+  for (const t of tables) {
+    const w = open(t.name);
+    dirtyExpected[t.name] = await writeTable(w, t.rows, t.row, t.writeDirty, t.faults, new Random(seed, t.stream), dirty);
+    await done(t.name, w);
+  }
 
   let active = new Uint8Array(users);
   const startRng = new Random(seed, 4);
@@ -245,20 +244,21 @@ function writeProbability(w: ChunkWriter, p: number): void {
   for (let d = 100_000; d >= 1; d /= 10) w.byte(48 + (Math.floor(micro / d) % 10));
 }
 
+/** A table (CRM or profiles), with its injected lines; returns what a reader should find. */
 async function writeTable(
   w: ChunkWriter,
   rows: number,
   row: (i: number) => string[],
-  writeDirty: (w: ChunkWriter, fault: never, row: string[], rng: Random) => void,
-  faults: readonly string[],
+  writeDirty: (w: ChunkWriter, fault: Fault, row: string[], rng: Random) => void,
+  faults: readonly Fault[],
   rng: Random,
   rate: number,
-): Promise<{ w: ChunkWriter; expectation: FileExpectation }> {
-  const plan = new DirtyPlan(rng, rows, rate, faults as never);
-  const dirtyLine = (fault: string, written: number) => {
+): Promise<FileExpectation> {
+  const plan = new DirtyPlan(rng, rows, rate, faults);
+  const dirtyLine = (fault: Fault, written: number) => {
     // Duplicates repeat a row already written (or row 0 before any: the same values either way).
     const source = fault === 'duplicate_key' ? rng.int(Math.max(1, written)) : rng.int(rows);
-    writeDirty(w, fault as never, row(source), rng);
+    writeDirty(w, fault, row(source), rng);
   };
   for (let i = 0; i < rows; i++) {
     for (let f = plan.nextFault(); f; f = plan.nextFault()) dirtyLine(f, i);
@@ -272,7 +272,7 @@ async function writeTable(
     if (w.ready) await w.flush();
   }
   for (const f of plan.rest()) dirtyLine(f, rows);
-  return { w, expectation: plan.expectation };
+  return plan.expectation;
 }
 
 const PLATFORM_BYTES = DEFAULT_CATEGORIES.platform.map((p) => encoder.encode(p));
@@ -304,7 +304,7 @@ async function writeWeekEvents(
   const perSecond = new Uint32Array(SECONDS_PER_DAY + 1);
   let anonymousId = 0;
   const ctx = { anonymousId: 0, userId: 1, companyId: 0, time: span.start, weekStart: span.start, weekEnd: span.end };
-  const dirtyLine = (fault: NonNullable<ReturnType<DirtyPlan['nextFault']>>, time: number) => {
+  const dirtyLine = (fault: Fault, time: number) => {
     ctx.anonymousId = ++anonymousId;
     const i = dirtyRng.int(users);
     ctx.userId = userId(i);
