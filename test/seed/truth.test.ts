@@ -71,4 +71,24 @@ describe('seed truth and signal', () => {
     const q = Math.floor(byCancel.length / 4);
     expect(retention(byCancel.slice(0, q)) - retention(byCancel.slice(-q))).toBeGreaterThan(0.1);
   });
+
+  it('lets a simple score of the visible events reach a useful AUC, short of the truth', () => {
+    const truth = truthRows(d, 'truth_week0.tsv');
+    const counts = new Map<number, [number, number]>(); // events, (customize + share) − cancel
+    for (const line of d.lines('user_events_week0.log')) {
+      const f = line.split('\t');
+      const c = counts.get(Number(f[1])) ?? [0, 0];
+      c[0]++;
+      if (f[5] === 'SHARE_TPL' || f[5] === 'SHARE_REPORT' || f[5] === 'CUSTOMIZE_TPL') c[1]++;
+      if (f[5] === 'CANCEL_INSPECTION') c[1]--;
+      counts.set(Number(f[1]), c);
+    }
+    const users = [...truth.keys()];
+    const labels = users.map((u) => truth.get(u)![1]);
+    const visible = auc(users.map((u) => Math.log(counts.get(u)![0]) + (1.5 * counts.get(u)![1]) / counts.get(u)![0]), labels);
+    const best = auc(users.map((u) => truth.get(u)![0]), labels);
+    expect(visible).toBeGreaterThan(0.7);
+    expect(visible).toBeLessThan(0.86);
+    expect(best - visible).toBeGreaterThan(0.03);
+  });
 });
