@@ -1,0 +1,99 @@
+/**
+ * Features binned once into small integers, column-major: one Uint8Array per feature.
+ * Continuous features get at most maxBins bins at quantile edges of the training data;
+ * a threshold sits halfway between two neighbouring distinct values, so `x ≤ threshold`
+ * sends the same rows left at training and at scoring. Categorical features keep their
+ * category index as the bin.
+ */
+
+export interface FeatureInfo {
+  readonly name: string;
+  readonly kind: 'categorical' | 'continuous';
+  /** Category names (categorical only); a value is an index into this list. */
+  readonly values?: readonly string[];
+}
+
+export interface BinnedData {
+  readonly rows: number;
+  readonly labels: Uint8Array;
+  /** One per feature, length `rows`. */
+  readonly bins: Uint8Array[];
+  /** Bins a feature uses (categories for categorical features). */
+  readonly binCount: number[];
+  /** Continuous features: threshold of bin b is thresholds[f][b] (value ≤ it is in bin ≤ b); empty for categorical. */
+  readonly thresholds: Float64Array[];
+  readonly categorical: boolean[];
+}
+
+/** Ascending thresholds cutting `column` into at most maxBins bins of about equal row counts. */
+export function quantileThresholds(column: Float32Array, maxBins: number): Float64Array {
+  const sorted = Float32Array.from(column).sort();
+  const n = sorted.length;
+  let distinct = n > 0 ? 1 : 0;
+  for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
+  const cuts: number[] = [];
+  // Few distinct values (counts, ages): every boundary is a threshold, as MLlib does.
+  const everyBoundary = distinct <= maxBins;
+  const step = n / maxBins;
+  let nextCut = step;
+  for (let i = 0; i < n - 1; i++) {
+    if (sorted[i] === sorted[i + 1]) continue;
+    // Rows 0..i hold values ≤ sorted[i]: cut here once that passes the next quantile.
+    if (everyBoundary || i + 1 >= nextCut) {
+      cuts.push((sorted[i] + sorted[i + 1]) / 2);
+      if (cuts.length === maxBins - 1) break;
+      while (nextCut <= i + 1) nextCut += step;
+    }
+  }
+  return Float64Array.from(cuts);
+}
+
+/** The bin of a value: the first b with value ≤ thresholds[b], else the last bin. */
+export function binOf(thresholds: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = thresholds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (value <= thresholds[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Bins every column; throws when a categorical value is not a valid category index. */
+export function binColumns(columns: readonly Float32Array[], labels: Uint8Array, features: readonly FeatureInfo[], maxBins: number): BinnedData {
+  if (columns.length !== features.length) throw new Error(`dataset has ${columns.length} columns, the schema ${features.length} features`);
+  const rows = labels.length;
+  const bins: Uint8Array[] = [];
+  const binCount: number[] = [];
+  const thresholds: Float64Array[] = [];
+  const categorical: boolean[] = [];
+  for (let f = 0; f < features.length; f++) {
+    const column = columns[f];
+    if (column.length < rows) throw new Error(`column ${features[f].name} has ${column.length} rows, labels ${rows}`);
+    const out = new Uint8Array(rows);
+    if (features[f].kind === 'categorical') {
+      const k = features[f].values?.length ?? 0;
+      if (k > 32) throw new Error(`categorical feature ${features[f].name} has ${k} categories; at most 32 are supported`);
+      for (let r = 0; r < rows; r++) {
+        const v = column[r];
+        if (!(v >= 0 && v < k && Number.isInteger(v))) {
+          throw new Error(`row ${r}: ${features[f].name} = ${v} is not a category index (0..${k - 1})`);
+        }
+        out[r] = v;
+      }
+      bins.push(out);
+      binCount.push(k);
+      thresholds.push(new Float64Array(0));
+      categorical.push(true);
+    } else {
+      const t = quantileThresholds(column.subarray(0, rows), maxBins);
+      for (let r = 0; r < rows; r++) out[r] = binOf(t, column[r]);
+      bins.push(out);
+      binCount.push(t.length + 1);
+      thresholds.push(t);
+      categorical.push(false);
+    }
+  }
+  return { rows, labels: labels.subarray(0, rows), bins, binCount, thresholds, categorical };
+}

@@ -1,0 +1,29 @@
+/**
+ * Gain-based feature importance: each split's impurity decrease weighted by the rows it
+ * splits, summed per feature within a tree and normalised per tree, then averaged over the
+ * trees and normalised to sum 1 (as scikit-learn and MLlib do).
+ */
+import type { ForestModel } from './model.ts';
+
+export interface FeatureImportance {
+  readonly feature: string;
+  readonly importance: number;
+}
+
+export function featureImportance(model: ForestModel): FeatureImportance[] {
+  const d = model.schema.features.length;
+  const sum = new Float64Array(d);
+  for (const tree of model.trees) {
+    const perTree = new Float64Array(d);
+    let total = 0;
+    for (let i = 0; i < tree.feature.length; i++) {
+      if (tree.feature[i] < 0) continue;
+      const decrease = tree.gain[i] * (tree.count0[i] + tree.count1[i]);
+      perTree[tree.feature[i]] += decrease;
+      total += decrease;
+    }
+    if (total > 0) for (let f = 0; f < d; f++) sum[f] += perTree[f] / total;
+  }
+  const all = sum.reduce((a, b) => a + b, 0);
+  return model.schema.features.map((f, i) => ({ feature: f.name, importance: all > 0 ? sum[i] / all : 0 }));
+}
