@@ -22,8 +22,10 @@ export function s3Client(config: S3ClientConfig = {}, env: Env = process.env): S
   return new S3Client({ ...(overridden ? { forcePathStyle: true } : {}), ...config });
 }
 
-export function sqsClient(config: SQSClientConfig = {}): SQSClient {
-  return new SQSClient(config);
+export function sqsClient(config: SQSClientConfig = {}, env: Env = process.env): SQSClient {
+  // Overridden (the local cloud): send to the endpoint, not to the queue URL's host (sqs.<region>.localhost does not resolve).
+  const overridden = endpointOverride('SQS', env) !== undefined || config.endpoint !== undefined;
+  return new SQSClient({ ...(overridden ? { useQueueUrlAsEndpoint: false } : {}), ...config });
 }
 
 export function kinesisClient(config: KinesisClientConfig = {}, env: Env = process.env): KinesisClient {

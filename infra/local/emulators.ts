@@ -182,8 +182,9 @@ export function s3ClientConfig(source: EndpointSource): ClientBase & { forcePath
   return { region: source.region ?? LOCAL_REGION, endpoint: source.endpoints.s3, credentials: LOCAL_CREDENTIALS, forcePathStyle: true };
 }
 
-export function sqsClientConfig(source: EndpointSource): ClientBase {
-  return { region: source.region ?? LOCAL_REGION, endpoint: source.endpoints.sqs, credentials: LOCAL_CREDENTIALS };
+/** `useQueueUrlAsEndpoint: false`: the SDK would otherwise send to the queue URL's host (sqs.<region>.localhost, which does not resolve). */
+export function sqsClientConfig(source: EndpointSource): ClientBase & { useQueueUrlAsEndpoint: false } {
+  return { region: source.region ?? LOCAL_REGION, endpoint: source.endpoints.sqs, credentials: LOCAL_CREDENTIALS, useQueueUrlAsEndpoint: false };
 }
 
 /** Kinesis client config: kinesalite speaks HTTP/1.1 only; the SDK's default HTTP/2 handler fails. */
