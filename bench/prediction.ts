@@ -1,0 +1,264 @@
+/**
+ * Real-time prediction.
+ *
+ * 1. Handler throughput, in this process (records/s per invocation of 500 records):
+ *    JSON.parse of the records alone (reference), validation + scoring (core), the whole
+ *    predict handler with an SQS that accepts instantly (Powertools batch + scoring), and the
+ *    handler sending to the emulated SQS (fauxqs) with its trend parts written to fauxqs S3.
+ * 2. Through the local cloud (the product stack: stream → local poller → predict bundle →
+ *    results queue): 100k records (--quick: 5k) with 1 % poison. Checks every good record has
+ *    exactly one result, every poison record is in the poison queue with its reason, 0 lost;
+ *    latency PutRecords → SQS receive (p50/p99) and records/s end to end.
+ * The model is trained here by the engine training/forest-engine.ts binds (20 trees, depth 8).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { startEmulators, s3ClientConfig, sqsClientConfig } from '../infra/local/emulators.ts';
+import { startLocalCloud } from '../infra/local/cloud.ts';
+import { dataBucket } from '../infra/local/stages/resources.ts';
+import { PREDICTION_OUTPUTS } from '../infra/constructs/prediction.ts';
+import { DEFAULT_CATEGORIES, FEATURES } from '../functions/core/schema.ts';
+import { forestEngine } from '../functions/core/training/forest-engine.ts';
+import { parseRecord, prepareModel, type PredictionRecord } from '../functions/core/prediction/index.ts';
+import { createPredictHandler } from '../functions/handlers/predict.ts';
+import { putEntries } from '../functions/aws/kinesis-producer.ts';
+import { S3Client as S3 } from '@aws-sdk/client-s3';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { BenchOptions } from './run.ts';
+
+const BATCH = 500;
+const encoder = new TextEncoder();
+
+function generator(seed: number) {
+  let state = seed >>> 0;
+  return () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+}
+
+function makeRecords(count: number, round: number, seed = 1): PredictionRecord[] {
+  const random = generator(seed);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
+  const n = (max: number) => Math.floor(random() * max);
+  return Array.from({ length: count }, (_, i) => ({
+    userId: i + 1,
+    round,
+    features: {
+      industry: pick(DEFAULT_CATEGORIES.industry), region: pick(DEFAULT_CATEGORIES.region), social_type: pick(DEFAULT_CATEGORIES.social_type),
+      iphone: n(5), android: n(5), pc: n(8), ipad: n(3), other: n(2),
+      customize_tpl: n(4), download_tpl: n(4), share_tpl: n(3), inspect: n(10), view_report: n(6), share_report: n(3), cancel_inspection: n(2),
+      gender: n(2), age: 20 + n(51),
+    },
+  }));
+}
+
+async function trainModel(): Promise<string> {
+  const records = makeRecords(5000, 0, 99);
+  const columns = FEATURES.map(() => new Float32Array(records.length));
+  const labels = new Uint8Array(records.length);
+  records.forEach((r, row) => {
+    const parsed = parseRecord(encoder.encode(JSON.stringify(r)), prepareModelFeatures);
+    if (!parsed.ok) throw new Error(parsed.reason.detail);
+    parsed.row.forEach((v, f) => (columns[f][row] = v));
+    labels[row] = Number(r.features.pc) + Number(r.features.inspect) / 2 > 5 ? 1 : 0;
+  });
+  const trained = await forestEngine.train({ rows: records.length, userIds: new Float64Array(records.length), columns, labels }, { numTrees: 20, maxDepth: 8, seed: 3 }, { threads: 1 });
+  return trained.modelJson;
+}
+const prepareModelFeatures = FEATURES.map((f) => (f.kind === 'categorical'
+  ? { name: f.name, kind: f.kind, values: f.categories === 'gender' ? ['0', '1'] : DEFAULT_CATEGORIES[f.categories as keyof typeof DEFAULT_CATEGORIES] }
+  : { name: f.name, kind: f.kind }));
+
+function kinesisEvent(records: PredictionRecord[], batchIndex: number): KinesisStreamEvent {
+  return {
+    Records: records.map((r, i) => {
+      const sequenceNumber = String(10n ** 20n + BigInt(batchIndex * BATCH + i));
+      return {
+        kinesis: { kinesisSchemaVersion: '1.0', partitionKey: String(r.userId), sequenceNumber, data: Buffer.from(JSON.stringify(r)).toString('base64'), approximateArrivalTimestamp: Date.now() / 1000 },
+        eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${sequenceNumber}`, eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+      };
+    }),
+  };
+}
+
+const perSecond = (count: number, ms: number) => Math.round(count / (ms / 1000));
+const fmt = (n: number) => n.toLocaleString('en');
+
+async function handlerThroughput(modelJson: string, total: number) {
+  const records = makeRecords(total, 0);
+  const events = Array.from({ length: Math.ceil(total / BATCH) }, (_, b) => kinesisEvent(records.slice(b * BATCH, (b + 1) * BATCH), b));
+  const model = prepareModel(modelJson, 'bench');
+  const emulators = await startEmulators();
+  const s3 = new S3(s3ClientConfig(emulators));
+  const sqs = new SQSClient(sqsClientConfig(emulators));
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: 'data' }));
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'results' }))).QueueUrl!;
+    const poisonUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'poison' }))).QueueUrl!;
+    const models = { current: async () => model };
+    const rows: { name: string; ms: number }[] = [];
+
+    let t = performance.now();
+    for (const e of events) for (const r of e.Records) JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString());
+    rows.push({ name: 'base64 + JSON.parse only (reference)', ms: performance.now() - t });
+
+    t = performance.now();
+    for (const e of events) model.score(e.Records.map((r) => { const p = parseRecord(Buffer.from(r.kinesis.data, 'base64'), model.features); if (!p.ok) throw new Error('bad'); return p.row; }));
+    rows.push({ name: 'validate + score (core)', ms: performance.now() - t });
+
+    // An SQS that accepts every entry at once: the handler's own cost (batching, Powertools, trends write).
+    const instant = Object.create(sqs) as SQSClient;
+    instant.send = (async (command: any) => command instanceof SendMessageBatchCommand
+      ? { Successful: (command.input.Entries as { Id: string }[]).map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: '' })), Failed: [] }
+      : sqs.send(command)) as SQSClient['send'];
+    const deps = { s3, dataBucket: 'data', resultsQueueUrl: queueUrl, poisonQueueUrl: poisonUrl, models };
+    let handler = createPredictHandler({ ...deps, sqs: instant, logger: silentLogger() });
+    t = performance.now();
+    for (const e of events) await handler(e);
+    rows.push({ name: 'predict handler, SQS accepting instantly (S3 trend parts to fauxqs)', ms: performance.now() - t });
+
+    handler = createPredictHandler({ ...deps, sqs, logger: silentLogger() });
+    t = performance.now();
+    for (const e of events) await handler(e);
+    rows.push({ name: 'predict handler, SendMessageBatch to fauxqs', ms: performance.now() - t });
+
+    const reference = rows[0].ms;
+    console.log(`\n### Handler throughput: ${fmt(total)} records in invocations of ${BATCH} (one after the other, this process)`);
+    console.log('| path | time | records/s | time vs JSON.parse only |');
+    console.log('| --- | --- | --- | --- |');
+    for (const r of rows) console.log(`| ${r.name} | ${(r.ms / 1000).toFixed(2)} s | ${fmt(perSecond(total, r.ms))} | ${(r.ms / reference).toFixed(1)}× |`);
+  } finally {
+    s3.destroy();
+    sqs.destroy();
+    await emulators.stop();
+  }
+}
+
+/** The handler logs each poison record and failure; quiet here so the table stays readable. */
+const silentLogger = () => new Logger({ logLevel: 'SILENT' });
+
+const POISON_KINDS = [
+  () => 'not json at all',
+  () => '{"userId": 12, "round": ',
+  () => JSON.stringify({ userId: 5, round: 0, features: { pc: 1 } }),
+  () => JSON.stringify({ userId: -3, round: 0, features: {} }),
+];
+
+async function throughLocalCloud(modelJson: string, total: number) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'bench-prediction-'));
+  let cloud;
+  try {
+    cloud = await startLocalCloud({ stateDir, onOutput: () => undefined });
+  } catch (error) {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw error;
+  }
+  try {
+    const stream = cloud.outputs[PREDICTION_OUTPUTS.stream];
+    const resultsUrl = cloud.outputs[PREDICTION_OUTPUTS.results];
+    const poisonUrl = cloud.outputs[PREDICTION_OUTPUTS.poison];
+    if (!stream || !resultsUrl || !poisonUrl) throw new Error('the product stack has no prediction outputs');
+    const bucket = dataBucket(cloud).name;
+    await publish(cloud.clients.s3, bucket, modelJson);
+
+    // Every 100th record is poison, of one of four kinds.
+    const good = makeRecords(total, 0);
+    const entries: { PartitionKey: string; Data: Uint8Array; poison: boolean }[] = good.map((r, i) =>
+      i % 100 === 99
+        ? { PartitionKey: `poison-${i}`, Data: encoder.encode(POISON_KINDS[i % POISON_KINDS.length]()), poison: true }
+        : { PartitionKey: String(r.userId), Data: encoder.encode(JSON.stringify(r)), poison: false });
+    const expectedGood = new Set(entries.filter((e) => !e.poison).map((e) => Number(e.PartitionKey)));
+    const expectedPoison = new Set(entries.filter((e) => e.poison).map((e) => e.PartitionKey));
+    const putAt = new Map<string, number>();
+
+    const seen = new Map<number, number>();
+    const latencies: number[] = [];
+    let lastReceive = 0;
+    let stop = false;
+    const receivers = Array.from({ length: 4 }, async () => {
+      while (!stop) {
+        const got = await cloud!.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: resultsUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        const now = performance.now();
+        const messages = got.Messages ?? [];
+        for (const m of messages) {
+          const userId = (JSON.parse(m.Body!) as { userId: number }).userId;
+          seen.set(userId, (seen.get(userId) ?? 0) + 1);
+          latencies.push(now - (putAt.get(String(userId)) ?? now));
+          lastReceive = now;
+        }
+        if (messages.length) await cloud!.clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: resultsUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      }
+    });
+
+    const started = performance.now();
+    for (let i = 0; i < entries.length; i += BATCH) {
+      const chunk = entries.slice(i, i + BATCH);
+      const at = performance.now();
+      for (const e of chunk) putAt.set(e.PartitionKey, at);
+      await putEntries(cloud.clients.kinesis, stream, chunk.map(({ PartitionKey, Data }) => ({ PartitionKey, Data })));
+    }
+    const putMs = performance.now() - started;
+    const deadline = Date.now() + Math.max(120_000, total * 5);
+    while (seen.size < expectedGood.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 2000)); // late duplicates would show up here
+    stop = true;
+    await Promise.all(receivers);
+    await cloud.idle();
+
+    const poison = await drainAll(cloud.clients.sqs, poisonUrl);
+    const poisonKeys = new Map(poison.map((p) => [p.partitionKey as string, p]));
+    const missingGood = [...expectedGood].filter((u) => !seen.has(u)).length;
+    const duplicates = [...seen.values()].filter((c) => c > 1).length;
+    const unexpected = [...seen.keys()].filter((u) => !expectedGood.has(u)).length;
+    const missingPoison = [...expectedPoison].filter((k) => !poisonKeys.has(k)).length;
+    const withoutReason = poison.filter((p) => !(p.reason as { code?: string })?.code).length;
+    const reasons = new Map<string, number>();
+    for (const p of poison) reasons.set((p.reason as { code: string }).code, (reasons.get((p.reason as { code: string }).code) ?? 0) + 1);
+    latencies.sort((a, b) => a - b);
+    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+    const endToEnd = lastReceive - started;
+
+    console.log(`\n### Through the local cloud (product stack): ${fmt(total)} records, ${fmt(expectedPoison.size)} poison (1 %)`);
+    console.log('| measure | value |');
+    console.log('| --- | --- |');
+    console.log(`| good records with exactly one result | ${fmt(seen.size - duplicates - unexpected)} of ${fmt(expectedGood.size)} |`);
+    console.log(`| good records without a result (lost) | ${fmt(missingGood)} |`);
+    console.log(`| results received more than once | ${fmt(duplicates)} |`);
+    console.log(`| poison records in the poison queue with a reason | ${fmt(poison.length - withoutReason)} of ${fmt(expectedPoison.size)} (missing ${missingPoison}; ${[...reasons].map(([k, v]) => `${k} ${v}`).join(', ')}) |`);
+    console.log(`| PutRecords of all records (batches of ${BATCH}, reference) | ${(putMs / 1000).toFixed(1)} s, ${fmt(perSecond(total, putMs))} records/s |`);
+    console.log(`| first PutRecords → last result received | ${(endToEnd / 1000).toFixed(1)} s, ${fmt(perSecond(total, endToEnd))} records/s (${(endToEnd / putMs).toFixed(2)}× the put time) |`);
+    console.log(`| latency PutRecords → SQS receive | p50 ${(q(0.5) / 1000).toFixed(2)} s, p99 ${(q(0.99) / 1000).toFixed(2)} s, max ${(q(1) / 1000).toFixed(2)} s |`);
+    if (missingGood || duplicates || unexpected || missingPoison || withoutReason) throw new Error('records were lost, duplicated or misfiled: see the table');
+  } finally {
+    await cloud.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function publish(s3: S3Client, bucket: string, modelJson: string) {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'models/bench/model.json', Body: modelJson }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'models/current.json', Body: JSON.stringify({ formatVersion: 1, version: 'bench', publishedAt: new Date().toISOString() }) }));
+}
+
+async function drainAll(sqs: SQSClient, url: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (let empty = 0; empty < 2; ) {
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const messages = got.Messages ?? [];
+    if (!messages.length) { empty++; continue; }
+    out.push(...messages.map((m) => JSON.parse(m.Body!) as Record<string, unknown>));
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  }
+  return out;
+}
+
+export async function run(opts: BenchOptions): Promise<void> {
+  const modelJson = await trainModel();
+  const engine = (JSON.parse(modelJson) as { engine?: string }).engine ?? 'forest';
+  console.log(`model: ${engine} engine, 20 trees, depth ≤ 8, ${forestEngine.nodes(modelJson)} nodes; machine shared with other work`);
+  await handlerThroughput(modelJson, opts.quick ? 5_000 : 50_000);
+  await throughLocalCloud(modelJson, opts.quick ? 5_000 : 100_000);
+}
