@@ -116,7 +116,8 @@ export function convertTree(root: MlNode, features: number[], schema: FeatureInf
       tree.count0[id] = tree.count0[tree.left[id]] + tree.count0[tree.right[id]];
       tree.count1[id] = tree.count1[tree.left[id]] + tree.count1[tree.right[id]];
     } else {
-      const p1 = distributionOf(node)[1] ?? 0;
+      // The library sums 1/n per row, so a pure leaf can read 1.0000000000000002.
+      const p1 = Math.min(1, Math.max(0, distributionOf(node)[1] ?? 0));
       tree.count1[id] = p1 * samples;
       tree.count0[id] = (1 - p1) * samples;
     }
