@@ -16,6 +16,8 @@ export class TextWriter {
   private pendingLength = 0;
   /** A write error, kept to be thrown by the next flush or close (not an uncaught 'error' event). */
   private failure: Error | undefined;
+  /** Settles when a write error happens (one listener for the writer's life). */
+  private readonly failed: Promise<void>;
 
   constructor(path: string, gzip: boolean) {
     this.file = createWriteStream(path);
@@ -26,9 +28,14 @@ export class TextWriter {
     } else {
       this.sink = this.file;
     }
-    const keep = (error: Error) => (this.failure ??= error);
-    this.file.on('error', keep);
-    if (this.sink !== this.file) this.sink.on('error', keep);
+    this.failed = new Promise((resolve) => {
+      const keep = (error: Error) => {
+        this.failure ??= error;
+        resolve();
+      };
+      this.file.on('error', keep);
+      if (this.sink !== this.file) this.sink.on('error', keep);
+    });
   }
 
   add(text: string | Uint8Array): void {
@@ -46,7 +53,7 @@ export class TextWriter {
     const text = pieces.every((p) => typeof p === 'string') ? [pieces.join('')] : pieces;
     let drained = true;
     for (const piece of text) drained = this.sink.write(piece) && drained;
-    if (!drained) await Promise.race([once(this.sink, 'drain'), once(this.file, 'error')]);
+    if (!drained) await Promise.race([once(this.sink, 'drain').catch(() => undefined), this.failed]);
     if (this.failure) throw this.failure;
   }
 
