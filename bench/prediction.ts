@@ -8,7 +8,9 @@
  * 2. Through the local cloud (the product stack: stream → local poller → predict bundle →
  *    results queue): 100k records (--quick: 5k) with 1 % poison. Checks every good record has
  *    exactly one result, every poison record is in the poison queue with its reason, 0 lost;
- *    latency PutRecords → SQS receive (p50/p99) and records/s end to end.
+ *    latency PutRecords → SQS receive (p50/p99) and records/s end to end. Twice: a burst (as
+ *    fast as PutRecords goes: throughput; its latency is mostly the backlog) and a paced run at
+ *    500 records/s (10k; --quick 2k): latency when prediction keeps up.
  * The model is trained here by the engine training/forest-engine.ts binds (20 trees, depth 8).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -147,7 +149,15 @@ const POISON_KINDS = [
   () => JSON.stringify({ userId: -3, round: 0, features: {} }),
 ];
 
-async function throughLocalCloud(modelJson: string, total: number) {
+interface Phase {
+  readonly title: string;
+  readonly round: number;
+  readonly total: number;
+  /** Records per second to put at, or undefined for as fast as PutRecords goes. */
+  readonly rate?: number;
+}
+
+async function throughLocalCloud(modelJson: string, phases: readonly Phase[]) {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-prediction-'));
   let cloud;
   try {
@@ -161,81 +171,103 @@ async function throughLocalCloud(modelJson: string, total: number) {
     const resultsUrl = cloud.outputs[PREDICTION_OUTPUTS.results];
     const poisonUrl = cloud.outputs[PREDICTION_OUTPUTS.poison];
     if (!stream || !resultsUrl || !poisonUrl) throw new Error('the product stack has no prediction outputs');
-    const bucket = dataBucket(cloud).name;
-    await publish(cloud.clients.s3, bucket, modelJson);
-
-    // Every 100th record is poison, of one of four kinds.
-    const good = makeRecords(total, 0);
-    const entries: { PartitionKey: string; Data: Uint8Array; poison: boolean }[] = good.map((r, i) =>
-      i % 100 === 99
-        ? { PartitionKey: `poison-${i}`, Data: encoder.encode(POISON_KINDS[i % POISON_KINDS.length]()), poison: true }
-        : { PartitionKey: String(r.userId), Data: encoder.encode(JSON.stringify(r)), poison: false });
-    const expectedGood = new Set(entries.filter((e) => !e.poison).map((e) => Number(e.PartitionKey)));
-    const expectedPoison = new Set(entries.filter((e) => e.poison).map((e) => e.PartitionKey));
-    const putAt = new Map<string, number>();
-
-    const seen = new Map<number, number>();
-    const latencies: number[] = [];
-    let lastReceive = 0;
-    let stop = false;
-    const receivers = Array.from({ length: 4 }, async () => {
-      while (!stop) {
-        const got = await cloud!.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: resultsUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-        const now = performance.now();
-        const messages = got.Messages ?? [];
-        for (const m of messages) {
-          const userId = (JSON.parse(m.Body!) as { userId: number }).userId;
-          seen.set(userId, (seen.get(userId) ?? 0) + 1);
-          latencies.push(now - (putAt.get(String(userId)) ?? now));
-          lastReceive = now;
-        }
-        if (messages.length) await cloud!.clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: resultsUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-      }
-    });
-
-    const started = performance.now();
-    for (let i = 0; i < entries.length; i += BATCH) {
-      const chunk = entries.slice(i, i + BATCH);
-      const at = performance.now();
-      for (const e of chunk) putAt.set(e.PartitionKey, at);
-      await putEntries(cloud.clients.kinesis, stream, chunk.map(({ PartitionKey, Data }) => ({ PartitionKey, Data })));
+    await publish(cloud.clients.s3, dataBucket(cloud).name, modelJson);
+    const settings = cloud.template.eventSourceMappings[0];
+    console.log(`\n### Through the local cloud (product stack; ${Object.keys(cloud.resources.streams).length} stream, batch size ${(settings as { batchSize?: number } | undefined)?.batchSize ?? '?'})`);
+    console.log('| measure | ' + phases.map((p) => p.title).join(' | ') + ' |');
+    console.log('| --- | ' + phases.map(() => '---').join(' | ') + ' |');
+    const columns: string[][] = [];
+    let failed = false;
+    for (const phase of phases) {
+      const result = await runPhase(cloud, stream, resultsUrl, poisonUrl, phase);
+      columns.push(result.cells);
+      failed ||= result.failed;
     }
-    const putMs = performance.now() - started;
-    const deadline = Date.now() + Math.max(120_000, total * 5);
-    while (seen.size < expectedGood.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    await new Promise((r) => setTimeout(r, 2000)); // late duplicates would show up here
-    stop = true;
-    await Promise.all(receivers);
-    await cloud.idle();
-
-    const poison = await drainAll(cloud.clients.sqs, poisonUrl);
-    const poisonKeys = new Map(poison.map((p) => [p.partitionKey as string, p]));
-    const missingGood = [...expectedGood].filter((u) => !seen.has(u)).length;
-    const duplicates = [...seen.values()].filter((c) => c > 1).length;
-    const unexpected = [...seen.keys()].filter((u) => !expectedGood.has(u)).length;
-    const missingPoison = [...expectedPoison].filter((k) => !poisonKeys.has(k)).length;
-    const withoutReason = poison.filter((p) => !(p.reason as { code?: string })?.code).length;
-    const reasons = new Map<string, number>();
-    for (const p of poison) reasons.set((p.reason as { code: string }).code, (reasons.get((p.reason as { code: string }).code) ?? 0) + 1);
-    latencies.sort((a, b) => a - b);
-    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-    const endToEnd = lastReceive - started;
-
-    console.log(`\n### Through the local cloud (product stack): ${fmt(total)} records, ${fmt(expectedPoison.size)} poison (1 %)`);
-    console.log('| measure | value |');
-    console.log('| --- | --- |');
-    console.log(`| good records with exactly one result | ${fmt(seen.size - duplicates - unexpected)} of ${fmt(expectedGood.size)} |`);
-    console.log(`| good records without a result (lost) | ${fmt(missingGood)} |`);
-    console.log(`| results received more than once | ${fmt(duplicates)} |`);
-    console.log(`| poison records in the poison queue with a reason | ${fmt(poison.length - withoutReason)} of ${fmt(expectedPoison.size)} (missing ${missingPoison}; ${[...reasons].map(([k, v]) => `${k} ${v}`).join(', ')}) |`);
-    console.log(`| PutRecords of all records (batches of ${BATCH}, reference) | ${(putMs / 1000).toFixed(1)} s, ${fmt(perSecond(total, putMs))} records/s |`);
-    console.log(`| first PutRecords → last result received | ${(endToEnd / 1000).toFixed(1)} s, ${fmt(perSecond(total, endToEnd))} records/s (${(endToEnd / putMs).toFixed(2)}× the put time) |`);
-    console.log(`| latency PutRecords → SQS receive | p50 ${(q(0.5) / 1000).toFixed(2)} s, p99 ${(q(0.99) / 1000).toFixed(2)} s, max ${(q(1) / 1000).toFixed(2)} s |`);
-    if (missingGood || duplicates || unexpected || missingPoison || withoutReason) throw new Error('records were lost, duplicated or misfiled: see the table');
+    const labels = ['records (1 % poison)', 'good records with exactly one result', 'good records lost', 'results received twice',
+      'poison in the poison queue with a reason', 'PutRecords of all records (reference)', 'first PutRecords → last result', 'latency PutRecords → SQS receive p50 / p99 / max'];
+    labels.forEach((label, i) => console.log(`| ${label} | ${columns.map((c) => c[i]).join(' | ')} |`));
+    if (failed) throw new Error('records were lost, duplicated or misfiled: see the table');
   } finally {
     await cloud.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+async function runPhase(cloud: Awaited<ReturnType<typeof startLocalCloud>>, stream: string, resultsUrl: string, poisonUrl: string, phase: Phase) {
+  // Every 100th record is poison, the four kinds in turn.
+  const records = makeRecords(phase.total, phase.round, phase.round + 1);
+  const entries = records.map((r, i) =>
+    i % 100 === 99
+      ? { PartitionKey: `poison-${phase.round}-${i}`, Data: encoder.encode(POISON_KINDS[Math.floor(i / 100) % POISON_KINDS.length]()), poison: true }
+      : { PartitionKey: String(r.userId), Data: encoder.encode(JSON.stringify(r)), poison: false });
+  const expectedGood = new Set(entries.filter((e) => !e.poison).map((e) => Number(e.PartitionKey)));
+  const expectedPoison = new Set(entries.filter((e) => e.poison).map((e) => e.PartitionKey));
+  const putAt = new Map<number, number>();
+  const seen = new Map<number, number>();
+  const latencies: number[] = [];
+  let lastReceive = 0;
+  let stop = false;
+  const receivers = Array.from({ length: 4 }, async () => {
+    while (!stop) {
+      const got = await cloud.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: resultsUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const now = performance.now();
+      const messages = got.Messages ?? [];
+      for (const m of messages) {
+        const { userId, round } = JSON.parse(m.Body!) as { userId: number; round: number };
+        if (round !== phase.round) continue;
+        seen.set(userId, (seen.get(userId) ?? 0) + 1);
+        latencies.push(now - (putAt.get(userId) ?? now));
+        lastReceive = now;
+      }
+      if (messages.length) await cloud.clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: resultsUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    }
+  });
+
+  const chunk = phase.rate ? Math.max(1, Math.min(BATCH, Math.round(phase.rate / 4))) : BATCH;
+  const started = performance.now();
+  for (let i = 0; i < entries.length; i += chunk) {
+    if (phase.rate) {
+      const due = started + (i / phase.rate) * 1000;
+      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+    }
+    const part = entries.slice(i, i + chunk);
+    const at = performance.now();
+    for (const e of part) if (!e.poison) putAt.set(Number(e.PartitionKey), at);
+    await putEntries(cloud.clients.kinesis, stream, part.map(({ PartitionKey, Data }) => ({ PartitionKey, Data })));
+  }
+  const putMs = performance.now() - started;
+  const deadline = Date.now() + Math.max(120_000, phase.total * 5);
+  while (seen.size < expectedGood.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 2000)); // late duplicates would show up here
+  stop = true;
+  await Promise.all(receivers);
+  await cloud.idle();
+
+  const poison = (await drainAll(cloud.clients.sqs, poisonUrl)).filter((p) => expectedPoison.has(p.partitionKey as string));
+  const reasons = new Map<string, number>();
+  for (const p of poison) {
+    const code = (p.reason as { code?: string } | undefined)?.code ?? 'none';
+    reasons.set(code, (reasons.get(code) ?? 0) + 1);
+  }
+  const missingGood = [...expectedGood].filter((u) => !seen.has(u)).length;
+  const duplicates = [...seen.values()].filter((c) => c > 1).length;
+  const missingPoison = expectedPoison.size - new Set(poison.map((p) => p.partitionKey)).size;
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => ((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN) / 1000).toFixed(2);
+  const endToEnd = lastReceive - started;
+  return {
+    failed: missingGood > 0 || duplicates > 0 || missingPoison > 0 || reasons.has('none'),
+    cells: [
+      `${fmt(phase.total)} (${fmt(expectedPoison.size)})`,
+      `${fmt(seen.size - duplicates)} of ${fmt(expectedGood.size)}`,
+      fmt(missingGood),
+      fmt(duplicates),
+      `${fmt(poison.length)} of ${fmt(expectedPoison.size)} (${[...reasons].map(([k, v]) => `${k} ${v}`).join(', ')})`,
+      `${(putMs / 1000).toFixed(1)} s, ${fmt(perSecond(phase.total, putMs))} records/s`,
+      `${(endToEnd / 1000).toFixed(1)} s, ${fmt(perSecond(phase.total, endToEnd))} records/s (${(endToEnd / putMs).toFixed(2)}× put)`,
+      `${q(0.5)} / ${q(0.99)} / ${q(1)} s`,
+    ],
+  };
 }
 
 async function publish(s3: S3Client, bucket: string, modelJson: string) {
@@ -260,5 +292,8 @@ export async function run(opts: BenchOptions): Promise<void> {
   const engine = (JSON.parse(modelJson) as { engine?: string }).engine ?? 'forest';
   console.log(`model: ${engine} engine, 20 trees, depth ≤ 8, ${forestEngine.nodes(modelJson)} nodes; machine shared with other work`);
   await handlerThroughput(modelJson, opts.quick ? 5_000 : 50_000);
-  await throughLocalCloud(modelJson, opts.quick ? 5_000 : 100_000);
+  await throughLocalCloud(modelJson, [
+    { title: 'burst: as fast as PutRecords goes', round: 0, total: opts.quick ? 5_000 : 100_000 },
+    { title: 'paced: 500 records/s', round: 1, total: opts.quick ? 2_000 : 10_000, rate: 500 },
+  ]);
 }
