@@ -1,0 +1,48 @@
+/**
+ * `retention predict --model DIR --features FILE --out FILE`: scores every user of a
+ * features.tsv with a trained model and writes `user_id  probability  retained` (TSV).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EXIT_OK, UsageError, required, type Command } from '../cli-kit.ts';
+import { readFeaturesFile } from './train.ts';
+import { parseFeaturesTsv } from '../../functions/core/dataset/index.ts';
+import { loadModel, scoreColumns } from '../../functions/core/forest/index.ts';
+import { withCategoryOverrides, type CategoryListName } from '../../functions/core/schema.ts';
+
+export const command: Command = {
+  summary: 'score a features.tsv with a trained model; write user_id, probability, retained',
+  usage: `usage: retention predict --model DIR --features FILE --out FILE
+
+  --model DIR       a directory with model.json (as retention train writes), or the file
+  --features FILE   features.tsv[.gz] of an extracted week, or its directory
+  --out FILE        TSV with a header: user_id  probability  retained (1 when probability ≥ 0.5)
+`,
+  options: { model: { type: 'string' }, features: { type: 'string' }, out: { type: 'string' } },
+  async run(args) {
+    const modelArg = required(args, 'model');
+    const featuresArg = required(args, 'features');
+    const out = required(args, 'out');
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+    const modelPath = existsSync(modelArg) && statSync(modelArg).isDirectory() ? join(modelArg, 'model.json') : modelArg;
+    if (!existsSync(modelPath)) throw new Error(`${modelPath}: no such model file`);
+    const model = loadModel(await readFile(modelPath, 'utf8'));
+    // The features are read with the model's own category lists: indices mean what they meant in training.
+    const lists: Partial<Record<CategoryListName, readonly string[]>> = {};
+    for (const f of model.schema.features) if (f.kind === 'categorical' && f.name !== 'gender') lists[f.name as CategoryListName] = f.values ?? [];
+    const features = await readFeaturesFile(featuresArg);
+    const table = parseFeaturesTsv(features.text, features.path, withCategoryOverrides(lists));
+    const scores = scoreColumns(model, table.columns, table.rows);
+    const lines = ['user_id\tprobability\tretained'];
+    let retained = 0;
+    for (let r = 0; r < table.rows; r++) {
+      const p = scores[r];
+      retained += p >= 0.5 ? 1 : 0;
+      lines.push(`${table.userIds[r]}\t${p.toFixed(6)}\t${p >= 0.5 ? 1 : 0}`);
+    }
+    await writeFile(out, lines.join('\n') + '\n');
+    console.log(`scored ${table.rows} users: ${retained} predicted retained; wrote ${out}`);
+    return EXIT_OK;
+  },
+};
