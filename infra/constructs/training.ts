@@ -90,8 +90,8 @@ const SIZING = {
   start: { memorySize: 256, timeout: Duration.seconds(30) },
 } as const;
 
-/** The training engine's worker script (forest-engine.ts binds the engine), bundled next to the Train handler. */
-export const FOREST_WORKER_ENTRY = 'functions/core/training/forest-worker.ts';
+/** The forest engine's worker script, bundled next to the Train handler. */
+export const FOREST_WORKER_ENTRY = 'functions/core/forest/worker.ts';
 export const FOREST_WORKER_FILE = 'forest-worker.mjs';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

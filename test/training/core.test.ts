@@ -8,9 +8,7 @@ import { decodeDataset, encodeDataset } from '../../functions/core/training/data
 import { isTestUser, labelAndSplit } from '../../functions/core/training/labels.ts';
 import { mergeFeatureTables, parseFeaturesTsv } from '../../functions/core/training/features-table.ts';
 import { publishPlan } from '../../functions/core/training/publish-plan.ts';
-import { binaryMetrics } from '../../functions/core/training/metrics.ts';
-import { DEFAULT_CATEGORIES, featureIndex } from '../../functions/core/schema.ts';
-import { forestEngine } from '../../functions/core/training/forest-engine.ts';
+import { featureIndex } from '../../functions/core/schema.ts';
 import { featuresTsv } from './fixtures/weeks.ts';
 
 describe('gate', () => {
@@ -119,36 +117,5 @@ describe('publish order', () => {
       'site:data/trees.json', 'site:data/card.json', 'data:models/current.json',
     ]);
     expect(JSON.parse(plan.at(-1)!.body)).toEqual({ formatVersion: 1, version: 'v1', publishedAt: '1970-01-01T00:00:00.000Z' });
-  });
-});
-
-describe('metrics', () => {
-  it('AUC counts ties as half and matches a hand count', () => {
-    const m = binaryMetrics(Uint8Array.from([0, 0, 1, 1]), Float64Array.from([0.1, 0.6, 0.6, 0.9]));
-    expect(m.auc).toBeCloseTo(0.875, 12); // pairs: (0.1<0.6),(0.1<0.9),(0.6=0.6 → ½),(0.6<0.9) → 3.5/4
-    expect(m.confusion).toEqual({ tp: 2, fp: 1, tn: 1, fn: 0 });
-    expect(m.baselineErrorRate).toBe(0.5);
-  });
-});
-
-describe('stand-in forest', () => {
-  const users = Array.from({ length: 600 }, (_, i) => ({ userId: i + 1, pc: i % 5, region: DEFAULT_CATEGORIES.region[i % 8] }));
-  // Retained: pc ≥ 3, or a user in one of two regions that are not next to each other in the list.
-  const retained = new Set(users.filter((u) => u.pc >= 3 || u.region === 'AU-WA' || u.region === 'CN-SH').map((u) => u.userId));
-  const { train, test } = labelAndSplit(parseFeaturesTsv(featuresTsv('0', users), 'f'), retained, 3);
-
-  it('builds the same forest on 3 worker threads as on one thread', async () => {
-    const params = { numTrees: 5, maxDepth: 4, seed: 9 };
-    const serial = await forestEngine.train(train, params, { threads: 1 });
-    const parallel = await forestEngine.train(train, params, { threads: 3 });
-    expect(parallel.modelJson).toBe(serial.modelJson);
-  });
-
-  it('splits a categorical feature as a category subset, named in the condition', async () => {
-    const model = await forestEngine.train(train, { numTrees: 1, maxDepth: 3, featureSubsetStrategy: 'all', bootstrap: false }, {});
-    const trees = JSON.parse(forestEngine.treesDocument(model.modelJson, 'v')).trees as { condition?: string; children?: unknown[] }[];
-    const conditions = JSON.stringify(trees);
-    expect(conditions).toMatch(/region ∈ \{AU-WA, CN-SH\}|region ∈ \{AU-NSW, AU-TAS, US-CA, US-WA, CN-BJ, GB-LONDON\}/);
-    expect(forestEngine.metrics(test.labels, forestEngine.score(model.modelJson, test)).auc).toBe(1);
   });
 });

@@ -42,7 +42,10 @@ describe('training state machine, run locally end to end', () => {
     expect(card.dataStats.trainWeekUsers).toBe(400);
     const trees = JSON.parse(await readText(cloud.clients.s3, site, 'data/trees.json'));
     expect(trees.trees).toHaveLength(5);
-    expect(trees.trees[0].condition).toMatch(/^pc ≤ /);
+    // pc decides retention: the forest splits on it and ranks it the most important feature.
+    expect(JSON.stringify(trees.trees)).toMatch(/"condition":"pc ≤ [\d.]+"/);
+    const top = [...card.featureImportance].sort((a: { importance: number }, b: { importance: number }) => b.importance - a.importance)[0];
+    expect(top.feature).toBe('pc');
   });
 
   it('ships the engine worker in the Train bundle, so the trees train on worker threads there', () => {
