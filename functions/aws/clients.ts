@@ -1,7 +1,8 @@
 /**
  * AWS SDK clients made one way everywhere. The SDK itself reads AWS_ENDPOINT_URL and
  * AWS_ENDPOINT_URL_<SERVICE> (the local cloud sets them); what it cannot infer is added here:
- * path-style S3 addressing when S3 is overridden (the emulator has no virtual-host DNS) and
+ * path-style S3 addressing when S3 is overridden (the emulator has no virtual-host DNS), SQS
+ * requests to the overridden endpoint rather than the queue URL's host, and
  * an HTTP/1.1 handler for Kinesis when it is overridden (kinesalite fails on HTTP/2).
  */
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';

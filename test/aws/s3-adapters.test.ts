@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { kinesisClient, s3Client } from '../../functions/aws/clients.ts';
+import { kinesisClient, s3Client, sqsClient } from '../../functions/aws/clients.ts';
 import { listObjects, objectChunks, ObjectReadError, readJsonIfExists, readObjectText } from '../../functions/aws/s3-read.ts';
 import { putJson, uploadStream } from '../../functions/aws/s3-write.ts';
 import { startS3Fixture, type S3Fixture } from '../handlers/extract-fixtures.ts';
@@ -79,6 +79,12 @@ describe('client factories', () => {
     expect(await s3Client({}, { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1' }).config.forcePathStyle).toBe(true);
     expect(await s3Client({}, { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }).config.forcePathStyle).toBe(true);
     expect(s3Client({}, {}).config.forcePathStyle).toBeFalsy();
+  });
+
+  it('sends SQS requests to an overridden endpoint, not to the host a queue URL names', async () => {
+    const local = sqsClient({}, { AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:1' });
+    expect(local.config.useQueueUrlAsEndpoint).toBe(false);
+    expect(sqsClient({}, {}).config.useQueueUrlAsEndpoint).not.toBe(false);
   });
 
   it('talks HTTP/1.1 to an overridden Kinesis endpoint (kinesalite fails on HTTP/2)', () => {
