@@ -16,6 +16,8 @@ export interface ModelCacheOptions {
   /** Turns model.json into a scorer (default: prepareModel). */
   readonly prepare?: (modelJson: string, version: string) => PredictionModel;
   readonly now?: () => number;
+  /** Told when a re-check failed and the cached model stays in use. */
+  readonly onRefreshError?: (error: Error) => void;
 }
 
 export class ModelCache {
@@ -33,8 +35,15 @@ export class ModelCache {
   current(): Promise<PredictionModel | undefined> {
     const now = (this.options.now ?? Date.now)();
     if (this.model && now - this.checkedAt < this.options.refreshSeconds * 1000) return Promise.resolve(this.model);
-    // Concurrent callers share one check.
-    this.pending ??= this.refresh(now).finally(() => (this.pending = undefined));
+    // Concurrent callers share one check. A failed check keeps a model we already have
+    // (the next batch checks again); without one the error fails the batch, which is retried.
+    this.pending ??= this.refresh(now)
+      .catch((error: unknown) => {
+        if (!this.model) throw error;
+        this.options.onRefreshError?.(error as Error);
+        return this.model;
+      })
+      .finally(() => (this.pending = undefined));
     return this.pending;
   }
 

@@ -149,14 +149,20 @@ function fromEnvironment() {
   const s3 = s3Client();
   const dataBucket = requireEnv('DATA_BUCKET');
   const refreshSeconds = Number(process.env.MODEL_REFRESH_SECONDS ?? '60');
+  const logger = new Logger({ serviceName: 'predict' });
   return createPredictHandler({
     s3,
     sqs: sqsClient(),
     dataBucket,
     resultsQueueUrl: requireEnv('RESULTS_QUEUE_URL'),
     poisonQueueUrl: requireEnv('POISON_QUEUE_URL'),
-    models: new ModelCache({ s3, bucket: dataBucket, refreshSeconds: Number.isFinite(refreshSeconds) ? refreshSeconds : 60 }),
-    logger: new Logger({ serviceName: 'predict' }),
+    models: new ModelCache({
+      s3,
+      bucket: dataBucket,
+      refreshSeconds: Number.isFinite(refreshSeconds) ? refreshSeconds : 60,
+      onRefreshError: (error) => logger.warn('models/current.json re-check failed; the cached model stays in use', { error }),
+    }),
+    logger,
     metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RetentionForest', serviceName: 'predict' }),
   });
 }
