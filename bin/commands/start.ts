@@ -3,7 +3,7 @@
  * cloud from the synthesized stack, runs the pipeline stages (infra/local/stages/), prints
  * what each did and where everything is, then keeps running until Ctrl-C.
  */
-import { EXIT_FAILED, EXIT_OK, integer, type Command } from '../cli-kit.ts';
+import { EXIT_FAILED, EXIT_OK, decimal, integer, type Command } from '../cli-kit.ts';
 import { startLocalCloud, type LocalCloud } from '../../infra/local/cloud.ts';
 import { LocalCloudRunningError, statePath } from '../../infra/local/state-file.ts';
 import { runBackground, runStages, stderrConsole, type PipelineOptions } from '../../infra/local/pipeline.ts';
@@ -11,7 +11,7 @@ import { stages } from '../../infra/local/stages/index.ts';
 
 export const command: Command = {
   summary: 'run the whole pipeline locally against in-process emulators (npm start)',
-  usage: `usage: retention start [--once] [--users N] [--weeks N] [--seed N]
+  usage: `usage: retention start [--once] [--users N] [--weeks N] [--seed N] [--dirty RATE]
 
 Synthesizes the CDK stack, starts local S3/SQS/Kinesis emulators with the stack's
 resources, runs each Lambda's bundle, uploads demo data and reports every stage.
@@ -22,12 +22,14 @@ Endpoints and resource names are printed and written to .retention/local-cloud.j
   --users N    demo users (default 1000)
   --weeks N    demo weeks (default 3)
   --seed N     demo generator seed (default 1)
+  --dirty RATE share of malformed lines in the demo data (default 0.005)
 `,
   options: {
     once: { type: 'boolean' },
     users: { type: 'string' },
     weeks: { type: 'string' },
     seed: { type: 'string' },
+    dirty: { type: 'string' },
   },
   async run(args) {
     const options: PipelineOptions = {
@@ -35,6 +37,7 @@ Endpoints and resource names are printed and written to .retention/local-cloud.j
       users: integer(args, 'users', 1000, 1, 10_000_000),
       weeks: integer(args, 'weeks', 3, 2, 52),
       seed: integer(args, 'seed', 1),
+      dirty: decimal(args, 'dirty', 0.005, 0, 0.5),
     };
     const out = stderrConsole();
     const abort = new AbortController();

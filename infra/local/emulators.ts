@@ -46,8 +46,7 @@ export interface EmulatorOptions {
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const region = options.region ?? LOCAL_REGION;
-  // Queue URLs look like AWS's: http://sqs.<region>.localhost:<port>/<account>/<name>; the SDK
-  // sends to its configured endpoint, so the URL's host only has to be readable.
+  await queueUrlsOnRequestHost();
   const fauxqs = await onLoopback(() => startFauxqs({
     port: options.s3Port ?? 0,
     logger: false,
@@ -106,6 +105,25 @@ async function onLoopback<T>(start: () => Promise<T>): Promise<T> {
   } finally {
     NetServer.prototype.listen = original;
   }
+}
+
+/**
+ * fauxqs names queues `http://sqs.<region>.localhost:<port>/…`. That host does not resolve
+ * here, and the SDK sends SQS calls to the queue URL's host unless the client's endpoint was
+ * set in code (an AWS_ENDPOINT_URL_SQS variable is not enough), so Lambda bundles failed to
+ * send. Queue URLs carry the address the client used instead (http://127.0.0.1:<port>/…),
+ * which is what fauxqs does when no host is configured; its lookups go by queue name.
+ * fauxqs is pinned (2.4.1); test/local/emulators.test.ts checks the URL shape.
+ */
+let queueUrlsPatched = false;
+async function queueUrlsOnRequestHost(): Promise<void> {
+  if (queueUrlsPatched) return;
+  const storeModule = new URL('../../node_modules/fauxqs/dist/sqs/sqsStore.js', import.meta.url);
+  const { SqsStore } = (await import(storeModule.href)) as {
+    SqsStore: { prototype: { buildQueueUrl(name: string, port: string, requestHost: string, region: string): string } };
+  };
+  SqsStore.prototype.buildQueueUrl = (name, _port, requestHost) => `http://${requestHost}/${LOCAL_ACCOUNT}/${name}`;
+  queueUrlsPatched = true;
 }
 
 async function startKinesalite(port: number): Promise<Server> {

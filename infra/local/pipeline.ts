@@ -15,6 +15,8 @@ export interface PipelineOptions {
   readonly once: boolean;
   /** Seed of the demo generator. */
   readonly seed: number;
+  /** Share of malformed lines in the demo data (`--dirty`). */
+  readonly dirty?: number;
 }
 
 export interface StageContext {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { pointSdkAtEmulators, startTestEmulators, type S3Upload, type TestEmulators } from '../support/emulators.ts';
 
@@ -44,11 +44,20 @@ describe('local emulators', () => {
     }
   });
 
-  it('send and receive an SQS message', async () => {
+  it('send and receive an SQS message, through a client that knows the endpoint only from the environment', async () => {
     const { QueueUrl } = await local.sqs.send(new CreateQueueCommand({ QueueName: 'emu-q' }));
-    await local.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"x":1}' }));
+    // The queue URL's host is the emulator's own address: the SDK sends to it as it is.
+    expect(QueueUrl).toBe(`${local.endpoints.sqs}/000000000000/emu-q`);
+    const restore = pointSdkAtEmulators(local);
+    try {
+      const sqs = new SQSClient({});
+      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'from env' }));
+      sqs.destroy();
+    } finally {
+      restore();
+    }
     const got = await local.sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
-    expect(got.Messages?.[0]?.Body).toBe('{"x":1}');
+    expect(got.Messages?.[0]?.Body).toBe('from env');
   });
 
   it('put and read a Kinesis record', async () => {

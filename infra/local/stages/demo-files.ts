@@ -1,18 +1,33 @@
 /**
- * The demo data as S3 objects in the raw/ layout, from the seed/ generator.
- * (Adapter: the seed's own API stays in seed/; this only maps its files to keys.)
+ * The demo data (seed/ generator) written to a folder, and where each file goes in the data
+ * bucket (the raw/ layout of docs/formats.md). The model's truth files and seed.json stay in
+ * the folder for people to compare with; they are not inputs.
  */
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { generateDemoData, directorySink, type SeedResult } from '../../../seed/index.ts';
 import type { PipelineOptions } from '../pipeline.ts';
 
 export interface DemoFile {
-  readonly key: string;
-  readonly body: Uint8Array;
+  /** The S3 key, or undefined for files that are not pipeline inputs. */
+  readonly key: string | undefined;
+  readonly name: string;
+  readonly path: string;
   readonly lines: number;
 }
 
-export async function generateDemoFiles(options: PipelineOptions): Promise<DemoFile[]> {
-  // Computed specifier: seed/ is another engineer's folder and may not exist yet.
-  const seed = (await import(new URL('../../../seed/index.ts', import.meta.url).href).catch(() => undefined)) as Record<string, unknown> | undefined;
-  if (!seed) throw new Error('the demo generator (seed/index.ts) is not available yet');
-  throw new Error(`seed/index.ts exports ${Object.keys(seed).join(', ')}; the adapter is not written yet (users ${options.users})`);
+/** Where a generated file goes in the data bucket (undefined: not uploaded). */
+export function rawKey(name: string): string | undefined {
+  if (name.endsWith('.meta')) return `raw/meta/${name}`;
+  if (name === 'crm_info.data') return `raw/crm/${name}`;
+  if (name === 'nosql_user_profile.data') return `raw/profiles/${name}`;
+  if (/^user_events_.+\.(log|tsv)(\.gz)?$/.test(name)) return `raw/events/${name}`;
+  return undefined;
+}
+
+export async function generateDemoFiles(options: PipelineOptions, dir: string): Promise<{ files: DemoFile[]; seed: SeedResult }> {
+  rmSync(dir, { recursive: true, force: true });
+  const seed = await generateDemoData({ users: options.users, weeks: options.weeks, seed: options.seed, dirty: options.dirty }, directorySink(dir));
+  const files = seed.files.map((f) => ({ key: rawKey(f.name), name: f.name, path: join(dir, f.name), lines: f.lines }));
+  return { files, seed };
 }
