@@ -19,7 +19,8 @@ import type { PredictionRecord } from '../../functions/core/prediction/record.ts
 /** Features of one user: counts from the user id so tests can predict the outcome (pc > 2 → retained). */
 export function features(userId: number, pc = userId % 6): Record<string, string | number> {
   return {
-    industry: DEFAULT_CATEGORIES.industry[userId % 6],
+    // Not userId % 6: that would copy pc's cycle, and a forest may then learn industry instead of pc.
+    industry: DEFAULT_CATEGORIES.industry[Math.floor(userId / 6) % 6],
     region: DEFAULT_CATEGORIES.region[userId % 8],
     social_type: DEFAULT_CATEGORIES.social_type[userId % 3],
     iphone: userId % 3, android: 0, pc, ipad: 0, other: 0,
