@@ -96,6 +96,9 @@ describe('prepared data', () => {
     expect(Array.from(back.labels)).toEqual(Array.from(train.labels));
     expect(back.columns.map((c) => Array.from(c))).toEqual(train.columns.map((c) => Array.from(c)));
     const bytes = encodeDataset(train);
+    // A Node Buffer that views a larger, pooled buffer at an odd offset reads the same.
+    const pooled = Buffer.concat([Buffer.from('xyz'), Buffer.from(bytes)]).subarray(3);
+    expect(Array.from(decodeDataset(pooled, 'pooled.bin').columns[featureIndex('pc')])).toEqual(Array.from(train.columns[featureIndex('pc')]));
     expect(() => decodeDataset(bytes.subarray(0, bytes.length - 4), 'cut.bin')).toThrow(/cut.bin: \d+ bytes, expected \d+ for \d+ rows/);
     expect(() => decodeDataset(new TextEncoder().encode('hello\n'), 'x.bin')).toThrow('x.bin: not a training dataset (header is not JSON)');
   });

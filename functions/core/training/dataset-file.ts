@@ -55,7 +55,10 @@ export function decodeDataset(bytes: Uint8Array, source: string): LabelledSet {
   let at = newline + 1;
   const expected = at + rows * 8 + align4(rows) + FEATURE_NAMES.length * rows * 4;
   if (bytes.length !== expected) throw new Error(`${source}: ${bytes.length} bytes, expected ${expected} for ${rows} rows`);
-  const copy = bytes.slice(at); // aligned copy: typed-array views need aligned offsets
+  // A fresh, aligned copy: typed-array views need aligned offsets, and `bytes` may be a view
+  // into a bigger buffer (a Node Buffer, whose slice() does not copy).
+  const copy = new Uint8Array(bytes.length - at);
+  copy.set(bytes.subarray(at));
   at = 0;
   const userIds = new Float64Array(copy.buffer, at, rows);
   at += rows * 8;
