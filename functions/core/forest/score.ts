@@ -14,40 +14,63 @@ interface CompiledForest {
   readonly roots: Int32Array;
   readonly feature: Int32Array;
   readonly split: Float64Array;
-  readonly left: Int32Array;
-  readonly right: Int32Array;
+  /** Left child; the right child is the next node (children are stored side by side). */
+  readonly child: Int32Array;
+  /** 1 continuous (x ≤ split goes left), 2 categorical (mask bit x set goes left). A leaf is a continuous node with split +∞ whose child is itself: walking on stays put. */
+  readonly kind: Uint8Array;
+  /** Levels of each tree: the walk takes exactly this many steps. */
+  readonly depth: Int32Array;
   /** Leaf probability of class 1 (0 on inner nodes). */
   readonly value: Float64Array;
-  readonly categorical: Uint8Array;
 }
 
 const compiled = new WeakMap<ForestModel, CompiledForest>();
+const BLOCK = 512;
 
-/** All trees in one set of typed arrays, with child indices made absolute. */
+/**
+ * All trees in one set of typed arrays, each tree renumbered breadth first so that a node's
+ * children sit side by side: the walk computes the next node as `child + (goes right)`
+ * instead of choosing between two loads.
+ */
 function compile(model: ForestModel): CompiledForest {
   const cached = compiled.get(model);
   if (cached) return cached;
   const total = model.trees.reduce((s, t) => s + t.feature.length, 0);
+  const categorical = model.schema.features.map((f) => f.kind === 'categorical');
   const out: CompiledForest = {
     trees: model.trees.length,
     roots: new Int32Array(model.trees.length),
     feature: new Int32Array(total),
     split: new Float64Array(total),
-    left: new Int32Array(total),
-    right: new Int32Array(total),
+    child: new Int32Array(total),
+    kind: new Uint8Array(total),
     value: new Float64Array(total),
-    categorical: Uint8Array.from(model.schema.features, (f) => (f.kind === 'categorical' ? 1 : 0)),
+    depth: new Int32Array(model.trees.length),
   };
   let base = 0;
   model.trees.forEach((tree, t) => {
     out.roots[t] = base;
-    for (let i = 0; i < tree.feature.length; i++) {
-      const leaf = tree.feature[i] < 0;
-      out.feature[base + i] = tree.feature[i];
-      out.split[base + i] = tree.split[i];
-      out.left[base + i] = leaf ? -1 : base + tree.left[i];
-      out.right[base + i] = leaf ? -1 : base + tree.right[i];
-      out.value[base + i] = leaf ? tree.count1[i] / (tree.count0[i] + tree.count1[i]) : 0;
+    // Breadth-first order: queue[i] is the original index of new node base + i.
+    const queue = [0];
+    const level = [0];
+    for (let i = 0; i < queue.length; i++) {
+      const old = queue[i];
+      const at = base + i;
+      const f = tree.feature[old];
+      out.depth[t] = Math.max(out.depth[t], level[i]);
+      if (f < 0) {
+        out.value[at] = tree.count1[old] / (tree.count0[old] + tree.count1[old]);
+        out.kind[at] = 1;
+        out.split[at] = Infinity;
+        out.child[at] = at;
+        continue;
+      }
+      out.feature[at] = f;
+      out.split[at] = tree.split[old];
+      out.kind[at] = categorical[f] ? 2 : 1;
+      out.child[at] = base + queue.length;
+      queue.push(tree.left[old], tree.right[old]);
+      level.push(level[i] + 1, level[i] + 1);
     }
     base += tree.feature.length;
   });
@@ -61,21 +84,33 @@ function compile(model: ForestModel): CompiledForest {
  */
 export function scoreColumns(model: ForestModel, columns: readonly Float32Array[], rows = columns[0]?.length ?? 0, out = new Float64Array(rows)): Float64Array {
   const c = compile(model);
-  if (columns.length !== c.categorical.length) throw new Error(`scoring needs ${c.categorical.length} feature columns, got ${columns.length}`);
+  if (columns.length !== model.schema.features.length) throw new Error(`scoring needs ${model.schema.features.length} feature columns, got ${columns.length}`);
   out.fill(0, 0, rows);
-  const { feature, split, left, right, value, categorical } = c;
-  for (let t = 0; t < c.trees; t++) {
-    const root = c.roots[t];
-    for (let r = 0; r < rows; r++) {
-      let node = root;
-      let f = feature[node];
-      while (f >= 0) {
-        const x = columns[f][r];
-        const goesLeft = categorical[f] === 1 ? ((split[node] >>> x) & 1) === 1 : x <= split[node];
-        node = goesLeft ? left[node] : right[node];
-        f = feature[node];
+  const { feature, split, child, kind, value, depth } = c;
+  // Rows walk a tree in blocks, one level at a time: the rows of a block are independent,
+  // so the processor overlaps their walks instead of waiting on each branch.
+  const at = new Int32Array(BLOCK);
+  const d = columns.length;
+  // The block's values in one array (feature-major): the walk reads block[f * BLOCK + i].
+  const block = new Float64Array(d * BLOCK);
+  for (let start = 0; start < rows; start += BLOCK) {
+    const n = Math.min(BLOCK, rows - start);
+    for (let f = 0; f < d; f++) {
+      const column = columns[f];
+      const o = f * BLOCK;
+      for (let i = 0; i < n; i++) block[o + i] = column[start + i];
+    }
+    for (let t = 0; t < c.trees; t++) {
+      at.fill(c.roots[t], 0, n);
+      for (let level = depth[t]; level > 0; level--) {
+        for (let i = 0; i < n; i++) {
+          const node = at[i];
+          const x = block[feature[node] * BLOCK + i];
+          const right = kind[node] === 1 ? (x > split[node] ? 1 : 0) : 1 - ((split[node] >>> x) & 1);
+          at[i] = child[node] + right;
+        }
       }
-      out[r] += value[node];
+      for (let i = 0; i < n; i++) out[start + i] += value[at[i]];
     }
   }
   const inv = 1 / c.trees;

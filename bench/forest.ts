@@ -1,0 +1,199 @@
+/**
+ * The forest engine against its references, on the same generated data and the same
+ * 70/30 user split, 20 trees of depth 10 with sqrt features:
+ *   - histogram engine (1 thread and all cores) vs scikit-learn RandomForestClassifier(n_jobs=1)
+ *     (python3-sklearn; "skipped" when not installed) at 10k and 100k users, 1M with --1m;
+ *   - vs ml-random-forest at 5k users (1k with --quick);
+ *   - scoring rows/s (one thread), peak RSS of each training child process,
+ *   - test AUC vs the best possible AUC (the generator's true probabilities).
+ * Each measurement runs in its own child process so RSS and timing are its own.
+ *
+ * Data (documented model, synthesized here rather than through seed/ + extract, which would
+ * take minutes per size at 1M users): industry, region, social type, gender uniform; age
+ * uniform 20..70; a hidden engagement e ~ N(0, 1) and a main platform (25/25/35/10/5 %);
+ * λ = exp(1.8 + 0.6 e) events, each platform count ~ Poisson(λ (0.75 [main] + 0.05)),
+ * each event-type count ~ Poisson(λ × its base share); retention log-odds
+ * = -0.2 + 1.2 e + industry, region and main-platform effects − 0.01 (age − 45);
+ * the label is drawn from that probability.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isTestUser } from '../functions/core/dataset/index.ts';
+import { binaryMetrics, countNodes, scoreColumns, trainForest } from '../functions/core/forest/index.ts';
+import { mulberry32 } from '../functions/core/forest/rng.ts';
+
+interface BenchOptions {
+  quick: boolean;
+}
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const PARAMS = { numTrees: 20, maxDepth: 10, featureSubsetStrategy: 'sqrt', seed: 7 } as const;
+const FEATURES = 17;
+
+const INDUSTRY = [-0.5, 0.1, 0.5, 0.3, 0, -0.3];
+const REGION = [0.1, -0.1, -0.2, 0.2, 0.1, 0, 0, -0.1];
+const PLATFORM = [0, -0.2, 0.4, 0.1, -0.6];
+const PLATFORM_SHARE = [0.25, 0.5, 0.85, 0.95, 1];
+const TYPE_BASE = [0.1, 0.15, 0.08, 0.3, 0.22, 0.08, 0.07];
+
+interface Split {
+  columns: Float32Array[];
+  labels: Uint8Array;
+  truth: Float64Array;
+  rows: number;
+}
+
+/** Users 1..n from the documented model, split 70/30 by the product's user hash (seed 7). */
+export function generate(users: number, seed = 1): { train: Split; test: Split } {
+  const random = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const poisson = (lambda: number) => {
+    const limit = Math.exp(-lambda);
+    let k = 0;
+    let p = random();
+    while (p > limit) {
+      k++;
+      p *= random();
+    }
+    return k;
+  };
+  const make = (rows: number): Split => ({ columns: Array.from({ length: FEATURES }, () => new Float32Array(rows)), labels: new Uint8Array(rows), truth: new Float64Array(rows), rows: 0 });
+  const testRows = Array.from({ length: users }, (_, i) => isTestUser(i + 1, 7)).filter(Boolean).length;
+  const train = make(users - testRows);
+  const test = make(testRows);
+  for (let id = 1; id <= users; id++) {
+    const side = isTestUser(id, 7) ? test : train;
+    const r = side.rows++;
+    const c = side.columns;
+    const industry = Math.floor(random() * 6);
+    const region = Math.floor(random() * 8);
+    c[0][r] = industry;
+    c[1][r] = region;
+    c[2][r] = Math.floor(random() * 3);
+    const e = gauss();
+    const u = random();
+    const main = PLATFORM_SHARE.findIndex((s) => u < s);
+    const lambda = Math.exp(1.8 + 0.6 * e);
+    for (let p = 0; p < 5; p++) c[3 + p][r] = poisson(lambda * ((p === main ? 0.75 : 0) + 0.05));
+    for (let t = 0; t < 7; t++) c[8 + t][r] = poisson(lambda * TYPE_BASE[t]);
+    c[15][r] = random() < 0.5 ? 1 : 0;
+    const age = 20 + Math.floor(random() * 51);
+    c[16][r] = age;
+    const z = -0.2 + 1.2 * e + INDUSTRY[industry] + REGION[region] + PLATFORM[main] - 0.01 * (age - 45);
+    const p = 1 / (1 + Math.exp(-z));
+    side.truth[r] = p;
+    side.labels[r] = random() < p ? 1 : 0;
+  }
+  return { train, test };
+}
+
+interface ChildResult {
+  trainSeconds: number;
+  auc: number;
+  bestAuc: number;
+  maxRssMB: number;
+  nodes: number;
+  trainRows: number;
+  scoreRowsPerSecond?: number;
+  sklearn?: { fitSeconds: number; auc: number } | string;
+}
+
+/** Child mode: generate, train with `engine` on `workers` threads, evaluate; optionally the sklearn reference on the same split. */
+async function child(users: number, workers: number, engine: string, withSklearn: boolean): Promise<void> {
+  const { train, test } = generate(users);
+  const started = performance.now();
+  const model = await trainForest(train, { ...PARAMS, engine }, { workers });
+  const trainSeconds = (performance.now() - started) / 1000;
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  const scores = scoreColumns(model, test.columns, test.rows);
+  const result: ChildResult = {
+    trainSeconds,
+    auc: binaryMetrics(test.labels, scores).auc,
+    bestAuc: binaryMetrics(test.labels, test.truth).auc,
+    maxRssMB,
+    nodes: countNodes(model),
+    trainRows: train.rows,
+  };
+  if (workers === 1 && engine === 'histogram') {
+    let scored = 0;
+    const t0 = performance.now();
+    const out = new Float64Array(test.rows);
+    while (performance.now() - t0 < 1000) {
+      scoreColumns(model, test.columns, test.rows, out);
+      scored += test.rows;
+    }
+    result.scoreRowsPerSecond = scored / ((performance.now() - t0) / 1000);
+  }
+  if (withSklearn) result.sklearn = sklearn(train, test);
+  console.log(JSON.stringify(result));
+}
+
+function hasSklearn(): boolean {
+  try {
+    execFileSync('python3', ['-c', 'import sklearn'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sklearn(train: Split, test: Split): ChildResult['sklearn'] {
+  if (!hasSklearn()) return 'skipped (python3-sklearn not installed)';
+  const dir = mkdtempSync(join(tmpdir(), 'forest-bench-'));
+  try {
+    for (const [name, set] of [['train', train], ['test', test]] as const) {
+      const rowMajor = new Float32Array(set.rows * FEATURES);
+      for (let r = 0; r < set.rows; r++) for (let f = 0; f < FEATURES; f++) rowMajor[r * FEATURES + f] = set.columns[f][r];
+      writeFileSync(join(dir, `${name}.f32`), rowMajor);
+      writeFileSync(join(dir, `${name}.u8`), set.labels);
+    }
+    const out = execFileSync('python3', [join(root, 'bench/sklearn_forest.py'), dir, String(PARAMS.numTrees), String(PARAMS.maxDepth)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    return JSON.parse(out.trim().split('\n').at(-1)!) as { fitSeconds: number; auc: number };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function spawnChild(users: number, workers: number, engine: string, withSklearn: boolean): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      join(root, 'node_modules/.bin/node'),
+      [fileURLToPath(import.meta.url), '--forest-child', String(users), String(workers), engine, withSklearn ? 'sklearn' : '-'],
+      { maxBuffer: 1 << 22 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`bench child (${users} users, ${engine}) failed: ${stderr || error.message}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildResult);
+      },
+    );
+  });
+}
+
+const f = (x: number, digits = 2) => x.toFixed(digits);
+
+export async function run(opts: BenchOptions): Promise<void> {
+  const cores = availableParallelism();
+  const sizes = opts.quick ? [10_000] : [10_000, 100_000];
+  if (process.argv.includes('--1m') || process.env.FOREST_BENCH_1M === '1') sizes.push(1_000_000);
+  console.log(`20 trees, depth 10, sqrt features, maxBins 32; ${cores} cores (shared machine: other work may be running)`);
+  console.log('| users | train rows | histogram 1 thread s | histogram all cores s | sklearn n_jobs=1 s | sklearn / histogram | AUC histogram | AUC sklearn | best AUC | peak RSS MB (1 thread) | scoring rows/s |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const users of sizes) {
+    const one = await spawnChild(users, 1, 'histogram', true);
+    const all = cores > 1 ? await spawnChild(users, cores, 'histogram', false) : one;
+    const sk = one.sklearn;
+    const skCells = typeof sk === 'object' ? [f(sk.fitSeconds), `${f(sk.fitSeconds / one.trainSeconds, 1)}×`, f(sk.auc, 4)] : [sk ?? 'skipped', '–', '–'];
+    console.log(`| ${users} | ${one.trainRows} | ${f(one.trainSeconds)} | ${f(all.trainSeconds)} | ${skCells[0]} | ${skCells[1]} | ${f(one.auc, 4)} | ${skCells[2]} | ${f(one.bestAuc, 4)} | ${f(one.maxRssMB, 0)} | ${Math.round(one.scoreRowsPerSecond ?? 0)} |`);
+  }
+  const small = opts.quick ? 1000 : 5000;
+  const lib = await spawnChild(small, 1, 'ml-random-forest', false);
+  const hist = await spawnChild(small, 1, 'histogram', false);
+  console.log(`\nml-random-forest at ${small} users (${lib.trainRows} train rows): ${f(lib.trainSeconds)} s, AUC ${f(lib.auc, 4)}; histogram ${f(hist.trainSeconds, 3)} s, AUC ${f(hist.auc, 4)}; ratio ${Math.round(lib.trainSeconds / hist.trainSeconds)}× (best AUC ${f(hist.bestAuc, 4)})`);
+}
+
+if (process.argv[2] === '--forest-child') {
+  const [, , , users, workers, engine, withSklearn] = process.argv;
+  await child(Number(users), Number(workers), engine, withSklearn === 'sklearn');
+}
