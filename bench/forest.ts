@@ -131,17 +131,22 @@ async function child(users: number, workers: number, engine: string, withSklearn
   console.log(JSON.stringify(result));
 }
 
-function hasSklearn(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import sklearn'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+/** A python with scikit-learn: the one on PATH, else Debian's (python3-sklearn), else none. */
+function sklearnPython(): string | undefined {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(python, ['-c', 'import sklearn'], { stdio: 'ignore' });
+      return python;
+    } catch {
+      // not this one
+    }
   }
+  return undefined;
 }
 
 function sklearn(train: Split, test: Split): ChildResult['sklearn'] {
-  if (!hasSklearn()) return 'skipped (python3-sklearn not installed)';
+  const python = sklearnPython();
+  if (!python) return 'skipped (python3-sklearn not installed)';
   const dir = mkdtempSync(join(tmpdir(), 'forest-bench-'));
   try {
     for (const [name, set] of [['train', train], ['test', test]] as const) {
@@ -150,7 +155,7 @@ function sklearn(train: Split, test: Split): ChildResult['sklearn'] {
       writeFileSync(join(dir, `${name}.f32`), rowMajor);
       writeFileSync(join(dir, `${name}.u8`), set.labels);
     }
-    const out = execFileSync('python3', [join(root, 'bench/sklearn_forest.py'), dir, String(PARAMS.numTrees), String(PARAMS.maxDepth)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const out = execFileSync(python, [join(root, 'bench/sklearn_forest.py'), dir, String(PARAMS.numTrees), String(PARAMS.maxDepth)], { encoding: 'utf8', maxBuffer: 1 << 20 });
     return JSON.parse(out.trim().split('\n').at(-1)!) as { fitSeconds: number; auc: number };
   } finally {
     rmSync(dir, { recursive: true, force: true });

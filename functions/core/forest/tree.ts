@@ -73,7 +73,9 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
   const chosen = new Int32Array(perNode);
   let maxBins = 2;
   for (const b of binCount) maxBins = Math.max(maxBins, b);
-  const hist = new Float64Array(maxBins * 2);
+  const hists = new Float64Array(perNode * maxBins * 2);
+  const chosenBins: Uint8Array[] = new Array(perNode);
+  const scratch = new Int32Array(used);
   const order = new Int32Array(maxBins);
   const { impurity: kind, minInstancesPerNode: minInst, maxDepth } = options;
 
@@ -114,17 +116,22 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
       if (lw < minInst || rw < minInst || lw === 0 || rw === 0) return -Infinity;
       return parentImpurity - (lw * impurityOf(kind, l0, l1) + rw * impurityOf(kind, n0 - l0, n1 - l1)) / total;
     };
+    // One pass over the node's rows fills the histograms of all chosen features.
+    const stride = maxBins * 2;
+    hists.fill(0, 0, perNode * stride);
+    for (let c = 0; c < perNode; c++) chosenBins[c] = bins[chosen[c]];
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      const p = packed[r];
+      const w = p >>> 1;
+      const label = p & 1;
+      for (let c = 0, o = label; c < perNode; c++, o += stride) hists[o + chosenBins[c][r] * 2] += w;
+    }
     for (let c = 0; c < perNode; c++) {
       const f = chosen[c];
       const nb = binCount[f];
       if (nb < 2) continue;
-      hist.fill(0, 0, nb * 2);
-      const col = bins[f];
-      for (let i = start; i < end; i++) {
-        const r = idx[i];
-        const p = packed[r];
-        hist[col[r] * 2 + (p & 1)] += p >>> 1;
-      }
+      const hist = hists.subarray(c * stride, (c + 1) * stride);
       if (!categorical[f]) {
         let l0 = 0;
         let l1 = 0;
@@ -166,21 +173,19 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
     }
     if (bestFeature < 0 || bestGain <= MIN_GAIN || bestGain < options.minInfoGain) return id;
 
-    // Partition the node's rows in place: those going left first.
+    // Stable partition, left rows first: rows stay in ascending order, so the histogram
+    // passes below read the columns front to back.
     const col = bins[bestFeature];
     const isCat = categorical[bestFeature];
     let lo = start;
-    let hi = end - 1;
-    while (lo <= hi) {
-      const v = col[idx[lo]];
-      const goesLeft = isCat ? ((bestSplit >>> v) & 1) === 1 : v <= bestSplit;
-      if (goesLeft) lo++;
-      else {
-        const t = idx[lo];
-        idx[lo] = idx[hi];
-        idx[hi--] = t;
-      }
+    let spill = 0;
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      const v = col[r];
+      if (isCat ? ((bestSplit >>> v) & 1) === 1 : v <= bestSplit) idx[lo++] = r;
+      else scratch[spill++] = r;
     }
+    idx.set(scratch.subarray(0, spill), lo);
     tree.feature[id] = bestFeature;
     tree.split[id] = isCat ? bestSplit : data.thresholds[bestFeature][bestSplit];
     tree.gain[id] = Number(bestGain.toPrecision(6));
