@@ -267,14 +267,22 @@ export async function run(opts: { quick: boolean }): Promise<void> {
     ['retention extract, gzip', ours(inputs.eventsGz, 'ours-gz'), join(outDir, 'ours-gz/features.tsv')],
     ['DuckDB typed, gzip', duck('typed', inputs.eventsGz, 'duck-typed-gz'), join(outDir, 'duck-typed-gz.tsv')],
   ];
+  // Best of two on a shared machine (the lower wall time; its CPU and RSS with it), jobs interleaved.
+  const repeats = opts.quick ? 1 : 2;
   const results = new Map<string, Measured>();
-  for (const [name, args] of jobs) results.set(name, await measure(args));
+  for (let r = 0; r < repeats; r++) {
+    for (const [name, args] of jobs) {
+      const m = await measure(args);
+      const best = results.get(name);
+      if (!best || m.wallSeconds < best.wallSeconds) results.set(name, m);
+    }
+  }
 
   const mib = (path: string) => (statSync(path).size / 2 ** 20).toFixed(0);
   console.log(
     `${sizes.events.toLocaleString('en')} events (${mib(inputs.events)} MiB plain, ${mib(inputs.eventsGz)} MiB gzip), ` +
       `${sizes.users.toLocaleString('en')} users, ${sizes.companies} companies, ${MALFORMED_RATE * 100}% malformed; ` +
-      'one child process per run; DuckDB with SET threads=1. Ours parses on one thread; the sha256 of the ' +
+      `one child process per run, best of ${repeats}; DuckDB with SET threads=1. Ours parses on one thread; the sha256 of the ' +
       'event file runs in a worker and gunzip on libuv\'s pool, hence CPU > wall. On a shared machine wall > CPU ' +
       'means the run waited for a core: compare CPU then.',
   );
