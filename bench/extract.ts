@@ -282,7 +282,7 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   console.log(
     `${sizes.events.toLocaleString('en')} events (${mib(inputs.events)} MiB plain, ${mib(inputs.eventsGz)} MiB gzip), ` +
       `${sizes.users.toLocaleString('en')} users, ${sizes.companies} companies, ${MALFORMED_RATE * 100}% malformed; ` +
-      `one child process per run, best of ${repeats}; DuckDB with SET threads=1. Ours parses on one thread; the sha256 of the ' +
+      `one child process per run, best of ${repeats}; DuckDB with SET threads=1. Ours parses on one thread; the sha256 of the ` +
       'event file runs in a worker and gunzip on libuv\'s pool, hence CPU > wall. On a shared machine wall > CPU ' +
       'means the run waited for a core: compare CPU then.',
   );
