@@ -159,9 +159,16 @@ interface Phase {
 
 async function throughLocalCloud(modelJson: string, phases: readonly Phase[]) {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-prediction-'));
+  const invocations = new Map<string, { count: number; ms: number }>();
   let cloud;
   try {
-    cloud = await startLocalCloud({ stateDir, onOutput: () => undefined });
+    cloud = await startLocalCloud({ stateDir, onOutput: () => undefined, onActivity: (a) => {
+      if (a.kind !== 'invoke') return;
+      const t = invocations.get(a.function) ?? { count: 0, ms: 0 };
+      t.count++;
+      t.ms += a.durationMs;
+      invocations.set(a.function, t);
+    } });
   } catch (error) {
     rmSync(stateDir, { recursive: true, force: true });
     throw error;
@@ -186,6 +193,7 @@ async function throughLocalCloud(modelJson: string, phases: readonly Phase[]) {
     const labels = ['records (1 % poison)', 'good records with exactly one result', 'good records lost', 'results received twice',
       'poison in the poison queue with a reason', 'PutRecords of all records (reference)', 'first PutRecords → last result', 'latency PutRecords → SQS receive p50 / p99 / max'];
     labels.forEach((label, i) => console.log(`| ${label} | ${columns.map((c) => c[i]).join(' | ')} |`));
+    console.log(`(invocations over both phases: ${[...invocations].map(([fn, t]) => `${fn} ${t.count} × ${(t.ms / t.count).toFixed(0)} ms mean, ${(t.ms / 1000).toFixed(1)} s in all`).join('; ')})`);
     if (failed) throw new Error('records were lost, duplicated or misfiled: see the table');
   } finally {
     await cloud.stop();
