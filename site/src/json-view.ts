@@ -5,7 +5,7 @@
 import { el } from './format.ts';
 
 /** Nesting shown open; deeper objects (e.g. whole extraction manifests) fold into <details>. */
-const OPEN_DEPTH = 2;
+const OPEN_DEPTH = 3;
 
 export function jsonView(value: unknown, depth = 0): HTMLElement {
   if (value === null || value === undefined) return el('span', { class: 'muted' }, '—');

@@ -248,12 +248,6 @@ describe('navigation', () => {
     const shot = await dashboard.open('#forest');
     await shot.waitForSelector('svg.tree-chart g.node');
     await shot.screenshot({ path: 'test-output/dashboard-forest.png' });
-    // The README's picture: one whole tree, tall enough to read every node.
-    await shot.setViewportSize({ width: 1280, height: 1500 });
-    await shot.click('[data-action="expand-all"]');
-    await shot.hover('svg.tree-chart g.node[data-leaf] rect');
-    await shot.screenshot({ path: 'docs/screenshot.png' });
-    await shot.setViewportSize({ width: 1280, height: 860 });
     await shot.click('#tab-card');
     await shot.screenshot({ path: 'test-output/dashboard-card.png', fullPage: true });
     await shot.click('#tab-trends');
