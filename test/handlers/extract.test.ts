@@ -149,6 +149,13 @@ describe('extract handler on emulated S3', () => {
     }
   });
 
+  it('rejoins nothing for an object under raw/crm/ that is not the CRM table', async () => {
+    const before = await s3.text('extracted/week=0/part=user_events_week0/manifest.json');
+    await s3.put('raw/crm/notes.txt', 'not a table');
+    expect(await rejoin(s3.event('raw/crm/notes.txt'))).toBeUndefined();
+    expect(await s3.text('extracted/week=0/part=user_events_week0/manifest.json')).toBe(before);
+  });
+
   it('notices a table added or replaced after it was read (the extract handler then joins its part again)', async () => {
     const { readTablesFromS3, tablesChangedSince } = await import('../../functions/aws/extract-object.ts');
     const { DEFAULT_CATEGORIES } = await import('../../functions/core/schema.ts');
