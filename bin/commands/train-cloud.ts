@@ -106,7 +106,13 @@ export async function runCloudTraining(args: ParsedArgs): Promise<number> {
       }
       if (execution.status === 'SUCCEEDED') {
         const output = JSON.parse(execution.output ?? '{}') as { decision?: string; reason?: string; version?: string };
-        console.error(output.decision === 'promote' ? `promoted ${output.version}: ${output.reason}` : `rejected by the gate: ${output.reason}; the current model stays`);
+        const said =
+          output.decision === 'promote'
+            ? `promoted ${output.version}: ${output.reason}`
+            : output.decision === 'superseded'
+              ? `passed the gate, not published: ${output.reason}`
+              : `rejected by the gate: ${output.reason}; the current model stays`;
+        console.error(said);
         console.log(execution.output);
         return EXIT_OK;
       }

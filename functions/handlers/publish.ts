@@ -5,15 +5,18 @@
  * start, so a retried Publish rewrites the same objects and finds them unchanged.
  */
 import { forestEngine } from '../core/training/forest-engine.ts';
-import { trainingKeys } from '../core/training/keys.ts';
+import { CURRENT_MODEL_KEY, modelKeys, trainingKeys } from '../core/training/keys.ts';
+import { isWeekId } from '../core/weeks.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { modelVersion } from '../core/training/run-id.ts';
-import { publishPlan } from '../core/training/publish-plan.ts';
+import { isSupersededBy, parseCurrentPointer, publishPlan } from '../core/training/publish-plan.ts';
 import { TrainingStore, requireEnv } from '../aws/training-store.ts';
 import type { EvaluateOutput, Evaluation } from './evaluate.ts';
 
 export interface PublishOutput {
   readonly runId: string;
-  readonly decision: 'promote';
+  /** superseded: the gate said promote, but the current model was trained on a later week. */
+  readonly decision: 'promote' | 'superseded';
   readonly version: string;
   readonly auc: number;
   readonly reason: string;
@@ -21,6 +24,18 @@ export interface PublishOutput {
 }
 
 const store = new TrainingStore();
+const logger = new Logger();
+
+/** The current model, when it was trained on a later week than `trainWeek`. */
+async function currentFromLaterWeek(bucket: string, trainWeek: string): Promise<{ version: string; trainWeek: string } | undefined> {
+  const pointer = await store.getTextIfExists(bucket, CURRENT_MODEL_KEY);
+  if (pointer === undefined) return undefined;
+  const { version } = parseCurrentPointer(pointer);
+  const card = await store.getTextIfExists(bucket, modelKeys(version).card);
+  const currentWeek = card === undefined ? undefined : (JSON.parse(card) as { trainWeek?: unknown }).trainWeek;
+  if (typeof currentWeek !== 'string' || !isWeekId(currentWeek)) return undefined;
+  return isSupersededBy(trainWeek, currentWeek) ? { version, trainWeek: currentWeek } : undefined;
+}
 
 export async function handler(event: EvaluateOutput): Promise<PublishOutput> {
   const data = requireEnv('DATA_BUCKET');
@@ -30,6 +45,12 @@ export async function handler(event: EvaluateOutput): Promise<PublishOutput> {
   const prepared = JSON.parse(await store.getText(data, keys.prepared)) as { sources: unknown; dataStats: unknown; splitSeed: number };
   const modelJson = await store.getText(data, evaluation.best.modelKey);
   const version = modelVersion(event.runId, new Date(event.trainedAt));
+  const newer = await currentFromLaterWeek(data, event.trainWeek);
+  if (newer) {
+    const reason = `the current model ${newer.version} was trained on week ${newer.trainWeek}, later than week ${event.trainWeek}; it stays`;
+    logger.info('superseded', { runId: event.runId, version, reason });
+    return { runId: event.runId, decision: 'superseded', version, auc: event.best.auc, reason, written: [] };
+  }
   const card = {
     formatVersion: 1,
     modelVersion: version,

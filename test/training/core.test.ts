@@ -7,7 +7,7 @@ import { parameterCombinations, readRunParams } from '../../functions/core/train
 import { decodeDataset, encodeDataset } from '../../functions/core/training/dataset-file.ts';
 import { isTestUser, labelAndSplit } from '../../functions/core/training/labels.ts';
 import { mergeFeatureTables, parseFeaturesTsv } from '../../functions/core/training/features-table.ts';
-import { publishPlan } from '../../functions/core/training/publish-plan.ts';
+import { isSupersededBy, publishPlan } from '../../functions/core/training/publish-plan.ts';
 import { featureIndex } from '../../functions/core/schema.ts';
 import { featuresTsv } from './fixtures/weeks.ts';
 
@@ -109,6 +109,15 @@ describe('prepared data', () => {
     expect(share).toBeLessThan(0.31);
     const moved = ids.filter((id) => isTestUser(id, 7) !== isTestUser(id, 8)).length / ids.length;
     expect(moved).toBeGreaterThan(0.3); // another seed, another split
+  });
+});
+
+describe('out-of-order runs', () => {
+  it('never move the pointer back to an older training week', () => {
+    expect(isSupersededBy('0', '1')).toBe(true);
+    expect(isSupersededBy('2', '1')).toBe(false);
+    expect(isSupersededBy('1', '1')).toBe(false);
+    expect(isSupersededBy('2026-W52', '2027-W01')).toBe(true);
   });
 });
 

@@ -158,4 +158,14 @@ describe('training handlers on emulated S3', () => {
     expect(out.stats.train.rows + out.stats.test.rows).toBe(600);
     expect(out.runId).not.toBe(withoutMarker.runId);
   });
+  it('Publish leaves the pointer on a model trained on a later week (runs finishing out of order)', async () => {
+    const evaluation = await secondRun!; // weeks 0 → 1
+    await put('models/later/card.json', JSON.stringify({ formatVersion: 1, modelVersion: 'later', trainWeek: '5', labelWeek: '6' }));
+    const pointer = JSON.stringify({ formatVersion: 1, version: 'later', publishedAt: '2026-01-01T00:00:00Z' });
+    await put('models/current.json', pointer);
+    const out = await h.publish.handler(evaluation);
+    expect(out).toMatchObject({ decision: 'superseded', written: [] });
+    expect(out.reason).toBe('the current model later was trained on week 5, later than week 0; it stays');
+    expect(await getText(data, 'models/current.json')).toBe(pointer);
+  });
 });

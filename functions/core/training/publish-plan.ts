@@ -4,6 +4,7 @@
  * complete version, and a failure half-way leaves the previous model current.
  */
 import { CURRENT_MODEL_KEY, SITE_KEYS, modelKeys } from './keys.ts';
+import { weekSpan, type WeekId } from '../weeks.ts';
 
 export interface PlannedWrite {
   readonly bucket: 'data' | 'site';
@@ -50,4 +51,13 @@ export function parseCurrentPointer(text: string, source = CURRENT_MODEL_KEY): C
     throw new Error(`${source} must be { formatVersion: 1, version, publishedAt }`);
   }
   return value as CurrentPointer;
+}
+
+/**
+ * True when a model trained on `trainWeek` must not replace the current model trained on
+ * `currentTrainWeek`: runs for two week pairs can finish out of order, and the pointer must
+ * not move back to older data. Weeks compare by their start (numbered weeks from base week).
+ */
+export function isSupersededBy(trainWeek: WeekId, currentTrainWeek: WeekId): boolean {
+  return weekSpan(trainWeek).start < weekSpan(currentTrainWeek).start;
 }

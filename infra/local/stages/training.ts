@@ -89,6 +89,7 @@ function describe(summary: TrainingSummary): string[] {
     }
     if (run.decision === 'promote') lines.push(`  gate: promote — ${run.reason}; published ${run.version}`);
     else if (run.decision === 'reject') lines.push(`  gate: reject — ${run.reason}; the current model stays`);
+    else if (run.decision === 'superseded') lines.push(`  gate: promote, not published — ${run.reason}`);
     if (run.error) lines.push(`  ✗ ${run.error}: ${run.cause}`);
   }
   if (summary.runs.length === 0) lines.push('no training run');
