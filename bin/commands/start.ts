@@ -9,6 +9,9 @@ import { LocalCloudRunningError, statePath } from '../../infra/local/state-file.
 import { runBackground, runStages, stderrConsole, type PipelineOptions } from '../../infra/local/pipeline.ts';
 import { stages } from '../../infra/local/stages/index.ts';
 
+/** Exit code after Ctrl-C stopped the pipeline before it finished (128 + SIGINT). */
+const EXIT_INTERRUPTED = 130;
+
 export const command: Command = {
   summary: 'run the whole pipeline locally against in-process emulators (npm start)',
   usage: `usage: retention start [--once] [--users N] [--weeks N] [--seed N] [--dirty RATE]
@@ -19,6 +22,9 @@ Endpoints and resource names are printed and written to .retention/local-cloud.j
 (or $RETENTION_STATE_DIR) while it runs.
 
   --once       run the pipeline, print a JSON summary on stdout, exit (0 ok, 1 failed)
+
+Ctrl-C stops every emulator and worker; the exit code is then 0 (or 1) after a finished
+pipeline, 130 when the pipeline was interrupted.
   --users N    demo users (default 1000)
   --weeks N    demo weeks (default 3)
   --seed N     demo generator seed (default 1)
@@ -74,12 +80,18 @@ async function start(options: PipelineOptions, out: ReturnType<typeof stderrCons
     if (options.once) process.stdout.write(`${JSON.stringify({ ok: false, reason: 'already-running', running: error.state }, null, 2)}\n`);
     return options.once ? EXIT_FAILED : EXIT_OK;
   }
+  // Ctrl-C during the pipeline: stop the cloud at once, so a running stage ends now (its
+  // invocations fail with Runtime.Stopped) instead of finishing its work first.
+  const stopNow = () => void cloud.stop();
+  signal.addEventListener('abort', stopNow, { once: true });
+  if (signal.aborted) stopNow();
   try {
     out.line(`  up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.keys(cloud.resources.functions).length} functions, ` +
       `${Object.keys(cloud.resources.buckets).length} buckets, ${Object.keys(cloud.resources.queues).length} queues, ` +
       `${Object.keys(cloud.resources.streams).length} streams, ${Object.keys(cloud.resources.stateMachines).length} state machines`);
     const base = { cloud, options, signal, console: out };
     const report = await runStages(stages, base);
+    if (signal.aborted) return EXIT_INTERRUPTED;
     describeCloud(cloud, out);
     if (options.once) {
       const summary = { ok: report.ok, stages: Object.fromEntries(report.stages.map(({ name, ...rest }) => [name, rest])), cloud: cloudInfo(cloud) };
@@ -92,6 +104,7 @@ async function start(options: PipelineOptions, out: ReturnType<typeof stderrCons
     }
     return report.ok ? EXIT_OK : EXIT_FAILED;
   } finally {
+    signal.removeEventListener('abort', stopNow);
     await cloud.stop();
     out.line('Local cloud stopped.');
   }

@@ -11,7 +11,8 @@ import { S3Client, CreateBucketCommand, HeadObjectCommand, PutObjectCommand } fr
 import { SQSClient, CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { KinesisClient, CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { startEmulators, s3ClientConfig, sqsClientConfig, kinesisClientConfig, localAwsEnv, LOCAL_ACCOUNT, type Emulators, type Endpoints, type S3Upload } from './emulators.ts';
-import { synthesize, readTemplate, matchesRule, type BuildApp, type LocalTemplate, type FunctionSpec } from './template.ts';
+import { synthesize, readTemplate, matchesRule, PROJECT_ROOT, type BuildApp, type LocalTemplate, type FunctionSpec, type SynthesizedStack } from './template.ts';
+import { synthCacheEnabled, synthesizeProductCached } from './synth-cache.ts';
 import { resolve, resolveString, type ResolveContext, type ResourceAddress } from './intrinsics.ts';
 import { LocalFunction, type InvocationResult } from './lambda-runtime.ts';
 import { invokeAsync, type AsyncOutcome } from './async-invoke.ts';
@@ -142,9 +143,7 @@ async function bringUp(
     for (const listener of listeners) listener(activity);
   };
   const asyncFailures: AsyncFailure[] = [];
-  const synthDir = join(stateDir, 'synth');
-  rmSync(synthDir, { recursive: true, force: true });
-  const stacks = await synthesize({ outdir: synthDir, buildApp: options.buildApp, context: options.context });
+  const stacks = await synthesizeFor(options, stateDir);
   if (stacks.length !== 1) throw new Error(`the local cloud runs one stack, the app has ${stacks.length}`);
   const template = readTemplate(stacks[0]);
 
@@ -466,6 +465,32 @@ async function uploadFolder(s3: S3Client, dir: string, bucket: string, prefix: s
     const path = join(file.parentPath, file.name);
     const key = prefix + relative(dir, path).split(sep).join('/');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(path), ContentType: CONTENT_TYPES[extname(file.name).toLowerCase()] ?? 'application/octet-stream' }));
+  }
+}
+
+/**
+ * The product app goes through the synthesis cache (its cdk.json context applied, as `cdk
+ * synth` would); an app given by the caller (test fixtures) is synthesized into the state folder.
+ */
+async function synthesizeFor(options: LocalCloudOptions, stateDir: string): Promise<SynthesizedStack[]> {
+  if (!options.buildApp) {
+    const context = { ...cdkJsonContext(), ...options.context };
+    if (synthCacheEnabled()) return (await synthesizeProductCached(context)).stacks;
+    const synthDir = join(stateDir, 'synth');
+    rmSync(synthDir, { recursive: true, force: true });
+    return synthesize({ outdir: synthDir, context });
+  }
+  const synthDir = join(stateDir, 'synth');
+  rmSync(synthDir, { recursive: true, force: true });
+  return synthesize({ outdir: synthDir, buildApp: options.buildApp, context: options.context });
+}
+
+/** The `context` of cdk.json, which the CDK CLI would pass to the app. */
+function cdkJsonContext(): Record<string, unknown> {
+  try {
+    return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
+  } catch {
+    return {};
   }
 }
 

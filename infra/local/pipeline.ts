@@ -56,7 +56,8 @@ export interface Stage {
 
 export interface StageReport {
   readonly name: string;
-  readonly status: 'ok' | 'failed' | 'skipped';
+  /** 'aborted': Ctrl-C came while it ran; 'skipped': an earlier stage failed or was aborted. */
+  readonly status: 'ok' | 'failed' | 'skipped' | 'aborted';
   readonly durationMs: number;
   readonly summary?: unknown;
   readonly error?: string;
@@ -120,9 +121,14 @@ export async function runStages(
       failed = !ok;
     } catch (error) {
       const message = (error as Error).message;
+      failed = true;
+      if (base.signal.aborted) {
+        // Stopping pulls the local cloud away under the stage: its error is not news.
+        reports.push({ name: stage.name, status: 'aborted', durationMs: Date.now() - started });
+        continue;
+      }
       base.console.line(`  ✗ ${message}`);
       reports.push({ name: stage.name, status: 'failed', durationMs: Date.now() - started, error: message });
-      failed = true;
     }
   }
   return { ok: !failed && !base.signal.aborted, stages: reports };

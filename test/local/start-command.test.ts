@@ -3,20 +3,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+function spawnStart(args: string[], stateDir: string) {
+  return spawn(process.execPath, ['--import', 'tsx', 'bin/retention.ts', 'start', ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, RETENTION_STATE_DIR: stateDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 function runStart(args: string[], stateDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/retention.ts', 'start', ...args], {
-      cwd: projectRoot,
-      env: { ...process.env, RETENTION_STATE_DIR: stateDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnStart(args, stateDir);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -25,6 +29,9 @@ function runStart(args: string[], stateDir: string): Promise<{ code: number | nu
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Sum of a manifest-style rejects object. */
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 describe('retention start', () => {
   it('says a local cloud is already running, instead of failing on a busy port', async () => {
@@ -49,6 +56,67 @@ describe('retention start', () => {
       expect(code).toBe(2);
       expect(stderr.trim()).toBe('retention start: --users must be a whole number, got "many"');
     } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('--once --users 200 runs the pipeline on the product stack and prints a JSON summary (exit 0)', { timeout: 240_000 }, async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'retention-start-'));
+    try {
+      const { code, stdout, stderr } = await runStart(['--once', '--users', '200'], stateDir);
+      expect(code, stderr.slice(-3000)).toBe(0);
+      const summary = JSON.parse(stdout);
+      expect(summary.ok).toBe(true);
+      for (const [name, stage] of Object.entries<any>(summary.stages)) expect([name, stage.status]).toEqual([name, 'ok']);
+      const demo = summary.stages['demo-data'].summary;
+      expect(demo.users).toBe(200);
+      expect(demo.eventKeys).toHaveLength(3);
+      const extraction = summary.stages.extraction.summary;
+      expect(extraction.manifests).toBe(3);
+      expect(extraction.failures).toEqual([]);
+      for (const week of extraction.weeks) {
+        expect(week.linesRead).toBe(week.accepted + total(week.rejected));
+        expect(week.joined).toBeGreaterThan(0);
+        expect(week.joined).toBeLessThanOrEqual(200);
+      }
+      // The demo is a little dirty: some lines are rejected, with their reasons.
+      expect(total(extraction.weeks[0].rejected)).toBeGreaterThan(0);
+      expect(summary.cloud.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(stderr).toContain('▸ Where things are');
+      expect(existsSync(join(stateDir, 'local-cloud.json'))).toBe(false);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('Ctrl-C while the pipeline runs stops every emulator and worker, and a second start meanwhile is turned away', { timeout: 180_000 }, async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'retention-start-'));
+    const child = spawnStart(['--users', '100', '--weeks', '2'], stateDir);
+    try {
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr += c));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // Up: the state file holds the endpoints once the emulators run.
+      const file = join(stateDir, 'local-cloud.json');
+      let state: any;
+      for (const until = Date.now() + 150_000; !state?.endpoints?.s3; ) {
+        if (child.exitCode !== null || Date.now() > until) throw new Error(`never came up: ${stderr.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+        state = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+      }
+      expect(state.pid).toBe(child.pid);
+      const second = await runStart(['--once'], stateDir);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`already running (pid ${child.pid}`);
+      expect(JSON.parse(second.stdout).running.endpoints.s3).toBe(state.endpoints.s3);
+
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toContain('Local cloud stopped.');
+      expect(existsSync(file)).toBe(false);
+      await expect(fetch(state.endpoints.s3)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(stateDir, { recursive: true, force: true });
     }
   });
