@@ -1,45 +1,46 @@
 /**
- * Trends: rebuilds the site's data/trends.json from every batch's part under
- * predictions/trends/ when a part is written (S3 notification, reserved concurrency 1 so
- * rebuilds never race). Parts written while a rebuild ran queue up behind it; a queued event
- * whose part is older than the last rebuild's start is skipped, because that rebuild listed
- * it already, so a burst of parts costs a few rebuilds, not one per part.
+ * Trends: keeps the site's data/trends.json up to date as predict batches write their parts
+ * under predictions/trends/round=<R>/ (S3 notification; reserved concurrency 1, so updates
+ * of trends.json never race). For each round an event names, the round is recounted from its
+ * own parts and its point replaced, so the cost does not grow with the number of rounds.
+ * An event whose part was written before the round's last recount started is skipped (that
+ * recount listed it): a burst of parts queued behind one recount costs one more, not one each.
  */
 import type { S3Event } from 'aws-lambda';
-import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SITE_TRENDS_KEY, type TrendsDocument } from '../core/prediction/trends.ts';
-import { rebuildTrends } from '../aws/trend-parts.ts';
+import { CLOCK_MARGIN_MS, decodeEventKey, roundOfPartKey } from '../core/prediction/trends.ts';
+import { rebuildRound, roundRebuiltAt } from '../aws/trend-parts.ts';
 import { requireEnv, s3Client } from '../aws/clients.ts';
 
 const logger = new Logger({ serviceName: 'trends' });
 let s3: S3Client | undefined;
 
-export async function handler(event: S3Event): Promise<{ rebuilt: boolean; rounds?: number }> {
+export async function handler(event: S3Event): Promise<{ rebuilt: number[]; skipped: number[] }> {
   s3 ??= s3Client();
-  return rebuildIfNewer(s3, requireEnv('DATA_BUCKET'), requireEnv('SITE_BUCKET'), event);
+  return updateTrends(s3, requireEnv('DATA_BUCKET'), requireEnv('SITE_BUCKET'), event);
 }
 
-export async function rebuildIfNewer(s3: S3Client, dataBucket: string, siteBucket: string, event: S3Event) {
-  const newest = Math.max(...(event.Records ?? []).map((r) => Date.parse(r.eventTime)).filter(Number.isFinite));
-  const last = await lastRebuild(s3, siteBucket);
-  if (last !== undefined && Number.isFinite(newest) && newest < last) {
-    return { rebuilt: false };
+export async function updateTrends(s3: S3Client, dataBucket: string, siteBucket: string, event: S3Event) {
+  // The newest part written per round in this event.
+  const newest = new Map<number, number>();
+  for (const record of event.Records ?? []) {
+    const round = roundOfPartKey(decodeEventKey(record.s3.object.key));
+    if (round === undefined) continue;
+    const at = Date.parse(record.eventTime);
+    newest.set(round, Math.max(newest.get(round) ?? -Infinity, Number.isFinite(at) ? at : Infinity));
   }
-  const document = await rebuildTrends(s3, dataBucket, siteBucket, new Date());
-  logger.info('trends rebuilt', { rounds: document.rounds.length });
-  return { rebuilt: true, rounds: document.rounds.length };
-}
-
-/** When the current trends.json started being built (its updatedAt), if there is one. */
-async function lastRebuild(s3: S3Client, bucket: string): Promise<number | undefined> {
-  try {
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: SITE_TRENDS_KEY }));
-    const document = JSON.parse(await got.Body!.transformToString()) as TrendsDocument;
-    const at = Date.parse(document.updatedAt);
-    return Number.isFinite(at) ? at : undefined;
-  } catch (error) {
-    if (error instanceof NoSuchKey || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
-    throw error;
+  const rebuilt: number[] = [];
+  const skipped: number[] = [];
+  for (const [round, writtenAt] of [...newest].sort((a, b) => a[0] - b[0])) {
+    const last = await roundRebuiltAt(s3, dataBucket, round);
+    if (last !== undefined && writtenAt < last - CLOCK_MARGIN_MS) {
+      skipped.push(round);
+      continue;
+    }
+    const document = await rebuildRound(s3, dataBucket, siteBucket, round, new Date());
+    rebuilt.push(round);
+    logger.info('trends round recounted', { round, point: document.rounds.find((r) => r.round === round) });
   }
+  return { rebuilt, skipped };
 }

@@ -114,6 +114,8 @@ export class Prediction extends Construct {
     const cfnTrends = this.trendsFunction.node.defaultChild;
     if (cfnTrends instanceof CfnFunction) cfnTrends.reservedConcurrentExecutions = 1;
     props.dataBucket.grantRead(this.trendsFunction, 'predictions/trends/*');
+    // When each round was last recounted (functions/handlers/trends.ts): outside the notified prefix.
+    props.dataBucket.grantReadWrite(this.trendsFunction, 'predictions/trends-rebuilt/*');
     props.siteBucket.grantReadWrite(this.trendsFunction, 'data/trends.json');
     props.dataBucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.trendsFunction), {
       prefix: 'predictions/trends/',

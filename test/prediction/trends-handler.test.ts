@@ -1,15 +1,18 @@
 /**
- * The trends Lambda on emulated S3: rebuilds data/trends.json from every part, and skips an
- * event whose part was written before the last rebuild started (that rebuild listed it).
+ * The trends Lambda on emulated S3: the first event builds data/trends.json from every part;
+ * later events recount only their round; an event whose part is older than its round's last
+ * recount is skipped; a part overwritten by a retried batch replaces its counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { startTestEmulators, type TestEmulators } from '../support/emulators.ts';
-import { rebuildIfNewer } from '../../functions/handlers/trends.ts';
-import { trendPart, trendPartKey } from '../../functions/core/prediction/trends.ts';
+import { updateTrends } from '../../functions/handlers/trends.ts';
+import { CLOCK_MARGIN_MS, trendPart, trendPartKey } from '../../functions/core/prediction/trends.ts';
+import { encodeEventKey } from '../../infra/local/s3-event.ts';
 
-const eventAt = (key: string, at: Date) => ({ Records: [{ eventTime: at.toISOString(), s3: { object: { key } } }] }) as unknown as S3Event;
+const eventFor = (...parts: { key: string; at: Date }[]) =>
+  ({ Records: parts.map((p) => ({ eventTime: p.at.toISOString(), s3: { object: { key: encodeEventKey(p.key) } } })) }) as unknown as S3Event;
 
 describe('trends handler on emulated S3', () => {
   let local: TestEmulators;
@@ -23,25 +26,33 @@ describe('trends handler on emulated S3', () => {
   const putPart = async (round: number, shard: string, first: string, scored: number, retained: number) => {
     const key = trendPartKey(round, shard, first);
     await local.s3.send(new PutObjectCommand({ Bucket: 'data', Key: key, Body: JSON.stringify(trendPart({ round, scored, retained }, shard, first, new Date())) }));
-    return key;
+    return { key, at: new Date() };
   };
-  const siteTrends = async () => JSON.parse(await (await local.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'data/trends.json' }))).Body!.transformToString());
+  const siteRounds = async () =>
+    JSON.parse(await (await local.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'data/trends.json' }))).Body!.transformToString()).rounds;
+  const update = (event: S3Event) => updateTrends(local.s3, 'data', 'site', event);
 
-  it('rebuilds one point per round from all parts, then skips events older than that rebuild', async () => {
-    await putPart(1, 'shardId-0', '100', 10, 4);
+  it('builds, recounts per round, skips what a recount already listed, and follows overwritten parts', async () => {
     await putPart(0, 'shardId-0', '50', 7, 2);
-    const key = await putPart(1, 'shardId-1', '200', 5, 5);
-    const written = new Date();
-    expect(await rebuildIfNewer(local.s3, 'data', 'site', eventAt(key, written))).toEqual({ rebuilt: true, rounds: 2 });
-    const first = await siteTrends();
-    expect(first.rounds).toEqual([{ round: 0, scored: 7, retained: 2 }, { round: 1, scored: 15, retained: 9 }]);
+    await putPart(1, 'shardId-0', '100', 10, 4);
+    const b = await putPart(1, 'shardId-1', '200', 5, 5);
+    expect(await update(eventFor(b))).toEqual({ rebuilt: [1], skipped: [] });
+    expect(await siteRounds()).toEqual([{ round: 0, scored: 7, retained: 2 }, { round: 1, scored: 15, retained: 9 }]);
 
-    // A queued event for a part written before that rebuild: nothing new to count.
-    expect(await rebuildIfNewer(local.s3, 'data', 'site', eventAt(key, new Date(written.getTime() - 1)))).toEqual({ rebuilt: false });
+    // Queued events for parts written before that recount started: nothing new.
+    const old = new Date(Date.now() - CLOCK_MARGIN_MS - 1000);
+    expect(await update(eventFor({ key: b.key, at: old }))).toEqual({ rebuilt: [], skipped: [1] });
 
-    const later = await putPart(2, 'shardId-0', '300', 3, 1);
-    await new Promise((r) => setTimeout(r, 5));
-    expect(await rebuildIfNewer(local.s3, 'data', 'site', eventAt(later, new Date()))).toEqual({ rebuilt: true, rounds: 3 });
-    expect((await siteTrends()).rounds.at(-1)).toEqual({ round: 2, scored: 3, retained: 1 });
+    // A retried batch overwrites its part and a new round appears; round 0 (changed here
+    // without an event, which never happens) shows that only the named rounds are recounted.
+    await putPart(0, 'shardId-0', '50', 100, 100);
+    const again = await putPart(1, 'shardId-0', '100', 12, 6);
+    const next = await putPart(2, 'shardId-0', '300', 3, 1);
+    expect(await update(eventFor(again, next))).toEqual({ rebuilt: [1, 2], skipped: [] });
+    expect(await siteRounds()).toEqual([
+      { round: 0, scored: 7, retained: 2 },
+      { round: 1, scored: 17, retained: 11 },
+      { round: 2, scored: 3, retained: 1 },
+    ]);
   });
 });

@@ -89,3 +89,25 @@ export function parseTrendPart(text: string, key: string): TrendPart {
   }
   return part as TrendPart;
 }
+
+/** trends.json with one round's point replaced (or added) by a fresh count of that round. */
+export function withRound(document: TrendsDocument, point: RoundCount, now: Date): TrendsDocument {
+  const rounds = document.rounds.filter((r) => r.round !== point.round);
+  rounds.push({ round: point.round, scored: point.scored, retained: point.retained });
+  rounds.sort((a, b) => a.round - b.round);
+  return { formatVersion: 1, updatedAt: now.toISOString(), rounds };
+}
+
+/** Where the trends Lambda notes when it last started recounting a round (outside the parts' prefix). */
+export const roundRebuiltKey = (round: number) => `predictions/trends-rebuilt/round=${round}.json`;
+
+/**
+ * S3 writes the event time, the Lambda compares it with its own clock: an event counts as
+ * already seen only when its part was written this long before the recount started.
+ */
+export const CLOCK_MARGIN_MS = 2000;
+
+/** The S3 event's key as stored (events carry it form-encoded: `+` for space, `%3D` for `=`). */
+export function decodeEventKey(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' '));
+}
