@@ -3,7 +3,8 @@
  * real SDK: a good batch, poison records, a partial SQS failure, model hot reload, no model
  * yet, and a retried batch that must not double count trends.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, PurgeQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
@@ -51,8 +52,9 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     return event;
   }
 
-  function handlerWith(overrides: { sqs?: SQSClient; models?: ModelCache } = {}) {
+  function handlerWith(overrides: { sqs?: SQSClient; models?: ModelCache; metrics?: Metrics } = {}) {
     return createPredictHandler({
+      metrics: overrides.metrics,
       s3: local.s3,
       sqs: overrides.sqs ?? local.sqs,
       dataBucket: data,
@@ -207,5 +209,23 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
       { round: 8, scored: 20, retained: retainedOf(users) },
     ]);
     expect(await trendParts()).toHaveLength(3);
+  });
+
+  it('publishes metrics: records scored, poison records, and the model version in use', async () => {
+    await publishModel(local.s3, data, 'v1', modelA);
+    const event = await eventOf([1, 2, 3].map((u) => ({ key: String(u), data: record(u, 0) })).concat([{ key: 'x', data: 'nope' }]));
+    // Powertools writes EMF lines to stdout: read them there.
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (lines.push(String(chunk)), true));
+    try {
+      await handlerWith({ metrics: new Metrics({ namespace: 'RetentionForestTest', serviceName: 'predict' }) })(event);
+    } finally {
+      spy.mockRestore();
+    }
+    const emf = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    const value = (name: string) => emf.find((m) => name in m)?.[name];
+    expect(value('RecordsScored')).toBe(3);
+    expect(value('PoisonRecords')).toBe(1);
+    expect(emf.find((m) => 'ModelVersionInUse' in m)).toMatchObject({ modelVersion: 'v1', ModelVersionInUse: 1 });
   });
 });
