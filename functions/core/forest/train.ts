@@ -65,7 +65,7 @@ function shared<T extends Uint8Array>(array: T): Uint8Array {
 }
 
 async function trainParallel(data: BinnedData, options: ForestOptions, workers: number, workerUrl: string | URL): Promise<FlatTree[]> {
-  const sharedData: BinnedData = { ...data, labels: shared(data.labels), bins: data.bins.map(shared) };
+  const sharedData: BinnedData = { ...data, labels: shared(data.labels), rowBins: shared(data.rowBins) };
   const trees: FlatTree[] = new Array(options.numTrees);
   const batches = Array.from({ length: workers }, (_, w) => Array.from({ length: options.numTrees }, (_, t) => t).filter((t) => t % workers === w));
   await Promise.all(

@@ -42,7 +42,7 @@ const MIN_GAIN = 1e-12;
 export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: number): FlatTree {
   const random = mulberry32(treeSeed(options.seed, treeIndex));
   const n = data.rows;
-  const { labels, bins, binCount, categorical } = data;
+  const { labels, rowBins, binCount, categorical } = data;
   const weights = new Uint32Array(n);
   if (options.bootstrap) {
     const draws = Math.max(1, Math.round(n * options.subsamplingRate));
@@ -67,14 +67,13 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
     else c0 += weights[r];
   }
 
-  const featureCount = bins.length;
+  const featureCount = data.features;
   const perNode = featuresPerNode(options, featureCount);
   const perm = Int32Array.from({ length: featureCount }, (_, i) => i);
   const chosen = new Int32Array(perNode);
   let maxBins = 2;
   for (const b of binCount) maxBins = Math.max(maxBins, b);
   const hists = new Float64Array(perNode * maxBins * 2);
-  const chosenBins: Uint8Array[] = new Array(perNode);
   const scratch = new Int32Array(used);
   const order = new Int32Array(maxBins);
   const { impurity: kind, minInstancesPerNode: minInst, maxDepth } = options;
@@ -119,13 +118,12 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
     // One pass over the node's rows fills the histograms of all chosen features.
     const stride = maxBins * 2;
     hists.fill(0, 0, perNode * stride);
-    for (let c = 0; c < perNode; c++) chosenBins[c] = bins[chosen[c]];
     for (let i = start; i < end; i++) {
       const r = idx[i];
       const p = packed[r];
       const w = p >>> 1;
-      const label = p & 1;
-      for (let c = 0, o = label; c < perNode; c++, o += stride) hists[o + chosenBins[c][r] * 2] += w;
+      const row = r * featureCount;
+      for (let c = 0, o = p & 1; c < perNode; c++, o += stride) hists[o + rowBins[row + chosen[c]] * 2] += w;
     }
     for (let c = 0; c < perNode; c++) {
       const f = chosen[c];
@@ -175,13 +173,12 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
 
     // Stable partition, left rows first: rows stay in ascending order, so the histogram
     // passes below read the columns front to back.
-    const col = bins[bestFeature];
     const isCat = categorical[bestFeature];
     let lo = start;
     let spill = 0;
     for (let i = start; i < end; i++) {
       const r = idx[i];
-      const v = col[r];
+      const v = rowBins[r * featureCount + bestFeature];
       if (isCat ? ((bestSplit >>> v) & 1) === 1 : v <= bestSplit) idx[lo++] = r;
       else scratch[spill++] = r;
     }
