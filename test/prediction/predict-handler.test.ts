@@ -213,7 +213,8 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
 
   it('publishes metrics: records scored, poison records, and the model version in use', async () => {
     await publishModel(local.s3, data, 'v1', modelA);
-    const event = await eventOf([1, 2, 3].map((u) => ({ key: String(u), data: record(u, 0) })).concat([{ key: 'x', data: 'nope' }]));
+    const entries: { key: string; data: string | object }[] = [1, 2, 3].map((u) => ({ key: String(u), data: record(u, 0) }));
+    const event = await eventOf([...entries, { key: 'x', data: 'nope' }]);
     // Powertools writes EMF lines to stdout: read them there.
     const lines: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (lines.push(String(chunk)), true));
