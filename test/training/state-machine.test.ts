@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listKeys, readText, type LocalCloud } from '../support/local-cloud.ts';
 import type { LocalStateMachine } from '../../infra/local/stepfunctions.ts';
 import { startTrainingCloud } from './fixtures/cloud.ts';
+import { parseCard, parseTrees } from '../../site/src/documents.ts';
 
 describe('training state machine, run locally end to end', () => {
   let cloud: LocalCloud;
@@ -42,6 +43,9 @@ describe('training state machine, run locally end to end', () => {
     expect(card.dataStats.trainWeekUsers).toBe(400);
     const trees = JSON.parse(await readText(cloud.clients.s3, site, 'data/trees.json'));
     expect(trees.trees).toHaveLength(5);
+    // The dashboard's own readers accept what Publish wrote.
+    expect(() => parseCard(card)).not.toThrow();
+    expect(() => parseTrees(trees)).not.toThrow();
     // pc decides retention: the forest splits on it and ranks it the most important feature.
     expect(JSON.stringify(trees.trees)).toMatch(/"condition":"pc ≤ [\d.]+"/);
     const top = [...card.featureImportance].sort((a: { importance: number }, b: { importance: number }) => b.importance - a.importance)[0];
