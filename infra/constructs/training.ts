@@ -164,11 +164,13 @@ export class Training extends Construct {
         payload: TaskInput.fromJsonPathAt(payloadPath),
         outputPath: '$.Payload',
         // Retries Lambda.ServiceException, AWSLambdaException, SdkClientException and
-        // TooManyRequestsException with backoff (2 s × 2^n, 6 attempts).
+        // ClientExecutionTimeoutException with backoff (2 s × 2^n, 6 attempts).
         retryOnServiceExceptions: true,
         // A little longer than the Lambda may run; the local emulator's default is 60 s.
         taskTimeout: Timeout.duration(timeout.plus(Duration.seconds(30))),
       });
+      // Throttling (the Map runs several Train tasks at once): back off longer.
+      invoke.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(5), maxAttempts: 6, backoffRate: 2 });
       return invoke;
     };
 

@@ -48,6 +48,7 @@ describe('training construct', () => {
       expect(tasks[name].TimeoutSeconds, name).toBeGreaterThanOrEqual(60);
       expect(tasks[name].Retry?.[0].ErrorEquals, name).toContain('Lambda.ServiceException');
       expect(tasks[name].Retry?.[0].BackoffRate, name).toBe(2);
+      expect(tasks[name].Retry?.[1].ErrorEquals, name).toEqual(['Lambda.TooManyRequestsException']);
     }
     for (const name of ['Prepare', 'Evaluate', 'Publish', 'RecordRejection', 'TrainCandidates']) {
       expect(states[name].Catch?.[0].Next, name).toBe(`${name === 'TrainCandidates' ? 'Train' : name}Failed`);
