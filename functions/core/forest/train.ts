@@ -33,6 +33,7 @@ export const DEFAULT_WORKER_URL = new URL('./worker.ts', import.meta.url);
 
 export async function trainForest(set: TrainingSet, params: LooseParams | ForestOptions = {}, options: TrainOptions = {}): Promise<ForestModel> {
   const resolved = resolveOptions(params as LooseParams);
+  if (set.rows === 0) throw new Error('no training rows: a forest needs at least one labelled user');
   const schema = productSchema(options.categories);
   if (resolved.engine === 'ml-random-forest') return trainMlRandomForest(set, resolved, schema);
   const data = binColumns(set.columns, set.labels.subarray(0, set.rows), schema, resolved.maxBins);
@@ -45,6 +46,7 @@ export async function trainForest(set: TrainingSet, params: LooseParams | Forest
 export function trainForestSync(set: TrainingSet, params: LooseParams | ForestOptions = {}, categories?: Categories): ForestModel {
   const resolved = resolveOptions(params as LooseParams);
   if (resolved.engine !== 'histogram') throw new Error('trainForestSync trains the histogram engine only; use trainForest');
+  if (set.rows === 0) throw new Error('no training rows: a forest needs at least one labelled user');
   const schema = productSchema(categories);
   const data = binColumns(set.columns, set.labels.subarray(0, set.rows), schema, resolved.maxBins);
   return assembleModel('histogram', schema, resolved, trainingStats(set, schema), trainSerial(data, resolved));

@@ -80,3 +80,12 @@ describe('histogram forest training', () => {
     expect(evaluateModel(model, noisy(13, 2000)).auc).toBeGreaterThan(0.65);
   });
 });
+
+describe('degenerate training sets', () => {
+  it('refuses an empty set and makes a single leaf of a one-class set', () => {
+    expect(() => trainForestSync(generateSet(0, 1, () => 0))).toThrow(/no training rows/);
+    const model = trainForestSync(generateSet(50, 1, () => 1), { numTrees: 2 });
+    expect(model.trees.every((t) => t.feature.length === 1)).toBe(true);
+    expect(evaluateModel(model, generateSet(10, 2, () => 1)).errorRate).toBe(0);
+  });
+});
