@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listKeys, readText, type LocalCloud } from '../support/local-cloud.ts';
-import type { LocalStateMachine } from '../../infra/local/stepfunctions.ts';
+import { LocalStateMachine } from '../../infra/local/stepfunctions.ts';
 import { startTrainingCloud } from './fixtures/cloud.ts';
 import { parseCard, parseTrees } from '../../site/src/documents.ts';
 
@@ -89,5 +89,23 @@ describe('training state machine, run locally end to end', () => {
     expect(outcome.error).toBe('InvalidTrainingParams');
     expect(outcome.cause).toBe('Train failed: numTrees must be a whole number from 1 to 1000, got 0');
     expect(outcome.events.some((e) => e.type === 'StateEntered' && e.state === 'Evaluate')).toBe(false);
+  });
+
+  it('retries a throttled Train task and goes on', async () => {
+    // Lambda throttling is the one failure here no emulator produces: the first Train call
+    // answers as a throttled invoke would, the rest go to the real bundle.
+    let throttled = 0;
+    const flaky = new LocalStateMachine(cloud.stateMachines[0].definition, {
+      retryIntervalMs: 0,
+      invoke: async (fn, event) => {
+        if (cloud.functionId(fn).startsWith('TrainingTrainFunction') && throttled++ === 0) {
+          return { ok: false, error: { errorType: 'Lambda.TooManyRequestsException', errorMessage: 'Rate Exceeded.' } };
+        }
+        return cloud.invoke(fn, event);
+      },
+    });
+    const outcome = await flaky.run({ trainWeek: '0', labelWeek: '1', params: { numTrees: 2, maxDepth: 2, maxBins: 8 } });
+    if (outcome.status !== 'SUCCEEDED') throw new Error(`${outcome.error}: ${outcome.cause}`);
+    expect(outcome.events.filter((e) => e.type === 'StateRetried' && e.state === 'Train')).toHaveLength(1);
   });
 });
