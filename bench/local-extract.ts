@@ -118,7 +118,7 @@ async function extractInCloud(inputs: Awaited<ReturnType<typeof writeInputs>>, s
     await new Upload({
       client: s3,
       params: { Bucket: bucket, Key: 'raw/events/user_events_week0.log', Body: createReadStream(inputs.events) },
-      partSize: 16 * MiB,
+      partSize: 8 * MiB, // fauxqs accepts request bodies up to 11 MiB
       queueSize: 2,
     }).done();
     const uploaded = performance.now();
