@@ -4,6 +4,7 @@
  * streams rejects out as they are found, then writes features, active users and the manifest
  * (last, so a folder with a manifest is complete).
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CATEGORY_LISTS, parseCategoryList, withCategoryOverrides, type CategoryListName } from '../core/schema.ts';
@@ -23,11 +24,11 @@ import {
   type LineCounts,
   type Manifest,
   type Reject,
+  type SourceInfo,
 } from '../core/extract/index.ts';
 import { fileChunks } from './file-chunks.ts';
 import { digestFile } from './file-digest.ts';
 import { TextWriter, writeText } from './text-writer.ts';
-import { createHash } from 'node:crypto';
 
 export interface ExtractFilesOptions {
   readonly events: readonly string[];
@@ -143,7 +144,7 @@ async function readTable(
   table: CrmTable | ProfileTable,
   path: string,
   rejects: TextWriter,
-): Promise<{ counts: LineCounts; info: ReturnType<ReturnType<typeof createSourceDigest>['info']> }> {
+): Promise<{ counts: LineCounts; info: SourceInfo }> {
   const digest = createSourceDigest(path);
   table.beginSource(path);
   for await (const chunk of fileChunks(path, (raw) => digest.update(raw))) {
