@@ -19,7 +19,9 @@ export interface BinnedData {
   readonly rows: number;
   readonly labels: Uint8Array;
   readonly features: number;
-  /** Row r's bin of feature f is rowBins[r * features + f]. */
+  /** Bytes per row in rowBins: `features` rounded up to whole 4-byte words, so rows copy as words. */
+  readonly stride: number;
+  /** Row r's bin of feature f is rowBins[r * stride + f]. */
   readonly rowBins: Uint8Array;
   /** Bins a feature uses (categories for categorical features). */
   readonly binCount: number[];
@@ -75,7 +77,8 @@ export function binColumns(columns: readonly Float32Array[], labels: Uint8Array,
   if (columns.length !== features.length) throw new Error(`dataset has ${columns.length} columns, the schema ${features.length} features`);
   const rows = labels.length;
   const d = features.length;
-  const rowBins = new Uint8Array(rows * d);
+  const stride = Math.ceil(d / 4) * 4;
+  const rowBins = new Uint8Array(rows * stride);
   const binCount: number[] = [];
   const thresholds: Float64Array[] = [];
   const categorical: boolean[] = [];
@@ -90,18 +93,18 @@ export function binColumns(columns: readonly Float32Array[], labels: Uint8Array,
         if (!(v >= 0 && v < k && Number.isInteger(v))) {
           throw new Error(`row ${r}: ${features[f].name} = ${v} is not a category index (0..${k - 1})`);
         }
-        rowBins[r * d + f] = v;
+        rowBins[r * stride + f] = v;
       }
       binCount.push(k);
       thresholds.push(new Float64Array(0));
       categorical.push(true);
     } else {
       const t = quantileThresholds(column.subarray(0, rows), maxBins);
-      for (let r = 0; r < rows; r++) rowBins[r * d + f] = binOf(t, column[r]);
+      for (let r = 0; r < rows; r++) rowBins[r * stride + f] = binOf(t, column[r]);
       binCount.push(t.length + 1);
       thresholds.push(t);
       categorical.push(false);
     }
   }
-  return { rows, labels: labels.subarray(0, rows), features: d, rowBins, binCount, thresholds, categorical };
+  return { rows, labels: labels.subarray(0, rows), features: d, stride, rowBins, binCount, thresholds, categorical };
 }

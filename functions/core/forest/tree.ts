@@ -54,27 +54,36 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
   }
   let used = 0;
   for (let r = 0; r < n; r++) if (weights[r] > 0) used++;
-  // Weight and label in one word: one random read per row in the histogram loop.
-  const packed = new Uint32Array(n);
-  for (let r = 0; r < n; r++) packed[r] = weights[r] * 2 + labels[r];
-  const idx = new Int32Array(used);
+  // The drawn rows are copied into node order and moved with their node at every split:
+  // a node's rows are always one contiguous run of records, so every histogram pass reads
+  // memory front to back. A record is W words: the d bins as bytes, padding, and last the
+  // word weight × 2 + label; moving a record is W word copies.
+  const d = data.features;
+  const rowWords = data.stride / 4;
+  const binWords = new Uint32Array(rowBins.buffer, rowBins.byteOffset, data.rows * rowWords);
+  const W = rowWords + 1;
+  const B = W * 4;
+  const records = new Uint32Array(used * W);
+  const recordBytes = new Uint8Array(records.buffer);
+  const spill = new Uint32Array(used * W);
   let c0 = 0;
   let c1 = 0;
   for (let r = 0, o = 0; r < n; r++) {
     if (weights[r] === 0) continue;
-    idx[o++] = r;
+    for (let k = 0, from = r * rowWords, to = o * W; k < rowWords; k++) records[to + k] = binWords[from + k];
+    records[o * W + W - 1] = weights[r] * 2 + labels[r];
+    o++;
     if (labels[r] === 1) c1 += weights[r];
     else c0 += weights[r];
   }
 
-  const featureCount = data.features;
+  const featureCount = d;
   const perNode = featuresPerNode(options, featureCount);
   const perm = Int32Array.from({ length: featureCount }, (_, i) => i);
   const chosen = new Int32Array(perNode);
   let maxBins = 2;
   for (const b of binCount) maxBins = Math.max(maxBins, b);
   const hists = new Float64Array(perNode * maxBins * 2);
-  const scratch = new Int32Array(used);
   const order = new Int32Array(maxBins);
   const { impurity: kind, minInstancesPerNode: minInst, maxDepth } = options;
 
@@ -119,11 +128,10 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
     const stride = maxBins * 2;
     hists.fill(0, 0, perNode * stride);
     for (let i = start; i < end; i++) {
-      const r = idx[i];
-      const p = packed[r];
+      const p = records[i * W + W - 1];
       const w = p >>> 1;
-      const row = r * featureCount;
-      for (let c = 0, o = p & 1; c < perNode; c++, o += stride) hists[o + rowBins[row + chosen[c]] * 2] += w;
+      const row = i * B;
+      for (let c = 0, o = p & 1; c < perNode; c++, o += stride) hists[o + recordBytes[row + chosen[c]] * 2] += w;
     }
     for (let c = 0; c < perNode; c++) {
       const f = chosen[c];
@@ -171,21 +179,31 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
     }
     if (bestFeature < 0 || bestGain <= MIN_GAIN || bestGain < options.minInfoGain) return id;
 
-    // Stable partition, left rows first: rows stay in ascending order, so the histogram
-    // passes below read the columns front to back.
+    // Stable partition, left rows first: a left row moves down within the run (never past
+    // an unread one), a right row waits in the spill buffers and is copied back after.
     const isCat = categorical[bestFeature];
-    let lo = start;
-    let spill = 0;
-    for (let i = start; i < end; i++) {
-      const r = idx[i];
-      const v = rowBins[r * featureCount + bestFeature];
-      if (isCat ? ((bestSplit >>> v) & 1) === 1 : v <= bestSplit) idx[lo++] = r;
-      else scratch[spill++] = r;
-    }
-    idx.set(scratch.subarray(0, spill), lo);
     tree.feature[id] = bestFeature;
     tree.split[id] = isCat ? bestSplit : data.thresholds[bestFeature][bestSplit];
     tree.gain[id] = Number(bestGain.toPrecision(6));
+    if (depth + 1 >= maxDepth) {
+      // Both children are leaves: their counts are known, their rows are never read again.
+      tree.left[id] = build(start, start, depth + 1, bestL0, bestL1);
+      tree.right[id] = build(start, start, depth + 1, n0 - bestL0, n1 - bestL1);
+      return id;
+    }
+    let lo = start;
+    let spilled = 0;
+    for (let i = start; i < end; i++) {
+      const v = recordBytes[i * B + bestFeature];
+      if (isCat ? ((bestSplit >>> v) & 1) === 1 : v <= bestSplit) {
+        if (lo !== i) for (let k = 0, from = i * W, to = lo * W; k < W; k++) records[to + k] = records[from + k];
+        lo++;
+      } else {
+        for (let k = 0, from = i * W, to = spilled * W; k < W; k++) spill[to + k] = records[from + k];
+        spilled++;
+      }
+    }
+    records.set(spill.subarray(0, spilled * W), lo * W);
     tree.left[id] = build(start, lo, depth + 1, bestL0, bestL1);
     tree.right[id] = build(lo, end, depth + 1, n0 - bestL0, n1 - bestL1);
     return id;
