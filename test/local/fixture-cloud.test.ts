@@ -74,6 +74,22 @@ describe('local cloud from a synthesized stack', () => {
     expect(failed.error?.errorMessage).toBe('refusing in/fail.txt');
   });
 
+  it('ends an invocation that runs past the function timeout, and the next one runs in a fresh environment', async () => {
+    const started = Date.now();
+    const late = await cloud.invoke('Limits', { sleepMs: 5000 });
+    expect(late.ok).toBe(false);
+    expect(late.error?.errorType).toBe('Sandbox.Timedout');
+    expect(Date.now() - started).toBeLessThan(4000);
+    const next = await cloud.invoke('Limits', {});
+    expect(next).toMatchObject({ ok: true, payload: { env: cloud.resources.functions[cloud.functionId('Limits')].name } });
+  });
+
+  it('caps a function heap at its memory setting', async () => {
+    const result = await cloud.invoke('Limits', { fillHeapMb: 400 });
+    expect(result.ok).toBe(false);
+    expect(result.error?.errorType).toBe('Runtime.OutOfMemory');
+  });
+
   it('creates queues with the redrive policy of the template', async () => {
     const work = byPrefix(cloud.resources.queues, 'Work');
     const dead = byPrefix(cloud.resources.queues, 'Dead');
