@@ -18,6 +18,8 @@ interface CompiledForest {
   readonly child: Int32Array;
   /** 1 continuous (x ≤ split goes left), 2 categorical (mask bit x set goes left). A leaf is a continuous node with split +∞ whose child is itself: walking on stays put. */
   readonly kind: Uint8Array;
+  /** Per node in one word: child << 6 | categorical << 5 | feature (one load decides where to read and go). */
+  readonly meta: Int32Array;
   /** Levels of each tree: the walk takes exactly this many steps. */
   readonly depth: Int32Array;
   /** Leaf probability of class 1 (0 on inner nodes). */
@@ -25,7 +27,7 @@ interface CompiledForest {
 }
 
 const compiled = new WeakMap<ForestModel, CompiledForest>();
-const BLOCK = 512;
+const BLOCK = 256;
 
 /**
  * All trees in one set of typed arrays, each tree renumbered breadth first so that a node's
@@ -46,6 +48,7 @@ function compile(model: ForestModel): CompiledForest {
     kind: new Uint8Array(total),
     value: new Float64Array(total),
     depth: new Int32Array(model.trees.length),
+    meta: new Int32Array(total),
   };
   let base = 0;
   model.trees.forEach((tree, t) => {
@@ -74,6 +77,7 @@ function compile(model: ForestModel): CompiledForest {
     }
     base += tree.feature.length;
   });
+  for (let i = 0; i < total; i++) out.meta[i] = (out.child[i] << 6) | ((out.kind[i] === 2 ? 1 : 0) << 5) | out.feature[i];
   compiled.set(model, out);
   return out;
 }
@@ -86,13 +90,14 @@ export function scoreColumns(model: ForestModel, columns: readonly Float32Array[
   const c = compile(model);
   if (columns.length !== model.schema.features.length) throw new Error(`scoring needs ${model.schema.features.length} feature columns, got ${columns.length}`);
   out.fill(0, 0, rows);
-  const { feature, split, child, kind, value, depth } = c;
+  const { split, value, depth } = c;
+  const meta = c.meta;
   // Rows walk a tree in blocks, one level at a time: the rows of a block are independent,
   // so the processor overlaps their walks instead of waiting on each branch.
   const at = new Int32Array(BLOCK);
   const d = columns.length;
   // The block's values in one array (feature-major): the walk reads block[f * BLOCK + i].
-  const block = new Float64Array(d * BLOCK);
+  const block = new Float32Array(d * BLOCK);
   for (let start = 0; start < rows; start += BLOCK) {
     const n = Math.min(BLOCK, rows - start);
     for (let f = 0; f < d; f++) {
@@ -105,9 +110,13 @@ export function scoreColumns(model: ForestModel, columns: readonly Float32Array[
       for (let level = depth[t]; level > 0; level--) {
         for (let i = 0; i < n; i++) {
           const node = at[i];
-          const x = block[feature[node] * BLOCK + i];
-          const right = kind[node] === 1 ? (x > split[node] ? 1 : 0) : 1 - ((split[node] >>> x) & 1);
-          at[i] = child[node] + right;
+          const m = meta[node];
+          const x = block[(m & 31) * BLOCK + i];
+          const s = split[node];
+          // Branch-free: the direction is data, so a branch would be mispredicted half the time.
+          const cont = +(x > s);
+          const right = cont + ((m >>> 5) & 1) * (1 - ((s >>> x) & 1) - cont);
+          at[i] = (m >>> 6) + right;
         }
       }
       for (let i = 0; i < n; i++) out[start + i] += value[at[i]];
