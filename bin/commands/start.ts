@@ -99,6 +99,8 @@ async function start(options: PipelineOptions, out: ReturnType<typeof stderrCons
       return report.ok ? EXIT_OK : EXIT_FAILED;
     }
     out.line(report.ok ? '\nThe pipeline ran. The local cloud keeps running; Ctrl-C stops it.' : '\nA stage failed (above). The local cloud keeps running for inspection; Ctrl-C stops it.');
+    const dashboardUrl = (report.stages.find((s) => s.name === 'dashboard')?.summary as { url?: string } | undefined)?.url;
+    if (dashboardUrl) out.line(`\nDashboard: ${dashboardUrl}`);
     if (!signal.aborted) {
       await Promise.all([runBackground(stages, report, base), new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
     }

@@ -81,6 +81,9 @@ describe('retention start', () => {
       }
       // The demo is a little dirty: some lines are rejected, with their reasons.
       expect(total(extraction.weeks[0].rejected)).toBeGreaterThan(0);
+      expect(Object.keys(summary.stages)).toEqual(['demo-data', 'extraction', 'training', 'prediction', 'dashboard']);
+      // The dashboard stage served the page and the three documents the pipeline published.
+      expect(summary.stages.dashboard.summary.status).toEqual({ '/': 200, '/data/trees.json': 200, '/data/card.json': 200, '/data/trends.json': 200 });
       expect(summary.cloud.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(stderr).toContain('▸ Where things are');
       expect(existsSync(join(stateDir, 'local-cloud.json'))).toBe(false);

@@ -18,3 +18,4 @@ function pick<T extends { name: string }>(cloud: LocalCloud, kind: keyof LocalCl
 }
 
 export const dataBucket = (cloud: LocalCloud) => pick<{ name: string; arn: string }>(cloud, 'buckets', /data/i, 'data bucket');
+export const siteBucket = (cloud: LocalCloud) => pick<{ name: string; arn: string }>(cloud, 'buckets', /site/i, 'site bucket');
