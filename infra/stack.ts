@@ -36,7 +36,11 @@ export class RetentionForestStack extends Stack {
     this.extraction = new Extraction(this, 'Extraction', { dataBucket, settings: this.settings, newFunction });
 
     // ---- dashboard: the site bucket (data/*) the training and prediction stages write to.
-    this.dashboard = new Dashboard(this, 'Dashboard');
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      removalPolicy: this.settings.removalPolicy,
+      autoDeleteObjects: this.settings.autoDeleteObjects,
+      accessLogsBucket: this.dataLake.logsBucket,
+    });
     const siteBucket = this.dashboard.siteBucket;
 
     // ---- training: _COMPLETE.json → state machine → models/ and data/trees.json, card.json.

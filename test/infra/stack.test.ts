@@ -65,6 +65,13 @@ describe('RetentionForest stack', () => {
     expect(rules).toEqual(expect.arrayContaining(['abort-incomplete-uploads', 'expire-old-versions']));
   });
 
+  it('logs the site bucket\'s access to the log bucket too, and empties it on destroy like the stage\'s other buckets', () => {
+    const site = logicalId('AWS::S3::Bucket', /^DashboardSiteBucket/);
+    const logs = logicalId('AWS::S3::Bucket', /^DataLakeAccessLogs/);
+    expect(resources[site].Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logs }, LogFilePrefix: 'site-bucket/' });
+    expect(resources[site].DeletionPolicy).toBe('Delete');
+  });
+
   it('notifies the extract function of event objects under raw/events/ and the rejoin function of tables', () => {
     const extract = logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/);
     const rejoin = logicalId('AWS::Lambda::Function', /^ExtractionRejoinFunction/);
@@ -157,6 +164,9 @@ describe('stage settings from context', () => {
     const template = Template.fromStack(stack);
     const data = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('DataLakeDataBucket'))!;
     expect(data[1].DeletionPolicy).toBe('Retain');
+    const site = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('DashboardSiteBucket'))!;
+    expect(site[1].DeletionPolicy).toBe('Retain');
+    expect(Object.keys(template.findResources('Custom::S3AutoDeleteObjects'))).toEqual([]);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
