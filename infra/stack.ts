@@ -10,7 +10,7 @@ import { projectFunctionFactory } from './constructs/project-function.ts';
 import { Dashboard } from './constructs/dashboard.ts';
 import { Training } from './constructs/training.ts';
 import { Prediction } from './constructs/prediction.ts';
-import { acknowledge, acknowledgeCdkHelpers, acknowledgePrefixGrants } from './nag.ts';
+import { acknowledgeCdkHelpers, acknowledgePrefixGrants } from './nag.ts';
 import { readSettings, type StageSettings } from './settings.ts';
 
 export const STACK_NAME = 'RetentionForest';
@@ -48,11 +48,6 @@ export class RetentionForestStack extends Stack {
 
     // ---- prediction: Kinesis → predict → results queue, data/trends.json.
     this.prediction = new Prediction(this, 'Prediction', { dataBucket, siteBucket, newFunction });
-
-    // Queues that are themselves where failures end (no DLQ of a DLQ); kept here until the
-    // prediction construct acknowledges them itself.
-    acknowledge(this.prediction.poisonQueue, 'AwsSolutions-SQS3', 'The poison queue is itself the dead-letter destination of invalid records.');
-    acknowledge(this.prediction.batchFailureQueue, 'AwsSolutions-SQS3', 'The on-failure destination of the stream mapping: it is itself a dead-letter queue.');
 
     acknowledgeCdkHelpers(this);
     acknowledgePrefixGrants(this);

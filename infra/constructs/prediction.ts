@@ -18,6 +18,7 @@ import { EventType, type Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
 import type { FunctionFactory } from './training.ts';
 
 export interface PredictionProps {
@@ -63,6 +64,9 @@ export class Prediction extends Construct {
     this.resultsQueue = queue('Results', { deadLetterQueue: { queue: this.resultsDeadLetterQueue, maxReceiveCount: 5 } });
     this.poisonQueue = queue('PoisonRecords');
     this.batchFailureQueue = queue('BatchFailures');
+    // Queues that are themselves where failures end (no DLQ of a DLQ).
+    acknowledge(this.poisonQueue, 'AwsSolutions-SQS3', 'The poison queue is itself the dead-letter destination of invalid records.');
+    acknowledge(this.batchFailureQueue, 'AwsSolutions-SQS3', 'The on-failure destination of the stream mapping: it is itself a dead-letter queue.');
 
     this.stream = new Stream(this, 'Stream', {
       encryption: StreamEncryption.MANAGED,

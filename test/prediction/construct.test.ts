@@ -1,6 +1,8 @@
 /** The prediction construct's template: what the issue asks of the stream, mapping, queues, trends Lambda and alarms. */
 import { describe, expect, it } from 'vitest';
 import { Template, Match } from 'aws-cdk-lib/assertions';
+import type { Stack } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +37,12 @@ describe('prediction construct', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: { LambdaFunctionConfigurations: [Match.objectLike({ Filter: { Key: { FilterRules: Match.arrayWith([{ Name: 'prefix', Value: 'predictions/trends/' }]) } } })] },
     });
+  });
+
+  it('acknowledges itself that its poison and batch-failure queues are dead-letter destinations (AwsSolutions-SQS3)', () => {
+    const stack = app.node.findChild('PredictionFixture') as Stack;
+    const findings = new AwsSolutionsChecks(stack).validateScope(stack).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    expect(findings.filter((f) => f.startsWith('AwsSolutions-SQS3'))).toEqual([]);
   });
 
   it('alarms on any message in the three dead-letter queues and on iterator age', () => {
