@@ -5,7 +5,8 @@
  * constructors. `npx tsx site/build.ts [outDir]` builds from the command line.
  */
 import { buildSync } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +14,10 @@ export const SITE_SOURCE_DIR = fileURLToPath(new URL('./src/', import.meta.url))
 export const DEFAULT_SITE_DIR = fileURLToPath(new URL('./dist/', import.meta.url));
 
 export interface SiteBuildOptions {
-  /** Where to write; emptied first. Default site/dist/. */
+  /**
+   * Where to write; emptied first. Default: a folder under site/dist/ named by the build's
+   * content hash, written once and never changed (see buildSite).
+   */
   outDir?: string;
   /** Minify the bundle (default true: what is deployed is what is measured). */
   minify?: boolean;
@@ -25,8 +29,30 @@ export interface SiteBuild {
   files: Record<string, number>;
 }
 
+/**
+ * Builds the site. Without `outDir` the build goes to `site/dist/<content hash>/`, moved
+ * into place whole: synths, the local server and tests in parallel processes all build at
+ * once, and a shared folder emptied and refilled under a reader served it half-written.
+ */
 export function buildSite(options: SiteBuildOptions = {}): SiteBuild {
-  const outDir = resolve(options.outDir ?? DEFAULT_SITE_DIR);
+  if (options.outDir !== undefined) return buildInto(resolve(options.outDir), options);
+  const staging = join(DEFAULT_SITE_DIR, `.staging-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const built = buildInto(staging, options);
+  const hash = createHash('sha256');
+  for (const name of Object.keys(built.files).sort()) hash.update(name).update(readFileSync(join(staging, name)));
+  const outDir = join(DEFAULT_SITE_DIR, hash.digest('hex').slice(0, 16));
+  if (existsSync(outDir)) rmSync(staging, { recursive: true, force: true });
+  else {
+    try {
+      renameSync(staging, outDir);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another process moved the same build in first
+    }
+  }
+  return { outDir, files: built.files };
+}
+
+function buildInto(outDir: string, options: SiteBuildOptions): SiteBuild {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   buildSync({
