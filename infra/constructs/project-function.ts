@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { StageSettings } from '../settings.ts';
@@ -83,6 +83,8 @@ export class ProjectFunction extends NodejsFunction {
         keepNames: true,
         banner: REQUIRE_BANNER,
         externalModules: ['@aws-sdk/*'],
+        // Warnings and errors only: no per-bundle size summary and "Done in" line at every synth.
+        logLevel: LogLevel.WARNING,
         ...(props.afterBundling
           ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: props.afterBundling } }
           : {}),
