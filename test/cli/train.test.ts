@@ -84,8 +84,14 @@ describe('retention train', () => {
 });
 
 describe('retention predict', () => {
+  // Its own small model (2 shallow trees, one worker): the test does not depend on the train tests above.
+  beforeAll(async () => {
+    const train = await cli(['train', '--features', join(dir, 'w0'), '--next', join(dir, 'w1'), '--out', join(dir, 'predict-model'), '--num-trees', '2', '--max-depth', '3', '--workers', '1']);
+    expect(train.code, train.stderr).toBe(0);
+  });
+
   it('writes user_id, probability and retained for every user', async () => {
-    const run = await cli(['predict', '--model', join(dir, 'out'), '--features', join(dir, 'w0/features.tsv'), '--out', join(dir, 'pred.tsv')]);
+    const run = await cli(['predict', '--model', join(dir, 'predict-model'), '--features', join(dir, 'w0/features.tsv'), '--out', join(dir, 'pred.tsv')]);
     expect(run.code).toBe(0);
     const lines = (await readFile(join(dir, 'pred.tsv'), 'utf8')).trimEnd().split('\n');
     expect(lines[0]).toBe('user_id\tprobability\tretained');
