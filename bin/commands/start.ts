@@ -120,6 +120,7 @@ function describeCloud(cloud: LocalCloud, out: ReturnType<typeof stderrConsole>)
   const { endpoints, resources } = cloud;
   out.line('\n▸ Where things are');
   out.line(`  S3 + SQS  ${endpoints.s3}    Kinesis  ${endpoints.kinesis}    region ${cloud.region}`);
+  out.line(`  Step Functions  ${cloud.stepFunctions.endpoint}`);
   for (const b of Object.values(resources.buckets)) out.line(`  bucket         ${b.name}`);
   for (const q of Object.values(resources.queues)) out.line(`  queue          ${q.url}`);
   for (const s of Object.values(resources.streams)) out.line(`  stream         ${s.name}`);

@@ -86,6 +86,7 @@ describe('retention start', () => {
       expect(summary.stages.dashboard.summary.status).toEqual({ '/': 200, '/data/trees.json': 200, '/data/card.json': 200, '/data/trends.json': 200 });
       expect(summary.cloud.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(stderr).toContain('▸ Where things are');
+      expect(stderr).toMatch(/ {2}Step Functions {2}http:\/\/127\.0\.0\.1:\d+\n/);
       expect(existsSync(join(stateDir, 'local-cloud.json'))).toBe(false);
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
