@@ -7,13 +7,13 @@
 import { decodeDataset } from '../core/training/dataset-file.ts';
 import { forestEngine } from '../core/training/forest-engine.ts';
 import { decideGate, readGateSettings, type GateDecision } from '../core/training/gate.ts';
-import { CURRENT_MODEL_KEY, modelKeys, trainingKeys } from '../core/training/keys.ts';
-import { parseCurrentPointer } from '../core/training/publish-plan.ts';
+import { trainingKeys } from '../core/training/keys.ts';
 import { pickBest } from '../core/training/selection.ts';
 import type { Metrics } from '../core/training/engine.ts';
 import type { ForestParams } from '../core/training/params.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { TrainingStore, requireEnv } from '../aws/training-store.ts';
+import { currentModelAuc } from '../aws/current-model.ts';
 import type { TrainOutput } from './train.ts';
 
 export interface EvaluateInput {
@@ -67,7 +67,7 @@ export async function handler(event: EvaluateInput): Promise<EvaluateOutput> {
     scored.push({ ...candidate, auc: metrics.auc, errorRate: metrics.errorRate, metrics, modelJson });
   }
   const winner = pickBest(scored);
-  const current = await currentModelAuc(bucket, test);
+  const current = await currentModelAuc(store, bucket, test);
   const decided = decideGate(winner.auc, current?.auc, settings);
   // A current model this engine cannot read (another engine or format) cannot be compared:
   // the floor alone decides, and the reason says so.
@@ -87,19 +87,4 @@ export async function handler(event: EvaluateInput): Promise<EvaluateOutput> {
   await store.put(bucket, keys.evaluation, JSON.stringify(evaluation, null, 2) + '\n');
   logger.info('evaluated', { runId: event.runId, best: output.best.id, auc: output.best.auc, gate: gate.decision, reason: gate.reason });
   return output;
-}
-
-/** The current model's AUC on this run's test set; undefined when none is published. */
-async function currentModelAuc(bucket: string, test: ReturnType<typeof decodeDataset>) {
-  const pointerText = await store.getTextIfExists(bucket, CURRENT_MODEL_KEY);
-  if (pointerText === undefined) return undefined;
-  const { version } = parseCurrentPointer(pointerText);
-  const modelJson = await store.getText(bucket, modelKeys(version).model);
-  let probabilities: Float64Array;
-  try {
-    probabilities = forestEngine.score(modelJson, test);
-  } catch (error) {
-    return { version, auc: undefined, unreadable: (error as Error).message };
-  }
-  return { version, auc: forestEngine.metrics(test.labels, probabilities).auc, unreadable: undefined };
 }

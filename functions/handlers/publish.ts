@@ -11,12 +11,19 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { modelVersion } from '../core/training/run-id.ts';
 import { isSupersededBy, parseCurrentPointer, publishPlan } from '../core/training/publish-plan.ts';
 import { TrainingStore, requireEnv } from '../aws/training-store.ts';
+import { currentModelAuc, currentVersion } from '../aws/current-model.ts';
+import { decodeDataset } from '../core/training/dataset-file.ts';
+import { decideGate, readGateSettings } from '../core/training/gate.ts';
 import type { EvaluateOutput, Evaluation } from './evaluate.ts';
 
 export interface PublishOutput {
   readonly runId: string;
-  /** superseded: the gate said promote, but the current model was trained on a later week. */
-  readonly decision: 'promote' | 'superseded';
+  /**
+   * superseded: the gate said promote, but the current model was trained on a later week.
+   * reject: another run published while this one was evaluated, and judged against that
+   * model this one no longer passes the gate.
+   */
+  readonly decision: 'promote' | 'superseded' | 'reject';
   readonly version: string;
   readonly auc: number;
   readonly reason: string;
@@ -50,6 +57,11 @@ export async function handler(event: EvaluateOutput): Promise<PublishOutput> {
     const reason = `the current model ${newer.version} was trained on week ${newer.trainWeek}, later than week ${event.trainWeek}; it stays`;
     logger.info('superseded', { runId: event.runId, version, reason });
     return { runId: event.runId, decision: 'superseded', version, auc: event.best.auc, reason, written: [] };
+  }
+  const rejudged = await rejudgeIfCurrentChanged(data, event);
+  if (rejudged) {
+    logger.info('rejected on re-judging', { runId: event.runId, version, reason: rejudged });
+    return { runId: event.runId, decision: 'reject', version, auc: event.best.auc, reason: rejudged, written: [] };
   }
   const card = {
     formatVersion: 1,
@@ -86,4 +98,20 @@ export async function handler(event: EvaluateOutput): Promise<PublishOutput> {
     written.push(`${write.bucket}:${write.key}`);
   }
   return { runId: event.runId, decision: 'promote', version, auc: event.best.auc, reason: event.gate.reason, written };
+}
+
+/**
+ * Runs of two week pairs can be evaluated at the same time, each against the model that was
+ * current then. When another run published since this one's Evaluate, judge again against
+ * that model on this run's test set; returns the reason when the gate now says no.
+ */
+async function rejudgeIfCurrentChanged(bucket: string, event: EvaluateOutput): Promise<string | undefined> {
+  const now = await currentVersion(store, bucket);
+  if (now === undefined || now === event.current?.version) return undefined;
+  const testKey = trainingKeys(event.runId).test;
+  const current = await currentModelAuc(store, bucket, decodeDataset(await store.getBytes(bucket, testKey), testKey));
+  if (current?.auc === undefined) return undefined; // not comparable: the floor, already passed, decides
+  const gate = decideGate(event.best.auc, current.auc, readGateSettings(process.env.GATE_FLOOR, process.env.GATE_MARGIN));
+  if (gate.decision === 'promote') return undefined;
+  return `${gate.reason} (model ${now} was published while this run was evaluated; judged again against it)`;
 }

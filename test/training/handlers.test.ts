@@ -168,4 +168,32 @@ describe('training handlers on emulated S3', () => {
     expect(out.reason).toBe('the current model later was trained on week 5, later than week 0; it stays');
     expect(await getText(data, 'models/current.json')).toBe(pointer);
   });
+  it('Publish judges again when another run published after this one was evaluated, and keeps the better model', async () => {
+    await put('models/current.json', JSON.stringify({ formatVersion: 1, version: 'old-engine', publishedAt: '2026-01-01T00:00:00Z' }));
+    const evaluated = async (params: Record<string, unknown>) => {
+      const prepared = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params });
+      const candidates = [];
+      for (const c of prepared.combinations) candidates.push(await h.train.handler(c));
+      return h.evaluate.handler({ ...prepared, candidates });
+    };
+    // A one-leaf forest (AUC 0.5) passes the floor only because it is lowered for this test.
+    const floor = process.env.GATE_FLOOR;
+    process.env.GATE_FLOOR = '0.4';
+    try {
+      // Both evaluated against the same (unreadable) current model, as two concurrent runs are.
+      const strong = await evaluated({ numTrees: 10, maxDepth: 4, featureSubsetStrategy: 'all' });
+      const weak = await evaluated({ numTrees: 1, maxDepth: 0, featureSubsetStrategy: 'all' });
+      expect(weak.gate.decision).toBe('promote');
+      expect(weak.best.auc).toBeLessThan(strong.best.auc - 0.01);
+      const published = await h.publish.handler(strong);
+      const late = await h.publish.handler(weak);
+      expect(late).toMatchObject({ decision: 'reject', written: [] });
+      expect(late.reason).toMatch(/worse than the current model's .* by more than the margin/);
+      expect(late.reason).toContain(`model ${published.version} was published while this run was evaluated`);
+      expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(published.version);
+    } finally {
+      if (floor === undefined) delete process.env.GATE_FLOOR;
+      else process.env.GATE_FLOOR = floor;
+    }
+  });
 });
