@@ -80,6 +80,8 @@ describe('prepared data', () => {
   it('names the file and line of a bad value', () => {
     const bad = featuresTsv('0', [{ userId: 1, pc: 1, region: 'MARS' }]);
     expect(() => parseFeaturesTsv(bad, 'part=a/features.tsv')).toThrow('part=a/features.tsv line 2: unknown region "MARS"');
+    // The extraction's reader checks every value: counts are whole numbers ≥ 0.
+    expect(() => parseFeaturesTsv(featuresTsv('0', [{ userId: 1, pc: 1.5 }]), 'f.tsv')).toThrow('f.tsv line 2, pc: expected a whole number ≥ 0, got "1.5"');
   });
   it('sums counts of a user found in two parts, keeping the first part\'s age', () => {
     const a = parseFeaturesTsv(featuresTsv('0', [{ userId: 7, pc: 2, age: 30 }]), 'a');

@@ -57,51 +57,116 @@ export function formatFeaturesTsv(week: Pick<ExtractedWeek, 'rows'>): string {
   return [...featuresTsvChunks(week)].map((chunk) => decoder.decode(chunk)).join('');
 }
 
+/** One row of features.tsv as `readFeaturesTsv` hands it over. */
+export interface FeaturesTsvVisitor {
+  /** Called once, after the header is checked and before the first row, with the number of rows. */
+  readonly begin?: (rows: number) => void;
+  /**
+   * Called for each row in file order. `values` is in FEATURES order (schema.ts): counts and
+   * age as numbers, gender 0/1, other categories by name. It is reused: copy what you keep.
+   */
+  readonly row: (userId: number, week: WeekId, values: readonly (string | number)[]) => void;
+}
+
 /**
- * Reads features.tsv. With `categories`, category values must be names from those lists.
- * Rows come back in file order.
+ * The one reader of features.tsv: checks the header and every row, and hands each row to
+ * `visitor` without building an object per row (a million rows stay cheap). With
+ * `categories`, category values must be names from those lists. `source` names the file in
+ * errors (default "features.tsv").
  */
-export function parseFeaturesTsv(text: string, options: { categories?: Categories } = {}): FeatureRow[] {
+export function readFeaturesTsv(
+  text: string,
+  visitor: FeaturesTsvVisitor,
+  options: { categories?: Categories; source?: string } = {},
+): void {
+  const source = options.source ?? 'features.tsv';
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  const header = (lines[0] ?? '').replace(/\r$/, '');
+  const header = withoutCr(lines[0] ?? '');
   if (header !== FEATURES_TSV_HEADER.join('\t')) {
-    throw new Error(`features.tsv: header must be "${FEATURES_TSV_HEADER.join(' ')}", got "${header}"`);
+    throw new Error(`${source}: header must be "${FEATURES_TSV_HEADER.join(' ')}", got "${header}"`);
   }
-  const rows: FeatureRow[] = [];
+  const known = FEATURES.map((spec) =>
+    spec.kind === 'categorical' && spec.categories !== 'gender' ? options.categories?.[spec.categories!] : undefined,
+  );
+  const values: (string | number)[] = new Array(FEATURES.length);
+  visitor.begin?.(Math.max(lines.length - 1, 0));
+  let checkedWeek: string | undefined;
   for (let i = 1; i < lines.length; i++) {
-    const fields = lines[i].replace(/\r$/, '').split('\t');
-    const where = `features.tsv line ${i + 1}`;
+    const fields = withoutCr(lines[i]).split('\t');
+    // Messages are built only on failure (no string or closure per row: a week has a million).
     if (fields.length !== FEATURES_TSV_HEADER.length) {
-      throw new Error(`${where}: ${fields.length} fields, expected ${FEATURES_TSV_HEADER.length}`);
+      throw new Error(`${source} line ${i + 1}: ${fields.length} fields, expected ${FEATURES_TSV_HEADER.length}`);
     }
-    const userId = wholeNumber(fields[0], `${where}, user_id`);
+    const userId = featureNumber(fields[0], source, i + 1, 'user_id');
     const week = fields[1];
-    if (!isWeekId(week)) throw new Error(`${where}: "${week}" is not a week`);
-    const features: Record<string, string | number> = {};
-    FEATURES.forEach((spec, k) => {
+    if (week !== checkedWeek) {
+      if (!isWeekId(week)) throw new Error(`${source} line ${i + 1}: "${week}" is not a week`);
+      checkedWeek = week;
+    }
+    for (let k = 0; k < FEATURES.length; k++) {
+      const spec = FEATURES[k];
       const raw = fields[k + 2];
       if (spec.kind === 'continuous') {
-        features[spec.name] = wholeNumber(raw, `${where}, ${spec.name}`);
+        values[k] = featureNumber(raw, source, i + 1, spec.name);
       } else if (spec.categories === 'gender') {
-        if (!(GENDERS as readonly string[]).includes(raw)) throw new Error(`${where}: gender must be 0 or 1, got "${raw}"`);
-        features[spec.name] = Number(raw);
+        const gender = (GENDERS as readonly string[]).indexOf(raw);
+        if (gender < 0) throw new Error(`${source} line ${i + 1}: gender must be 0 or 1, got "${raw}"`);
+        values[k] = gender;
       } else {
-        const known = options.categories?.[spec.categories!];
-        if (raw === '' || (known !== undefined && !known.includes(raw))) {
-          throw new Error(`${where}: unknown ${spec.name} "${raw}"`);
+        if (raw === '' || (known[k] !== undefined && !known[k]!.includes(raw))) {
+          throw new Error(`${source} line ${i + 1}: unknown ${spec.name} "${raw}"`);
         }
-        features[spec.name] = raw;
+        values[k] = raw;
       }
-    });
-    rows.push({ userId, week, features: features as unknown as FeatureValues });
+    }
+    visitor.row(userId, week, values);
   }
+}
+
+/**
+ * Reads features.tsv into rows (readFeaturesTsv checks it). With `categories`, category
+ * values must be names from those lists. Rows come back in file order.
+ */
+export function parseFeaturesTsv(text: string, options: { categories?: Categories } = {}): FeatureRow[] {
+  const rows: FeatureRow[] = [];
+  readFeaturesTsv(
+    text,
+    {
+      row: (userId, week, values) => {
+        const features: Record<string, string | number> = {};
+        for (let k = 0; k < FEATURE_NAMES.length; k++) features[FEATURE_NAMES[k]] = values[k];
+        rows.push({ userId, week, features: features as unknown as FeatureValues });
+      },
+    },
+    options,
+  );
   return rows;
 }
 
+function withoutCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
 function wholeNumber(raw: string, what: string): number {
-  if (!/^\d{1,15}$/.test(raw)) throw new Error(`${what}: expected a whole number ≥ 0, got "${raw}"`);
+  if (!isWholeNumber(raw)) throw new Error(`${what}: expected a whole number ≥ 0, got "${raw}"`);
   return Number(raw);
+}
+
+/** wholeNumber for a field of features.tsv line `line`, the message built only on failure. */
+function featureNumber(raw: string, source: string, line: number, name: string): number {
+  if (!isWholeNumber(raw)) throw new Error(`${source} line ${line}, ${name}: expected a whole number ≥ 0, got "${raw}"`);
+  return Number(raw);
+}
+
+/** 1 to 15 ASCII digits (/^\d{1,15}$/, without a regular expression: it runs ~15M times for 1M rows). */
+function isWholeNumber(raw: string): boolean {
+  if (raw.length === 0 || raw.length > 15) return false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** active_users.txt: one id a line, ascending. */

@@ -3,7 +3,8 @@
  * (categorical features hold the category's index in its list, gender 0/1). Built straight
  * from features.tsv text without a row object per user, so 1M users stay within tens of MB.
  */
-import { DEFAULT_CATEGORIES, FEATURES, FEATURE_NAMES, featureCategories, type Categories } from '../schema.ts';
+import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type Categories } from '../schema.ts';
+import { readFeaturesTsv } from '../extract/files.ts';
 
 export interface FeatureTable {
   readonly rows: number;
@@ -16,52 +17,38 @@ export interface FeatureTable {
 /** Count features are summed when a user appears in several part files of one week. */
 const SUMMED = FEATURES.map((f) => f.kind === 'continuous' && f.name !== 'age');
 
-/** Parses features.tsv (header row, then one row per user); `source` names it in errors. */
+/**
+ * Parses features.tsv (header row, then one row per user) with the extraction's reader
+ * (extract/files.ts: it checks the header and every value); `source` names it in errors.
+ */
 export function parseFeaturesTsv(text: string, source: string, categories: Categories = DEFAULT_CATEGORIES): FeatureTable {
-  const lines = text.split('\n');
-  const header = (lines[0] ?? '').replace(/\r$/, '').split('\t');
-  const userColumn = header.indexOf('user_id');
-  if (userColumn < 0) throw new Error(`${source}: header has no user_id column`);
-  const positions = FEATURE_NAMES.map((name) => {
-    const at = header.indexOf(name);
-    if (at < 0) throw new Error(`${source}: header has no ${name} column`);
-    return at;
-  });
   const lookups = FEATURES.map((spec) => {
-    if (spec.kind !== 'categorical') return undefined;
+    if (spec.kind !== 'categorical' || spec.categories === 'gender') return undefined;
     return new Map(featureCategories(spec, categories).map((value, index) => [value, index]));
   });
-  let rows = 0;
-  for (let i = 1; i < lines.length; i++) if (lines[i].length > 0 && lines[i] !== '\r') rows++;
-  const userIds = new Float64Array(rows);
-  const columns = FEATURES.map(() => new Float32Array(rows));
+  let userIds = new Float64Array(0);
+  let columns: Float32Array[] = [];
   let row = 0;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
-    if (line.length === 0) continue;
-    const fields = line.split('\t');
-    if (fields.length !== header.length) throw new Error(`${source} line ${i + 1}: ${fields.length} fields, header has ${header.length}`);
-    userIds[row] = toNumber(fields[userColumn], source, i, 'user_id');
-    for (let f = 0; f < positions.length; f++) {
-      const raw = fields[positions[f]];
-      const lookup = lookups[f];
-      if (lookup) {
-        const index = lookup.get(raw);
-        if (index === undefined) throw new Error(`${source} line ${i + 1}: unknown ${FEATURE_NAMES[f]} "${raw}"`);
-        columns[f][row] = index;
-      } else {
-        columns[f][row] = toNumber(raw, source, i, FEATURE_NAMES[f]);
-      }
-    }
-    row++;
-  }
-  return sortByUser({ rows, userIds, columns });
-}
-
-function toNumber(raw: string, source: string, lineIndex: number, name: string): number {
-  const value = Number(raw);
-  if (raw === '' || !Number.isFinite(value)) throw new Error(`${source} line ${lineIndex + 1}: ${name} "${raw}" is not a number`);
-  return value;
+  readFeaturesTsv(
+    text,
+    {
+      begin: (rows) => {
+        userIds = new Float64Array(rows);
+        columns = FEATURES.map(() => new Float32Array(rows));
+      },
+      row: (userId, _week, values) => {
+        userIds[row] = userId;
+        for (let f = 0; f < values.length; f++) {
+          const value = values[f];
+          // Category names were checked against `categories` by the reader; gender comes as 0/1.
+          columns[f][row] = typeof value === 'number' ? value : lookups[f]!.get(value)!;
+        }
+        row++;
+      },
+    },
+    { categories, source },
+  );
+  return sortByUser({ rows: row, userIds, columns });
 }
 
 /**
