@@ -11,7 +11,6 @@
  *
  * Also the handler child: `node bench/extract-handler.ts child <s3 endpoint> <bucket> <key>`.
  */
-import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -20,36 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { localAwsEnv, s3ClientConfig, startEmulators } from '../infra/local/emulators.ts';
+import { measure, root, type Measured } from './_shared.ts';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
 const self = fileURLToPath(import.meta.url);
-const node = join(root, 'node_modules/.bin/node');
 const BUCKET = 'bench-data';
-
-interface Measured {
-  wallSeconds: number;
-  cpuSeconds: number;
-  peakRssMb: number;
-  stdout: string;
-}
-
-async function measure(args: string[], env: Record<string, string> = {}): Promise<Measured> {
-  const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'TIME %U %S %M', node, ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'close')) as [number];
-  const wallSeconds = (performance.now() - started) / 1000;
-  const time = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
-  if (code !== 0 || !time) throw new Error(`${args.join(' ')} failed (exit ${code}): ${stderr.slice(-2000)}`);
-  return { wallSeconds, cpuSeconds: Number(time[1]) + Number(time[2]), peakRssMb: Math.round(Number(time[3]) / 1024), stdout };
-}
 
 export async function run(opts: { quick: boolean }): Promise<void> {
   const dir = join(root, 'bench/output/extract', opts.quick ? '500000-20000-1000' : '10000000-100000-1000');

@@ -15,7 +15,6 @@
  *
  * The file doubles as the DuckDB child: `node bench/extract.ts duckdb <typed|strict> ...`.
  */
-import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
@@ -25,10 +24,9 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_CATEGORIES } from '../functions/core/schema.ts';
 import { weekSpan } from '../functions/core/weeks.ts';
 import { parseFeaturesTsv, type FeatureRow } from '../functions/core/extract/index.ts';
+import { measure, random, root, type Measured } from './_shared.ts';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
 const self = fileURLToPath(import.meta.url);
-const node = join(root, 'node_modules/.bin/node'); // Node 24 runs the .ts files directly: no tsx start-up cost
 const WEEK = '0';
 const MALFORMED_RATE = 0.005;
 
@@ -43,19 +41,6 @@ interface Inputs {
   eventsGz: string;
   crm: string;
   profiles: string;
-}
-
-/** xorshift32: the same files on every run. */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
 }
 
 /** One malformed variant of a valid line (fields as strings), cycling through the kinds. */
@@ -128,33 +113,6 @@ async function prepareInputs(sizes: Sizes): Promise<Inputs> {
     renameSync(`${inputs.eventsGz}.tmp`, inputs.eventsGz);
   }
   return inputs;
-}
-
-interface Measured {
-  wallSeconds: number;
-  cpuSeconds: number;
-  peakRssMb: number;
-  stdout: string;
-}
-
-/** Runs a child under /usr/bin/time: wall time from here, CPU time and peak RSS from time(1). */
-async function measure(args: string[]): Promise<Measured> {
-  const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'TIME %U %S %M', node, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'close')) as [number];
-  const wallSeconds = (performance.now() - started) / 1000;
-  const timeLine = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
-  if (code !== 0 || !timeLine) throw new Error(`${args.join(' ')} failed (exit ${code}): ${stderr.slice(0, 2000)}`);
-  return {
-    wallSeconds,
-    cpuSeconds: Number(timeLine[1]) + Number(timeLine[2]),
-    peakRssMb: Math.round(Number(timeLine[3]) / 1024),
-    stdout,
-  };
 }
 
 const PLATFORM_COLUMNS = ['iphone', 'android', 'pc', 'ipad', 'other'];

@@ -23,6 +23,7 @@ import { DEFAULT_BASE_WEEK, weekSpan } from '../functions/core/weeks.ts';
 import { startLocalCloud, type Activity } from '../infra/local/cloud.ts';
 import { dataBucket } from '../infra/local/stages/resources.ts';
 import { listKeys } from '../infra/local/stages/s3-read.ts';
+import { random } from './_shared.ts';
 
 const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 const MiB = 2 ** 20;
@@ -31,19 +32,6 @@ interface Sizes {
   events: number;
   users: number;
   companies: number;
-}
-
-/** A small deterministic generator (xorshift32): the same files on every run. */
-function random(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
 }
 
 async function writeInputs(dir: string, sizes: Sizes): Promise<{ events: string; crm: string; profiles: string; meta: string }> {

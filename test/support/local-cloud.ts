@@ -5,9 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../infra/local/cloud.ts';
+import { listKeys as listStageKeys } from '../../infra/local/stages/s3-read.ts';
 
 export { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../infra/local/cloud.ts';
 
@@ -30,15 +31,9 @@ export async function readText(s3: S3Client, bucket: string, key: string): Promi
   return got.Body!.transformToString();
 }
 
-export async function listKeys(s3: S3Client, bucket: string, prefix = ''): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys.sort();
+/** Every key under `prefix` (all keys by default), sorted: the local stages' listing. */
+export function listKeys(s3: S3Client, bucket: string, prefix = ''): Promise<string[]> {
+  return listStageKeys(s3, bucket, prefix);
 }
 
 /** Receives up to `max` message bodies, parsed as JSON, waiting at most ~1 s for the first. */

@@ -16,18 +16,7 @@ import {
 } from '#core/extract/index.ts';
 import { DEFAULT_CATEGORIES as C } from '#core/schema.ts';
 import { weekSpan } from '#core/weeks.ts';
-
-function random(seed: number) {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
+import { random } from '../../../bench/_shared.ts';
 
 const WEEK = '5';
 const { start, end } = weekSpan(WEEK);
