@@ -5,18 +5,10 @@
  */
 import type { ForestParams } from './params.ts';
 import type { LabelledSet } from './labels.ts';
+import type { Metrics } from '../forest/metrics.ts';
 
-export interface Metrics {
-  readonly auc: number;
-  readonly errorRate: number;
-  readonly baselineErrorRate: number;
-  readonly precision: number;
-  readonly recall: number;
-  readonly f1: number;
-  readonly logLoss: number;
-  readonly confusion: { tp: number; fp: number; tn: number; fn: number };
-  readonly roc: [number, number][];
-}
+/** The forest engine's metrics (ROC AUC, error rates, confusion, ROC points…). */
+export type { Metrics };
 
 export interface FeatureImportance {
   readonly feature: string;

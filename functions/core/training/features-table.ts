@@ -4,7 +4,7 @@
  * from features.tsv text without a row object per user, so 1M users stay within tens of MB.
  */
 import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type Categories } from '../schema.ts';
-import { readFeaturesTsv } from '../extract/files.ts';
+import { parseActiveUsers as readActiveUserIds, readFeaturesTsv } from '../extract/files.ts';
 
 export interface FeatureTable {
   readonly rows: number;
@@ -89,12 +89,7 @@ function sortByUser(table: FeatureTable): FeatureTable {
   };
 }
 
-/** Reads active_users.txt (one id a line) into a set. */
+/** Reads active_users.txt into a set, with the extraction core's checks (a bad line is an error, naming it). */
 export function parseActiveUsers(text: string): Set<number> {
-  const users = new Set<number>();
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed.length > 0) users.add(Number(trimmed));
-  }
-  return users;
+  return new Set(readActiveUserIds(text));
 }
