@@ -14,16 +14,19 @@ import {
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
 import type { InvocationResult } from './lambda-runtime.ts';
+import type { EventSourceMappingSpec } from './template.ts';
 
-export interface KinesisMappingSettings {
-  readonly batchSize: number;
-  readonly startingPosition: string;
-  readonly bisectOnError: boolean;
-  readonly maximumRetryAttempts: number;
-  readonly maximumRecordAgeSeconds: number;
-  readonly maximumBatchingWindowSeconds: number;
-  readonly reportBatchItemFailures: boolean;
-}
+/** What a poller needs of an event source mapping, as the template reader gives it. */
+export type KinesisMappingSettings = Pick<
+  EventSourceMappingSpec,
+  | 'batchSize'
+  | 'startingPosition'
+  | 'bisectOnError'
+  | 'maximumRetryAttempts'
+  | 'maximumRecordAgeSeconds'
+  | 'maximumBatchingWindowSeconds'
+  | 'reportBatchItemFailures'
+>;
 
 export interface BatchOutcome {
   readonly shardId: string;
