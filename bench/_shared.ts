@@ -47,5 +47,10 @@ export async function measure(args: string[], env: Record<string, string> = {}):
   const wallSeconds = (performance.now() - started) / 1000;
   const time = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
   if (code !== 0 || !time) throw new Error(`${args.join(' ')} failed (exit ${code}): ${stderr.slice(-2000)}`);
-  return { wallSeconds, cpuSeconds: Number(time[1]) + Number(time[2]), peakRssMb: Math.round(Number(time[3]) / 1024), stdout };
+  return {
+    wallSeconds,
+    cpuSeconds: Number(time[1]) + Number(time[2]),
+    peakRssMb: Math.round(Number(time[3]) / 1024),
+    stdout,
+  };
 }

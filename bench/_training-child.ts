@@ -35,7 +35,9 @@ switch (stage) {
   }
   case 'train-local': {
     const { dataset, params } = JSON.parse(arg) as { dataset: string; params: Record<string, number | string> };
-    const model = await forestEngine.train(decodeDataset(readFileSync(dataset), dataset), params, { threads: availableParallelism() });
+    const model = await forestEngine.train(decodeDataset(readFileSync(dataset), dataset), params, {
+      threads: availableParallelism(),
+    });
     result = { nodes: model.nodes };
     break;
   }
@@ -43,4 +45,6 @@ switch (stage) {
     throw new Error(`unknown stage ${stage}`);
 }
 const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), baselineRssMb, result }));
+console.log(
+  JSON.stringify({ seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), baselineRssMb, result }),
+);

@@ -30,7 +30,9 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   const crm = join(dir, 'crm_info.data');
   const profiles = join(dir, 'nosql_user_profile.data');
   if (![...events, crm, profiles].every(existsSync)) {
-    throw new Error(`inputs missing in ${dir}: run bench/extract.ts${opts.quick ? ' --quick' : ''} once first (it generates and caches them)`);
+    throw new Error(
+      `inputs missing in ${dir}: run bench/extract.ts${opts.quick ? ' --quick' : ''} once first (it generates and caches them)`,
+    );
   }
 
   const emulators = await startEmulators();
@@ -39,13 +41,35 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   try {
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'raw/crm/crm_info.data', Body: readFileSync(crm) }));
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'raw/profiles/nosql_user_profile.data', Body: readFileSync(profiles) }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'raw/profiles/nosql_user_profile.data',
+        Body: readFileSync(profiles),
+      }),
+    );
     const rows: [string, Measured, Measured, number][] = [];
     for (const file of events) {
       const name = file.slice(file.lastIndexOf('/') + 1);
       const key = `raw/events/${name}`;
-      await new Upload({ client: s3, params: { Bucket: BUCKET, Key: key, Body: createReadStream(file) }, partSize: 8 * 2 ** 20 }).done(); // fauxqs takes request bodies up to 11 MiB
-      const reference = await measure(['bin/retention.ts', 'extract', '--events', file, '--crm', crm, '--profiles', profiles, '--out', join(out, name), '--gzip-output']);
+      await new Upload({
+        client: s3,
+        params: { Bucket: BUCKET, Key: key, Body: createReadStream(file) },
+        partSize: 8 * 2 ** 20,
+      }).done(); // fauxqs takes request bodies up to 11 MiB
+      const reference = await measure([
+        'bin/retention.ts',
+        'extract',
+        '--events',
+        file,
+        '--crm',
+        crm,
+        '--profiles',
+        profiles,
+        '--out',
+        join(out, name),
+        '--gzip-output',
+      ]);
       const handler = await measure([self, 'child', emulators.endpoints.s3, BUCKET, key], localAwsEnv(emulators));
       rows.push([name, handler, reference, statSync(file).size]);
     }
@@ -80,7 +104,14 @@ async function child(endpoint: string, bucket: string, key: string): Promise<voi
   process.env.AWS_ENDPOINT_URL_S3 = endpoint;
   const { handler } = await import('../functions/handlers/extract.ts');
   const { buildS3Event } = await import('../infra/local/s3-event.ts');
-  const event = buildS3Event({ region: process.env.AWS_REGION ?? 'us-east-1', bucket, key, size: 0, eTag: 'bench', at: Date.now() });
+  const event = buildS3Event({
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    bucket,
+    key,
+    size: 0,
+    eTag: 'bench',
+    at: Date.now(),
+  });
   const outcome = await handler(event as never);
   console.log(JSON.stringify(outcome));
 }

@@ -15,7 +15,16 @@
  *
  * The file doubles as the DuckDB child: `node bench/extract.ts duckdb <typed|strict> ...`.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -86,10 +95,18 @@ async function prepareInputs(sizes: Sizes): Promise<Inputs> {
   const { start } = weekSpan(WEEK);
   const c = DEFAULT_CATEGORIES;
   if (!existsSync(inputs.crm)) {
-    await writeLines(inputs.crm, sizes.companies, (i) => `${i}\t${pick(c.industry)}\t${pick(c.region)}\t${pick(c.social_type)}`);
+    await writeLines(
+      inputs.crm,
+      sizes.companies,
+      (i) => `${i}\t${pick(c.industry)}\t${pick(c.region)}\t${pick(c.social_type)}`,
+    );
   }
   if (!existsSync(inputs.profiles)) {
-    await writeLines(inputs.profiles, sizes.users, (i) => `${i}\t${rnd() < 0.5 ? 0 : 1}\t${20 + Math.floor(rnd() * 51)}`);
+    await writeLines(
+      inputs.profiles,
+      sizes.users,
+      (i) => `${i}\t${rnd() < 0.5 ? 0 : 1}\t${20 + Math.floor(rnd() * 51)}`,
+    );
   }
   if (!existsSync(inputs.events)) {
     console.log(`generating ${sizes.events.toLocaleString('en')} events in ${dir} (cached for later runs)…`);
@@ -116,7 +133,15 @@ async function prepareInputs(sizes: Sizes): Promise<Inputs> {
 }
 
 const PLATFORM_COLUMNS = ['iphone', 'android', 'pc', 'ipad', 'other'];
-const TYPE_COLUMNS = ['customize_tpl', 'download_tpl', 'share_tpl', 'inspect', 'view_report', 'share_report', 'cancel_inspection'];
+const TYPE_COLUMNS = [
+  'customize_tpl',
+  'download_tpl',
+  'share_tpl',
+  'inspect',
+  'view_report',
+  'share_report',
+  'cancel_inspection',
+];
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 
 /** The DuckDB job: the same aggregation, join and features.tsv as `retention extract`. */
@@ -132,8 +157,13 @@ function duckdbQuery(mode: 'typed' | 'strict', events: string, crm: string, prof
   const events_ =
     mode === 'typed'
       ? `SELECT user_id, company_id, platform, event_time, event_type FROM ${csv(events, {
-          anonymous_id: 'BIGINT', user_id: 'BIGINT', company_id: 'BIGINT', platform: 'VARCHAR',
-          event_time: 'BIGINT', event_type: 'VARCHAR', first_event: 'INTEGER',
+          anonymous_id: 'BIGINT',
+          user_id: 'BIGINT',
+          company_id: 'BIGINT',
+          platform: 'VARCHAR',
+          event_time: 'BIGINT',
+          event_type: 'VARCHAR',
+          first_event: 'INTEGER',
         })}
          WHERE user_id >= 0 AND company_id >= 0 AND platform IN (${sqlList(c.platform)})
            AND event_type IN (${sqlList(c.event_type)}) AND first_event IN (0, 1)
@@ -162,7 +192,13 @@ function duckdbQuery(mode: 'typed' | 'strict', events: string, crm: string, prof
   ) TO '${out}' (DELIMITER '\t', HEADER true, QUOTE '')`;
 }
 
-async function duckdbChild(mode: 'typed' | 'strict', events: string, crm: string, profiles: string, out: string): Promise<void> {
+async function duckdbChild(
+  mode: 'typed' | 'strict',
+  events: string,
+  crm: string,
+  profiles: string,
+  out: string,
+): Promise<void> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const db = await DuckDBInstance.create(':memory:', { threads: '1' });
   const connection = await db.connect();
@@ -215,8 +251,24 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const tables = ['--crm', inputs.crm, '--profiles', inputs.profiles];
-  const ours = (events: string, name: string) => ['bin/retention.ts', 'extract', '--events', events, ...tables, '--out', join(outDir, name)];
-  const duck = (mode: string, events: string, name: string) => [self, 'duckdb', mode, events, inputs.crm, inputs.profiles, join(outDir, `${name}.tsv`)];
+  const ours = (events: string, name: string) => [
+    'bin/retention.ts',
+    'extract',
+    '--events',
+    events,
+    ...tables,
+    '--out',
+    join(outDir, name),
+  ];
+  const duck = (mode: string, events: string, name: string) => [
+    self,
+    'duckdb',
+    mode,
+    events,
+    inputs.crm,
+    inputs.profiles,
+    join(outDir, `${name}.tsv`),
+  ];
 
   const jobs: [string, string[], string][] = [
     ['retention extract, plain', ours(inputs.events, 'ours-plain'), join(outDir, 'ours-plain/features.tsv')],
@@ -241,13 +293,14 @@ export async function run(opts: { quick: boolean }): Promise<void> {
     `${sizes.events.toLocaleString('en')} events (${mib(inputs.events)} MiB plain, ${mib(inputs.eventsGz)} MiB gzip), ` +
       `${sizes.users.toLocaleString('en')} users, ${sizes.companies} companies, ${MALFORMED_RATE * 100}% malformed; ` +
       `one child process per run, best of ${repeats}; DuckDB with SET threads=1. Ours parses on one thread; the sha256 of the ` +
-      'event file runs in a worker and gunzip on libuv\'s pool, hence CPU > wall. On a shared machine wall > CPU ' +
+      "event file runs in a worker and gunzip on libuv's pool, hence CPU > wall. On a shared machine wall > CPU " +
       'means the run waited for a core: compare CPU then.',
   );
   console.log('');
   console.log('| job | wall s | CPU s | events/s (wall) | peak RSS MB | wall vs DuckDB typed | CPU vs DuckDB typed |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  const reference = (name: string) => results.get(name.includes('gzip') ? 'DuckDB typed, gzip' : 'DuckDB typed, plain')!;
+  const reference = (name: string) =>
+    results.get(name.includes('gzip') ? 'DuckDB typed, gzip' : 'DuckDB typed, plain')!;
   for (const [name] of jobs) {
     const m = results.get(name)!;
     console.log(
@@ -267,7 +320,10 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   };
   console.log(goal('retention extract, plain', 0.5));
   console.log(goal('retention extract, gzip', 0.75));
-  const peak = Math.max(results.get('retention extract, plain')!.peakRssMb, results.get('retention extract, gzip')!.peakRssMb);
+  const peak = Math.max(
+    results.get('retention extract, plain')!.peakRssMb,
+    results.get('retention extract, gzip')!.peakRssMb,
+  );
   console.log(`our peak RSS ${peak} MB (goal ≤ 256 MB) ${peak <= 256 ? 'met' : 'NOT met'}`);
 
   const read = (path: string) => parseFeaturesTsv(readFileSync(path, 'utf8'));
@@ -278,7 +334,9 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   console.log(`ours vs DuckDB typed:    ${compare(oursPlain, read(jobs[1][2]))}`);
   console.log(`DuckDB typed gzip vs plain: ${compare(read(jobs[4][2]), read(jobs[1][2]))}`);
   console.log('');
-  console.log('ours, plain, as printed:\n' + results.get('retention extract, plain')!.stdout.trimEnd().replace(/^/gm, '    '));
+  console.log(
+    'ours, plain, as printed:\n' + results.get('retention extract, plain')!.stdout.trimEnd().replace(/^/gm, '    '),
+  );
 }
 
 if (process.argv[1] === self && process.argv[2] === 'duckdb') {

@@ -60,7 +60,12 @@ export function generate(users: number, seed = 1): { train: Split; test: Split }
     }
     return k;
   };
-  const make = (rows: number): Split => ({ columns: Array.from({ length: FEATURES }, () => new Float32Array(rows)), labels: new Uint8Array(rows), truth: new Float64Array(rows), rows: 0 });
+  const make = (rows: number): Split => ({
+    columns: Array.from({ length: FEATURES }, () => new Float32Array(rows)),
+    labels: new Uint8Array(rows),
+    truth: new Float64Array(rows),
+    rows: 0,
+  });
   const testRows = Array.from({ length: users }, (_, i) => isTestUser(i + 1, 7)).filter(Boolean).length;
   const train = make(users - testRows);
   const test = make(testRows);
@@ -149,13 +154,21 @@ function sklearn(train: Split, test: Split): ChildResult['sklearn'] {
   if (!python) return 'skipped (python3-sklearn not installed)';
   const dir = mkdtempSync(join(tmpdir(), 'forest-bench-'));
   try {
-    for (const [name, set] of [['train', train], ['test', test]] as const) {
+    for (const [name, set] of [
+      ['train', train],
+      ['test', test],
+    ] as const) {
       const rowMajor = new Float32Array(set.rows * FEATURES);
-      for (let r = 0; r < set.rows; r++) for (let f = 0; f < FEATURES; f++) rowMajor[r * FEATURES + f] = set.columns[f][r];
+      for (let r = 0; r < set.rows; r++)
+        for (let f = 0; f < FEATURES; f++) rowMajor[r * FEATURES + f] = set.columns[f][r];
       writeFileSync(join(dir, `${name}.f32`), rowMajor);
       writeFileSync(join(dir, `${name}.u8`), set.labels);
     }
-    const out = execFileSync(python, [join(root, 'bench/sklearn_forest.py'), dir, String(PARAMS.numTrees), String(PARAMS.maxDepth)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const out = execFileSync(
+      python,
+      [join(root, 'bench/sklearn_forest.py'), dir, String(PARAMS.numTrees), String(PARAMS.maxDepth)],
+      { encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
     return JSON.parse(out.trim().split('\n').at(-1)!) as { fitSeconds: number; auc: number };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -166,7 +179,14 @@ function spawnChild(users: number, workers: number, engine: string, withSklearn:
   return new Promise((resolve, reject) => {
     execFile(
       join(root, 'node_modules/.bin/node'),
-      [fileURLToPath(import.meta.url), '--forest-child', String(users), String(workers), engine, withSklearn ? 'sklearn' : '-'],
+      [
+        fileURLToPath(import.meta.url),
+        '--forest-child',
+        String(users),
+        String(workers),
+        engine,
+        withSklearn ? 'sklearn' : '-',
+      ],
       { maxBuffer: 1 << 22 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`bench child (${users} users, ${engine}) failed: ${stderr || error.message}`));
@@ -182,20 +202,31 @@ export async function run(opts: BenchOptions): Promise<void> {
   const cores = availableParallelism();
   const sizes = opts.quick ? [10_000] : [10_000, 100_000];
   if (process.argv.includes('--1m') || process.env.FOREST_BENCH_1M === '1') sizes.push(1_000_000);
-  console.log(`20 trees, depth 10, sqrt features, maxBins 32; ${cores} cores (shared machine: other work may be running)`);
-  console.log('| users | train rows | histogram 1 thread s | histogram all cores s | sklearn n_jobs=1 s | sklearn / histogram | AUC histogram | AUC sklearn | best AUC | peak RSS MB (1 thread) | scoring rows/s |');
+  console.log(
+    `20 trees, depth 10, sqrt features, maxBins 32; ${cores} cores (shared machine: other work may be running)`,
+  );
+  console.log(
+    '| users | train rows | histogram 1 thread s | histogram all cores s | sklearn n_jobs=1 s | sklearn / histogram | AUC histogram | AUC sklearn | best AUC | peak RSS MB (1 thread) | scoring rows/s |',
+  );
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const users of sizes) {
     const one = await spawnChild(users, 1, 'histogram', true);
     const all = cores > 1 ? await spawnChild(users, cores, 'histogram', false) : one;
     const sk = one.sklearn;
-    const skCells = typeof sk === 'object' ? [f(sk.fitSeconds), `${f(sk.fitSeconds / one.trainSeconds, 1)}×`, f(sk.auc, 4)] : [sk ?? 'skipped', '–', '–'];
-    console.log(`| ${users} | ${one.trainRows} | ${f(one.trainSeconds)} | ${f(all.trainSeconds)} | ${skCells[0]} | ${skCells[1]} | ${f(one.auc, 4)} | ${skCells[2]} | ${f(one.bestAuc, 4)} | ${f(one.maxRssMB, 0)} | ${Math.round(one.scoreRowsPerSecond ?? 0)} |`);
+    const skCells =
+      typeof sk === 'object'
+        ? [f(sk.fitSeconds), `${f(sk.fitSeconds / one.trainSeconds, 1)}×`, f(sk.auc, 4)]
+        : [sk ?? 'skipped', '–', '–'];
+    console.log(
+      `| ${users} | ${one.trainRows} | ${f(one.trainSeconds)} | ${f(all.trainSeconds)} | ${skCells[0]} | ${skCells[1]} | ${f(one.auc, 4)} | ${skCells[2]} | ${f(one.bestAuc, 4)} | ${f(one.maxRssMB, 0)} | ${Math.round(one.scoreRowsPerSecond ?? 0)} |`,
+    );
   }
   const small = opts.quick ? 1000 : 5000;
   const lib = await spawnChild(small, 1, 'ml-random-forest', false);
   const hist = await spawnChild(small, 1, 'histogram', false);
-  console.log(`\nml-random-forest at ${small} users (${lib.trainRows} train rows): ${f(lib.trainSeconds)} s, AUC ${f(lib.auc, 4)}; histogram ${f(hist.trainSeconds, 3)} s, AUC ${f(hist.auc, 4)}; ratio ${Math.round(lib.trainSeconds / hist.trainSeconds)}× (best AUC ${f(hist.bestAuc, 4)})`);
+  console.log(
+    `\nml-random-forest at ${small} users (${lib.trainRows} train rows): ${f(lib.trainSeconds)} s, AUC ${f(lib.auc, 4)}; histogram ${f(hist.trainSeconds, 3)} s, AUC ${f(hist.auc, 4)}; ratio ${Math.round(lib.trainSeconds / hist.trainSeconds)}× (best AUC ${f(hist.bestAuc, 4)})`,
+  );
 }
 
 if (process.argv[2] === '--forest-child') {

@@ -17,7 +17,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { startEmulators, s3ClientConfig, sqsClientConfig } from '../infra/local/emulators.ts';
 import { startLocalCloud } from '../infra/local/cloud.ts';
@@ -37,7 +43,7 @@ const encoder = new TextEncoder();
 
 function generator(seed: number) {
   let state = seed >>> 0;
-  return () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  return () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
 }
 
 function makeRecords(count: number, round: number, seed = 1): PredictionRecord[] {
@@ -48,10 +54,23 @@ function makeRecords(count: number, round: number, seed = 1): PredictionRecord[]
     userId: i + 1,
     round,
     features: {
-      industry: pick(DEFAULT_CATEGORIES.industry), region: pick(DEFAULT_CATEGORIES.region), social_type: pick(DEFAULT_CATEGORIES.social_type),
-      iphone: n(5), android: n(5), pc: n(8), ipad: n(3), other: n(2),
-      customize_tpl: n(4), download_tpl: n(4), share_tpl: n(3), inspect: n(10), view_report: n(6), share_report: n(3), cancel_inspection: n(2),
-      gender: n(2), age: 20 + n(51),
+      industry: pick(DEFAULT_CATEGORIES.industry),
+      region: pick(DEFAULT_CATEGORIES.region),
+      social_type: pick(DEFAULT_CATEGORIES.social_type),
+      iphone: n(5),
+      android: n(5),
+      pc: n(8),
+      ipad: n(3),
+      other: n(2),
+      customize_tpl: n(4),
+      download_tpl: n(4),
+      share_tpl: n(3),
+      inspect: n(10),
+      view_report: n(6),
+      share_report: n(3),
+      cancel_inspection: n(2),
+      gender: n(2),
+      age: 20 + n(51),
     },
   }));
 }
@@ -66,21 +85,43 @@ async function trainModel(): Promise<string> {
     parsed.row.forEach((v, f) => (columns[f][row] = v));
     labels[row] = Number(r.features.pc) + Number(r.features.inspect) / 2 > 5 ? 1 : 0;
   });
-  const trained = await forestEngine.train({ rows: records.length, userIds: new Float64Array(records.length), columns, labels }, { numTrees: 20, maxDepth: 8, seed: 3 }, { threads: 1 });
+  const trained = await forestEngine.train(
+    { rows: records.length, userIds: new Float64Array(records.length), columns, labels },
+    { numTrees: 20, maxDepth: 8, seed: 3 },
+    { threads: 1 },
+  );
   return trained.modelJson;
 }
-const prepareModelFeatures = FEATURES.map((f) => (f.kind === 'categorical'
-  ? { name: f.name, kind: f.kind, values: f.categories === 'gender' ? ['0', '1'] : DEFAULT_CATEGORIES[f.categories as keyof typeof DEFAULT_CATEGORIES] }
-  : { name: f.name, kind: f.kind }));
+const prepareModelFeatures = FEATURES.map((f) =>
+  f.kind === 'categorical'
+    ? {
+        name: f.name,
+        kind: f.kind,
+        values:
+          f.categories === 'gender' ? ['0', '1'] : DEFAULT_CATEGORIES[f.categories as keyof typeof DEFAULT_CATEGORIES],
+      }
+    : { name: f.name, kind: f.kind },
+);
 
 function kinesisEvent(records: PredictionRecord[], batchIndex: number): KinesisStreamEvent {
   return {
     Records: records.map((r, i) => {
       const sequenceNumber = String(10n ** 20n + BigInt(batchIndex * BATCH + i));
       return {
-        kinesis: { kinesisSchemaVersion: '1.0', partitionKey: String(r.userId), sequenceNumber, data: Buffer.from(JSON.stringify(r)).toString('base64'), approximateArrivalTimestamp: Date.now() / 1000 },
-        eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${sequenceNumber}`, eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: String(r.userId),
+          sequenceNumber,
+          data: Buffer.from(JSON.stringify(r)).toString('base64'),
+          approximateArrivalTimestamp: Date.now() / 1000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `shardId-000000000000:${sequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench',
+        awsRegion: 'us-east-1',
+        eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
       };
     }),
   };
@@ -91,7 +132,9 @@ const fmt = (n: number) => n.toLocaleString('en');
 
 async function handlerThroughput(modelJson: string, total: number) {
   const records = makeRecords(total, 0);
-  const events = Array.from({ length: Math.ceil(total / BATCH) }, (_, b) => kinesisEvent(records.slice(b * BATCH, (b + 1) * BATCH), b));
+  const events = Array.from({ length: Math.ceil(total / BATCH) }, (_, b) =>
+    kinesisEvent(records.slice(b * BATCH, (b + 1) * BATCH), b),
+  );
   const model = prepareModel(modelJson, 'bench');
   const emulators = await startEmulators();
   const s3 = new S3(s3ClientConfig(emulators));
@@ -108,19 +151,37 @@ async function handlerThroughput(modelJson: string, total: number) {
     rows.push({ name: 'base64 + JSON.parse only (reference)', ms: performance.now() - t });
 
     t = performance.now();
-    for (const e of events) model.score(e.Records.map((r) => { const p = parseRecord(Buffer.from(r.kinesis.data, 'base64'), model.features); if (!p.ok) throw new Error('bad'); return p.row; }));
+    for (const e of events)
+      model.score(
+        e.Records.map((r) => {
+          const p = parseRecord(Buffer.from(r.kinesis.data, 'base64'), model.features);
+          if (!p.ok) throw new Error('bad');
+          return p.row;
+        }),
+      );
     rows.push({ name: 'validate + score (core)', ms: performance.now() - t });
 
     // An SQS that accepts every entry at once: the handler's own cost (batching, Powertools, trends write).
     const instant = Object.create(sqs) as SQSClient;
-    instant.send = (async (command: any) => command instanceof SendMessageBatchCommand
-      ? { Successful: (command.input.Entries as { Id: string }[]).map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: '' })), Failed: [] }
-      : sqs.send(command)) as SQSClient['send'];
+    instant.send = (async (command: any) =>
+      command instanceof SendMessageBatchCommand
+        ? {
+            Successful: (command.input.Entries as { Id: string }[]).map((e) => ({
+              Id: e.Id,
+              MessageId: e.Id,
+              MD5OfMessageBody: '',
+            })),
+            Failed: [],
+          }
+        : sqs.send(command)) as SQSClient['send'];
     const deps = { s3, dataBucket: 'data', resultsQueueUrl: queueUrl, poisonQueueUrl: poisonUrl, models };
     let handler = createPredictHandler({ ...deps, sqs: instant, logger: silentLogger() });
     t = performance.now();
     for (const e of events) await handler(e);
-    rows.push({ name: 'predict handler, SQS accepting instantly (S3 trend parts to fauxqs)', ms: performance.now() - t });
+    rows.push({
+      name: 'predict handler, SQS accepting instantly (S3 trend parts to fauxqs)',
+      ms: performance.now() - t,
+    });
 
     handler = createPredictHandler({ ...deps, sqs, logger: silentLogger() });
     t = performance.now();
@@ -128,10 +189,15 @@ async function handlerThroughput(modelJson: string, total: number) {
     rows.push({ name: 'predict handler, SendMessageBatch to fauxqs', ms: performance.now() - t });
 
     const reference = rows[0].ms;
-    console.log(`\n### Handler throughput: ${fmt(total)} records in invocations of ${BATCH} (one after the other, this process)`);
+    console.log(
+      `\n### Handler throughput: ${fmt(total)} records in invocations of ${BATCH} (one after the other, this process)`,
+    );
     console.log('| path | time | records/s | time vs JSON.parse only |');
     console.log('| --- | --- | --- | --- |');
-    for (const r of rows) console.log(`| ${r.name} | ${(r.ms / 1000).toFixed(2)} s | ${fmt(perSecond(total, r.ms))} | ${(r.ms / reference).toFixed(1)}× |`);
+    for (const r of rows)
+      console.log(
+        `| ${r.name} | ${(r.ms / 1000).toFixed(2)} s | ${fmt(perSecond(total, r.ms))} | ${(r.ms / reference).toFixed(1)}× |`,
+      );
   } finally {
     s3.destroy();
     sqs.destroy();
@@ -162,13 +228,17 @@ async function throughLocalCloud(modelJson: string, phases: readonly Phase[]) {
   const invocations = new Map<string, { count: number; ms: number }>();
   let cloud;
   try {
-    cloud = await startLocalCloud({ stateDir, onOutput: () => undefined, onActivity: (a) => {
-      if (a.kind !== 'invoke') return;
-      const t = invocations.get(a.function) ?? { count: 0, ms: 0 };
-      t.count++;
-      t.ms += a.durationMs;
-      invocations.set(a.function, t);
-    } });
+    cloud = await startLocalCloud({
+      stateDir,
+      onOutput: () => undefined,
+      onActivity: (a) => {
+        if (a.kind !== 'invoke') return;
+        const t = invocations.get(a.function) ?? { count: 0, ms: 0 };
+        t.count++;
+        t.ms += a.durationMs;
+        invocations.set(a.function, t);
+      },
+    });
   } catch (error) {
     rmSync(stateDir, { recursive: true, force: true });
     throw error;
@@ -180,7 +250,9 @@ async function throughLocalCloud(modelJson: string, phases: readonly Phase[]) {
     if (!stream || !resultsUrl || !poisonUrl) throw new Error('the product stack has no prediction outputs');
     await publish(cloud.clients.s3, dataBucket(cloud).name, modelJson);
     const settings = cloud.template.eventSourceMappings[0];
-    console.log(`\n### Through the local cloud (product stack; ${Object.keys(cloud.resources.streams).length} stream, batch size ${(settings as { batchSize?: number } | undefined)?.batchSize ?? '?'})`);
+    console.log(
+      `\n### Through the local cloud (product stack; ${Object.keys(cloud.resources.streams).length} stream, batch size ${(settings as { batchSize?: number } | undefined)?.batchSize ?? '?'})`,
+    );
     console.log('| measure | ' + phases.map((p) => p.title).join(' | ') + ' |');
     console.log('| --- | ' + phases.map(() => '---').join(' | ') + ' |');
     const columns: string[][] = [];
@@ -190,10 +262,20 @@ async function throughLocalCloud(modelJson: string, phases: readonly Phase[]) {
       columns.push(result.cells);
       failed ||= result.failed;
     }
-    const labels = ['records (1 % poison)', 'good records with exactly one result', 'good records lost', 'results received twice',
-      'poison in the poison queue with a reason', 'PutRecords of all records (reference)', 'first PutRecords → last result', 'latency PutRecords → SQS receive p50 / p99 / max'];
+    const labels = [
+      'records (1 % poison)',
+      'good records with exactly one result',
+      'good records lost',
+      'results received twice',
+      'poison in the poison queue with a reason',
+      'PutRecords of all records (reference)',
+      'first PutRecords → last result',
+      'latency PutRecords → SQS receive p50 / p99 / max',
+    ];
     labels.forEach((label, i) => console.log(`| ${label} | ${columns.map((c) => c[i]).join(' | ')} |`));
-    console.log(`(invocations over both phases: ${[...invocations].map(([fn, t]) => `${fn} ${t.count} × ${(t.ms / t.count).toFixed(0)} ms mean, ${(t.ms / 1000).toFixed(1)} s in all`).join('; ')})`);
+    console.log(
+      `(invocations over both phases: ${[...invocations].map(([fn, t]) => `${fn} ${t.count} × ${(t.ms / t.count).toFixed(0)} ms mean, ${(t.ms / 1000).toFixed(1)} s in all`).join('; ')})`,
+    );
     if (failed) throw new Error('records were lost, duplicated or misfiled: see the table');
   } finally {
     await cloud.stop();
@@ -201,13 +283,24 @@ async function throughLocalCloud(modelJson: string, phases: readonly Phase[]) {
   }
 }
 
-async function runPhase(cloud: Awaited<ReturnType<typeof startLocalCloud>>, stream: string, resultsUrl: string, poisonUrl: string, phase: Phase) {
+async function runPhase(
+  cloud: Awaited<ReturnType<typeof startLocalCloud>>,
+  stream: string,
+  resultsUrl: string,
+  poisonUrl: string,
+  phase: Phase,
+) {
   // Every 100th record is poison, the four kinds in turn.
   const records = makeRecords(phase.total, phase.round, phase.round + 1);
   const entries = records.map((r, i) =>
     i % 100 === 99
-      ? { PartitionKey: `poison-${phase.round}-${i}`, Data: encoder.encode(POISON_KINDS[Math.floor(i / 100) % POISON_KINDS.length]()), poison: true }
-      : { PartitionKey: String(r.userId), Data: encoder.encode(JSON.stringify(r)), poison: false });
+      ? {
+          PartitionKey: `poison-${phase.round}-${i}`,
+          Data: encoder.encode(POISON_KINDS[Math.floor(i / 100) % POISON_KINDS.length]()),
+          poison: true,
+        }
+      : { PartitionKey: String(r.userId), Data: encoder.encode(JSON.stringify(r)), poison: false },
+  );
   const expectedGood = new Set(entries.filter((e) => !e.poison).map((e) => Number(e.PartitionKey)));
   const expectedPoison = new Set(entries.filter((e) => e.poison).map((e) => e.PartitionKey));
   const putAt = new Map<number, number>();
@@ -217,7 +310,9 @@ async function runPhase(cloud: Awaited<ReturnType<typeof startLocalCloud>>, stre
   let stop = false;
   const receivers = Array.from({ length: 4 }, async () => {
     while (!stop) {
-      const got = await cloud.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: resultsUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const got = await cloud.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: resultsUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
       const now = performance.now();
       const messages = got.Messages ?? [];
       for (const m of messages) {
@@ -227,7 +322,13 @@ async function runPhase(cloud: Awaited<ReturnType<typeof startLocalCloud>>, stre
         latencies.push(now - (putAt.get(userId) ?? now));
         lastReceive = now;
       }
-      if (messages.length) await cloud.clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: resultsUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      if (messages.length)
+        await cloud.clients.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: resultsUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
     }
   });
 
@@ -241,7 +342,11 @@ async function runPhase(cloud: Awaited<ReturnType<typeof startLocalCloud>>, stre
     const part = entries.slice(i, i + chunk);
     const at = performance.now();
     for (const e of part) if (!e.poison) putAt.set(Number(e.PartitionKey), at);
-    await putEntries(cloud.clients.kinesis, stream, part.map(({ PartitionKey, Data }) => ({ PartitionKey, Data })));
+    await putEntries(
+      cloud.clients.kinesis,
+      stream,
+      part.map(({ PartitionKey, Data }) => ({ PartitionKey, Data })),
+    );
   }
   const putMs = performance.now() - started;
   const deadline = Date.now() + Math.max(120_000, phase.total * 5);
@@ -251,7 +356,9 @@ async function runPhase(cloud: Awaited<ReturnType<typeof startLocalCloud>>, stre
   await Promise.all(receivers);
   await cloud.idle();
 
-  const poison = (await drainAll(cloud.clients.sqs, poisonUrl)).filter((p) => expectedPoison.has(p.partitionKey as string));
+  const poison = (await drainAll(cloud.clients.sqs, poisonUrl)).filter((p) =>
+    expectedPoison.has(p.partitionKey as string),
+  );
   const reasons = new Map<string, number>();
   for (const p of poison) {
     const code = (p.reason as { code?: string } | undefined)?.code ?? 'none';
@@ -261,7 +368,8 @@ async function runPhase(cloud: Awaited<ReturnType<typeof startLocalCloud>>, stre
   const duplicates = [...seen.values()].filter((c) => c > 1).length;
   const missingPoison = expectedPoison.size - new Set(poison.map((p) => p.partitionKey)).size;
   latencies.sort((a, b) => a - b);
-  const q = (p: number) => ((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN) / 1000).toFixed(2);
+  const q = (p: number) =>
+    ((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN) / 1000).toFixed(2);
   const endToEnd = lastReceive - started;
   return {
     failed: missingGood > 0 || duplicates > 0 || missingPoison > 0 || reasons.has('none'),
@@ -280,17 +388,33 @@ async function runPhase(cloud: Awaited<ReturnType<typeof startLocalCloud>>, stre
 
 async function publish(s3: S3Client, bucket: string, modelJson: string) {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'models/bench/model.json', Body: modelJson }));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'models/current.json', Body: JSON.stringify({ formatVersion: 1, version: 'bench', publishedAt: new Date().toISOString() }) }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: 'models/current.json',
+      Body: JSON.stringify({ formatVersion: 1, version: 'bench', publishedAt: new Date().toISOString() }),
+    }),
+  );
 }
 
 async function drainAll(sqs: SQSClient, url: string): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
-  for (let empty = 0; empty < 2; ) {
-    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+  for (let empty = 0; empty < 2;) {
+    const got = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
     const messages = got.Messages ?? [];
-    if (!messages.length) { empty++; continue; }
+    if (!messages.length) {
+      empty++;
+      continue;
+    }
     out.push(...messages.map((m) => JSON.parse(m.Body!) as Record<string, unknown>));
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: url,
+        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
   }
   return out;
 }
@@ -298,7 +422,9 @@ async function drainAll(sqs: SQSClient, url: string): Promise<Record<string, unk
 export async function run(opts: BenchOptions): Promise<void> {
   const modelJson = await trainModel();
   const engine = (JSON.parse(modelJson) as { engine?: string }).engine ?? 'forest';
-  console.log(`model: ${engine} engine, 20 trees, depth ≤ 8, ${forestEngine.nodes(modelJson)} nodes; machine shared with other work`);
+  console.log(
+    `model: ${engine} engine, 20 trees, depth ≤ 8, ${forestEngine.nodes(modelJson)} nodes; machine shared with other work`,
+  );
   await handlerThroughput(modelJson, opts.quick ? 5_000 : 50_000);
   await throughLocalCloud(modelJson, [
     { title: 'burst: as fast as PutRecords goes', round: 0, total: opts.quick ? 5_000 : 100_000 },

@@ -28,7 +28,10 @@ async function child(mode: string, out: string, size: number): Promise<ChildRepo
   let bytes = 0;
   let events: number | undefined;
   if (mode === 'seed' || mode === 'seed-gzip') {
-    const result = await generateDemoData({ users: size, weeks: 1, seed: 1, gzip: mode === 'seed-gzip' }, directorySink(out));
+    const result = await generateDemoData(
+      { users: size, weeks: 1, seed: 1, gzip: mode === 'seed-gzip' },
+      directorySink(out),
+    );
     events = result.weeks[0].events;
     const log = result.weeks[0].eventsFile;
     bytes = statSync(join(out, log)).size;
@@ -49,10 +52,15 @@ async function child(mode: string, out: string, size: number): Promise<ChildRepo
 
 function runChild(mode: string, out: string, size: number): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    execFile(node, [self, '--child', mode, out, String(size)], { cwd: root, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${mode}: ${stderr || error.message}`));
-      else resolve(JSON.parse(stdout) as ChildReport);
-    });
+    execFile(
+      node,
+      [self, '--child', mode, out, String(size)],
+      { cwd: root, maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${mode}: ${stderr || error.message}`));
+        else resolve(JSON.parse(stdout) as ChildReport);
+      },
+    );
   });
 }
 
@@ -67,13 +75,35 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   const mb = (b: number) => (b / 2 ** 20).toFixed(0);
   const rows = [
     ['job', 'wall s', 'peak RSS MB', 'events/s', 'log MB', 'vs reference'],
-    ['write the bytes only (reference)', (reference.ms / 1000).toFixed(2), reference.maxRssMb.toFixed(0), '', mb(reference.bytes), '1.00×'],
-    [`seed ${users} users, 1 week, plain`, (seed.ms / 1000).toFixed(2), seed.maxRssMb.toFixed(0), (seed.events! / (seed.ms / 1000)).toFixed(0), mb(seed.bytes), `${(seed.ms / reference.ms).toFixed(2)}×`],
-    [`seed ${users} users, 1 week, --gzip`, (gzip.ms / 1000).toFixed(2), gzip.maxRssMb.toFixed(0), (gzip.events! / (gzip.ms / 1000)).toFixed(0), mb(gzip.bytes), `${(gzip.ms / reference.ms).toFixed(2)}×`],
+    [
+      'write the bytes only (reference)',
+      (reference.ms / 1000).toFixed(2),
+      reference.maxRssMb.toFixed(0),
+      '',
+      mb(reference.bytes),
+      '1.00×',
+    ],
+    [
+      `seed ${users} users, 1 week, plain`,
+      (seed.ms / 1000).toFixed(2),
+      seed.maxRssMb.toFixed(0),
+      (seed.events! / (seed.ms / 1000)).toFixed(0),
+      mb(seed.bytes),
+      `${(seed.ms / reference.ms).toFixed(2)}×`,
+    ],
+    [
+      `seed ${users} users, 1 week, --gzip`,
+      (gzip.ms / 1000).toFixed(2),
+      gzip.maxRssMb.toFixed(0),
+      (gzip.events! / (gzip.ms / 1000)).toFixed(0),
+      mb(gzip.bytes),
+      `${(gzip.ms / reference.ms).toFixed(2)}×`,
+    ],
   ];
   console.log(`${seed.events} events in the week (goal: under 60 s a week, bounded memory)`);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+  for (const r of rows)
+    console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
 }
 
 if (process.argv[1] === self && process.argv[2] === '--child') {

@@ -25,10 +25,14 @@ function median(values: number[]): number {
 /** Milliseconds from navigation start until `selector` matches `count` elements. */
 async function timeToRender(dashboard: Dashboard, fragment: string, selector: string, count: number): Promise<number> {
   const page = await dashboard.open(fragment);
-  await page.waitForFunction(([s, n]) => document.querySelectorAll(s as string).length >= (n as number), [selector, count], {
-    polling: 'raf',
-    timeout: 30_000,
-  });
+  await page.waitForFunction(
+    ([s, n]) => document.querySelectorAll(s as string).length >= (n as number),
+    [selector, count],
+    {
+      polling: 'raf',
+      timeout: 30_000,
+    },
+  );
   const ms = await page.evaluate(() => performance.now());
   await page.close();
   return ms;
@@ -53,7 +57,8 @@ export async function run(opts: BenchOptions): Promise<void> {
   const dashboard = await startDashboard();
   try {
     const empty: number[] = [];
-    for (let i = 0; i < runs; i++) empty.push(await timeToRender(dashboard, '#forest', '#view-forest [data-state="empty"]', 1));
+    for (let i = 0; i < runs; i++)
+      empty.push(await timeToRender(dashboard, '#forest', '#view-forest [data-state="empty"]', 1));
     await dashboard.putDocument('trees.json', trees);
     await dashboard.putDocument('card.json', makeCardDocument({ modelVersion: trees.modelVersion }));
     await dashboard.putDocument('trends.json', makeTrendsDocument(roundCount));
@@ -72,7 +77,10 @@ export async function run(opts: BenchOptions): Promise<void> {
       const page = await dashboard.open('#forest');
       await page.waitForSelector('svg.tree-chart g.node');
       await page.selectOption('#tree-picker', String(largest));
-      for (const [action, out] of [['collapse-all', collapsed], ['expand-all', expand]] as const) {
+      for (const [action, out] of [
+        ['collapse-all', collapsed],
+        ['expand-all', expand],
+      ] as const) {
         const ms = await page.evaluate(async (name) => {
           const start = performance.now();
           (document.querySelector(`[data-action="${name}"]`) as HTMLButtonElement).click();
@@ -81,21 +89,33 @@ export async function run(opts: BenchOptions): Promise<void> {
         }, action);
         out.push(ms);
       }
-      if ((await page.locator('svg.tree-chart g.node').count()) !== sizes[largest]) throw new Error('expand all drew the wrong node count');
+      if ((await page.locator('svg.tree-chart g.node').count()) !== sizes[largest])
+        throw new Error('expand all drew the wrong node count');
       await page.close();
     }
     const reference = median(empty);
-    console.log(`site: ${runs} page loads each, median; forest ${treeCount} trees / ${nodes} nodes / trees.json ${treesKiB.toFixed(0)} KiB; ${roundCount} trend rounds`);
+    console.log(
+      `site: ${runs} page loads each, median; forest ${treeCount} trees / ${nodes} nodes / trees.json ${treesKiB.toFixed(0)} KiB; ${roundCount} trend rounds`,
+    );
     console.log('| measure | value | reference | ratio | goal |');
     console.log('| --- | ---: | ---: | ---: | --- |');
-    console.log(`| bundle, gzip (index.html + app.js + styles.css) | ${site.toFixed(1)} KiB | d3.min.js alone ${d3.toFixed(1)} KiB | ${(site / d3).toFixed(2)} | < 300 KB ${site * 1.024 < 300 ? 'met' : 'MISSED'} |`);
-    for (const [name, values] of [['first render, forest', forest], ['first render, trends', trends]] as const) {
+    console.log(
+      `| bundle, gzip (index.html + app.js + styles.css) | ${site.toFixed(1)} KiB | d3.min.js alone ${d3.toFixed(1)} KiB | ${(site / d3).toFixed(2)} | < 300 KB ${site * 1.024 < 300 ? 'met' : 'MISSED'} |`,
+    );
+    for (const [name, values] of [
+      ['first render, forest', forest],
+      ['first render, trends', trends],
+    ] as const) {
       const m = median(values);
-      console.log(`| ${name} | ${m.toFixed(0)} ms | empty page ${reference.toFixed(0)} ms | ${(m / reference).toFixed(2)} | < 1 s ${m < 1000 ? 'met' : 'MISSED'} |`);
+      console.log(
+        `| ${name} | ${m.toFixed(0)} ms | empty page ${reference.toFixed(0)} ms | ${(m / reference).toFixed(2)} | < 1 s ${m < 1000 ? 'met' : 'MISSED'} |`,
+      );
     }
     const e = median(expand);
     const c = median(collapsed);
-    console.log(`| expand all, largest tree (${sizes[largest]} nodes), to next frame | ${e.toFixed(0)} ms | collapse all ${c.toFixed(0)} ms | ${(e / c).toFixed(2)} | – |`);
+    console.log(
+      `| expand all, largest tree (${sizes[largest]} nodes), to next frame | ${e.toFixed(0)} ms | collapse all ${c.toFixed(0)} ms | ${(e / c).toFixed(2)} | – |`,
+    );
   } finally {
     await dashboard.stop();
   }

@@ -34,16 +34,28 @@ interface Measurement {
 /** A week of `users` with retention driven by pc and age, as features.tsv text and active ids. */
 function generateWeek(users: number): { features: string; active: string } {
   let state = 12345;
-  const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
   const lines = [['user_id', 'week', ...FEATURE_NAMES].join('\t')];
   const active: number[] = [];
   for (let id = 1; id <= users; id++) {
     const pc = Math.floor(random() * 8);
     const age = 20 + Math.floor(random() * 51);
-    const row = [id, '0', pick(DEFAULT_CATEGORIES.industry), pick(DEFAULT_CATEGORIES.region), pick(DEFAULT_CATEGORIES.social_type),
-      Math.floor(random() * 4), Math.floor(random() * 4), pc, Math.floor(random() * 3), 0,
-      ...Array.from({ length: 7 }, () => Math.floor(random() * 5)), id % 2, age];
+    const row = [
+      id,
+      '0',
+      pick(DEFAULT_CATEGORIES.industry),
+      pick(DEFAULT_CATEGORIES.region),
+      pick(DEFAULT_CATEGORIES.social_type),
+      Math.floor(random() * 4),
+      Math.floor(random() * 4),
+      pc,
+      Math.floor(random() * 3),
+      0,
+      ...Array.from({ length: 7 }, () => Math.floor(random() * 5)),
+      id % 2,
+      age,
+    ];
     lines.push(row.join('\t'));
     if (random() < 0.2 + 0.08 * pc - (age > 50 ? 0.15 : 0)) active.push(id);
   }
@@ -51,11 +63,15 @@ function generateWeek(users: number): { features: string; active: string } {
 }
 
 async function child(stage: string, arg: unknown, env: Record<string, string>): Promise<Measurement> {
-  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', 'bench/_training-child.ts', stage, JSON.stringify(arg)], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    maxBuffer: 16 * 2 ** 20,
-  });
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/_training-child.ts', stage, JSON.stringify(arg)],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      maxBuffer: 16 * 2 ** 20,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measurement;
 }
 
@@ -70,7 +86,8 @@ export async function run(opts: BenchOptions): Promise<void> {
       const bucket = `bench-${users}`;
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
       const week = generateWeek(users);
-      const put = (key: string, body: string) => new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body } }).done();
+      const put = (key: string, body: string) =>
+        new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body } }).done();
       await put('extracted/week=0/part=a/features.tsv', week.features);
       await put('extracted/week=0/part=a/active_users.txt', '');
       await put('extracted/week=1/part=a/features.tsv', week.features.split('\n')[0] + '\n');
@@ -80,18 +97,44 @@ export async function run(opts: BenchOptions): Promise<void> {
       const env = { ...localAwsEnv(emulators), DATA_BUCKET: bucket };
 
       const prepare = await child('prepare', { trainWeek: '0', labelWeek: '1', params: TRAIN_PARAMS }, env);
-      const prepareLocal = await child('prepare-local', { features: join(dir, 'features.tsv'), active: join(dir, 'active.txt') }, env);
-      const prepared = prepare.result as { runId: string; combinations: { runId: string; id: string; params: Record<string, unknown> }[] };
+      const prepareLocal = await child(
+        'prepare-local',
+        { features: join(dir, 'features.tsv'), active: join(dir, 'active.txt') },
+        env,
+      );
+      const prepared = prepare.result as {
+        runId: string;
+        combinations: { runId: string; id: string; params: Record<string, unknown> }[];
+      };
       const combination = prepared.combinations[0];
-      const trainBin = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `training/${prepared.runId}/train.bin` }));
+      const trainBin = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: `training/${prepared.runId}/train.bin` }),
+      );
       writeFileSync(join(dir, 'train.bin'), await trainBin.Body!.transformToByteArray());
       const train = await child('train', combination, env);
-      const trainLocal = await child('train-local', { dataset: join(dir, 'train.bin'), params: combination.params }, env);
+      const trainLocal = await child(
+        'train-local',
+        { dataset: join(dir, 'train.bin'), params: combination.params },
+        env,
+      );
       const row = (name: string, m: Measurement, ref: Measurement) => [
-        `${users.toLocaleString('en')}`, name, m.seconds.toFixed(2), ref.seconds.toFixed(2), (m.seconds / ref.seconds).toFixed(2),
-        String(m.peakRssMb), String(ref.peakRssMb), String(m.baselineRssMb),
+        `${users.toLocaleString('en')}`,
+        name,
+        m.seconds.toFixed(2),
+        ref.seconds.toFixed(2),
+        (m.seconds / ref.seconds).toFixed(2),
+        String(m.peakRssMb),
+        String(ref.peakRssMb),
+        String(m.baselineRssMb),
       ];
-      rows.push(row('prepare handler', prepare, prepareLocal), row(`train handler (${combination.params.numTrees} trees, depth ${combination.params.maxDepth})`, train, trainLocal));
+      rows.push(
+        row('prepare handler', prepare, prepareLocal),
+        row(
+          `train handler (${combination.params.numTrees} trees, depth ${combination.params.maxDepth})`,
+          train,
+          trainLocal,
+        ),
+      );
       console.log(`  ${users} users: done`);
     }
   } finally {
@@ -99,11 +142,22 @@ export async function run(opts: BenchOptions): Promise<void> {
     await emulators.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const header = ['users', 'step', 'handler s', 'local ref s', 'ratio', 'handler peak RSS MB', 'ref peak RSS MB', 'process baseline MB'];
+  const header = [
+    'users',
+    'step',
+    'handler s',
+    'local ref s',
+    'ratio',
+    'handler peak RSS MB',
+    'ref peak RSS MB',
+    'process baseline MB',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
-  console.log('reference: the same parse/label/split (prepare) or forest (train) on local files, no S3; engine: see functions/core/training/forest-engine.ts');
+  console.log(
+    'reference: the same parse/label/split (prepare) or forest (train) on local files, no S3; engine: see functions/core/training/forest-engine.ts',
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run({ quick: process.argv.includes('--quick') });

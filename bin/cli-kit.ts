@@ -59,7 +59,13 @@ export function list(args: ParsedArgs, name: string): string[] {
 }
 
 /** An integer flag within [min, max], or the default when absent. */
-export function integer(args: ParsedArgs, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function integer(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = optional(args, name);
   if (raw === undefined) return fallback;
   if (!/^-?\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);

@@ -39,14 +39,26 @@ export interface PredictionTarget {
 export function findPredictionTarget(args: ParsedArgs): PredictionTarget {
   const fromOutputs = readOutputs(optional(args, 'outputs'));
   const stream = optional(args, 'stream') ?? process.env.RETENTION_STREAM ?? fromOutputs[PREDICTION_OUTPUTS.stream];
-  const resultsQueueUrl = optional(args, 'results-queue') ?? process.env.RETENTION_RESULTS_QUEUE_URL ?? fromOutputs[PREDICTION_OUTPUTS.results];
-  const dataBucket = optional(args, 'data-bucket') ?? process.env.RETENTION_DATA_BUCKET ??
+  const resultsQueueUrl =
+    optional(args, 'results-queue') ??
+    process.env.RETENTION_RESULTS_QUEUE_URL ??
+    fromOutputs[PREDICTION_OUTPUTS.results];
+  const dataBucket =
+    optional(args, 'data-bucket') ??
+    process.env.RETENTION_DATA_BUCKET ??
     Object.entries(fromOutputs).find(([k]) => /data.*bucket/i.test(k))?.[1];
   if (stream || resultsQueueUrl || dataBucket) {
-    return withClients('AWS', new KinesisClient({}), new S3Client({}), new SQSClient({}), { stream, resultsQueueUrl, dataBucket });
+    return withClients('AWS', new KinesisClient({}), new S3Client({}), new SQSClient({}), {
+      stream,
+      resultsQueueUrl,
+      dataBucket,
+    });
   }
   const state = readRunningState(defaultStateDir());
-  if (!state) throw new UsageError('no local cloud is running (start one with npm start) and no deployed stack named (--outputs, --stream, --results-queue)');
+  if (!state)
+    throw new UsageError(
+      'no local cloud is running (start one with npm start) and no deployed stack named (--outputs, --stream, --results-queue)',
+    );
   const source = { endpoints: state.endpoints as { s3: string; sqs: string; kinesis: string }, region: state.region };
   const resources = state.resources as { buckets?: Record<string, { name: string }> };
   return withClients(
@@ -62,7 +74,13 @@ export function findPredictionTarget(args: ParsedArgs): PredictionTarget {
   );
 }
 
-function withClients(where: string, kinesis: KinesisClient, s3: S3Client, sqs: SQSClient, names: Pick<PredictionTarget, 'stream' | 'resultsQueueUrl' | 'dataBucket'>): PredictionTarget {
+function withClients(
+  where: string,
+  kinesis: KinesisClient,
+  s3: S3Client,
+  sqs: SQSClient,
+  names: Pick<PredictionTarget, 'stream' | 'resultsQueueUrl' | 'dataBucket'>,
+): PredictionTarget {
   return {
     where,
     kinesis,

@@ -23,7 +23,7 @@ async function loadCommand(name: string): Promise<Command> {
 async function printOverview(): Promise<void> {
   const lines = ['usage: retention <command> [options]', '', 'commands:'];
   for (const name of commandNames()) lines.push(`  ${name.padEnd(10)} ${(await loadCommand(name)).summary}`);
-  lines.push('', 'retention <command> --help shows a command\'s options.');
+  lines.push('', "retention <command> --help shows a command's options.");
   console.log(lines.join('\n'));
 }
 

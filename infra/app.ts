@@ -35,7 +35,9 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
   const app = new App({ outdir: options.outdir, context: { ...FEATURE_FLAGS, ...options.context } });
   const stack = new RetentionForestStack(app, STACK_NAME, {
     // Environment-agnostic unless the CLI supplies an account and region.
-    env: process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined,
+    env: process.env.CDK_DEFAULT_ACCOUNT
+      ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }
+      : undefined,
   });
   addNagChecks(app);
   return { app, stack, synth: () => app.synth() };

@@ -30,21 +30,36 @@ export function acknowledgeCdkHelpers(stack: Stack): void {
   Aspects.of(stack).add(new AcknowledgeCdkHelpers());
 }
 
-const HELPER_PATHS = [/\/BucketNotificationsHandler[0-9a-f]{32}\//, /\/Custom::S3AutoDeleteObjectsCustomResourceProvider\//];
+const HELPER_PATHS = [
+  /\/BucketNotificationsHandler[0-9a-f]{32}\//,
+  /\/Custom::S3AutoDeleteObjectsCustomResourceProvider\//,
+];
 
 class AcknowledgeCdkHelpers implements IAspect {
   visit(node: IConstruct): void {
     if (!(node instanceof CfnResource) || !HELPER_PATHS.some((p) => p.test(node.node.path))) return;
     const checks = [
-      ['AwsSolutions-IAM4', rules.iam.IAMNoManagedPolicies, 'CDK attaches AWSLambdaBasicExecutionRole to its own helper Lambda: CloudWatch Logs writes only.'],
-      ['AwsSolutions-IAM5', rules.iam.IAMNoWildcardPermissions, 'CDK\'s helper needs s3:PutBucketNotification on the stack\'s buckets; the action has no narrower resource form.'],
+      [
+        'AwsSolutions-IAM4',
+        rules.iam.IAMNoManagedPolicies,
+        'CDK attaches AWSLambdaBasicExecutionRole to its own helper Lambda: CloudWatch Logs writes only.',
+      ],
+      [
+        'AwsSolutions-IAM5',
+        rules.iam.IAMNoWildcardPermissions,
+        "CDK's helper needs s3:PutBucketNotification on the stack's buckets; the action has no narrower resource form.",
+      ],
     ] as const;
     for (const [id, rule, reason] of checks) {
       const result = rule(node);
-      if (Array.isArray(result)) Validations.of(node).acknowledge(...result.map((finding) => ({ id: `${id}[${finding}]`, reason })));
+      if (Array.isArray(result))
+        Validations.of(node).acknowledge(...result.map((finding) => ({ id: `${id}[${finding}]`, reason })));
     }
     if (node.cfnResourceType === 'AWS::Lambda::Function' || node.cfnResourceType === 'AWS::IAM::Role') {
-      Validations.of(node).acknowledge({ id: 'AwsSolutions-L1', reason: 'CDK chooses the runtime of its helper Lambdas and moves it forward with aws-cdk-lib upgrades.' });
+      Validations.of(node).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason: 'CDK chooses the runtime of its helper Lambdas and moves it forward with aws-cdk-lib upgrades.',
+      });
     }
   }
 }
@@ -71,7 +86,12 @@ class AcknowledgePrefixGrants implements IAspect {
     if (!Array.isArray(findings)) return;
     const acknowledged = findings
       .filter((f) => S3_ACTION_GROUP.test(f) || PREFIX_OBJECTS.test(f))
-      .map((f) => ({ id: `AwsSolutions-IAM5[${f}]`, reason: S3_ACTION_GROUP.test(f) ? 'CDK\'s S3 action group of a grant* call, limited to one key prefix by the statement\'s resources.' : 'Objects under one key prefix, named at run time (weeks, parts, runs, versions): the narrowest S3 grant.' }));
+      .map((f) => ({
+        id: `AwsSolutions-IAM5[${f}]`,
+        reason: S3_ACTION_GROUP.test(f)
+          ? "CDK's S3 action group of a grant* call, limited to one key prefix by the statement's resources."
+          : 'Objects under one key prefix, named at run time (weeks, parts, runs, versions): the narrowest S3 grant.',
+      }));
     if (acknowledged.length > 0) Validations.of(node).acknowledge(...acknowledged);
   }
 }

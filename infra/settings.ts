@@ -34,10 +34,13 @@ export function readSettings(node: Node): StageSettings {
 
   const days = Number(context('retention:logRetentionDays') ?? (prod ? 365 : 30));
   if (!RETENTION_DAYS.has(days)) {
-    throw new Error(`retention:logRetentionDays must be one of ${[...RETENTION_DAYS].filter((d) => d > 0).join(', ')}, got "${days}"`);
+    throw new Error(
+      `retention:logRetentionDays must be one of ${[...RETENTION_DAYS].filter((d) => d > 0).join(', ')}, got "${days}"`,
+    );
   }
   const policy = String(context('retention:removalPolicy') ?? (prod ? 'retain' : 'destroy'));
-  if (policy !== 'destroy' && policy !== 'retain') throw new Error(`retention:removalPolicy must be "destroy" or "retain", got "${policy}"`);
+  if (policy !== 'destroy' && policy !== 'retain')
+    throw new Error(`retention:removalPolicy must be "destroy" or "retain", got "${policy}"`);
 
   return {
     stage,
@@ -49,7 +52,8 @@ export function readSettings(node: Node): StageSettings {
       const raw = context(`retention:memory:${handler}`);
       if (raw === undefined) return fallback;
       const mb = Number(raw);
-      if (!Number.isInteger(mb) || mb < 128 || mb > 10_240) throw new Error(`retention:memory:${handler} must be 128..10240 MB, got "${String(raw)}"`);
+      if (!Number.isInteger(mb) || mb < 128 || mb > 10_240)
+        throw new Error(`retention:memory:${handler} must be 128..10240 MB, got "${String(raw)}"`);
       return mb;
     },
   };

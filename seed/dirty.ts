@@ -140,7 +140,15 @@ export interface EventLineContext {
 
 /** One malformed event line with exactly the given fault. */
 export function writeDirtyEvent(w: ChunkWriter, fault: Fault, ctx: EventLineContext, rng: Random): void {
-  const f: Part[] = [String(ctx.anonymousId), String(ctx.userId), String(ctx.companyId), 'PC', String(ctx.time), 'INSPECT', '0'];
+  const f: Part[] = [
+    String(ctx.anonymousId),
+    String(ctx.userId),
+    String(ctx.companyId),
+    'PC',
+    String(ctx.time),
+    'INSPECT',
+    '0',
+  ];
   switch (fault) {
     case 'empty_line':
       w.end();

@@ -103,7 +103,8 @@ export function resolveOptions(opts: SeedOptions): SeedResult['options'] {
   if (!(resolved.dirty >= 0 && resolved.dirty < 1)) throw new Error(`dirty must be in [0, 1), got ${resolved.dirty}`);
   if (resolved.isoWeeks !== null) {
     parseWeekId(resolved.isoWeeks);
-    if (!resolved.isoWeeks.includes('-W')) throw new Error(`isoWeeks must be an ISO week like 2026-W46, got ${resolved.isoWeeks}`);
+    if (!resolved.isoWeeks.includes('-W'))
+      throw new Error(`isoWeeks must be an ISO week like 2026-W46, got ${resolved.isoWeeks}`);
   }
   return resolved;
 }
@@ -115,7 +116,11 @@ export function weekNames(options: SeedResult['options']): { week: WeekId; event
   for (let k = 0; k < options.weeks; k++) {
     const week = iso ?? String(k);
     const stem = iso ? iso : `week${k}`;
-    out.push({ week, eventsFile: `user_events_${stem}.log${options.gzip ? '.gz' : ''}`, truthFile: `truth_${stem}.tsv` });
+    out.push({
+      week,
+      eventsFile: `user_events_${stem}.log${options.gzip ? '.gz' : ''}`,
+      truthFile: `truth_${stem}.tsv`,
+    });
     if (iso) iso = nextWeek(iso);
   }
   return out;
@@ -151,11 +156,26 @@ export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promi
   const profileRow = (i: number) => [String(userId(i)), String(pop.gender[i]), String(pop.age[i])];
   const tables = [
     { name: 'crm_info.data', rows: companies, row: crmRow, writeDirty: writeDirtyCrm, faults: CRM_FAULTS, stream: 2 },
-    { name: 'nosql_user_profile.data', rows: users, row: profileRow, writeDirty: writeDirtyProfile, faults: PROFILE_FAULTS, stream: 3 },
+    {
+      name: 'nosql_user_profile.data',
+      rows: users,
+      row: profileRow,
+      writeDirty: writeDirtyProfile,
+      faults: PROFILE_FAULTS,
+      stream: 3,
+    },
   ];
   for (const t of tables) {
     const w = open(t.name);
-    dirtyExpected[t.name] = await writeTable(w, t.rows, t.row, t.writeDirty, t.faults, new Random(seed, t.stream), dirty);
+    dirtyExpected[t.name] = await writeTable(
+      w,
+      t.rows,
+      t.row,
+      t.writeDirty,
+      t.faults,
+      new Random(seed, t.stream),
+      dirty,
+    );
     await done(t.name, w);
   }
 
@@ -214,13 +234,23 @@ export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promi
     const expectation = await writeWeekEvents(log, pop, dayCounts, seenEver, span, events, seed, k, dirty);
     await done(names.eventsFile, log);
     if (dirty > 0) dirtyExpected[names.eventsFile] = expectation;
-    weeks.push({ week: names.week, eventsFile: names.eventsFile, truthFile: names.truthFile, activeUsers, events, retained, returning });
+    weeks.push({
+      week: names.week,
+      eventsFile: names.eventsFile,
+      truthFile: names.truthFile,
+      activeUsers,
+      events,
+      retained,
+      returning,
+    });
     active = next;
   }
 
   const result: SeedResult = { options, files, weeks, dirtyExpected: dirty > 0 ? dirtyExpected : {} };
   const describe = open('seed.json');
-  describe.text(JSON.stringify({ formatVersion: 1, generator: 'retention-forest seed', options, weeks, files }, null, 2));
+  describe.text(
+    JSON.stringify({ formatVersion: 1, generator: 'retention-forest seed', options, weeks, files }, null, 2),
+  );
   describe.end();
   await done('seed.json', describe);
   if (dirty > 0) {

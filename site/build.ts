@@ -74,5 +74,9 @@ function buildInto(outDir: string, options: SiteBuildOptions): SiteBuild {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const built = buildSite({ outDir: process.argv[2] });
-  console.log(`site built in ${built.outDir}: ${Object.entries(built.files).map(([f, n]) => `${f} ${n} B`).join(', ')}`);
+  console.log(
+    `site built in ${built.outDir}: ${Object.entries(built.files)
+      .map(([f, n]) => `${f} ${n} B`)
+      .join(', ')}`,
+  );
 }

@@ -109,9 +109,13 @@ function resolveWeek(flag: string | undefined, events: readonly string[]): WeekI
   const weeks = new Set<WeekId>();
   for (const path of events) {
     const week = weekFromName(path);
-    if (week === undefined) throw new UsageError(`cannot tell the week from "${basename(path)}": name it user_events_week<N>.log or pass --week`);
+    if (week === undefined)
+      throw new UsageError(
+        `cannot tell the week from "${basename(path)}": name it user_events_week<N>.log or pass --week`,
+      );
     weeks.add(week);
   }
-  if (weeks.size > 1) throw new UsageError(`the event files name different weeks (${[...weeks].join(', ')}); extract one week at a time`);
+  if (weeks.size > 1)
+    throw new UsageError(`the event files name different weeks (${[...weeks].join(', ')}); extract one week at a time`);
   return [...weeks][0];
 }

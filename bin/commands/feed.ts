@@ -2,7 +2,16 @@
  * `retention feed`: puts a week's features on the prediction stream in rounds, as a
  * service would send its users' weekly features (PutRecords by 500, failed entries retried).
  */
-import { EXIT_OK, UsageError, duration, integer, optional, required, type Command, type ParsedArgs } from '../cli-kit.ts';
+import {
+  EXIT_OK,
+  UsageError,
+  duration,
+  integer,
+  optional,
+  required,
+  type Command,
+  type ParsedArgs,
+} from '../cli-kit.ts';
 import { parseWeekId } from '../../functions/core/weeks.ts';
 import { roundRecords, type UserFeatures } from '../../functions/core/prediction/features-records.ts';
 import { putUserFeatures } from '../../functions/aws/kinesis-producer.ts';
@@ -10,7 +19,7 @@ import { nextRound, readWeekFeaturesFromFile, readWeekFeaturesFromS3 } from '../
 import { findPredictionTarget, targetOptions, targetUsage, type PredictionTarget } from '../prediction-target.ts';
 
 export const command: Command = {
-  summary: 'put a week\'s features on the prediction stream, in rounds',
+  summary: "put a week's features on the prediction stream, in rounds",
   usage: `usage: retention feed --week W [--rounds R] [--interval 2s] [--features FILE] [--start-round N]
 
 Reads week W's extracted features (from the data bucket's extracted/week=W/, or FILE, a
@@ -47,11 +56,21 @@ ${targetUsage}
     try {
       if (!target.stream) throw new Error(`no prediction stream in ${target.where} (--stream)`);
       const users = await loadUsers(args, target, week);
-      const first = optional(args, 'start-round') !== undefined
-        ? integer(args, 'start-round', 0)
-        : target.dataBucket ? await nextRound(target.s3, target.dataBucket) : 0;
-      console.error(`feeding ${users.length} users of week ${week} to ${target.stream} on ${target.where}: rounds ${first}..${first + rounds - 1}`);
-      await feedRounds(target, target.stream, users, { first, rounds, intervalMs: interval, log: (line) => console.error(line) });
+      const first =
+        optional(args, 'start-round') !== undefined
+          ? integer(args, 'start-round', 0)
+          : target.dataBucket
+            ? await nextRound(target.s3, target.dataBucket)
+            : 0;
+      console.error(
+        `feeding ${users.length} users of week ${week} to ${target.stream} on ${target.where}: rounds ${first}..${first + rounds - 1}`,
+      );
+      await feedRounds(target, target.stream, users, {
+        first,
+        rounds,
+        intervalMs: interval,
+        log: (line) => console.error(line),
+      });
       return EXIT_OK;
     } finally {
       target.destroy();
@@ -62,7 +81,8 @@ ${targetUsage}
 async function loadUsers(args: ParsedArgs, target: PredictionTarget, week: string): Promise<UserFeatures[]> {
   const file = optional(args, 'features');
   if (file) return readWeekFeaturesFromFile(file);
-  if (!target.dataBucket) throw new UsageError(`no data bucket in ${target.where}: give --features FILE or --data-bucket`);
+  if (!target.dataBucket)
+    throw new UsageError(`no data bucket in ${target.where}: give --features FILE or --data-bucket`);
   return readWeekFeaturesFromS3(target.s3, target.dataBucket, week);
 }
 
@@ -75,13 +95,20 @@ export interface FeedOptions {
 }
 
 /** Sends `rounds` rounds (or until the signal aborts); resolves with the rounds sent. */
-export async function feedRounds(target: Pick<PredictionTarget, 'kinesis'>, stream: string, users: readonly UserFeatures[], options: FeedOptions): Promise<number> {
+export async function feedRounds(
+  target: Pick<PredictionTarget, 'kinesis'>,
+  stream: string,
+  users: readonly UserFeatures[],
+  options: FeedOptions,
+): Promise<number> {
   let sent = 0;
   for (let round = options.first; sent < options.rounds && !options.signal?.aborted; round++) {
     const started = Date.now();
     const report = await putUserFeatures(target.kinesis, stream, roundRecords(users, round));
     sent++;
-    options.log(`round ${round}: ${report.accepted} records in ${report.requests} PutRecords (${report.retried} retried) in ${Date.now() - started} ms`);
+    options.log(
+      `round ${round}: ${report.accepted} records in ${report.requests} PutRecords (${report.retried} retried) in ${Date.now() - started} ms`,
+    );
     if (sent < options.rounds) await abortableSleep(options.intervalMs, options.signal);
   }
   return sent;

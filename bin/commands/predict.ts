@@ -25,12 +25,14 @@ export const command: Command = {
     const featuresArg = required(args, 'features');
     const out = required(args, 'out');
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
-    const modelPath = existsSync(modelArg) && statSync(modelArg).isDirectory() ? join(modelArg, 'model.json') : modelArg;
+    const modelPath =
+      existsSync(modelArg) && statSync(modelArg).isDirectory() ? join(modelArg, 'model.json') : modelArg;
     if (!existsSync(modelPath)) throw new Error(`${modelPath}: no such model file`);
     const model = loadModel(await readFile(modelPath, 'utf8'));
     // The features are read with the model's own category lists: indices mean what they meant in training.
     const lists: Partial<Record<CategoryListName, readonly string[]>> = {};
-    for (const f of model.schema.features) if (f.kind === 'categorical' && f.name !== 'gender') lists[f.name as CategoryListName] = f.values ?? [];
+    for (const f of model.schema.features)
+      if (f.kind === 'categorical' && f.name !== 'gender') lists[f.name as CategoryListName] = f.values ?? [];
     const features = await readFeaturesFile(featuresArg);
     const table = parseFeaturesTsv(features.text, features.path, withCategoryOverrides(lists));
     const scores = scoreColumns(model, table.columns, table.rows);

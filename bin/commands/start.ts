@@ -63,7 +63,11 @@ pipeline, 130 when the pipeline was interrupted.
   },
 };
 
-async function start(options: PipelineOptions, out: ReturnType<typeof stderrConsole>, signal: AbortSignal): Promise<number> {
+async function start(
+  options: PipelineOptions,
+  out: ReturnType<typeof stderrConsole>,
+  signal: AbortSignal,
+): Promise<number> {
   out.line('▸ Local cloud (synthesize the stack, start emulators, create its resources)');
   const started = Date.now();
   let cloud: LocalCloud;
@@ -77,7 +81,10 @@ async function start(options: PipelineOptions, out: ReturnType<typeof stderrCons
     if (!(error instanceof LocalCloudRunningError)) throw error;
     out.line(`  ${error.message}`);
     out.line('  Stop it (Ctrl-C in its terminal) or use it: its endpoints are in that file.');
-    if (options.once) process.stdout.write(`${JSON.stringify({ ok: false, reason: 'already-running', running: error.state }, null, 2)}\n`);
+    if (options.once)
+      process.stdout.write(
+        `${JSON.stringify({ ok: false, reason: 'already-running', running: error.state }, null, 2)}\n`,
+      );
     return options.once ? EXIT_FAILED : EXIT_OK;
   }
   // Ctrl-C during the pipeline: stop the cloud at once, so a running stage ends now (its
@@ -86,23 +93,37 @@ async function start(options: PipelineOptions, out: ReturnType<typeof stderrCons
   signal.addEventListener('abort', stopNow, { once: true });
   if (signal.aborted) stopNow();
   try {
-    out.line(`  up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.keys(cloud.resources.functions).length} functions, ` +
-      `${Object.keys(cloud.resources.buckets).length} buckets, ${Object.keys(cloud.resources.queues).length} queues, ` +
-      `${Object.keys(cloud.resources.streams).length} streams, ${Object.keys(cloud.resources.stateMachines).length} state machines`);
+    out.line(
+      `  up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.keys(cloud.resources.functions).length} functions, ` +
+        `${Object.keys(cloud.resources.buckets).length} buckets, ${Object.keys(cloud.resources.queues).length} queues, ` +
+        `${Object.keys(cloud.resources.streams).length} streams, ${Object.keys(cloud.resources.stateMachines).length} state machines`,
+    );
     const base = { cloud, options, signal, console: out };
     const report = await runStages(stages, base);
     if (signal.aborted) return EXIT_INTERRUPTED;
     describeCloud(cloud, out);
     if (options.once) {
-      const summary = { ok: report.ok, stages: Object.fromEntries(report.stages.map(({ name, ...rest }) => [name, rest])), cloud: cloudInfo(cloud) };
+      const summary = {
+        ok: report.ok,
+        stages: Object.fromEntries(report.stages.map(({ name, ...rest }) => [name, rest])),
+        cloud: cloudInfo(cloud),
+      };
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       return report.ok ? EXIT_OK : EXIT_FAILED;
     }
-    out.line(report.ok ? '\nThe pipeline ran. The local cloud keeps running; Ctrl-C stops it.' : '\nA stage failed (above). The local cloud keeps running for inspection; Ctrl-C stops it.');
-    const dashboardUrl = (report.stages.find((s) => s.name === 'dashboard')?.summary as { url?: string } | undefined)?.url;
+    out.line(
+      report.ok
+        ? '\nThe pipeline ran. The local cloud keeps running; Ctrl-C stops it.'
+        : '\nA stage failed (above). The local cloud keeps running for inspection; Ctrl-C stops it.',
+    );
+    const dashboardUrl = (report.stages.find((s) => s.name === 'dashboard')?.summary as { url?: string } | undefined)
+      ?.url;
     if (dashboardUrl) out.line(`\nDashboard: ${dashboardUrl}`);
     if (!signal.aborted) {
-      await Promise.all([runBackground(stages, report, base), new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+      await Promise.all([
+        runBackground(stages, report, base),
+        new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
+      ]);
     }
     return report.ok ? EXIT_OK : EXIT_FAILED;
   } finally {
@@ -113,7 +134,13 @@ async function start(options: PipelineOptions, out: ReturnType<typeof stderrCons
 }
 
 function cloudInfo(cloud: LocalCloud) {
-  return { endpoints: cloud.endpoints, region: cloud.region, stateFile: statePath(cloud.stateDir), resources: cloud.resources, outputs: cloud.outputs };
+  return {
+    endpoints: cloud.endpoints,
+    region: cloud.region,
+    stateFile: statePath(cloud.stateDir),
+    resources: cloud.resources,
+    outputs: cloud.outputs,
+  };
 }
 
 function describeCloud(cloud: LocalCloud, out: ReturnType<typeof stderrConsole>): void {

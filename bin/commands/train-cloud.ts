@@ -6,7 +6,16 @@
  */
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { S3Client } from '@aws-sdk/client-s3';
-import { EXIT_FAILED, EXIT_OK, UsageError, optional, required, type Command, type Options, type ParsedArgs } from '../cli-kit.ts';
+import {
+  EXIT_FAILED,
+  EXIT_OK,
+  UsageError,
+  optional,
+  required,
+  type Command,
+  type Options,
+  type ParsedArgs,
+} from '../cli-kit.ts';
 import { isWeekId, nextWeek } from '../../functions/core/weeks.ts';
 import { TrainingStore } from '../../functions/aws/training-store.ts';
 import { startTrainingRun } from '../../functions/aws/training-runs.ts';
@@ -60,12 +69,19 @@ function findTarget(args: ParsedArgs): Target {
     return { where: 'AWS', sfn: new SFNClient({}), s3: new S3Client({}), stateMachineArn, bucket };
   }
   const state = readRunningState(defaultStateDir());
-  if (!state) throw new UsageError('no local cloud is running (start one with npm start) and no --state-machine/--data-bucket given');
-  const resources = state.resources as { stateMachines?: Record<string, { arn: string }>; buckets?: Record<string, { name: string }> };
+  if (!state)
+    throw new UsageError(
+      'no local cloud is running (start one with npm start) and no --state-machine/--data-bucket given',
+    );
+  const resources = state.resources as {
+    stateMachines?: Record<string, { arn: string }>;
+    buckets?: Record<string, { name: string }>;
+  };
   const machine = Object.entries(resources.stateMachines ?? {}).find(([id]) => /training/i.test(id))?.[1];
   const data = Object.entries(resources.buckets ?? {}).find(([id]) => /data/i.test(id))?.[1];
   const endpoint = state.endpoints.stepFunctions;
-  if (!machine || !data || !endpoint) throw new Error('the running local cloud has no training state machine or data bucket');
+  if (!machine || !data || !endpoint)
+    throw new Error('the running local cloud has no training state machine or data bucket');
   const base = { region: state.region, credentials: LOCAL_CREDENTIALS };
   return {
     where: `the local cloud (pid ${state.pid})`,
@@ -78,7 +94,8 @@ function findTarget(args: ParsedArgs): Target {
 
 export async function runCloudTraining(args: ParsedArgs): Promise<number> {
   const trainWeek = required(args, 'train-week');
-  if (!isWeekId(trainWeek)) throw new UsageError(`--train-week: "${trainWeek}" is not a week (a number or an ISO week like 2026-W46)`);
+  if (!isWeekId(trainWeek))
+    throw new UsageError(`--train-week: "${trainWeek}" is not a week (a number or an ISO week like 2026-W46)`);
   const labelWeek = optional(args, 'label-week') ?? nextWeek(trainWeek);
   if (!isWeekId(labelWeek)) throw new UsageError(`--label-week: "${labelWeek}" is not a week`);
   let params: unknown;
@@ -92,7 +109,13 @@ export async function runCloudTraining(args: ParsedArgs): Promise<number> {
   }
   const target = findTarget(args);
   try {
-    const run = await startTrainingRun(target.sfn, new TrainingStore(target.s3), target.bucket, target.stateMachineArn, { trainWeek, labelWeek, params });
+    const run = await startTrainingRun(
+      target.sfn,
+      new TrainingStore(target.s3),
+      target.bucket,
+      target.stateMachineArn,
+      { trainWeek, labelWeek, params },
+    );
     console.error(`${run.started ? 'started' : 'already started (same inputs)'}: ${run.runId} in ${target.where}`);
     if (args.values['no-wait']) {
       console.log(JSON.stringify(run));
@@ -116,7 +139,9 @@ export async function runCloudTraining(args: ParsedArgs): Promise<number> {
         console.log(execution.output);
         return EXIT_OK;
       }
-      console.error(`training ${execution.status?.toLowerCase()}: ${execution.error ?? ''} ${execution.cause ?? ''}`.trim());
+      console.error(
+        `training ${execution.status?.toLowerCase()}: ${execution.error ?? ''} ${execution.cause ?? ''}`.trim(),
+      );
       return EXIT_FAILED;
     }
   } finally {

@@ -42,7 +42,9 @@ export async function readFeaturesFile(dirOrFile: string): Promise<{ text: strin
 
 async function readManifest(dir: string): Promise<{ week?: string; sources?: unknown[] } | undefined> {
   const path = join(dir, 'manifest.json');
-  return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as { week?: string; sources?: unknown[] }) : undefined;
+  return existsSync(path)
+    ? (JSON.parse(await readFile(path, 'utf8')) as { week?: string; sources?: unknown[] })
+    : undefined;
 }
 
 function forestParams(args: ParsedArgs): LooseParams {
@@ -134,10 +136,12 @@ seed). Writes DIR/model.json, DIR/card.json (metrics on the test set) and DIR/tr
 
     const features = await readFeaturesFile(featuresDir);
     const activePath = join(nextDir, 'active_users.txt');
-    if (!existsSync(activePath)) throw new Error(`${nextDir}: no active_users.txt (run retention extract on week W+1 first)`);
+    if (!existsSync(activePath))
+      throw new Error(`${nextDir}: no active_users.txt (run retention extract on week W+1 first)`);
     const all = buildTrainingSet(features.text, await readFile(activePath, 'utf8'), { source: features.path });
     const { train, test } = splitByUser(all, splitSeed);
-    if (train.rows === 0 || test.rows === 0) throw new Error(`${features.path}: ${all.rows} users are too few to split 70/30`);
+    if (train.rows === 0 || test.rows === 0)
+      throw new Error(`${features.path}: ${all.rows} users are too few to split 70/30`);
 
     const grid = args.values.grid === true ? parameterGrid(CLI_GRID, params) : [params];
     const started = performance.now();
@@ -158,7 +162,14 @@ seed). Writes DIR/model.json, DIR/card.json (metrics on the test set) and DIR/tr
       trainedAt: new Date().toISOString(),
       trainWeek,
       labelWeek,
-      sources: [trainManifest && { manifest: join(featuresDir, 'manifest.json'), week: trainManifest.week, sources: trainManifest.sources }, labelManifest && { manifest: join(nextDir, 'manifest.json'), week: labelManifest.week }].filter(Boolean),
+      sources: [
+        trainManifest && {
+          manifest: join(featuresDir, 'manifest.json'),
+          week: trainManifest.week,
+          sources: trainManifest.sources,
+        },
+        labelManifest && { manifest: join(nextDir, 'manifest.json'), week: labelManifest.week },
+      ].filter(Boolean),
       testStats: { rows: test.rows, retained: testRetained, notRetained: test.rows - testRetained },
       candidates,
     });
@@ -169,8 +180,12 @@ seed). Writes DIR/model.json, DIR/card.json (metrics on the test set) and DIR/tr
 
     const m = best.metrics;
     const p = best.model.params;
-    console.log(`trained ${candidates.length} candidate${candidates.length > 1 ? 's' : ''} on ${train.rows} users in ${seconds.toFixed(1)} s (${p.engine}, ${p.numTrees} trees, depth ${p.maxDepth}, ${p.featureSubsetStrategy}); ${countNodes(best.model)} nodes`);
-    console.log(`test set ${test.rows} users: AUC ${m.auc.toFixed(4)}  error ${m.errorRate.toFixed(4)}  baseline error ${m.baselineErrorRate.toFixed(4)}`);
+    console.log(
+      `trained ${candidates.length} candidate${candidates.length > 1 ? 's' : ''} on ${train.rows} users in ${seconds.toFixed(1)} s (${p.engine}, ${p.numTrees} trees, depth ${p.maxDepth}, ${p.featureSubsetStrategy}); ${countNodes(best.model)} nodes`,
+    );
+    console.log(
+      `test set ${test.rows} users: AUC ${m.auc.toFixed(4)}  error ${m.errorRate.toFixed(4)}  baseline error ${m.baselineErrorRate.toFixed(4)}`,
+    );
     console.log(`wrote ${join(out, 'model.json')}, card.json, trees.json (model ${modelVersion})`);
     return EXIT_OK;
   },

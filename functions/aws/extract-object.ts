@@ -28,7 +28,14 @@ import {
   type Manifest,
   type Reject,
 } from '../core/extract/index.ts';
-import { CATEGORY_LISTS, RAW_KEYS, eventObjectOf, partFileKey, partPrefix, type EventObject } from './extraction-keys.ts';
+import {
+  CATEGORY_LISTS,
+  RAW_KEYS,
+  eventObjectOf,
+  partFileKey,
+  partPrefix,
+  type EventObject,
+} from './extraction-keys.ts';
 import { coalesce, headObject, objectChunks, readObjectTextIfExists, ObjectReadError } from './s3-read.ts';
 import { putObject, uploadStream } from './s3-write.ts';
 
@@ -50,7 +57,10 @@ export interface ExtractObjectResult {
 type Sources = Manifest['sources'];
 
 /** The category lists under raw/meta/ (each one present replaces its defaults). */
-export async function readCategoriesFromS3(s3: S3Client, bucket: string): Promise<{ categories: Categories; sources: Sources }> {
+export async function readCategoriesFromS3(
+  s3: S3Client,
+  bucket: string,
+): Promise<{ categories: Categories; sources: Sources }> {
   const overrides: Partial<Record<CategoryListName, string[]>> = {};
   const sources: Sources = [];
   for (const name of CATEGORY_LISTS) {
@@ -97,7 +107,12 @@ export async function readTablesFromS3(
     table.beginSource(key);
     versions[key] = undefined;
     try {
-      for await (const chunk of objectChunks(s3, { bucket, key }, (raw) => digest.update(raw), (head) => (versions[key] = head.etag))) {
+      for await (const chunk of objectChunks(
+        s3,
+        { bucket, key },
+        (raw) => digest.update(raw),
+        (head) => (versions[key] = head.etag),
+      )) {
         table.push(chunk);
         await afterChunk();
       }

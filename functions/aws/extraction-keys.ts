@@ -63,20 +63,27 @@ export function eventObjectOf(key: string): EventObject {
   const folder = /^week=([^/]+)\/([^/]+)$/.exec(rest);
   if (folder) {
     const week = weekFromName(key);
-    if (!week) throw new EventKeyError(`${key}: "${folder[1]}" is not a week (use a number or an ISO week like 2026-W46)`);
+    if (!week)
+      throw new EventKeyError(`${key}: "${folder[1]}" is not a week (use a number or an ISO week like 2026-W46)`);
     return { key, week, partId: partIdOf(folder[2]), layout: 'parts' };
   }
   if (rest.includes('/')) {
-    throw new EventKeyError(`${key}: put a whole week at raw/events/user_events_week<N>.log[.gz] or its parts at raw/events/week=<W>/<part>.log[.gz]`);
+    throw new EventKeyError(
+      `${key}: put a whole week at raw/events/user_events_week<N>.log[.gz] or its parts at raw/events/week=<W>/<part>.log[.gz]`,
+    );
   }
   const week = weekFromName(key);
-  if (!week) throw new EventKeyError(`${key}: cannot tell the week from the name (user_events_week<N>.log or user_events_<YYYY-Www>.log)`);
+  if (!week)
+    throw new EventKeyError(
+      `${key}: cannot tell the week from the name (user_events_week<N>.log or user_events_<YYYY-Www>.log)`,
+    );
   return { key, week, partId: partIdOf(rest), layout: 'single' };
 }
 
 export const weekPrefix = (week: WeekId) => `extracted/week=${week}/`;
 export const partPrefix = (week: WeekId, partId: string) => `${weekPrefix(week)}part=${partId}/`;
-export const partFileKey = (week: WeekId, partId: string, file: keyof typeof PART_FILES) => `${partPrefix(week, partId)}${PART_FILES[file]}`;
+export const partFileKey = (week: WeekId, partId: string, file: keyof typeof PART_FILES) =>
+  `${partPrefix(week, partId)}${PART_FILES[file]}`;
 export const completeMarkerKey = (week: WeekId) => `${weekPrefix(week)}_COMPLETE.json`;
 export const successKeyOf = (week: WeekId) => `${RAW_KEYS.events}week=${week}/${SUCCESS_FILE}`;
 
@@ -95,7 +102,8 @@ export function parseSuccessList(text: string, key: string): string[] {
     .map((l) => l.slice(l.lastIndexOf('/') + 1));
   if (names.length === 0) throw new EventKeyError(`${key} lists no part files (one file name a line)`);
   for (const name of names) {
-    if (!/\.(log|tsv)(\.gz)?$|\.gz$/.test(name)) throw new EventKeyError(`${key}: "${name}" is not an event file (.log, .tsv or .gz)`);
+    if (!/\.(log|tsv)(\.gz)?$|\.gz$/.test(name))
+      throw new EventKeyError(`${key}: "${name}" is not an event file (.log, .tsv or .gz)`);
   }
   return [...new Set(names)];
 }

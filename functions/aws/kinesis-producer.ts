@@ -60,21 +60,27 @@ export async function putEntries(
     let pending = entries.slice(start, start + PUT_RECORDS_MAX);
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > maxAttempts) {
-        throw new PutRecordsError(`${pending.length} records still refused after ${maxAttempts} tries; ${accepted} accepted`);
+        throw new PutRecordsError(
+          `${pending.length} records still refused after ${maxAttempts} tries; ${accepted} accepted`,
+        );
       }
       if (attempt > 1) await sleep(baseDelay * 2 ** (attempt - 2) * (0.5 + Math.random()));
       requests++;
       let results;
       try {
-        results = (await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }))).Records ?? [];
+        results =
+          (await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }))).Records ?? [];
       } catch (error) {
         // Throttling of the whole request: all of it again. Anything else is not ours to retry.
-        if (!/Throughput|Throttl|LimitExceeded|ServiceUnavailable|InternalFailure/i.test((error as Error).name)) throw error;
+        if (!/Throughput|Throttl|LimitExceeded|ServiceUnavailable|InternalFailure/i.test((error as Error).name))
+          throw error;
         retried += pending.length;
         continue;
       }
       // Results are in request order; an entry with an ErrorCode was not written.
-      const failed = pending.filter((_, i) => results[i]?.ErrorCode !== undefined || results[i]?.SequenceNumber === undefined);
+      const failed = pending.filter(
+        (_, i) => results[i]?.ErrorCode !== undefined || results[i]?.SequenceNumber === undefined,
+      );
       accepted += pending.length - failed.length;
       retried += failed.length;
       pending = failed;

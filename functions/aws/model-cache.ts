@@ -4,7 +4,14 @@
  * HeadObject), so a newly published model is used without a deploy. The model itself is
  * read only when the pointer changed to another version.
  */
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  NotFound,
+  S3ServiceException,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { CURRENT_MODEL_KEY, modelKeys } from '../core/training/keys.ts';
 import { prepareModel, type PredictionModel } from '../core/prediction/model.ts';
 
@@ -62,7 +69,8 @@ export class ModelCache {
       return this.model;
     }
     const pointer = JSON.parse(await getText(s3, bucket, CURRENT_MODEL_KEY)) as { version?: unknown };
-    if (typeof pointer.version !== 'string' || pointer.version === '') throw new Error(`${CURRENT_MODEL_KEY} has no version`);
+    if (typeof pointer.version !== 'string' || pointer.version === '')
+      throw new Error(`${CURRENT_MODEL_KEY} has no version`);
     if (pointer.version !== this.model?.version) {
       const modelJson = await getText(s3, bucket, modelKeys(pointer.version).model);
       this.model = (this.options.prepare ?? prepareModel)(modelJson, pointer.version);

@@ -40,8 +40,10 @@ export function describeS3Error(error: unknown): string {
   const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const code = e.name ?? e.Code ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
-  if (code === 'NoSuchKey' || code === 'NotFound' || status === 404) return 'no such object (deleted after the event, or a wrong key)';
-  if (code === 'AccessDenied' || status === 403) return 'access denied (the function\'s role may not read it, or the KMS key is not usable)';
+  if (code === 'NoSuchKey' || code === 'NotFound' || status === 404)
+    return 'no such object (deleted after the event, or a wrong key)';
+  if (code === 'AccessDenied' || status === 403)
+    return "access denied (the function's role may not read it, or the KMS key is not usable)";
   if (code === 'NoSuchBucket') return 'no such bucket';
   return `${code}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(error)}`;
 }
@@ -171,7 +173,8 @@ export async function headObject(s3: S3Client, ref: ObjectRef): Promise<{ size: 
     return { size: head.ContentLength ?? 0, etag: head.ETag ?? '' };
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404 || (error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return undefined;
+    if (status === 404 || (error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey')
+      return undefined;
     throw new ObjectReadError(ref, describeS3Error(error), error);
   }
 }

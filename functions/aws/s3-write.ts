@@ -19,14 +19,23 @@ export class ObjectWriteError extends Error {
 }
 
 export const contentTypeOf = (key: string): string =>
-  key.endsWith('.gz') ? 'application/gzip'
-  : key.endsWith('.json') ? 'application/json'
-  : key.endsWith('.jsonl') ? 'application/x-ndjson'
-  : key.endsWith('.tsv') ? 'text/tab-separated-values; charset=utf-8'
-  : 'text/plain; charset=utf-8';
+  key.endsWith('.gz')
+    ? 'application/gzip'
+    : key.endsWith('.json')
+      ? 'application/json'
+      : key.endsWith('.jsonl')
+        ? 'application/x-ndjson'
+        : key.endsWith('.tsv')
+          ? 'text/tab-separated-values; charset=utf-8'
+          : 'text/plain; charset=utf-8';
 
 /** One PUT of a small document (a manifest, a marker). */
-export async function putObject(s3: S3Client, ref: ObjectRef, body: string | Uint8Array, contentType = contentTypeOf(ref.key)): Promise<void> {
+export async function putObject(
+  s3: S3Client,
+  ref: ObjectRef,
+  body: string | Uint8Array,
+  contentType = contentTypeOf(ref.key),
+): Promise<void> {
   try {
     await s3.send(new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: body, ContentType: contentType }));
   } catch (error) {

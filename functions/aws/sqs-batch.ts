@@ -31,7 +31,8 @@ export async function sendMessageBatchWithRetry(
   entries: readonly SendMessageBatchRequestEntry[],
   options: RetryOptions = {},
 ): Promise<BatchSendReport> {
-  if (entries.length > SQS_BATCH_SIZE) throw new Error(`SendMessageBatch takes at most ${SQS_BATCH_SIZE} entries, got ${entries.length}`);
+  if (entries.length > SQS_BATCH_SIZE)
+    throw new Error(`SendMessageBatch takes at most ${SQS_BATCH_SIZE} entries, got ${entries.length}`);
   const maxAttempts = options.maxAttempts ?? 5;
   const baseDelay = options.baseDelayMs ?? 50;
   const sent: string[] = [];
@@ -42,12 +43,16 @@ export async function sendMessageBatchWithRetry(
     try {
       const response = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
       for (const ok of response.Successful ?? []) sent.push(ok.Id!);
-      lastFailures = new Map((response.Failed ?? []).map((f) => [f.Id!, { code: f.Code ?? 'Unknown', message: f.Message ?? '' }]));
+      lastFailures = new Map(
+        (response.Failed ?? []).map((f) => [f.Id!, { code: f.Code ?? 'Unknown', message: f.Message ?? '' }]),
+      );
       // A sender fault is worth retrying; a client fault (a too-big message) will not get better.
       const retry = new Set((response.Failed ?? []).filter((f) => f.SenderFault !== true).map((f) => f.Id!));
       pending = pending.filter((e) => retry.has(e.Id!));
     } catch (error) {
-      lastFailures = new Map(pending.map((e) => [e.Id!, { code: (error as Error).name, message: (error as Error).message }]));
+      lastFailures = new Map(
+        pending.map((e) => [e.Id!, { code: (error as Error).name, message: (error as Error).message }]),
+      );
     }
   }
   const accepted = new Set(sent);
@@ -93,7 +98,12 @@ export class SqsBatcher {
     this.scheduled = false;
     while (this.queued.length > 0) {
       const batch = this.queued.splice(0, SQS_BATCH_SIZE);
-      void sendMessageBatchWithRetry(this.sqs, this.queueUrl, batch.map((b) => b.entry), this.retry).then(
+      void sendMessageBatchWithRetry(
+        this.sqs,
+        this.queueUrl,
+        batch.map((b) => b.entry),
+        this.retry,
+      ).then(
         (report) => {
           const failed = new Map(report.failed.map((f) => [f.id, f]));
           for (const b of batch) {

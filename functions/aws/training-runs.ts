@@ -25,7 +25,10 @@ export interface StartedRun {
 
 /** The run id Prepare will derive for this request from the bucket as it is now. */
 export async function runIdFor(store: TrainingStore, bucket: string, request: TrainingRequest): Promise<string> {
-  const [train, label] = await Promise.all([weekSources(store, bucket, request.trainWeek), weekSources(store, bucket, request.labelWeek)]);
+  const [train, label] = await Promise.all([
+    weekSources(store, bucket, request.trainWeek),
+    weekSources(store, bucket, request.labelWeek),
+  ]);
   return trainingRunId({ ...request, sources: [...train.fingerprints, ...label.fingerprints] });
 }
 
@@ -44,7 +47,9 @@ export async function startTrainingRun(
   };
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${runId}`;
   try {
-    const response = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: runId, input: JSON.stringify(input) }));
+    const response = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name: runId, input: JSON.stringify(input) }),
+    );
     return { runId, executionArn: response.executionArn ?? executionArn, started: true, input };
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {

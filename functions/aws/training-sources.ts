@@ -28,7 +28,9 @@ const PART = /^extracted\/week=[^/]+\/(part=[^/]+)\/(.+)$/;
 async function markerParts(store: TrainingStore, bucket: string, key: string): Promise<Set<string> | undefined> {
   try {
     const marker = JSON.parse(await store.getText(bucket, key)) as { parts?: unknown };
-    return Array.isArray(marker.parts) && marker.parts.every((p) => typeof p === 'string') ? new Set(marker.parts as string[]) : undefined;
+    return Array.isArray(marker.parts) && marker.parts.every((p) => typeof p === 'string')
+      ? new Set(marker.parts as string[])
+      : undefined;
   } catch {
     return undefined;
   }
@@ -53,7 +55,8 @@ export async function weekSources(store: TrainingStore, bucket: string, week: We
   let ordered = [...parts.values()].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
   // A complete week is the parts its marker lists (a folder left from an older upload is not).
   const listed = marker ? await markerParts(store, bucket, marker.key) : undefined;
-  if (listed) ordered = ordered.filter((p) => listed.has(p.prefix.slice(extractedPrefix(week).length + 'part='.length, -1)));
+  if (listed)
+    ordered = ordered.filter((p) => listed.has(p.prefix.slice(extractedPrefix(week).length + 'part='.length, -1)));
   const fingerprints = [
     ...ordered.filter((p) => p.manifest).map((p) => `${p.manifest!.key}@${p.manifest!.etag}`),
     ...(marker ? [`${marker.key}@${marker.etag}`] : []),

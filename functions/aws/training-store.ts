@@ -64,8 +64,11 @@ export class TrainingStore {
     const found: ListedObject[] = [];
     let token: string | undefined;
     do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const o of page.Contents ?? []) found.push({ key: o.Key!, etag: (o.ETag ?? '').replaceAll('"', ''), size: o.Size ?? 0 });
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? [])
+        found.push({ key: o.Key!, etag: (o.ETag ?? '').replaceAll('"', ''), size: o.Size ?? 0 });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return found;
@@ -77,7 +80,12 @@ export class TrainingStore {
       await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
       return;
     }
-    await new Upload({ client: this.s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType }, partSize: MULTIPART_FROM, queueSize: 4 }).done();
+    await new Upload({
+      client: this.s3,
+      params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
+      partSize: MULTIPART_FROM,
+      queueSize: 4,
+    }).done();
   }
 
   /**
@@ -91,7 +99,9 @@ export class TrainingStore {
       return 'written';
     }
     if (existing === body) return 'unchanged';
-    throw new ImmutableObjectError(`s3://${bucket}/${key} already exists with other content; published versions are immutable`);
+    throw new ImmutableObjectError(
+      `s3://${bucket}/${key} already exists with other content; published versions are immutable`,
+    );
   }
 }
 

@@ -21,7 +21,9 @@ export async function writeTrendParts(s3: S3Client, bucket: string, parts: reado
   await Promise.all(
     parts.map(async (part) => {
       const key = trendPartKey(part.round, part.shardId, part.firstSequenceNumber);
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(part), ContentType: 'application/json' }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(part), ContentType: 'application/json' }),
+      );
       keys.push(key);
     }),
   );
@@ -29,7 +31,12 @@ export async function writeTrendParts(s3: S3Client, bucket: string, parts: reado
 }
 
 /** Reads every part under predictions/trends/ and writes the site's data/trends.json. */
-export async function rebuildTrends(s3: S3Client, dataBucket: string, siteBucket: string, now = new Date()): Promise<TrendsDocument> {
+export async function rebuildTrends(
+  s3: S3Client,
+  dataBucket: string,
+  siteBucket: string,
+  now = new Date(),
+): Promise<TrendsDocument> {
   const document = mergeTrends(await readParts(s3, dataBucket, TRENDS_PREFIX), now);
   await writeTrends(s3, siteBucket, document);
   return document;
@@ -39,7 +46,13 @@ export async function rebuildTrends(s3: S3Client, dataBucket: string, siteBucket
  * Recounts one round from its parts and replaces its point in trends.json (a full rebuild
  * when there is no trends.json yet). Notes the recount's start for `roundRebuiltAt`.
  */
-export async function rebuildRound(s3: S3Client, dataBucket: string, siteBucket: string, round: number, now = new Date()): Promise<TrendsDocument> {
+export async function rebuildRound(
+  s3: S3Client,
+  dataBucket: string,
+  siteBucket: string,
+  round: number,
+  now = new Date(),
+): Promise<TrendsDocument> {
   const current = await getJson<TrendsDocument>(s3, siteBucket, SITE_TRENDS_KEY);
   let document: TrendsDocument;
   if (!current || current.formatVersion !== 1 || !Array.isArray(current.rounds)) {
@@ -50,7 +63,14 @@ export async function rebuildRound(s3: S3Client, dataBucket: string, siteBucket:
     await writeTrends(s3, siteBucket, document);
   }
   // Noted only once trends.json holds the recount, with the time before its listing began.
-  await s3.send(new PutObjectCommand({ Bucket: dataBucket, Key: roundRebuiltKey(round), Body: JSON.stringify({ round, startedAt: now.toISOString() }), ContentType: 'application/json' }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: dataBucket,
+      Key: roundRebuiltKey(round),
+      Body: JSON.stringify({ round, startedAt: now.toISOString() }),
+      ContentType: 'application/json',
+    }),
+  );
   return document;
 }
 
@@ -76,13 +96,15 @@ async function readParts(s3: S3Client, bucket: string, prefix: string): Promise<
 }
 
 async function writeTrends(s3: S3Client, siteBucket: string, document: TrendsDocument): Promise<void> {
-  await s3.send(new PutObjectCommand({
-    Bucket: siteBucket,
-    Key: SITE_TRENDS_KEY,
-    Body: JSON.stringify(document, null, 2) + '\n',
-    ContentType: 'application/json',
-    CacheControl: 'no-cache',
-  }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: siteBucket,
+      Key: SITE_TRENDS_KEY,
+      Body: JSON.stringify(document, null, 2) + '\n',
+      ContentType: 'application/json',
+      CacheControl: 'no-cache',
+    }),
+  );
 }
 
 async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | undefined> {
@@ -90,7 +112,11 @@ async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T 
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return JSON.parse(await got.Body!.transformToString()) as T;
   } catch (error) {
-    if (error instanceof NoSuchKey || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+    if (
+      error instanceof NoSuchKey ||
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+    )
+      return undefined;
     throw error;
   }
 }
@@ -98,11 +124,13 @@ async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
   return out;
 }

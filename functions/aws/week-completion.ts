@@ -7,7 +7,14 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { WeekId } from '../core/weeks.ts';
-import { completeMarkerKey, parseSuccessList, partFileKey, partIdOf, successKeyOf, type CompleteMarker } from './extraction-keys.ts';
+import {
+  completeMarkerKey,
+  parseSuccessList,
+  partFileKey,
+  partIdOf,
+  successKeyOf,
+  type CompleteMarker,
+} from './extraction-keys.ts';
 import { headObject, readObjectTextIfExists } from './s3-read.ts';
 import { putObject } from './s3-write.ts';
 
@@ -22,8 +29,19 @@ async function writeMarker(s3: S3Client, bucket: string, marker: CompleteMarker)
   return { complete: true, marker, key };
 }
 
-export async function completeSingleFileWeek(s3: S3Client, bucket: string, week: WeekId, partId: string): Promise<Completion> {
-  return writeMarker(s3, bucket, { formatVersion: 1, week, layout: 'single', parts: [partId], manifests: [partFileKey(week, partId, 'manifest')] });
+export async function completeSingleFileWeek(
+  s3: S3Client,
+  bucket: string,
+  week: WeekId,
+  partId: string,
+): Promise<Completion> {
+  return writeMarker(s3, bucket, {
+    formatVersion: 1,
+    week,
+    layout: 'single',
+    parts: [partId],
+    manifests: [partFileKey(week, partId, 'manifest')],
+  });
 }
 
 export async function completePartsWeekIfReady(s3: S3Client, bucket: string, week: WeekId): Promise<Completion> {

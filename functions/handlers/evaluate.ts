@@ -71,8 +71,19 @@ export async function handler(event: EvaluateInput): Promise<EvaluateOutput> {
   const decided = decideGate(winner.auc, current?.auc, settings);
   // A current model this engine cannot read (another engine or format) cannot be compared:
   // the floor alone decides, and the reason says so.
-  const gate = current?.unreadable ? { ...decided, reason: `${decided.reason} (current model ${current.version} not comparable: ${current.unreadable})` } : decided;
-  const summary = (c: Scored): CandidateSummary => ({ id: c.id, params: c.params, auc: c.auc, errorRate: c.errorRate, nodes: c.nodes });
+  const gate = current?.unreadable
+    ? {
+        ...decided,
+        reason: `${decided.reason} (current model ${current.version} not comparable: ${current.unreadable})`,
+      }
+    : decided;
+  const summary = (c: Scored): CandidateSummary => ({
+    id: c.id,
+    params: c.params,
+    auc: c.auc,
+    errorRate: c.errorRate,
+    nodes: c.nodes,
+  });
   const output: EvaluateOutput = {
     runId: event.runId,
     trainWeek: event.trainWeek,
@@ -83,8 +94,19 @@ export async function handler(event: EvaluateInput): Promise<EvaluateOutput> {
     ...(current?.auc !== undefined ? { current: { version: current.version, auc: current.auc } } : {}),
     gate,
   };
-  const evaluation: Evaluation = { formatVersion: 1, ...output, metrics: winner.metrics, featureImportance: forestEngine.featureImportance(winner.modelJson) };
+  const evaluation: Evaluation = {
+    formatVersion: 1,
+    ...output,
+    metrics: winner.metrics,
+    featureImportance: forestEngine.featureImportance(winner.modelJson),
+  };
   await store.put(bucket, keys.evaluation, JSON.stringify(evaluation, null, 2) + '\n');
-  logger.info('evaluated', { runId: event.runId, best: output.best.id, auc: output.best.auc, gate: gate.decision, reason: gate.reason });
+  logger.info('evaluated', {
+    runId: event.runId,
+    best: output.best.id,
+    auc: output.best.auc,
+    gate: gate.decision,
+    reason: gate.reason,
+  });
   return output;
 }

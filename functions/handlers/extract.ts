@@ -28,12 +28,16 @@ export interface ExtractOutcome {
   readonly complete: boolean;
 }
 
-export async function handleS3Event(event: S3Event, deps: { s3: S3Client; bucket: string; baseWeek: string }): Promise<ExtractOutcome[]> {
+export async function handleS3Event(
+  event: S3Event,
+  deps: { s3: S3Client; bucket: string; baseWeek: string },
+): Promise<ExtractOutcome[]> {
   const outcomes: ExtractOutcome[] = [];
   for (const record of event.Records ?? []) {
     const bucket = record.s3.bucket.name;
     const key = decodeEventKey(record.s3.object.key);
-    if (bucket !== deps.bucket) throw new Error(`event for s3://${bucket}/${key}, but this function works on ${deps.bucket}`);
+    if (bucket !== deps.bucket)
+      throw new Error(`event for s3://${bucket}/${key}, but this function works on ${deps.bucket}`);
 
     const successWeek = weekOfSuccessKey(key);
     if (successWeek !== undefined) {

@@ -55,7 +55,9 @@ export function createPredictHandler(deps: PredictDeps) {
     const model = await deps.models.current();
     if (!model) {
       // Failing the whole invocation makes Lambda retry the batch: nothing is lost while no model exists.
-      logger.error('no model published yet (models/current.json is missing): failing the batch so that it is retried', { records: records.length });
+      logger.error('no model published yet (models/current.json is missing): failing the batch so that it is retried', {
+        records: records.length,
+      });
       throw new NoModelError('no model published yet (models/current.json is missing)');
     }
 
@@ -76,7 +78,10 @@ export function createPredictHandler(deps: PredictDeps) {
     const scored = new Map<string, PredictionResult>();
     goodSequences.forEach((sequence, i) => {
       const p = parsed.get(sequence) as Extract<ParsedRecord, { ok: true }>;
-      scored.set(sequence, predictionResult(p.record.userId, p.record.round, probabilities[i], model.version, scoredAt));
+      scored.set(
+        sequence,
+        predictionResult(p.record.userId, p.record.round, probabilities[i], model.version, scoredAt),
+      );
     });
 
     let poison = 0;
@@ -102,20 +107,31 @@ export function createPredictHandler(deps: PredictDeps) {
       sent++;
     };
     const processor = new BatchProcessor(EventType.KinesisDataStreams);
-    const response = (await processPartialResponse(event, recordHandler, processor, context ? { context } : undefined)) as PredictResponse;
+    const response = (await processPartialResponse(
+      event,
+      recordHandler,
+      processor,
+      context ? { context } : undefined,
+    )) as PredictResponse;
     const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
 
     // Trends: the records Lambda will not re-deliver, per round; every round of the batch is
     // written (zero when none counted) so an earlier attempt's part under this key is replaced.
     const shardId = shardOf(records[0]);
     const firstSequence = records[0].kinesis.sequenceNumber;
-    const counted = countedPrefix(goodSequences.map((sequenceNumber) => ({ sequenceNumber })), failed).map((r) => scored.get(r.sequenceNumber)!);
+    const counted = countedPrefix(
+      goodSequences.map((sequenceNumber) => ({ sequenceNumber })),
+      failed,
+    ).map((r) => scored.get(r.sequenceNumber)!);
     const counts = new Map(countByRound(counted).map((c) => [c.round, c]));
     const rounds = new Set([...scored.values()].map((r) => r.round));
-    const parts = [...rounds].map((round) => trendPart(counts.get(round) ?? { round, scored: 0, retained: 0 }, shardId, firstSequence, now()));
+    const parts = [...rounds].map((round) =>
+      trendPart(counts.get(round) ?? { round, scored: 0, retained: 0 }, shardId, firstSequence, now()),
+    );
     await writeTrendParts(deps.s3, deps.dataBucket, parts);
 
-    if (failed.length > 0) logger.warn('records not done, Lambda retries from the first', { failed: failed.length, first: failed[0] });
+    if (failed.length > 0)
+      logger.warn('records not done, Lambda retries from the first', { failed: failed.length, first: failed[0] });
     const metrics = deps.metrics;
     if (metrics) {
       metrics.addMetric('RecordsScored', MetricUnit.Count, sent);
@@ -160,9 +176,13 @@ function fromEnvironment() {
       s3,
       bucket: dataBucket,
       refreshSeconds: Number.isFinite(refreshSeconds) ? refreshSeconds : 60,
-      onRefreshError: (error) => logger.warn('models/current.json re-check failed; the cached model stays in use', { error }),
+      onRefreshError: (error) =>
+        logger.warn('models/current.json re-check failed; the cached model stays in use', { error }),
     }),
     logger,
-    metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RetentionForest', serviceName: 'predict' }),
+    metrics: new Metrics({
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RetentionForest',
+      serviceName: 'predict',
+    }),
   });
 }

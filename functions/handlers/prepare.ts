@@ -49,23 +49,40 @@ export async function handler(event: PrepareInput): Promise<PrepareOutput> {
     throw new TrainingInputError((error as Error).message);
   }
   const combinationsList = parameterCombinations(runParams.grid);
-  const [train, label] = await Promise.all([weekSources(store, bucket, trainWeek), weekSources(store, bucket, labelWeek)]);
+  const [train, label] = await Promise.all([
+    weekSources(store, bucket, trainWeek),
+    weekSources(store, bucket, labelWeek),
+  ]);
   requireParts(train, 'features');
   requireParts(label, 'activeUsers');
-  const runId = trainingRunId({ trainWeek, labelWeek, params: event.params, sources: [...train.fingerprints, ...label.fingerprints] });
+  const runId = trainingRunId({
+    trainWeek,
+    labelWeek,
+    params: event.params,
+    sources: [...train.fingerprints, ...label.fingerprints],
+  });
   const keys = trainingKeys(runId);
 
   const tables = [];
-  for (const part of train.parts) tables.push(parseFeaturesTsv(await store.getText(bucket, part.features!), part.features!));
+  for (const part of train.parts)
+    tables.push(parseFeaturesTsv(await store.getText(bucket, part.features!), part.features!));
   const active = new Set<number>();
-  for (const part of label.parts) for (const id of parseActiveUsers(await store.getText(bucket, part.activeUsers!))) active.add(id);
+  for (const part of label.parts)
+    for (const id of parseActiveUsers(await store.getText(bucket, part.activeUsers!))) active.add(id);
   const sets = labelAndSplit(mergeFeatureTables(tables), active, runParams.splitSeed);
   if (sets.train.rows === 0 || sets.test.rows === 0) {
-    throw new TrainingInputError(`week ${trainWeek} gives ${sets.train.rows} training and ${sets.test.rows} test rows: too few to train`);
+    throw new TrainingInputError(
+      `week ${trainWeek} gives ${sets.train.rows} training and ${sets.test.rows} test rows: too few to train`,
+    );
   }
   const stats = { train: labelStats(sets.train), test: labelStats(sets.test) };
   const manifests = await Promise.all(
-    [...train.parts, ...label.parts].filter((p) => p.manifest).map(async (p) => ({ key: p.manifest!.key, manifest: JSON.parse(await store.getText(bucket, p.manifest!.key)) as unknown })),
+    [...train.parts, ...label.parts]
+      .filter((p) => p.manifest)
+      .map(async (p) => ({
+        key: p.manifest!.key,
+        manifest: JSON.parse(await store.getText(bucket, p.manifest!.key)) as unknown,
+      })),
   );
   const trainedAt = new Date().toISOString();
   const prepared = {
@@ -88,7 +105,14 @@ export async function handler(event: PrepareInput): Promise<PrepareOutput> {
     store.put(bucket, keys.test, encodeDataset(sets.test), 'application/octet-stream'),
     store.put(bucket, keys.prepared, JSON.stringify(prepared, null, 2) + '\n'),
   ]);
-  logger.info('prepared', { runId, trainWeek, labelWeek, parts: train.parts.length, ...stats, combinations: combinationsList.length });
+  logger.info('prepared', {
+    runId,
+    trainWeek,
+    labelWeek,
+    parts: train.parts.length,
+    ...stats,
+    combinations: combinationsList.length,
+  });
   return {
     runId,
     trainWeek,
@@ -110,6 +134,8 @@ function checkedWeek(value: unknown, name: string): string {
 function requireParts(sources: WeekSources, file: 'features' | 'activeUsers'): void {
   const what = file === 'features' ? 'features.tsv' : 'active_users.txt';
   if (sources.parts.length === 0 || sources.parts.some((p) => !p[file])) {
-    throw new TrainingInputError(`week ${sources.week} has no extracted ${what} under extracted/week=${sources.week}/part=*/; extract that week first`);
+    throw new TrainingInputError(
+      `week ${sources.week} has no extracted ${what} under extracted/week=${sources.week}/part=*/; extract that week first`,
+    );
   }
 }

@@ -34,7 +34,10 @@ const store = new TrainingStore();
 const logger = new Logger();
 
 /** The current model, when it was trained on a later week than `trainWeek`. */
-async function currentFromLaterWeek(bucket: string, trainWeek: string): Promise<{ version: string; trainWeek: string } | undefined> {
+async function currentFromLaterWeek(
+  bucket: string,
+  trainWeek: string,
+): Promise<{ version: string; trainWeek: string } | undefined> {
   const pointer = await store.getTextIfExists(bucket, CURRENT_MODEL_KEY);
   if (pointer === undefined) return undefined;
   const { version } = parseCurrentPointer(pointer);
@@ -49,7 +52,11 @@ export async function handler(event: EvaluateOutput): Promise<PublishOutput> {
   const site = requireEnv('SITE_BUCKET');
   const keys = trainingKeys(event.runId);
   const evaluation = JSON.parse(await store.getText(data, keys.evaluation)) as Evaluation;
-  const prepared = JSON.parse(await store.getText(data, keys.prepared)) as { sources: unknown; dataStats: unknown; splitSeed: number };
+  const prepared = JSON.parse(await store.getText(data, keys.prepared)) as {
+    sources: unknown;
+    dataStats: unknown;
+    splitSeed: number;
+  };
   const modelJson = await store.getText(data, evaluation.best.modelKey);
   const version = modelVersion(event.runId, new Date(event.trainedAt));
   const newer = await currentFromLaterWeek(data, event.trainWeek);
@@ -86,7 +93,11 @@ export async function handler(event: EvaluateOutput): Promise<PublishOutput> {
   };
   const plan = publishPlan(
     version,
-    { model: modelJson, card: JSON.stringify(card, null, 2) + '\n', trees: forestEngine.treesDocument(modelJson, version) },
+    {
+      model: modelJson,
+      card: JSON.stringify(card, null, 2) + '\n',
+      trees: forestEngine.treesDocument(modelJson, version),
+    },
     new Date(),
   );
   const written: string[] = [];
@@ -111,7 +122,11 @@ async function rejudgeIfCurrentChanged(bucket: string, event: EvaluateOutput): P
   const testKey = trainingKeys(event.runId).test;
   const current = await currentModelAuc(store, bucket, decodeDataset(await store.getBytes(bucket, testKey), testKey));
   if (current?.auc === undefined) return undefined; // not comparable: the floor, already passed, decides
-  const gate = decideGate(event.best.auc, current.auc, readGateSettings(process.env.GATE_FLOOR, process.env.GATE_MARGIN));
+  const gate = decideGate(
+    event.best.auc,
+    current.auc,
+    readGateSettings(process.env.GATE_FLOOR, process.env.GATE_MARGIN),
+  );
   if (gate.decision === 'promote') return undefined;
   return `${gate.reason} (model ${now} was published while this run was evaluated; judged again against it)`;
 }

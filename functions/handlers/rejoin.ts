@@ -15,7 +15,10 @@ import { rejoinAllParts, type RejoinResult } from '../aws/rejoin-parts.ts';
 const logger = new Logger();
 let s3: S3Client | undefined;
 
-export async function handleTableEvent(event: S3Event, deps: { s3: S3Client; bucket: string }): Promise<RejoinResult | undefined> {
+export async function handleTableEvent(
+  event: S3Event,
+  deps: { s3: S3Client; bucket: string },
+): Promise<RejoinResult | undefined> {
   const keys = (event.Records ?? []).map((r) => decodeEventKey(r.s3.object.key));
   const tables = keys.filter((k) => k === RAW_KEYS.crm || k === RAW_KEYS.profiles);
   if (tables.length === 0) {

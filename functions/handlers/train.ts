@@ -40,6 +40,21 @@ export async function handler(event: TrainInput): Promise<TrainOutput> {
   const trainSeconds = (performance.now() - started) / 1000;
   const modelKey = keys.candidateModel(event.id);
   await store.put(bucket, modelKey, model.modelJson);
-  logger.info('candidate trained', { runId: event.runId, id: event.id, params: event.params, rows: set.rows, nodes: model.nodes, trainSeconds, threads: availableParallelism(), workers: Boolean(workerUrl) });
-  return { id: event.id, params: event.params, modelKey, nodes: model.nodes, trainSeconds: Math.round(trainSeconds * 1000) / 1000 };
+  logger.info('candidate trained', {
+    runId: event.runId,
+    id: event.id,
+    params: event.params,
+    rows: set.rows,
+    nodes: model.nodes,
+    trainSeconds,
+    threads: availableParallelism(),
+    workers: Boolean(workerUrl),
+  });
+  return {
+    id: event.id,
+    params: event.params,
+    modelKey,
+    nodes: model.nodes,
+    trainSeconds: Math.round(trainSeconds * 1000) / 1000,
+  };
 }

@@ -66,7 +66,12 @@ export async function readCategoryLists(dir: string | undefined): Promise<{
         throw error;
       }
       overrides[name] = parseCategoryList(name, bytes.toString('utf8'));
-      sources.push({ kind: 'meta', name: path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+      sources.push({
+        kind: 'meta',
+        name: path,
+        bytes: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      });
     }
   }
   const categories = withCategoryOverrides(overrides);
@@ -99,7 +104,8 @@ export async function extractFiles(options: ExtractFilesOptions): Promise<Extrac
       aggregator.endSource();
       const info = await digest;
       // The file must not have changed under us: the checksum is of the bytes we parsed.
-      if (info.bytes !== bytesSeen) throw new Error(`${path} changed while it was read (${bytesSeen} bytes read, ${info.bytes} hashed)`);
+      if (info.bytes !== bytesSeen)
+        throw new Error(`${path} changed while it was read (${bytesSeen} bytes read, ${info.bytes} hashed)`);
       sources.push({ kind: 'events', ...info });
     }
     const events = aggregator.result();

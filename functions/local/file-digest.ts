@@ -29,7 +29,9 @@ parentPort.postMessage({ bytes, sha256: hash.digest('hex') });
 export function digestFile(path: string, name = path): Promise<SourceInfo> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER, { eval: true, workerData: path });
-    worker.once('message', (m: { bytes: number; sha256: string }) => resolve({ name, bytes: m.bytes, sha256: m.sha256 }));
+    worker.once('message', (m: { bytes: number; sha256: string }) =>
+      resolve({ name, bytes: m.bytes, sha256: m.sha256 }),
+    );
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`hashing ${path} stopped with exit code ${code}`));

@@ -4,7 +4,16 @@
  * site deployed at the root by the stack, and `data/*` (trees.json, card.json,
  * trends.json, written by training and prediction) served with a few seconds of caching.
  */
-import { Aspects, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, Validations, type IAspect } from 'aws-cdk-lib';
+import {
+  Aspects,
+  CfnOutput,
+  CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+  type IAspect,
+} from 'aws-cdk-lib';
 import { rules } from 'cdk-nag';
 import {
   AllowedMethods,
@@ -57,7 +66,9 @@ export class Dashboard extends Construct {
       enforceSSL: true,
       removalPolicy,
       autoDeleteObjects: props.autoDeleteObjects ?? removalPolicy === RemovalPolicy.DESTROY,
-      ...(props.accessLogsBucket ? { serverAccessLogsBucket: props.accessLogsBucket, serverAccessLogsPrefix: 'site-bucket/' } : {}),
+      ...(props.accessLogsBucket
+        ? { serverAccessLogsBucket: props.accessLogsBucket, serverAccessLogsPrefix: 'site-bucket/' }
+        : {}),
     });
 
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
@@ -117,7 +128,10 @@ export class Dashboard extends Construct {
 
     this.url = `https://${this.distribution.distributionDomainName}/`;
     new CfnOutput(this, 'DashboardUrl', { value: this.url, description: 'The dashboard (forest, model card, trends)' });
-    new CfnOutput(this, 'SiteBucketName', { value: this.siteBucket.bucketName, description: 'The dashboard files; its documents under data/' });
+    new CfnOutput(this, 'SiteBucketName', {
+      value: this.siteBucket.bucketName,
+      description: 'The dashboard files; its documents under data/',
+    });
 
     acknowledgeDemoFindings(this, props.accessLogsBucket === undefined);
     Aspects.of(Stack.of(this)).add(new AcknowledgeDeploymentHandler());
@@ -133,21 +147,26 @@ function acknowledgeDemoFindings(dashboard: Dashboard, noAccessLogs: boolean): v
     },
     {
       id: 'AwsSolutions-CFR2',
-      reason: 'Static, read-only site of aggregate documents with GET/HEAD only; WAF cost is not justified for the demo.',
+      reason:
+        'Static, read-only site of aggregate documents with GET/HEAD only; WAF cost is not justified for the demo.',
     },
     {
       id: 'AwsSolutions-CFR3',
-      reason: 'Access logs would need an ACL-enabled log bucket; the dashboard serves no personal data and has no users to audit.',
+      reason:
+        'Access logs would need an ACL-enabled log bucket; the dashboard serves no personal data and has no users to audit.',
     },
     {
       id: 'AwsSolutions-CFR4',
-      reason: 'The distribution uses the default *.cloudfront.net certificate, whose minimum TLS version CloudFront fixes; a custom domain would set TLSv1.2_2021.',
+      reason:
+        'The distribution uses the default *.cloudfront.net certificate, whose minimum TLS version CloudFront fixes; a custom domain would set TLSv1.2_2021.',
     },
   );
-  if (noAccessLogs) Validations.of(dashboard.siteBucket).acknowledge({
-    id: 'AwsSolutions-S1',
-    reason: 'Site bucket holds only the deployed static site and published aggregate documents; requests are seen at CloudFront.',
-  });
+  if (noAccessLogs)
+    Validations.of(dashboard.siteBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Site bucket holds only the deployed static site and published aggregate documents; requests are seen at CloudFront.',
+    });
 }
 
 /**
@@ -162,8 +181,16 @@ class AcknowledgeDeploymentHandler implements IAspect {
   visit(node: IConstruct): void {
     if (!(node instanceof CfnResource) || !node.node.path.includes('/Custom::CDKBucketDeployment')) return;
     const checks = [
-      ['AwsSolutions-IAM4', rules.iam.IAMNoManagedPolicies, 'CDK attaches AWSLambdaBasicExecutionRole to its BucketDeployment handler: CloudWatch Logs writes only.'],
-      ['AwsSolutions-IAM5', rules.iam.IAMNoWildcardPermissions, 'CDK grants its BucketDeployment handler what a folder sync needs: every object of the asset, every site object, the invalidation.'],
+      [
+        'AwsSolutions-IAM4',
+        rules.iam.IAMNoManagedPolicies,
+        'CDK attaches AWSLambdaBasicExecutionRole to its BucketDeployment handler: CloudWatch Logs writes only.',
+      ],
+      [
+        'AwsSolutions-IAM5',
+        rules.iam.IAMNoWildcardPermissions,
+        'CDK grants its BucketDeployment handler what a folder sync needs: every object of the asset, every site object, the invalidation.',
+      ],
     ] as const;
     for (const [id, rule, reason] of checks) {
       const result = rule(node);
@@ -174,7 +201,8 @@ class AcknowledgeDeploymentHandler implements IAspect {
     if (node.cfnResourceType === 'AWS::Lambda::Function') {
       Validations.of(node).acknowledge({
         id: 'AwsSolutions-L1',
-        reason: 'CDK chooses the runtime of its BucketDeployment handler and moves it forward with aws-cdk-lib upgrades.',
+        reason:
+          'CDK chooses the runtime of its BucketDeployment handler and moves it forward with aws-cdk-lib upgrades.',
       });
     }
   }

@@ -31,7 +31,11 @@ export class DataLake extends Construct {
       autoDeleteObjects,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
     });
-    acknowledge(this.logsBucket, 'AwsSolutions-S1', 'This is the access-log bucket itself: logging it into itself would loop.');
+    acknowledge(
+      this.logsBucket,
+      'AwsSolutions-S1',
+      'This is the access-log bucket itself: logging it into itself would loop.',
+    );
 
     this.dataBucket = new Bucket(this, 'DataBucket', {
       encryption: BucketEncryption.S3_MANAGED,

@@ -58,7 +58,11 @@ export class Extraction extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledge(this.failureQueue, 'AwsSolutions-SQS3', 'This queue is itself the on-failure destination of the extraction functions; nothing consumes it automatically.');
+    acknowledge(
+      this.failureQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the on-failure destination of the extraction functions; nothing consumes it automatically.',
+    );
 
     const environment = { DATA_BUCKET: data.bucketName };
     const destination = {
@@ -72,7 +76,10 @@ export class Extraction extends Construct {
       entry: 'functions/handlers/extract.ts',
       memorySize: 1769,
       timeout: Duration.minutes(10),
-      environment: { ...environment, BASE_WEEK: String(this.node.tryGetContext('retention:baseWeek') ?? DEFAULT_BASE_WEEK) },
+      environment: {
+        ...environment,
+        BASE_WEEK: String(this.node.tryGetContext('retention:baseWeek') ?? DEFAULT_BASE_WEEK),
+      },
     });
     this.extractFunction.configureAsyncInvoke(destination);
     data.grantRead(this.extractFunction, 'raw/*');
@@ -80,7 +87,10 @@ export class Extraction extends Construct {
     // Reading its own earlier output (user counts, manifests) to decide week completeness.
     data.grantRead(this.extractFunction, 'extracted/*');
     for (const suffix of [...EVENT_SUFFIXES, PARTS_LIST_SUFFIX]) {
-      data.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.extractFunction), { prefix: EVENT_PREFIX, suffix });
+      data.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.extractFunction), {
+        prefix: EVENT_PREFIX,
+        suffix,
+      });
     }
 
     this.rejoinFunction = props.newFunction(this, 'RejoinFunction', {
@@ -97,7 +107,15 @@ export class Extraction extends Construct {
       data.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.rejoinFunction), { prefix });
     }
 
-    new CfnOutput(this, EXTRACTION_OUTPUTS.dataBucket, { key: EXTRACTION_OUTPUTS.dataBucket, value: data.bucketName, description: 'Data bucket: upload raw/ inputs here' });
-    new CfnOutput(this, EXTRACTION_OUTPUTS.failures, { key: EXTRACTION_OUTPUTS.failures, value: this.failureQueue.queueUrl, description: 'S3 events the extraction gave up on' });
+    new CfnOutput(this, EXTRACTION_OUTPUTS.dataBucket, {
+      key: EXTRACTION_OUTPUTS.dataBucket,
+      value: data.bucketName,
+      description: 'Data bucket: upload raw/ inputs here',
+    });
+    new CfnOutput(this, EXTRACTION_OUTPUTS.failures, {
+      key: EXTRACTION_OUTPUTS.failures,
+      value: this.failureQueue.queueUrl,
+      description: 'S3 events the extraction gave up on',
+    });
   }
 }

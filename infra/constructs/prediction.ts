@@ -61,12 +61,22 @@ export class Prediction extends Construct {
         ...extra,
       });
     this.resultsDeadLetterQueue = queue('ResultsDeadLetters');
-    this.resultsQueue = queue('Results', { deadLetterQueue: { queue: this.resultsDeadLetterQueue, maxReceiveCount: 5 } });
+    this.resultsQueue = queue('Results', {
+      deadLetterQueue: { queue: this.resultsDeadLetterQueue, maxReceiveCount: 5 },
+    });
     this.poisonQueue = queue('PoisonRecords');
     this.batchFailureQueue = queue('BatchFailures');
     // Queues that are themselves where failures end (no DLQ of a DLQ).
-    acknowledge(this.poisonQueue, 'AwsSolutions-SQS3', 'The poison queue is itself the dead-letter destination of invalid records.');
-    acknowledge(this.batchFailureQueue, 'AwsSolutions-SQS3', 'The on-failure destination of the stream mapping: it is itself a dead-letter queue.');
+    acknowledge(
+      this.poisonQueue,
+      'AwsSolutions-SQS3',
+      'The poison queue is itself the dead-letter destination of invalid records.',
+    );
+    acknowledge(
+      this.batchFailureQueue,
+      'AwsSolutions-SQS3',
+      'The on-failure destination of the stream mapping: it is itself a dead-letter queue.',
+    );
 
     this.stream = new Stream(this, 'Stream', {
       encryption: StreamEncryption.MANAGED,
@@ -127,10 +137,26 @@ export class Prediction extends Construct {
     });
 
     this.alarms();
-    new CfnOutput(this, PREDICTION_OUTPUTS.stream, { key: PREDICTION_OUTPUTS.stream, value: this.stream.streamName, description: 'Kinesis stream for users\' weekly features (retention feed)' });
-    new CfnOutput(this, PREDICTION_OUTPUTS.results, { key: PREDICTION_OUTPUTS.results, value: this.resultsQueue.queueUrl, description: 'Prediction results (retention results)' });
-    new CfnOutput(this, PREDICTION_OUTPUTS.poison, { key: PREDICTION_OUTPUTS.poison, value: this.poisonQueue.queueUrl, description: 'Poison records with their reason' });
-    new CfnOutput(this, PREDICTION_OUTPUTS.failures, { key: PREDICTION_OUTPUTS.failures, value: this.batchFailureQueue.queueUrl, description: 'Predict batches given up after retries' });
+    new CfnOutput(this, PREDICTION_OUTPUTS.stream, {
+      key: PREDICTION_OUTPUTS.stream,
+      value: this.stream.streamName,
+      description: "Kinesis stream for users' weekly features (retention feed)",
+    });
+    new CfnOutput(this, PREDICTION_OUTPUTS.results, {
+      key: PREDICTION_OUTPUTS.results,
+      value: this.resultsQueue.queueUrl,
+      description: 'Prediction results (retention results)',
+    });
+    new CfnOutput(this, PREDICTION_OUTPUTS.poison, {
+      key: PREDICTION_OUTPUTS.poison,
+      value: this.poisonQueue.queueUrl,
+      description: 'Poison records with their reason',
+    });
+    new CfnOutput(this, PREDICTION_OUTPUTS.failures, {
+      key: PREDICTION_OUTPUTS.failures,
+      value: this.batchFailureQueue.queueUrl,
+      description: 'Predict batches given up after retries',
+    });
   }
 
   private alarms(): void {
@@ -143,11 +169,26 @@ export class Prediction extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
         alarmDescription: what,
       });
-    anyMessage('PoisonRecordsAlarm', this.poisonQueue, 'Records that are not valid features arrived on the prediction stream');
-    anyMessage('BatchFailuresAlarm', this.batchFailureQueue, 'The predict Lambda gave up on a batch (see the message for the shard and sequence range)');
-    anyMessage('ResultsDeadLettersAlarm', this.resultsDeadLetterQueue, 'A results consumer failed on a message 5 times');
+    anyMessage(
+      'PoisonRecordsAlarm',
+      this.poisonQueue,
+      'Records that are not valid features arrived on the prediction stream',
+    );
+    anyMessage(
+      'BatchFailuresAlarm',
+      this.batchFailureQueue,
+      'The predict Lambda gave up on a batch (see the message for the shard and sequence range)',
+    );
+    anyMessage(
+      'ResultsDeadLettersAlarm',
+      this.resultsDeadLetterQueue,
+      'A results consumer failed on a message 5 times',
+    );
     new Alarm(this, 'IteratorAgeAlarm', {
-      metric: this.stream.metricGetRecordsIteratorAgeMilliseconds({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      metric: this.stream.metricGetRecordsIteratorAgeMilliseconds({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
       threshold: 5 * 60_000,
       evaluationPeriods: 5,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

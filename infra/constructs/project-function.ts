@@ -18,7 +18,8 @@ import type { StageSettings } from '../settings.ts';
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** ESM has no `require`; bundled CommonJS dependencies still call it. */
-const REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+const REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 export interface ProjectFunctionProps {
   /** The handler file, relative to the project root: `functions/handlers/<name>.ts`. */
@@ -101,5 +102,6 @@ export function projectFunctionFactory(settings: StageSettings) {
     scope: Construct,
     id: string,
     spec: Omit<ProjectFunctionProps, 'settings' | 'timeout'> & { timeout?: Duration },
-  ): ProjectFunction => new ProjectFunction(scope, id, { ...spec, timeout: spec.timeout ?? Duration.seconds(30), settings });
+  ): ProjectFunction =>
+    new ProjectFunction(scope, id, { ...spec, timeout: spec.timeout ?? Duration.seconds(30), settings });
 }

@@ -114,19 +114,36 @@ export class Training extends Construct {
       GATE_FLOOR: String(this.gate.floor),
       GATE_MARGIN: String(this.gate.margin),
     };
-    const make = (name: string, file: string, sizing: { memorySize: number; timeout: Duration }, extra: Partial<TrainingFunctionSpec> = {}) =>
-      props.newFunction(this, `${name}Function`, { entry: `functions/handlers/${file}`, ...sizing, environment: { ...env }, ...extra });
+    const make = (
+      name: string,
+      file: string,
+      sizing: { memorySize: number; timeout: Duration },
+      extra: Partial<TrainingFunctionSpec> = {},
+    ) =>
+      props.newFunction(this, `${name}Function`, {
+        entry: `functions/handlers/${file}`,
+        ...sizing,
+        environment: { ...env },
+        ...extra,
+      });
 
     const prepare = make('Prepare', 'prepare.ts', SIZING.prepare);
     // The engine's worker threads load their script from a file: ship it beside the handler.
     const withWorker = existsSync(join(PROJECT_ROOT, FOREST_WORKER_ENTRY));
-    const train = make('Train', 'train.ts', { memorySize: props.trainMemoryMb ?? 4096, ...SIZING.train }, withWorker ? {
-      environment: { ...env, FOREST_WORKER: FOREST_WORKER_FILE },
-      afterBundling: (inputDir, outputDir) => [
-        `npx esbuild "${inputDir}/${FOREST_WORKER_ENTRY}" --bundle --platform=node --format=esm --target=node24 ` +
-          `--outfile="${outputDir}/${FOREST_WORKER_FILE}"`,
-      ],
-    } : {});
+    const train = make(
+      'Train',
+      'train.ts',
+      { memorySize: props.trainMemoryMb ?? 4096, ...SIZING.train },
+      withWorker
+        ? {
+            environment: { ...env, FOREST_WORKER: FOREST_WORKER_FILE },
+            afterBundling: (inputDir, outputDir) => [
+              `npx esbuild "${inputDir}/${FOREST_WORKER_ENTRY}" --bundle --platform=node --format=esm --target=node24 ` +
+                `--outfile="${outputDir}/${FOREST_WORKER_FILE}"`,
+            ],
+          }
+        : {},
+    );
     const evaluate = make('Evaluate', 'evaluate.ts', SIZING.evaluate);
     const publish = make('Publish', 'publish.ts', SIZING.publish);
     const reject = make('RecordRejection', 'record-rejection.ts', SIZING.reject);
@@ -146,7 +163,10 @@ export class Training extends Construct {
     data.grantPut(reject, 'training/*');
 
     const failed = new Fail(this, `${TRAINING_STATES.failed}State`, {
-      stateName: TRAINING_STATES.failed, errorPath: '$.failure.error', causePath: '$.failure.cause' });
+      stateName: TRAINING_STATES.failed,
+      errorPath: '$.failure.error',
+      causePath: '$.failure.cause',
+    });
     /** Catch → a Pass that says which step failed and why → the one Fail state. */
     const onError = (step: string) =>
       new Pass(this, `${step}FailedState`, {
@@ -170,7 +190,12 @@ export class Training extends Construct {
         taskTimeout: Timeout.duration(timeout.plus(Duration.seconds(30))),
       });
       // Throttling (the Map runs several Train tasks at once): back off longer.
-      invoke.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(5), maxAttempts: 6, backoffRate: 2 });
+      invoke.addRetry({
+        errors: ['Lambda.TooManyRequestsException'],
+        interval: Duration.seconds(5),
+        maxAttempts: 6,
+        backoffRate: 2,
+      });
       return invoke;
     };
 
@@ -204,9 +229,13 @@ export class Training extends Construct {
           Condition.numberGreaterThanEquals('$.best.auc', this.gate.floor),
           Condition.numberGreaterThanEqualsJsonPath('$.best.auc', '$.gate.minAcceptedAuc'),
         ),
-        publishTask.next(new Succeed(this, `${TRAINING_STATES.published}State`, { stateName: TRAINING_STATES.published })),
+        publishTask.next(
+          new Succeed(this, `${TRAINING_STATES.published}State`, { stateName: TRAINING_STATES.published }),
+        ),
       )
-      .otherwise(rejectTask.next(new Succeed(this, `${TRAINING_STATES.kept}State`, { stateName: TRAINING_STATES.kept })));
+      .otherwise(
+        rejectTask.next(new Succeed(this, `${TRAINING_STATES.kept}State`, { stateName: TRAINING_STATES.kept })),
+      );
 
     const definition = prepareTask.next(trainAll).next(evaluateTask).next(gate);
     this.stateMachine = new StateMachine(this, 'StateMachine', {
@@ -249,10 +278,14 @@ class AcknowledgePrefixGrants implements IAspect {
     const findings = rules.iam.IAMNoWildcardPermissions(node);
     if (!Array.isArray(findings)) return;
     const reason = (finding: string): string | undefined => {
-      if (/^Action::s3:(GetObject|GetBucket|List|Abort|PutObject)\*?$/.test(finding)) return 'CDK\'s S3 read/put action groups, on one key prefix of the bucket only.';
-      if (/^Resource::<[^>]+\.Arn>\/(extracted|training|models|data)\/\*$/.test(finding)) return 'The step reads or writes every object under its own key prefix, whose names are run ids and versions made at run time.';
-      if (/^Resource::<[^>]+\.Arn>:\*$/.test(finding)) return 'The state machine invokes its own Lambda functions, any version or alias of them.';
-      if (finding === 'Resource::*') return 'X-Ray segments and CloudWatch Logs delivery for the state machine: these actions have no resource-level permissions.';
+      if (/^Action::s3:(GetObject|GetBucket|List|Abort|PutObject)\*?$/.test(finding))
+        return "CDK's S3 read/put action groups, on one key prefix of the bucket only.";
+      if (/^Resource::<[^>]+\.Arn>\/(extracted|training|models|data)\/\*$/.test(finding))
+        return 'The step reads or writes every object under its own key prefix, whose names are run ids and versions made at run time.';
+      if (/^Resource::<[^>]+\.Arn>:\*$/.test(finding))
+        return 'The state machine invokes its own Lambda functions, any version or alias of them.';
+      if (finding === 'Resource::*')
+        return 'X-Ray segments and CloudWatch Logs delivery for the state machine: these actions have no resource-level permissions.';
       return undefined;
     };
     const known = findings.flatMap((finding) => {

@@ -51,16 +51,28 @@ export async function invokeAsync(
     }
   }
   const destination = last.ok ? settings.onSuccess : settings.onFailure;
-  if (destination) await destination(destinationRecord(event, last, attempts, settings.functionArn, condition ?? 'Success'));
+  if (destination)
+    await destination(destinationRecord(event, last, attempts, settings.functionArn, condition ?? 'Success'));
   return { ok: last.ok, attempts, last, condition };
 }
 
 /** The record AWS sends to an async-invocation destination (SQS message body). */
-export function destinationRecord(event: unknown, result: InvocationResult, attempts: number, functionArn: string, condition: string): Record<string, unknown> {
+export function destinationRecord(
+  event: unknown,
+  result: InvocationResult,
+  attempts: number,
+  functionArn: string,
+  condition: string,
+): Record<string, unknown> {
   return {
     version: '1.0',
     timestamp: new Date().toISOString(),
-    requestContext: { requestId: result.requestId, functionArn: `${functionArn}:$LATEST`, condition, approximateInvokeCount: attempts },
+    requestContext: {
+      requestId: result.requestId,
+      functionArn: `${functionArn}:$LATEST`,
+      condition,
+      approximateInvokeCount: attempts,
+    },
     requestPayload: event,
     responseContext: result.ok
       ? { statusCode: 200, executedVersion: '$LATEST' }

@@ -8,10 +8,35 @@
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { S3Client, CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { SQSClient, CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import {
+  SQSClient,
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
 import { KinesisClient, CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
-import { startEmulators, s3ClientConfig, sqsClientConfig, kinesisClientConfig, localAwsEnv, LOCAL_ACCOUNT, type Emulators, type Endpoints, type S3Upload } from './emulators.ts';
-import { synthesize, readTemplate, matchesRule, PROJECT_ROOT, type BuildApp, type LocalTemplate, type FunctionSpec, type SynthesizedStack } from './template.ts';
+import {
+  startEmulators,
+  s3ClientConfig,
+  sqsClientConfig,
+  kinesisClientConfig,
+  localAwsEnv,
+  LOCAL_ACCOUNT,
+  type Emulators,
+  type Endpoints,
+  type S3Upload,
+} from './emulators.ts';
+import {
+  synthesize,
+  readTemplate,
+  matchesRule,
+  PROJECT_ROOT,
+  type BuildApp,
+  type LocalTemplate,
+  type FunctionSpec,
+  type SynthesizedStack,
+} from './template.ts';
 import { synthCacheEnabled, synthesizeProductCached } from './synth-cache.ts';
 import { resolve, resolveString, type ResolveContext, type ResourceAddress } from './intrinsics.ts';
 import { LocalFunction, type InvocationResult } from './lambda-runtime.ts';
@@ -42,7 +67,15 @@ export interface LocalCloudOptions {
 
 export type Activity =
   | { kind: 'upload'; bucket: string; key: string }
-  | { kind: 'invoke'; function: string; trigger: 'direct' | 'async'; ok: boolean; durationMs: number; peakMemoryBytes: number; error?: string }
+  | {
+      kind: 'invoke';
+      function: string;
+      trigger: 'direct' | 'async';
+      ok: boolean;
+      durationMs: number;
+      peakMemoryBytes: number;
+      error?: string;
+    }
   | { kind: 'async-done'; function: string; ok: boolean; attempts: number; condition?: string; destination?: string }
   | ({ kind: 'batch'; function: string } & BatchOutcome)
   | { kind: 'warning'; message: string };
@@ -160,9 +193,16 @@ async function bringUp(
   // ---- resources and their addresses ----
   const account = LOCAL_ACCOUNT;
   const addresses = new Map<string, ResourceAddress>();
-  const context: ResolveContext = { region, account, stackName: template.stackName, addresses, conditions: template.template.Conditions };
+  const context: ResolveContext = {
+    region,
+    account,
+    stackName: template.stackName,
+    addresses,
+    conditions: template.template.Conditions,
+  };
   const resources: LocalResources = { buckets: {}, queues: {}, streams: {}, functions: {}, stateMachines: {} };
-  for (const [id, resource] of Object.entries(template.template.Resources)) addresses.set(id, placeholderAddress(id, resource.Type, region, account));
+  for (const [id, resource] of Object.entries(template.template.Resources))
+    addresses.set(id, placeholderAddress(id, resource.Type, region, account));
 
   for (const bucket of template.buckets) {
     await s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
@@ -170,7 +210,12 @@ async function bringUp(
     resources.buckets[bucket.logicalId] = { name: bucket.name, arn };
     addresses.set(bucket.logicalId, {
       ref: bucket.name,
-      attributes: { Arn: arn, DomainName: `${bucket.name}.s3.amazonaws.com`, RegionalDomainName: `${bucket.name}.s3.${region}.amazonaws.com`, WebsiteURL: `${emulators.endpoints.s3}/${bucket.name}` },
+      attributes: {
+        Arn: arn,
+        DomainName: `${bucket.name}.s3.amazonaws.com`,
+        RegionalDomainName: `${bucket.name}.s3.${region}.amazonaws.com`,
+        WebsiteURL: `${emulators.endpoints.s3}/${bucket.name}`,
+      },
     });
   }
   for (const queue of template.queues) {
@@ -184,12 +229,18 @@ async function bringUp(
   for (const queue of template.queues) {
     if (queue.redrivePolicy === undefined) continue;
     const policy = resolve(queue.redrivePolicy, context);
-    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: resources.queues[queue.logicalId].url, Attributes: { RedrivePolicy: JSON.stringify(policy) } }));
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: resources.queues[queue.logicalId].url,
+        Attributes: { RedrivePolicy: JSON.stringify(policy) },
+      }),
+    );
   }
   for (const stream of template.streams) {
     await kinesis.send(new CreateStreamCommand({ StreamName: stream.name, ShardCount: stream.shardCount }));
     const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream.name }));
-    const arn = summary.StreamDescriptionSummary?.StreamARN ?? `arn:aws:kinesis:${region}:${account}:stream/${stream.name}`;
+    const arn =
+      summary.StreamDescriptionSummary?.StreamARN ?? `arn:aws:kinesis:${region}:${account}:stream/${stream.name}`;
     resources.streams[stream.logicalId] = { name: stream.name, arn };
     addresses.set(stream.logicalId, { ref: stream.name, attributes: { Arn: arn } });
   }
@@ -201,14 +252,21 @@ async function bringUp(
   for (const machine of template.stateMachines) {
     const arn = `arn:aws:states:${region}:${account}:stateMachine:${machine.name}`;
     resources.stateMachines[machine.logicalId] = { name: machine.name, arn };
-    addresses.set(machine.logicalId, { ref: arn, attributes: { Arn: arn, Name: machine.name, StateMachineRevisionId: 'local' } });
+    addresses.set(machine.logicalId, {
+      ref: arn,
+      attributes: { Arn: arn, Name: machine.name, StateMachineRevisionId: 'local' },
+    });
   }
 
   // ---- bucket deployments (files CDK would copy into a bucket at deploy time) ----
   for (const deployment of template.bucketDeployments) {
     const bucket = resources.buckets[deployment.destinationBucketLogicalId];
     if (!bucket) continue;
-    for (const missing of deployment.missing) emit({ kind: 'warning', message: `${deployment.logicalId}: source ${missing} is not a folder asset; not deployed locally` });
+    for (const missing of deployment.missing)
+      emit({
+        kind: 'warning',
+        message: `${deployment.logicalId}: source ${missing} is not a folder asset; not deployed locally`,
+      });
     for (const dir of deployment.sourceDirs) await uploadFolder(s3, dir, bucket.name, deployment.prefix);
   }
 
@@ -229,25 +287,33 @@ async function bringUp(
 
   const functions = new Map<string, LocalFunction>();
   for (const spec of template.functions) {
-    functions.set(spec.logicalId, new LocalFunction(
-      {
-        logicalId: spec.logicalId,
-        name: spec.name,
-        arn: resources.functions[spec.logicalId].arn,
-        handler: spec.handler,
-        assetDir: spec.assetDir,
-        environment: { ...functionEnvironment(spec, emulators, region, context, emit), AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint },
-        timeoutSeconds: spec.timeoutSeconds,
-        memoryMb: spec.memoryMb,
-      },
-      { maxConcurrency: options.maxConcurrency, onOutput: output },
-    ));
+    functions.set(
+      spec.logicalId,
+      new LocalFunction(
+        {
+          logicalId: spec.logicalId,
+          name: spec.name,
+          arn: resources.functions[spec.logicalId].arn,
+          handler: spec.handler,
+          assetDir: spec.assetDir,
+          environment: {
+            ...functionEnvironment(spec, emulators, region, context, emit),
+            AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+          },
+          timeoutSeconds: spec.timeoutSeconds,
+          memoryMb: spec.memoryMb,
+        },
+        { maxConcurrency: options.maxConcurrency, onOutput: output },
+      ),
+    );
   }
   cleanups.push(() => Promise.all([...functions.values()].map((f) => f.stop())));
 
   const functionId = (fn: string): string => {
     if (functions.has(fn)) return fn;
-    const byName = template.functions.find((f) => f.name === fn || resources.functions[f.logicalId].arn === fn.replace(/:\$LATEST$/, ''));
+    const byName = template.functions.find(
+      (f) => f.name === fn || resources.functions[f.logicalId].arn === fn.replace(/:\$LATEST$/, ''),
+    );
     if (byName) return byName.logicalId;
     const ids = [...functions.keys()];
     const prefixed = ids.filter((id) => id.startsWith(fn));
@@ -260,7 +326,15 @@ async function bringUp(
   const invoke = async (fn: string, event: unknown): Promise<InvocationResult> => {
     const id = functionId(fn);
     const result = await functions.get(id)!.invoke(event);
-    emit({ kind: 'invoke', function: id, trigger: 'direct', ok: result.ok, durationMs: result.durationMs, peakMemoryBytes: result.peakMemoryBytes, error: result.error?.errorMessage });
+    emit({
+      kind: 'invoke',
+      function: id,
+      trigger: 'direct',
+      ok: result.ok,
+      durationMs: result.durationMs,
+      peakMemoryBytes: result.peakMemoryBytes,
+      error: result.error?.errorMessage,
+    });
     return result;
   };
 
@@ -275,7 +349,9 @@ async function bringUp(
       }
       const fn = Object.entries(resources.functions).find(([, f]) => f.arn === arn.replace(/:\$LATEST$/, ''));
       if (fn) {
-        void trackAsync(() => invokeAsyncById(fn[0], record)).catch((error: Error) => emit({ kind: 'warning', message: `destination ${arn}: ${error.message}` }));
+        void trackAsync(() => invokeAsyncById(fn[0], record)).catch((error: Error) =>
+          emit({ kind: 'warning', message: `destination ${arn}: ${error.message}` }),
+        );
         return;
       }
       emit({ kind: 'warning', message: `destination ${arn} is not a local queue or function; record dropped` });
@@ -300,7 +376,15 @@ async function bringUp(
     const outcome = await invokeAsync(
       async (e) => {
         const result = await functions.get(id)!.invoke(e);
-        emit({ kind: 'invoke', function: id, trigger: 'async', ok: result.ok, durationMs: result.durationMs, peakMemoryBytes: result.peakMemoryBytes, error: result.error?.errorMessage });
+        emit({
+          kind: 'invoke',
+          function: id,
+          trigger: 'async',
+          ok: result.ok,
+          durationMs: result.durationMs,
+          peakMemoryBytes: result.peakMemoryBytes,
+          error: result.error?.errorMessage,
+        });
         return result;
       },
       event,
@@ -313,8 +397,21 @@ async function bringUp(
         retryDelayMs: (attempt) => (options.asyncRetryDelayMs ?? 200) * attempt,
       },
     );
-    if (!outcome.ok && outcome.condition !== 'Stopped') asyncFailures.push({ function: id, condition: outcome.condition ?? 'failed', error: outcome.last.error?.errorMessage, event });
-    emit({ kind: 'async-done', function: id, ok: outcome.ok, attempts: outcome.attempts, condition: outcome.condition, destination: outcome.ok ? undefined : onFailureArn });
+    if (!outcome.ok && outcome.condition !== 'Stopped')
+      asyncFailures.push({
+        function: id,
+        condition: outcome.condition ?? 'failed',
+        error: outcome.last.error?.errorMessage,
+        event,
+      });
+    emit({
+      kind: 'async-done',
+      function: id,
+      ok: outcome.ok,
+      attempts: outcome.attempts,
+      condition: outcome.condition,
+      destination: outcome.ok ? undefined : onFailureArn,
+    });
     return outcome;
   };
 
@@ -324,22 +421,36 @@ async function bringUp(
     const bucketId = bucketIdByName.get(upload.bucket);
     if (!bucketId) return;
     emit({ kind: 'upload', bucket: upload.bucket, key: upload.key });
-    const rules = template.notifications.filter((r) => r.bucketLogicalId === bucketId && matchesRule(r, upload.key, 'ObjectCreated:Put'));
+    const rules = template.notifications.filter(
+      (r) => r.bucketLogicalId === bucketId && matchesRule(r, upload.key, 'ObjectCreated:Put'),
+    );
     if (rules.length === 0) return;
     void trackAsync(async () => {
-      const head = await s3.send(new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.key })).catch(() => undefined);
-      const event = buildS3Event({ region, bucket: upload.bucket, key: upload.key, size: head?.ContentLength ?? 0, eTag: head?.ETag ?? '', at: upload.at });
+      const head = await s3
+        .send(new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.key }))
+        .catch(() => undefined);
+      const event = buildS3Event({
+        region,
+        bucket: upload.bucket,
+        key: upload.key,
+        size: head?.ContentLength ?? 0,
+        eTag: head?.ETag ?? '',
+        at: upload.at,
+      });
       await Promise.all(
         rules.map(async (rule) => {
           if (rule.kind === 'lambda') {
             if (functions.has(rule.targetLogicalId)) await invokeAsyncById(rule.targetLogicalId, event);
           } else {
             const queue = resources.queues[rule.targetLogicalId];
-            if (queue) await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: JSON.stringify(event) }));
+            if (queue)
+              await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: JSON.stringify(event) }));
           }
         }),
       );
-    }).catch((error: Error) => emit({ kind: 'warning', message: `S3 notification for ${upload.key} failed: ${error.message}` }));
+    }).catch((error: Error) =>
+      emit({ kind: 'warning', message: `S3 notification for ${upload.key} failed: ${error.message}` }),
+    );
   };
   cleanups.push(emulators.onS3Upload(onUpload));
 
@@ -349,7 +460,10 @@ async function bringUp(
     if (!mapping.enabled || !functions.has(mapping.functionLogicalId)) continue;
     const stream = resources.streams[mapping.sourceLogicalId];
     if (!stream) {
-      emit({ kind: 'warning', message: `event source mapping ${mapping.logicalId}: ${mapping.sourceType} sources are not run locally` });
+      emit({
+        kind: 'warning',
+        message: `event source mapping ${mapping.logicalId}: ${mapping.sourceType} sources are not run locally`,
+      });
       continue;
     }
     const fnId = mapping.functionLogicalId;
@@ -362,7 +476,15 @@ async function bringUp(
       settings: mapping,
       invoke: async (event) => {
         const result = await functions.get(fnId)!.invoke(event);
-        emit({ kind: 'invoke', function: fnId, trigger: 'async', ok: result.ok, durationMs: result.durationMs, peakMemoryBytes: result.peakMemoryBytes, error: result.error?.errorMessage });
+        emit({
+          kind: 'invoke',
+          function: fnId,
+          trigger: 'async',
+          ok: result.ok,
+          durationMs: result.durationMs,
+          peakMemoryBytes: result.peakMemoryBytes,
+          error: result.error?.errorMessage,
+        });
         return result;
       },
       onFailure: deliverTo(mapping.onFailure === undefined ? undefined : resolveString(mapping.onFailure, context)),
@@ -378,12 +500,19 @@ async function bringUp(
   // ---- state machines, outputs, the state file ----
   const stateMachines: ResolvedStateMachine[] = template.stateMachines.map((machine) => {
     const raw = template.template.Resources[machine.logicalId].Properties ?? {};
-    let text = typeof machine.definition === 'string' || (machine.definition && typeof machine.definition === 'object' && !('States' in machine.definition))
-      ? resolveString(machine.definition, context)
-      : JSON.stringify(resolve(machine.definition, context));
+    let text =
+      typeof machine.definition === 'string' ||
+      (machine.definition && typeof machine.definition === 'object' && !('States' in machine.definition))
+        ? resolveString(machine.definition, context)
+        : JSON.stringify(resolve(machine.definition, context));
     const substitutions = (resolve(raw.DefinitionSubstitutions ?? {}, context) ?? {}) as Record<string, unknown>;
     for (const [key, value] of Object.entries(substitutions)) text = text.split(`\${${key}}`).join(String(value));
-    return { logicalId: machine.logicalId, name: machine.name, arn: resources.stateMachines[machine.logicalId].arn, definition: JSON.parse(text) as Record<string, unknown> };
+    return {
+      logicalId: machine.logicalId,
+      name: machine.name,
+      arn: resources.stateMachines[machine.logicalId].arn,
+      definition: JSON.parse(text) as Record<string, unknown>,
+    };
   });
 
   for (const machine of stateMachines) stepFunctions.register(machine.arn, machine.definition);
@@ -464,7 +593,14 @@ async function uploadFolder(s3: S3Client, dir: string, bucket: string, prefix: s
   for (const file of files) {
     const path = join(file.parentPath, file.name);
     const key = prefix + relative(dir, path).split(sep).join('/');
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(path), ContentType: CONTENT_TYPES[extname(file.name).toLowerCase()] ?? 'application/octet-stream' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: readFileSync(path),
+        ContentType: CONTENT_TYPES[extname(file.name).toLowerCase()] ?? 'application/octet-stream',
+      }),
+    );
   }
 }
 
@@ -488,14 +624,23 @@ async function synthesizeFor(options: LocalCloudOptions, stateDir: string): Prom
 /** The `context` of cdk.json, which the CDK CLI would pass to the app. */
 function cdkJsonContext(): Record<string, unknown> {
   try {
-    return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
+    return (
+      (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> })
+        .context ?? {}
+    );
   } catch {
     return {};
   }
 }
 
 /** A function's environment: the template's variables resolved, plus what points the SDK at the emulators. */
-function functionEnvironment(spec: FunctionSpec, emulators: Emulators, region: string, context: ResolveContext, emit: (a: Activity) => void): Record<string, string> {
+function functionEnvironment(
+  spec: FunctionSpec,
+  emulators: Emulators,
+  region: string,
+  context: ResolveContext,
+  emit: (a: Activity) => void,
+): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     LANG: 'en_US.UTF-8',
@@ -523,9 +668,13 @@ function functionEnvironment(spec: FunctionSpec, emulators: Emulators, region: s
 /** Ref = logical id, Arn = a plausible ARN: for resources the local cloud does not create (roles, log groups...). */
 function placeholderAddress(logicalId: string, type: string, region: string, account: string): ResourceAddress {
   const service = type.split('::')[1]?.toLowerCase() ?? 'local';
-  const arn = service === 'iam' ? `arn:aws:iam::${account}:role/${logicalId}` : `arn:aws:${service}:${region}:${account}:${logicalId}`;
+  const arn =
+    service === 'iam'
+      ? `arn:aws:iam::${account}:role/${logicalId}`
+      : `arn:aws:${service}:${region}:${account}:${logicalId}`;
   const attributes = new Proxy({ Arn: arn } as Record<string, string>, {
-    get: (target, attribute) => (typeof attribute === 'string' ? (target[attribute] ?? `local-${logicalId}-${attribute}`) : undefined),
+    get: (target, attribute) =>
+      typeof attribute === 'string' ? (target[attribute] ?? `local-${logicalId}-${attribute}`) : undefined,
   });
   return { ref: logicalId, attributes };
 }

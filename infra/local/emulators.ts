@@ -47,13 +47,15 @@ export interface EmulatorOptions {
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const region = options.region ?? LOCAL_REGION;
   await queueUrlsOnRequestHost();
-  const fauxqs = await onLoopback(() => startFauxqs({
-    port: options.s3Port ?? 0,
-    logger: false,
-    defaultRegion: region,
-    // The spy is how we learn about uploads: fauxqs accepts notification configs but never sends them.
-    messageSpies: { bufferSize: 1000 },
-  }));
+  const fauxqs = await onLoopback(() =>
+    startFauxqs({
+      port: options.s3Port ?? 0,
+      logger: false,
+      defaultRegion: region,
+      // The spy is how we learn about uploads: fauxqs accepts notification configs but never sends them.
+      messageSpies: { bufferSize: 1000 },
+    }),
+  );
   let kinesis: Server;
   try {
     kinesis = await startKinesalite(options.kinesisPort ?? 0);
@@ -197,12 +199,22 @@ type EndpointSource = { endpoints: Endpoints; region?: string };
 
 /** S3 client config: path-style addressing (no bucket subdomains on 127.0.0.1). */
 export function s3ClientConfig(source: EndpointSource): ClientBase & { forcePathStyle: true } {
-  return { region: source.region ?? LOCAL_REGION, endpoint: source.endpoints.s3, credentials: LOCAL_CREDENTIALS, forcePathStyle: true };
+  return {
+    region: source.region ?? LOCAL_REGION,
+    endpoint: source.endpoints.s3,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+  };
 }
 
 /** `useQueueUrlAsEndpoint: false`: the SDK would otherwise send to the queue URL's host (sqs.<region>.localhost, which does not resolve). */
 export function sqsClientConfig(source: EndpointSource): ClientBase & { useQueueUrlAsEndpoint: false } {
-  return { region: source.region ?? LOCAL_REGION, endpoint: source.endpoints.sqs, credentials: LOCAL_CREDENTIALS, useQueueUrlAsEndpoint: false };
+  return {
+    region: source.region ?? LOCAL_REGION,
+    endpoint: source.endpoints.sqs,
+    credentials: LOCAL_CREDENTIALS,
+    useQueueUrlAsEndpoint: false,
+  };
 }
 
 /** Kinesis client config: kinesalite speaks HTTP/1.1 only; the SDK's default HTTP/2 handler fails. */

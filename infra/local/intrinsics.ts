@@ -146,7 +146,10 @@ function intrinsic(key: string, arg: unknown, context: ResolveContext): { matche
     }
     case 'Fn::Equals': {
       const [a, b] = arg as [unknown, unknown];
-      return { matched: true, value: JSON.stringify(resolveValue(a, context)) === JSON.stringify(resolveValue(b, context)) };
+      return {
+        matched: true,
+        value: JSON.stringify(resolveValue(a, context)) === JSON.stringify(resolveValue(b, context)),
+      };
     }
     case 'Fn::Not':
       return { matched: true, value: !resolveValue((arg as unknown[])[0], context) };

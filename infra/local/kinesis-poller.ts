@@ -168,7 +168,10 @@ export class KinesisPoller {
       // A function error halves the batch; a partial failure already split it at the failed record.
       if (!result.ok && settings.bisectOnError && retry.records.length > 1) {
         const half = Math.ceil(retry.records.length / 2);
-        work.unshift({ records: retry.records.slice(0, half), attempts: retry.attempts }, { records: retry.records.slice(half), attempts: retry.attempts });
+        work.unshift(
+          { records: retry.records.slice(0, half), attempts: retry.attempts },
+          { records: retry.records.slice(half), attempts: retry.attempts },
+        );
       } else {
         work.unshift(retry);
       }
@@ -179,7 +182,8 @@ export class KinesisPoller {
   #firstFailure(result: InvocationResult, records: KinesisRecord[]): number {
     if (!result.ok) return 0;
     if (!this.#options.settings.reportBatchItemFailures) return -1;
-    const failures = (result.payload as { batchItemFailures?: { itemIdentifier?: unknown }[] } | null)?.batchItemFailures;
+    const failures = (result.payload as { batchItemFailures?: { itemIdentifier?: unknown }[] } | null)
+      ?.batchItemFailures;
     if (!Array.isArray(failures) || failures.length === 0) return -1;
     let first = records.length;
     for (const failure of failures) {
@@ -225,7 +229,11 @@ export class KinesisPoller {
         condition,
         approximateInvokeCount: item.attempts,
       },
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: result && !result.ok ? 'Unhandled' : '' },
+      responseContext: {
+        statusCode: 200,
+        executedVersion: '$LATEST',
+        functionError: result && !result.ok ? 'Unhandled' : '',
+      },
       version: '1.0',
       timestamp: new Date().toISOString(),
       KinesisBatchInfo: {

@@ -82,10 +82,18 @@ export class LocalFunction {
 
   /** Invokes the function with `event` (synchronously, from the caller's point of view). */
   invoke(event: unknown): Promise<InvocationResult> {
-    if (this.#stopped) return Promise.resolve(failure({ id: 0, requestId: randomUUID(), payload: '', deadline: 0 }, STOPPED, 'the local cloud stopped'));
+    if (this.#stopped)
+      return Promise.resolve(
+        failure({ id: 0, requestId: randomUUID(), payload: '', deadline: 0 }, STOPPED, 'the local cloud stopped'),
+      );
     const timeoutMs = this.config.timeoutSeconds * 1000;
     return new Promise((resolve) => {
-      const request: InvokeRequest = { id: this.#nextId++, requestId: randomUUID(), payload: JSON.stringify(event ?? null), deadline: Date.now() + timeoutMs };
+      const request: InvokeRequest = {
+        id: this.#nextId++,
+        requestId: randomUUID(),
+        payload: JSON.stringify(event ?? null),
+        deadline: Date.now() + timeoutMs,
+      };
       this.#queue.push({ request, resolve });
       this.#dispatch();
     });
@@ -93,7 +101,8 @@ export class LocalFunction {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const pending of this.#queue.splice(0)) pending.resolve(failure(pending.request, STOPPED, 'the local cloud stopped'));
+    for (const pending of this.#queue.splice(0))
+      pending.resolve(failure(pending.request, STOPPED, 'the local cloud stopped'));
     await Promise.all([...this.#all].map((env) => this.#retire(env, failure)));
   }
 
@@ -115,7 +124,9 @@ export class LocalFunction {
       // The worker's own deadline starts when it begins: queueing time does not count, as on Lambda.
       pending.request.deadline = Date.now() + this.config.timeoutSeconds * 1000;
       env.timer = setTimeout(() => {
-        void this.#retire(env, (request) => failure(request, 'Sandbox.Timedout', `Task timed out after ${this.config.timeoutSeconds.toFixed(2)} seconds`));
+        void this.#retire(env, (request) =>
+          failure(request, 'Sandbox.Timedout', `Task timed out after ${this.config.timeoutSeconds.toFixed(2)} seconds`),
+        );
       }, this.config.timeoutSeconds * 1000);
       env.worker.postMessage(pending.request);
     }
@@ -149,7 +160,10 @@ export class LocalFunction {
       void this.#retire(env, (request) => failure(request, type, error.message));
     });
     worker.on('exit', (code) => {
-      if (this.#all.has(env)) void this.#retire(env, (request) => failure(request, 'Runtime.ExitError', `the runtime exited with code ${code}`));
+      if (this.#all.has(env))
+        void this.#retire(env, (request) =>
+          failure(request, 'Runtime.ExitError', `the runtime exited with code ${code}`),
+        );
     });
     worker.unref();
     this.#all.add(env);
@@ -177,7 +191,11 @@ export class LocalFunction {
     if (!pending || pending.request.id !== reply.id) return;
     clearTimeout(env.timer);
     env.current = undefined;
-    const base = { requestId: pending.request.requestId, durationMs: reply.durationMs, peakMemoryBytes: reply.peakMemoryBytes };
+    const base = {
+      requestId: pending.request.requestId,
+      durationMs: reply.durationMs,
+      peakMemoryBytes: reply.peakMemoryBytes,
+    };
     if (reply.ok) pending.resolve({ ...base, ok: true, payload: JSON.parse(reply.payload) as unknown });
     else pending.resolve({ ...base, ok: false, error: reply.error });
     if (this.#stopped) return;
@@ -186,7 +204,10 @@ export class LocalFunction {
   }
 
   /** Ends an environment (timeout, crash, stop); its current invocation fails with `toResult`. */
-  async #retire(env: Environment, toResult: (request: InvokeRequest, type: string, message: string) => InvocationResult): Promise<void> {
+  async #retire(
+    env: Environment,
+    toResult: (request: InvokeRequest, type: string, message: string) => InvocationResult,
+  ): Promise<void> {
     if (!this.#all.delete(env)) return;
     clearTimeout(env.timer);
     const idleAt = this.#idle.indexOf(env);
@@ -200,5 +221,11 @@ export class LocalFunction {
 }
 
 function failure(request: InvokeRequest, errorType: string, errorMessage: string): InvocationResult {
-  return { requestId: request.requestId, ok: false, error: { errorType, errorMessage, trace: [] }, durationMs: 0, peakMemoryBytes: 0 };
+  return {
+    requestId: request.requestId,
+    ok: false,
+    error: { errorType, errorMessage, trace: [] },
+    durationMs: 0,
+    peakMemoryBytes: 0,
+  };
 }

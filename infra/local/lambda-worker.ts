@@ -26,19 +26,27 @@ export interface InvokeRequest {
 
 export type InvokeReply =
   | { id: number; ok: true; payload: string; peakMemoryBytes: number; durationMs: number }
-  | { id: number; ok: false; error: { errorType: string; errorMessage: string; trace: string[] }; peakMemoryBytes: number; durationMs: number };
+  | {
+      id: number;
+      ok: false;
+      error: { errorType: string; errorMessage: string; trace: string[] };
+      peakMemoryBytes: number;
+      durationMs: number;
+    };
 
 type Handler = (event: unknown, context: unknown) => unknown;
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 
-const handlerReady: Promise<Handler> = import(pathToFileURL(init.modulePath).href).then((module: Record<string, unknown>) => {
-  const fromDefault = (module.default as Record<string, unknown> | undefined)?.[init.exportName];
-  const handler = module[init.exportName] ?? fromDefault;
-  if (typeof handler !== 'function') throw new Error(`${init.modulePath} exports no function "${init.exportName}"`);
-  return handler as Handler;
-});
+const handlerReady: Promise<Handler> = import(pathToFileURL(init.modulePath).href).then(
+  (module: Record<string, unknown>) => {
+    const fromDefault = (module.default as Record<string, unknown> | undefined)?.[init.exportName];
+    const handler = module[init.exportName] ?? fromDefault;
+    if (typeof handler !== 'function') throw new Error(`${init.modulePath} exports no function "${init.exportName}"`);
+    return handler as Handler;
+  },
+);
 handlerReady.catch(() => undefined); // reported on the first invocation
 
 /** Heap plus off-heap buffers of this isolate: what a Lambda's memory setting must hold. */
@@ -69,7 +77,13 @@ port.on('message', async (request: InvokeRequest) => {
     const handler = await handlerReady;
     const result = await handler(JSON.parse(request.payload), context);
     peak = Math.max(peak, memoryNow());
-    reply = { id: request.id, ok: true, payload: JSON.stringify(result ?? null), peakMemoryBytes: peak, durationMs: performance.now() - started };
+    reply = {
+      id: request.id,
+      ok: true,
+      payload: JSON.stringify(result ?? null),
+      peakMemoryBytes: peak,
+      durationMs: performance.now() - started,
+    };
   } catch (caught) {
     const error = caught instanceof Error ? caught : new Error(String(caught));
     peak = Math.max(peak, memoryNow());

@@ -117,7 +117,12 @@ export async function runStages(
       const ok = result.ok ?? true;
       results[stage.name] = result.summary;
       for (const line of result.lines) base.console.line(`  ${line}`);
-      reports.push({ name: stage.name, status: ok ? 'ok' : 'failed', durationMs: Date.now() - started, summary: result.summary });
+      reports.push({
+        name: stage.name,
+        status: ok ? 'ok' : 'failed',
+        durationMs: Date.now() - started,
+        summary: result.summary,
+      });
       failed = !ok;
     } catch (error) {
       const message = (error as Error).message;
@@ -145,7 +150,9 @@ export async function runBackground(
     stages
       .filter((s) => s.background)
       .map((s) =>
-        s.background!(stageContext(base, results)).catch((error: Error) => base.console.line(`  ✗ ${s.title}: ${error.message}`)),
+        s.background!(stageContext(base, results)).catch((error: Error) =>
+          base.console.line(`  ✗ ${s.title}: ${error.message}`),
+        ),
       ),
   );
 }

@@ -18,7 +18,10 @@ export interface ObjectCreated {
 
 /** How S3 writes a key into an event: form-encoded, with `/` kept. */
 export function encodeEventKey(key: string): string {
-  return encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(key)
+    .replace(/%2F/g, '/')
+    .replace(/%20/g, '+')
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export function buildS3Event(object: ObjectCreated): { Records: unknown[] } {
@@ -32,11 +35,18 @@ export function buildS3Event(object: ObjectCreated): { Records: unknown[] } {
         eventName: object.eventName ?? 'ObjectCreated:Put',
         userIdentity: { principalId: 'AWS:LOCAL' },
         requestParameters: { sourceIPAddress: '127.0.0.1' },
-        responseElements: { 'x-amz-request-id': randomBytes(8).toString('hex').toUpperCase(), 'x-amz-id-2': randomBytes(24).toString('base64') },
+        responseElements: {
+          'x-amz-request-id': randomBytes(8).toString('hex').toUpperCase(),
+          'x-amz-id-2': randomBytes(24).toString('base64'),
+        },
         s3: {
           s3SchemaVersion: '1.0',
           configurationId: 'local-notification',
-          bucket: { name: object.bucket, ownerIdentity: { principalId: 'LOCAL' }, arn: `arn:aws:s3:::${object.bucket}` },
+          bucket: {
+            name: object.bucket,
+            ownerIdentity: { principalId: 'LOCAL' },
+            arn: `arn:aws:s3:::${object.bucket}`,
+          },
           object: {
             key: encodeEventKey(object.key),
             size: object.size,

@@ -58,7 +58,10 @@ async function serveData(res: ServerResponse, options: SiteServerOptions, key: s
   try {
     const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
     const stored = object.ContentType;
-    const type = stored && stored !== 'application/octet-stream' && stored !== 'binary/octet-stream' ? stored : contentTypeFor(key);
+    const type =
+      stored && stored !== 'application/octet-stream' && stored !== 'binary/octet-stream'
+        ? stored
+        : contentTypeFor(key);
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'content-type': type,
@@ -73,7 +76,8 @@ async function serveData(res: ServerResponse, options: SiteServerOptions, key: s
     (object.Body as Readable).pipe(res);
   } catch (error) {
     const name = (error as Error).name;
-    if (name === 'NoSuchKey' || name === 'NotFound') send(res, 404, `not found: ${key}\n`, { 'cache-control': 'no-cache' });
+    if (name === 'NoSuchKey' || name === 'NotFound')
+      send(res, 404, `not found: ${key}\n`, { 'cache-control': 'no-cache' });
     else if (name === 'NoSuchBucket') send(res, 404, `the site bucket ${options.bucket} does not exist\n`);
     else send(res, 502, `could not read ${key} from the site bucket: ${(error as Error).message}\n`);
   }
@@ -90,8 +94,13 @@ async function serveFile(res: ServerResponse, siteDir: string, path: string): Pr
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: SiteServerOptions & { siteDir: string }): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD\n', { allow: 'GET, HEAD' });
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: SiteServerOptions & { siteDir: string },
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return send(res, 405, 'only GET and HEAD\n', { allow: 'GET, HEAD' });
   let path: string;
   try {
     path = decodeURIComponent(new URL(req.url ?? '/', 'http://site').pathname);

@@ -32,7 +32,9 @@ export class LocalCloudRunningError extends Error {
   readonly state: LocalCloudState;
   constructor(state: LocalCloudState, path: string) {
     const where = state.endpoints.s3 ? `S3/SQS at ${state.endpoints.s3}` : 'still starting';
-    super(`a local cloud is already running (pid ${state.pid}, since ${state.startedAt}, ${where}); its details are in ${path}`);
+    super(
+      `a local cloud is already running (pid ${state.pid}, since ${state.startedAt}, ${where}); its details are in ${path}`,
+    );
     this.state = state;
   }
 }
@@ -69,7 +71,15 @@ export function assertNotRunning(stateDir: string): void {
  */
 export function claimState(stateDir: string, region: string): void {
   mkdirSync(stateDir, { recursive: true });
-  const placeholder: LocalCloudState = { formatVersion: 1, pid: process.pid, startedAt: new Date().toISOString(), region, endpoints: {}, resources: {}, outputs: {} };
+  const placeholder: LocalCloudState = {
+    formatVersion: 1,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    region,
+    endpoints: {},
+    resources: {},
+    outputs: {},
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(statePath(stateDir), `${JSON.stringify(placeholder, null, 2)}\n`, { flag: 'wx' });

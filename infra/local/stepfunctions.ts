@@ -110,7 +110,10 @@ export class LocalStateMachine {
         const target = kind === 'invoke' ? String(taskInput.FunctionName) : this.#resources.get(state)!;
         const event = kind === 'invoke' ? taskInput.Payload : taskInput;
         const result = await this.#options.invoke(target, event);
-        if (!result.ok) throw asStateError(result.error ?? { errorType: 'Lambda.Unknown', errorMessage: 'the function failed without an error' });
+        if (!result.ok)
+          throw asStateError(
+            result.error ?? { errorType: 'Lambda.Unknown', errorMessage: 'the function failed without an error' },
+          );
         const payload = (result.payload ?? null) as JsonValue;
         return kind === 'invoke' ? { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload } : payload;
       };
@@ -120,7 +123,9 @@ export class LocalStateMachine {
       for (const state of this.#tasks.keys()) retryIntervalOverrides[state] = this.#options.retryIntervalMs;
     }
     const machine = new StateMachine(this.definition, { validationOptions: { checkArn: false } });
-    const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides } });
+    const execution = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+    });
     const events: ExecutionEvent[] = [];
     const logging = (async () => {
       for await (const log of execution.eventLogs) {
@@ -282,7 +287,9 @@ export async function startStepFunctionsEndpoint(options: EndpointOptions): Prom
     },
     ListExecutions: (body) => ({
       executions: [...executions.values()]
-        .filter((e) => e.stateMachineArn === body.stateMachineArn && (!body.statusFilter || e.status === body.statusFilter))
+        .filter(
+          (e) => e.stateMachineArn === body.stateMachineArn && (!body.statusFilter || e.status === body.statusFilter),
+        )
         .map((e) => {
           const { input: _i, output: _o, error: _e, cause: _c, ...brief } = describe(e);
           return brief;
@@ -299,7 +306,11 @@ export async function startStepFunctionsEndpoint(options: EndpointOptions): Prom
       let result: unknown;
       try {
         const operation = operations[target];
-        if (!operation) throw new ApiError('UnknownOperationException', `the local Step Functions endpoint does not implement ${target}`);
+        if (!operation)
+          throw new ApiError(
+            'UnknownOperationException',
+            `the local Step Functions endpoint does not implement ${target}`,
+          );
         result = operation(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, string>);
       } catch (error) {
         status = 400;

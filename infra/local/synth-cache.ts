@@ -32,7 +32,11 @@ export function synthInputsHash(context: Record<string, unknown>): string {
       if (SKIPPED.has(entry.name)) continue;
       const path = join(dir, entry.name);
       if (entry.isDirectory()) visit(path);
-      else if (entry.isFile()) hash.update(`${relative(PROJECT_ROOT, path)}\0`).update(readFileSync(path)).update('\0');
+      else if (entry.isFile())
+        hash
+          .update(`${relative(PROJECT_ROOT, path)}\0`)
+          .update(readFileSync(path))
+          .update('\0');
     }
   };
   for (const dir of INPUT_DIRS) if (existsSync(join(PROJECT_ROOT, dir))) visit(join(PROJECT_ROOT, dir));
@@ -48,7 +52,9 @@ interface CachedStacks {
 }
 
 /** The product app's stacks, from the cache or synthesized into it. */
-export async function synthesizeProductCached(context: Record<string, unknown>): Promise<{ stacks: SynthesizedStack[]; cached: boolean }> {
+export async function synthesizeProductCached(
+  context: Record<string, unknown>,
+): Promise<{ stacks: SynthesizedStack[]; cached: boolean }> {
   const key = synthInputsHash(context);
   const dir = join(SYNTH_CACHE_ROOT, key);
   const index = join(dir, 'stacks.json');

@@ -28,7 +28,10 @@ export interface Synthesizable {
   synth(): { stacks: { stackName: string; template: unknown }[] };
 }
 
-export type BuildApp = (options: { outdir: string; context: Record<string, unknown> }) => Synthesizable | Promise<Synthesizable>;
+export type BuildApp = (options: {
+  outdir: string;
+  context: Record<string, unknown>;
+}) => Synthesizable | Promise<Synthesizable>;
 
 export interface SynthesizedStack {
   readonly stackName: string;
@@ -52,14 +55,22 @@ export async function productApp(): Promise<BuildApp> {
  * leave `@aws-sdk/*` out (Lambda provides it); an outdir outside the project gets a
  * `node_modules` link to the project's so the bundles still resolve it.
  */
-export async function synthesize(options: { outdir: string; buildApp?: BuildApp; context?: Record<string, unknown> }): Promise<SynthesizedStack[]> {
+export async function synthesize(options: {
+  outdir: string;
+  buildApp?: BuildApp;
+  context?: Record<string, unknown>;
+}): Promise<SynthesizedStack[]> {
   const outdir = resolvePath(options.outdir);
   mkdirSync(outdir, { recursive: true });
   const build = options.buildApp ?? (await productApp());
   const app = await build({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, ...options.context } });
   const assembly = app.synth();
   linkProjectModules(outdir);
-  return assembly.stacks.map((stack) => ({ stackName: stack.stackName, template: stack.template as CfnTemplate, outdir }));
+  return assembly.stacks.map((stack) => ({
+    stackName: stack.stackName,
+    template: stack.template as CfnTemplate,
+    outdir,
+  }));
 }
 
 function linkProjectModules(outdir: string): void {
@@ -188,7 +199,13 @@ export function referencedId(value: unknown): string | undefined {
 }
 
 /** A physical name: the template's own when it is a plain string, else derived from the logical id. */
-function physicalName(explicit: unknown, logicalId: string, stackName: string, lowercase: boolean, maxLength: number): string {
+function physicalName(
+  explicit: unknown,
+  logicalId: string,
+  stackName: string,
+  lowercase: boolean,
+  maxLength: number,
+): string {
   if (typeof explicit === 'string') return explicit;
   let name = `${stackName}-${logicalId}`.replace(/[^A-Za-z0-9-]/g, '-');
   if (lowercase) name = name.toLowerCase();
@@ -201,7 +218,10 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
   const byType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
   const props = (r: CfnResource) => r.Properties ?? {};
 
-  const buckets = byType('AWS::S3::Bucket').map(([id, r]) => ({ logicalId: id, name: physicalName(props(r).BucketName, id, stackName, true, 63) }));
+  const buckets = byType('AWS::S3::Bucket').map(([id, r]) => ({
+    logicalId: id,
+    name: physicalName(props(r).BucketName, id, stackName, true, 63),
+  }));
 
   const queues = byType('AWS::SQS::Queue').map(([id, r]) => {
     const p = props(r);
@@ -209,7 +229,17 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
     let name = physicalName(p.QueueName, id, stackName, false, fifo ? 75 : 80);
     if (fifo && !name.endsWith('.fifo')) name += '.fifo';
     const attributes: Record<string, string> = {};
-    for (const key of ['FifoQueue', 'ContentBasedDeduplication', 'VisibilityTimeout', 'MessageRetentionPeriod', 'DelaySeconds', 'MaximumMessageSize', 'ReceiveMessageWaitTimeSeconds', 'DeduplicationScope', 'FifoThroughputLimit']) {
+    for (const key of [
+      'FifoQueue',
+      'ContentBasedDeduplication',
+      'VisibilityTimeout',
+      'MessageRetentionPeriod',
+      'DelaySeconds',
+      'MaximumMessageSize',
+      'ReceiveMessageWaitTimeSeconds',
+      'DeduplicationScope',
+      'FifoThroughputLimit',
+    ]) {
       if (p[key] !== undefined && typeof p[key] !== 'object') attributes[key] = String(p[key]);
     }
     return { logicalId: id, name, fifo, attributes, redrivePolicy: p.RedrivePolicy };
@@ -250,7 +280,9 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
     if (!bucketLogicalId) continue;
     const config = (p.NotificationConfiguration ?? {}) as Record<string, unknown>;
     const rules = (entry: Record<string, unknown>) => {
-      const filters = ((entry.Filter as { Key?: { FilterRules?: { Name: string; Value: string }[] } } | undefined)?.Key?.FilterRules) ?? [];
+      const filters =
+        (entry.Filter as { Key?: { FilterRules?: { Name: string; Value: string }[] } } | undefined)?.Key?.FilterRules ??
+        [];
       const value = (name: string) => filters.find((f) => f.Name.toLowerCase() === name)?.Value ?? '';
       return { events: (entry.Events as string[]) ?? [], prefix: value('prefix'), suffix: value('suffix') };
     };
@@ -282,7 +314,8 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
       maximumRetryAttempts: num(p.MaximumRetryAttempts, -1),
       maximumRecordAgeSeconds: num(p.MaximumRecordAgeInSeconds, -1),
       maximumBatchingWindowSeconds: num(p.MaximumBatchingWindowInSeconds, 0),
-      reportBatchItemFailures: Array.isArray(p.FunctionResponseTypes) && p.FunctionResponseTypes.includes('ReportBatchItemFailures'),
+      reportBatchItemFailures:
+        Array.isArray(p.FunctionResponseTypes) && p.FunctionResponseTypes.includes('ReportBatchItemFailures'),
       enabled: p.Enabled !== false,
       onFailure: (p.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination,
     });
@@ -293,7 +326,10 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
     const p = props(r);
     const functionLogicalId = referencedId(p.FunctionName);
     if (!functionLogicalId) continue;
-    const destinations = (p.DestinationConfig ?? {}) as { OnFailure?: { Destination?: unknown }; OnSuccess?: { Destination?: unknown } };
+    const destinations = (p.DestinationConfig ?? {}) as {
+      OnFailure?: { Destination?: unknown };
+      OnSuccess?: { Destination?: unknown };
+    };
     invokeConfigs.push({
       functionLogicalId,
       maximumRetryAttempts: p.MaximumRetryAttempts === undefined ? 2 : Number(p.MaximumRetryAttempts),
@@ -305,7 +341,11 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
 
   const stateMachines = byType('AWS::StepFunctions::StateMachine').map(([id, r]) => {
     const p = props(r);
-    return { logicalId: id, name: physicalName(p.StateMachineName, id, stackName, false, 80), definition: p.DefinitionString ?? p.Definition };
+    return {
+      logicalId: id,
+      name: physicalName(p.StateMachineName, id, stackName, false, 80),
+      definition: p.DefinitionString ?? p.Definition,
+    };
   });
 
   // BucketDeployment (e.g. the built dashboard): its sources are the cloud assembly's asset
@@ -323,14 +363,36 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
       else missing.push(String(typeof key === 'string' ? key : JSON.stringify(key)));
     }
     const prefix = typeof p.DestinationBucketKeyPrefix === 'string' ? p.DestinationBucketKeyPrefix : '';
-    bucketDeployments.push({ logicalId: id, destinationBucketLogicalId, prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix, sourceDirs, missing });
+    bucketDeployments.push({
+      logicalId: id,
+      destinationBucketLogicalId,
+      prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
+      sourceDirs,
+      missing,
+    });
   }
 
-  return { stackName, template, buckets, queues, streams, functions, notifications, eventSourceMappings, invokeConfigs, stateMachines, bucketDeployments };
+  return {
+    stackName,
+    template,
+    buckets,
+    queues,
+    streams,
+    functions,
+    notifications,
+    eventSourceMappings,
+    invokeConfigs,
+    stateMachines,
+    bucketDeployments,
+  };
 }
 
 /** S3 key filter as AWS applies it: both prefix and suffix must match (empty = any). */
-export function matchesRule(rule: Pick<NotificationRule, 'prefix' | 'suffix' | 'events'>, key: string, eventName: string): boolean {
+export function matchesRule(
+  rule: Pick<NotificationRule, 'prefix' | 'suffix' | 'events'>,
+  key: string,
+  eventName: string,
+): boolean {
   const eventMatches = rule.events.some((pattern) => {
     const p = pattern.replace(/^s3:/, '');
     return p.endsWith('*') ? eventName.startsWith(p.slice(0, -1)) : p === eventName;

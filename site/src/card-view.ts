@@ -63,7 +63,11 @@ function confusionTable(card: CardDocument): HTMLElement {
   const table = el('table', { class: 'confusion', 'data-testid': 'confusion' });
   table.append(el('caption', {}, 'Test users: actual (rows) against predicted (columns)'));
   const head = el('tr');
-  head.append(el('td'), el('th', { scope: 'col' }, 'predicted retained'), el('th', { scope: 'col' }, 'predicted not retained'));
+  head.append(
+    el('td'),
+    el('th', { scope: 'col' }, 'predicted retained'),
+    el('th', { scope: 'col' }, 'predicted not retained'),
+  );
   const rowRetained = el('tr');
   rowRetained.append(
     el('th', { scope: 'row' }, 'actually retained'),
@@ -83,36 +87,50 @@ function confusionTable(card: CardDocument): HTMLElement {
 function rocChart(card: CardDocument): SVGSVGElement {
   const size = 260;
   const margin = { top: 10, right: 20, bottom: 40, left: 46 };
-  const x = scaleLinear().domain([0, 1]).range([margin.left, size - margin.right]);
-  const y = scaleLinear().domain([0, 1]).range([size - margin.bottom, margin.top]);
+  const x = scaleLinear()
+    .domain([0, 1])
+    .range([margin.left, size - margin.right]);
+  const y = scaleLinear()
+    .domain([0, 1])
+    .range([size - margin.bottom, margin.top]);
   const svg = select(document.createElementNS('http://www.w3.org/2000/svg', 'svg'))
     .attr('class', 'roc')
     .attr('viewBox', `0 0 ${size} ${size}`)
     .attr('width', size)
     .attr('height', size)
     .attr('role', 'img')
-    .attr('aria-label', `ROC curve with ${card.metrics.roc.length} points, area under the curve ${decimal3(card.metrics.auc)}`);
-  svg.append('g').attr('transform', `translate(0,${size - margin.bottom})`).call(axisBottom(x).ticks(5, '.0%'));
+    .attr(
+      'aria-label',
+      `ROC curve with ${card.metrics.roc.length} points, area under the curve ${decimal3(card.metrics.auc)}`,
+    );
+  svg
+    .append('g')
+    .attr('transform', `translate(0,${size - margin.bottom})`)
+    .call(axisBottom(x).ticks(5, '.0%'));
   svg.append('g').attr('transform', `translate(${margin.left},0)`).call(axisLeft(y).ticks(5, '.0%'));
-  svg.append('text').attr('x', size / 2 + 18).attr('y', size - 6).attr('text-anchor', 'middle').text('false positive rate');
+  svg
+    .append('text')
+    .attr('x', size / 2 + 18)
+    .attr('y', size - 6)
+    .attr('text-anchor', 'middle')
+    .text('false positive rate');
   svg
     .append('text')
     .attr('transform', `translate(12,${(size - margin.bottom) / 2}) rotate(-90)`)
     .attr('text-anchor', 'middle')
     .text('true positive rate');
-  svg
-    .append('line')
-    .attr('class', 'chance')
-    .attr('x1', x(0))
-    .attr('y1', y(0))
-    .attr('x2', x(1))
-    .attr('y2', y(1));
+  svg.append('line').attr('class', 'chance').attr('x1', x(0)).attr('y1', y(0)).attr('x2', x(1)).attr('y2', y(1));
   const points = [...card.metrics.roc].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   svg
     .append('path')
     .attr('class', 'roc-line')
     .attr('data-points', points.length)
-    .attr('d', line<[number, number]>().x((p) => x(p[0])).y((p) => y(p[1]))(points) ?? '');
+    .attr(
+      'd',
+      line<[number, number]>()
+        .x((p) => x(p[0]))
+        .y((p) => y(p[1]))(points) ?? '',
+    );
   return svg.node()!;
 }
 
@@ -126,7 +144,11 @@ function importanceBars(card: CardDocument): HTMLElement {
     const bar = el('div', { class: 'bar' });
     bar.style.width = `${(importance / top) * 100}%`;
     track.append(bar);
-    row.append(el('span', { class: 'bar-name' }, feature), track, el('span', { class: 'bar-value' }, percent(importance)));
+    row.append(
+      el('span', { class: 'bar-name' }, feature),
+      track,
+      el('span', { class: 'bar-value' }, percent(importance)),
+    );
     list.append(row);
   }
   return list;
@@ -139,7 +161,8 @@ function candidatesTable(card: CardDocument): HTMLElement {
   const table = el('table', { class: 'candidates' });
   table.append(el('caption', {}, 'Forests trained with different parameters, compared on the test week'));
   const head = el('tr');
-  for (const name of ['candidate', 'parameters', 'test AUC', 'error rate', 'nodes']) head.append(el('th', { scope: 'col' }, name));
+  for (const name of ['candidate', 'parameters', 'test AUC', 'error rate', 'nodes'])
+    head.append(el('th', { scope: 'col' }, name));
   table.append(head);
   for (const c of candidates) {
     const row = el('tr', { 'data-candidate': String(c.id) });
@@ -216,7 +239,9 @@ export function createCardView(panel: HTMLElement): CardView {
       }
       shownText = undefined;
       panel.replaceChildren(
-        loaded.state === 'missing' ? emptyState('No model published yet.', NO_MODEL_ADVICE) : errorState(loaded.message),
+        loaded.state === 'missing'
+          ? emptyState('No model published yet.', NO_MODEL_ADVICE)
+          : errorState(loaded.message),
       );
     },
   };

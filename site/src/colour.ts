@@ -19,14 +19,29 @@ export function probabilityLegend(): SVGSVGElement {
     .attr('width', width + 20)
     .attr('height', 48)
     .attr('role', 'img')
-    .attr('aria-label', 'Legend: leaves are coloured from red (0% retained) through yellow (50%) to blue (100% retained)');
+    .attr(
+      'aria-label',
+      'Legend: leaves are coloured from red (0% retained) through yellow (50%) to blue (100% retained)',
+    );
   const gradient = svg.append('defs').append('linearGradient').attr('id', id);
   for (let i = 0; i <= 10; i++) {
-    gradient.append('stop').attr('offset', `${i * 10}%`).attr('stop-color', probabilityColour(i / 10));
+    gradient
+      .append('stop')
+      .attr('offset', `${i * 10}%`)
+      .attr('stop-color', probabilityColour(i / 10));
   }
-  svg.append('text').attr('x', 10).attr('y', 12).attr('class', 'legend-caption').text('probability of retention (leaves)');
+  svg
+    .append('text')
+    .attr('x', 10)
+    .attr('y', 12)
+    .attr('class', 'legend-caption')
+    .text('probability of retention (leaves)');
   svg.append('rect').attr('x', 10).attr('y', 18).attr('width', width).attr('height', 12).attr('fill', `url(#${id})`);
-  for (const [at, label] of [[0, '0% (not retained)'], [0.5, '50%'], [1, '100% (retained)']] as const) {
+  for (const [at, label] of [
+    [0, '0% (not retained)'],
+    [0.5, '50%'],
+    [1, '100% (retained)'],
+  ] as const) {
     svg
       .append('text')
       .attr('x', 10 + at * width)

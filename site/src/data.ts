@@ -5,9 +5,7 @@
  */
 
 export type Loaded<T> =
-  | { state: 'missing' }
-  | { state: 'error'; message: string }
-  | { state: 'ok'; doc: T; text: string };
+  { state: 'missing' } | { state: 'error'; message: string } | { state: 'ok'; doc: T; text: string };
 
 export async function loadDocument<T>(name: string, parse: (value: unknown) => T): Promise<Loaded<T>> {
   let response: Response;

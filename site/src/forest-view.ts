@@ -42,7 +42,11 @@ export function createForestView(panel: HTMLElement): ForestView {
     );
     const stage = el('div', { class: 'tree-stage' });
     const tooltip = createTooltip(stage);
-    const header = el('p', { class: 'model-version' }, `Model ${doc.modelVersion}: ${doc.trees.length} trees (0–${doc.trees.length - 1})`);
+    const header = el(
+      'p',
+      { class: 'model-version' },
+      `Model ${doc.modelVersion}: ${doc.trees.length} trees (0–${doc.trees.length - 1})`,
+    );
     panel.replaceChildren(header, controls, probabilityLegend(), status, stage, help);
     const chart: TreeChart = createTreeChart(stage, tooltip);
 

@@ -35,7 +35,9 @@ async function refresh(): Promise<void> {
   const treesRead = (
     current?.state === 'ok'
       ? cardRead.then((c) =>
-          c.state === 'ok' && c.doc.modelVersion !== current.doc.modelVersion ? loadDocument('trees.json', parseTrees) : current,
+          c.state === 'ok' && c.doc.modelVersion !== current.doc.modelVersion
+            ? loadDocument('trees.json', parseTrees)
+            : current,
         )
       : loadDocument('trees.json', parseTrees)
   ).then((loaded) => {

@@ -87,10 +87,19 @@ export function createTreeChart(container: HTMLElement, tooltip: Tooltip): TreeC
       .selectAll<SVGPathElement, unknown>('path')
       .data(top.links(), (l) => `${(l as { target: Point }).target.data.id}`)
       .join('path')
-      .attr('d', (l) => linkHorizontal<unknown, Point>().x((p) => p.y).y((p) => p.x)(l as never) ?? '');
+      .attr(
+        'd',
+        (l) =>
+          linkHorizontal<unknown, Point>()
+            .x((p) => p.y)
+            .y((p) => p.x)(l as never) ?? '',
+      );
     links
       .selectAll<SVGTextElement, Point>('text')
-      .data(laidOut.filter((p) => p.parent), (p) => `${p.data.id}`)
+      .data(
+        laidOut.filter((p) => p.parent),
+        (p) => `${p.data.id}`,
+      )
       .join('text')
       .attr('class', 'branch')
       .attr('x', (p) => p.y - 16)

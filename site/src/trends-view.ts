@@ -47,11 +47,17 @@ function table(rounds: TrendRound[]): HTMLElement {
   details.append(el('summary', {}, `Show the ${rounds.length} rounds as a table`));
   const t = el('table', { class: 'trend-table' });
   const head = el('tr');
-  for (const name of ['round', 'scored', 'predicted retained', 'retained share']) head.append(el('th', { scope: 'col' }, name));
+  for (const name of ['round', 'scored', 'predicted retained', 'retained share'])
+    head.append(el('th', { scope: 'col' }, name));
   t.append(head);
   for (const r of rounds) {
     const row = el('tr');
-    row.append(el('th', { scope: 'row' }, String(r.round)), el('td', {}, count(r.scored)), el('td', {}, count(r.retained)), el('td', {}, percent(share(r))));
+    row.append(
+      el('th', { scope: 'row' }, String(r.round)),
+      el('td', {}, count(r.scored)),
+      el('td', {}, count(r.retained)),
+      el('td', {}, percent(share(r))),
+    );
     t.append(row);
   }
   details.append(t);
@@ -75,7 +81,9 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
     .domain([0, Math.max(1, max(rounds, (r) => r.scored) ?? 1)])
     .nice()
     .range([HEIGHT - MARGIN.bottom, MARGIN.top]);
-  const yShare = scaleLinear().domain([0, 1]).range([HEIGHT - MARGIN.bottom, MARGIN.top]);
+  const yShare = scaleLinear()
+    .domain([0, 1])
+    .range([HEIGHT - MARGIN.bottom, MARGIN.top]);
   const svg = select(stage)
     .append('svg')
     .attr('class', 'trend-chart')
@@ -83,13 +91,35 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
     .attr('tabindex', 0)
     .attr('role', 'group')
     .attr('data-rounds', rounds.length)
-    .attr('aria-label', `Prediction trends over ${rounds.length} rounds. ${summary.textContent} Use the left and right arrow keys to read each round.`);
-  svg.append('g').attr('transform', `translate(0,${HEIGHT - MARGIN.bottom})`).call(axisBottom(x).ticks(10, 'd'));
+    .attr(
+      'aria-label',
+      `Prediction trends over ${rounds.length} rounds. ${summary.textContent} Use the left and right arrow keys to read each round.`,
+    );
+  svg
+    .append('g')
+    .attr('transform', `translate(0,${HEIGHT - MARGIN.bottom})`)
+    .call(axisBottom(x).ticks(10, 'd'));
   svg.append('g').attr('transform', `translate(${MARGIN.left},0)`).call(axisLeft(y).ticks(6, ',d'));
-  svg.append('g').attr('transform', `translate(${WIDTH - MARGIN.right},0)`).call(axisRight(yShare).ticks(5, '.0%'));
-  svg.append('text').attr('x', (WIDTH + MARGIN.left - MARGIN.right) / 2).attr('y', HEIGHT - 6).attr('text-anchor', 'middle').text('prediction round');
-  svg.append('text').attr('transform', `translate(16,${HEIGHT / 2}) rotate(-90)`).attr('text-anchor', 'middle').text('users');
-  svg.append('text').attr('transform', `translate(${WIDTH - 12},${HEIGHT / 2}) rotate(90)`).attr('text-anchor', 'middle').text('retained share');
+  svg
+    .append('g')
+    .attr('transform', `translate(${WIDTH - MARGIN.right},0)`)
+    .call(axisRight(yShare).ticks(5, '.0%'));
+  svg
+    .append('text')
+    .attr('x', (WIDTH + MARGIN.left - MARGIN.right) / 2)
+    .attr('y', HEIGHT - 6)
+    .attr('text-anchor', 'middle')
+    .text('prediction round');
+  svg
+    .append('text')
+    .attr('transform', `translate(16,${HEIGHT / 2}) rotate(-90)`)
+    .attr('text-anchor', 'middle')
+    .text('users');
+  svg
+    .append('text')
+    .attr('transform', `translate(${WIDTH - 12},${HEIGHT / 2}) rotate(90)`)
+    .attr('text-anchor', 'middle')
+    .text('retained share');
 
   for (const s of SERIES) {
     const scale = s.axis === 'share' ? yShare : y;
@@ -97,7 +127,12 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
       .append('path')
       .attr('class', `series series-${s.key}`)
       .attr('data-series', s.key)
-      .attr('d', line<TrendRound>().x((r) => x(r.round)).y((r) => scale(s.value(r)))(rounds) ?? '');
+      .attr(
+        'd',
+        line<TrendRound>()
+          .x((r) => x(r.round))
+          .y((r) => scale(s.value(r)))(rounds) ?? '',
+      );
     if (s.key === 'share') continue;
     svg
       .append('g')
@@ -115,7 +150,12 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
 
   // Screen readers hear the round the arrow keys land on (the tooltip is visual only).
   const live = el('p', { class: 'sr-only', 'aria-live': 'polite', 'data-testid': 'trend-readout' });
-  const rule = svg.append('line').attr('class', 'rule').attr('y1', MARGIN.top).attr('y2', HEIGHT - MARGIN.bottom).attr('display', 'none');
+  const rule = svg
+    .append('line')
+    .attr('class', 'rule')
+    .attr('y1', MARGIN.top)
+    .attr('y2', HEIGHT - MARGIN.bottom)
+    .attr('display', 'none');
   const marker = svg.append('circle').attr('class', 'marker').attr('r', 5).attr('display', 'none');
   let selected = rounds.length - 1;
   function select_(index: number): void {

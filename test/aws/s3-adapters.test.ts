@@ -7,7 +7,13 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { kinesisClient, s3Client, sqsClient } from '../../functions/aws/clients.ts';
-import { listObjects, objectChunks, ObjectReadError, readJsonIfExists, readObjectText } from '../../functions/aws/s3-read.ts';
+import {
+  listObjects,
+  objectChunks,
+  ObjectReadError,
+  readJsonIfExists,
+  readObjectText,
+} from '../../functions/aws/s3-read.ts';
 import { putJson, uploadStream } from '../../functions/aws/s3-write.ts';
 import { startS3Fixture, type S3Fixture } from '../handlers/extract-fixtures.ts';
 
@@ -88,7 +94,9 @@ describe('client factories', () => {
   });
 
   it('talks HTTP/1.1 to an overridden Kinesis endpoint (kinesalite fails on HTTP/2)', () => {
-    expect(kinesisClient({}, { AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:1' }).config.requestHandler).toBeInstanceOf(NodeHttpHandler);
+    expect(kinesisClient({}, { AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:1' }).config.requestHandler).toBeInstanceOf(
+      NodeHttpHandler,
+    );
     expect(kinesisClient({}, {}).config.requestHandler).not.toBeInstanceOf(NodeHttpHandler);
   });
 });

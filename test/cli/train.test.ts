@@ -35,7 +35,18 @@ beforeAll(async () => {
     const pc = Math.floor(random() * 6);
     const counts = Array.from({ length: 12 }, () => Math.floor(random() * 4));
     counts[2] = pc; // iphone android pc …
-    lines.push([id, 0, industry, pick(DEFAULT_CATEGORIES.region), pick(DEFAULT_CATEGORIES.social_type), ...counts, Math.floor(random() * 2), 20 + Math.floor(random() * 51)].join('\t'));
+    lines.push(
+      [
+        id,
+        0,
+        industry,
+        pick(DEFAULT_CATEGORIES.region),
+        pick(DEFAULT_CATEGORIES.social_type),
+        ...counts,
+        Math.floor(random() * 2),
+        20 + Math.floor(random() * 51),
+      ].join('\t'),
+    );
     if ((industry === 'BANK' || pc >= 3) !== random() < 0.1) active.push(id);
   }
   await mkdir(join(dir, 'w0'));
@@ -47,7 +58,21 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('retention train', () => {
   it('writes model.json, card.json and trees.json and prints AUC, error and baseline', async () => {
-    const run = await cli(['train', '--features', join(dir, 'w0'), '--next', join(dir, 'w1'), '--out', join(dir, 'out'), '--num-trees', '6', '--max-depth', '5', '--workers', '2']);
+    const run = await cli([
+      'train',
+      '--features',
+      join(dir, 'w0'),
+      '--next',
+      join(dir, 'w1'),
+      '--out',
+      join(dir, 'out'),
+      '--num-trees',
+      '6',
+      '--max-depth',
+      '5',
+      '--workers',
+      '2',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/AUC 0\.\d{4}\s+error 0\.\d{4}\s+baseline error 0\.\d{4}/);
@@ -56,7 +81,10 @@ describe('retention train', () => {
     const card = JSON.parse(await readFile(join(dir, 'out/card.json'), 'utf8'));
     expect(card).toMatchObject({ formatVersion: 1, params: { numTrees: 6, maxDepth: 5 } });
     expect(card.metrics.auc).toBeGreaterThan(0.8); // the rule is learnable; 10 % of labels flipped
-    expect(card.featureImportance.reduce((s: number, f: { importance: number }) => s + f.importance, 0)).toBeCloseTo(1, 9);
+    expect(card.featureImportance.reduce((s: number, f: { importance: number }) => s + f.importance, 0)).toBeCloseTo(
+      1,
+      9,
+    );
     expect(card.dataStats.train.rows + card.dataStats.test.rows).toBe(USERS);
     const trees = JSON.parse(await readFile(join(dir, 'out/trees.json'), 'utf8'));
     expect(trees).toMatchObject({ formatVersion: 1, modelVersion: card.modelVersion });
@@ -65,7 +93,18 @@ describe('retention train', () => {
   });
 
   it('keeps the best of a grid, listing every candidate in the card', async () => {
-    const run = await cli(['train', '--features', join(dir, 'w0'), '--next', join(dir, 'w1'), '--out', join(dir, 'grid'), '--grid', '--workers', '1']);
+    const run = await cli([
+      'train',
+      '--features',
+      join(dir, 'w0'),
+      '--next',
+      join(dir, 'w1'),
+      '--out',
+      join(dir, 'grid'),
+      '--grid',
+      '--workers',
+      '1',
+    ]);
     expect(run.code).toBe(0);
     const card = JSON.parse(await readFile(join(dir, 'grid/card.json'), 'utf8'));
     expect(card.candidates).toHaveLength(12);
@@ -73,11 +112,29 @@ describe('retention train', () => {
   }, 60_000);
 
   it('fails with one line and exit 2 on a bad option, exit 1 when the next week is missing', async () => {
-    const bad = await cli(['train', '--features', join(dir, 'w0'), '--next', join(dir, 'w1'), '--out', join(dir, 'x'), '--impurity', 'variance']);
+    const bad = await cli([
+      'train',
+      '--features',
+      join(dir, 'w0'),
+      '--next',
+      join(dir, 'w1'),
+      '--out',
+      join(dir, 'x'),
+      '--impurity',
+      'variance',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/impurity must be gini or entropy/);
-    const missing = await cli(['train', '--features', join(dir, 'w0'), '--next', join(dir, 'nowhere'), '--out', join(dir, 'x')]);
+    const missing = await cli([
+      'train',
+      '--features',
+      join(dir, 'w0'),
+      '--next',
+      join(dir, 'nowhere'),
+      '--out',
+      join(dir, 'x'),
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no active_users\.txt/);
   });
@@ -86,12 +143,34 @@ describe('retention train', () => {
 describe('retention predict', () => {
   // Its own small model (2 shallow trees, one worker): the test does not depend on the train tests above.
   beforeAll(async () => {
-    const train = await cli(['train', '--features', join(dir, 'w0'), '--next', join(dir, 'w1'), '--out', join(dir, 'predict-model'), '--num-trees', '2', '--max-depth', '3', '--workers', '1']);
+    const train = await cli([
+      'train',
+      '--features',
+      join(dir, 'w0'),
+      '--next',
+      join(dir, 'w1'),
+      '--out',
+      join(dir, 'predict-model'),
+      '--num-trees',
+      '2',
+      '--max-depth',
+      '3',
+      '--workers',
+      '1',
+    ]);
     expect(train.code, train.stderr).toBe(0);
   });
 
   it('writes user_id, probability and retained for every user', async () => {
-    const run = await cli(['predict', '--model', join(dir, 'predict-model'), '--features', join(dir, 'w0/features.tsv'), '--out', join(dir, 'pred.tsv')]);
+    const run = await cli([
+      'predict',
+      '--model',
+      join(dir, 'predict-model'),
+      '--features',
+      join(dir, 'w0/features.tsv'),
+      '--out',
+      join(dir, 'pred.tsv'),
+    ]);
     expect(run.code).toBe(0);
     const lines = (await readFile(join(dir, 'pred.tsv'), 'utf8')).trimEnd().split('\n');
     expect(lines[0]).toBe('user_id\tprobability\tretained');

@@ -3,7 +3,13 @@
  * the real SDK, S3Events shaped as AWS sends them, and small weeks of event lines.
  */
 import { gunzipSync } from 'node:zlib';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { s3Client } from '../../functions/aws/clients.ts';
 import { weekSpan } from '../../functions/core/weeks.ts';
@@ -40,7 +46,12 @@ export async function startS3Fixture(bucket: string): Promise<S3Fixture> {
   return fixtureOn(emulators, s3, bucket, stop);
 }
 
-async function fixtureOn(emulators: Emulators, s3: S3Client, bucket: string, stop: () => Promise<void>): Promise<S3Fixture> {
+async function fixtureOn(
+  emulators: Emulators,
+  s3: S3Client,
+  bucket: string,
+  stop: () => Promise<void>,
+): Promise<S3Fixture> {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   return {
     emulators,
@@ -59,7 +70,14 @@ async function fixtureOn(emulators: Emulators, s3: S3Client, bucket: string, sto
       return (page.Contents ?? []).map((o) => o.Key!).sort();
     },
     event(key, size = 0) {
-      return buildS3Event({ region: emulators.region, bucket, key, size, eTag: 'etag', at: Date.now() }) as unknown as S3Event;
+      return buildS3Event({
+        region: emulators.region,
+        bucket,
+        key,
+        size,
+        eTag: 'etag',
+        at: Date.now(),
+      }) as unknown as S3Event;
     },
     otherBucket: (name) => fixtureOn(emulators, s3, name, async () => {}),
     stop,
@@ -67,7 +85,15 @@ async function fixtureOn(emulators: Emulators, s3: S3Client, bucket: string, sto
 }
 
 /** One event line of numbered week `week` (base 2017-W19), `offset` seconds into it. */
-export function eventLine(week: string, user: number, company: number, platform: string, type: string, offset: number, firstEvent = 0): string {
+export function eventLine(
+  week: string,
+  user: number,
+  company: number,
+  platform: string,
+  type: string,
+  offset: number,
+  firstEvent = 0,
+): string {
   const { start } = weekSpan(week);
   return `${user + 1000}\t${user}\t${company}\t${platform}\t${start + offset}\t${type}\t${firstEvent}`;
 }
@@ -75,4 +101,9 @@ export function eventLine(week: string, user: number, company: number, platform:
 export const CRM = '0\tBANK\tUS-CA\tGOOGLE\n1\tHEALTH\tCN-BJ\tTWITTER\n';
 export const PROFILES = '10\t0\t30\n11\t1\t45\n12\t0\t22\n';
 
-export const featureRows = (tsv: string) => tsv.trimEnd().split('\n').slice(1).map((l) => l.split('\t'));
+export const featureRows = (tsv: string) =>
+  tsv
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t'));

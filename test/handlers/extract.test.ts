@@ -28,11 +28,12 @@ describe('extract handler on emulated S3', () => {
     delete process.env.LOG_LEVEL;
   });
 
-  const week0 = [
-    eventLine('0', 10, 0, 'PC', 'INSPECT', 100, 1),
-    eventLine('0', 10, 0, 'PC', 'VIEW_REPORT', 200),
-    eventLine('0', 11, 1, 'IPHONE', 'INSPECT', 300, 1),
-  ].join('\n') + '\n';
+  const week0 =
+    [
+      eventLine('0', 10, 0, 'PC', 'INSPECT', 100, 1),
+      eventLine('0', 10, 0, 'PC', 'VIEW_REPORT', 200),
+      eventLine('0', 11, 1, 'IPHONE', 'INSPECT', 300, 1),
+    ].join('\n') + '\n';
 
   it('extracts a plain week into its part folder and marks the week complete', async () => {
     await s3.put('raw/events/user_events_week0.log', week0);
@@ -69,7 +70,10 @@ describe('extract handler on emulated S3', () => {
   });
 
   it('streams a gzipped week to the same features as the plain one', async () => {
-    await s3.put('raw/events/user_events_week1.log.gz', gzipSync(week0.replaceAll(/\t(\d+)\t(INSPECT|VIEW_REPORT)/g, (_, t, e) => `\t${Number(t) + 7 * 86_400}\t${e}`)));
+    await s3.put(
+      'raw/events/user_events_week1.log.gz',
+      gzipSync(week0.replaceAll(/\t(\d+)\t(INSPECT|VIEW_REPORT)/g, (_, t, e) => `\t${Number(t) + 7 * 86_400}\t${e}`)),
+    );
     await extract(s3.event('raw/events/user_events_week1.log.gz'));
     const plain = featureRows(await s3.text('extracted/week=0/part=user_events_week0/features.tsv.gz'));
     const gz = featureRows(await s3.text('extracted/week=1/part=user_events_week1/features.tsv.gz'));
@@ -78,20 +82,28 @@ describe('extract handler on emulated S3', () => {
   });
 
   it('keeps going past bad lines: each is rejected with its reason, the object succeeds', async () => {
-    const dirty = [
-      eventLine('2', 10, 0, 'PC', 'INSPECT', 100, 1),
-      eventLine('2', 11, 1, 'BOGUS', 'INSPECT', 100),
-      eventLine('2', 12, 0, 'PC', 'INSPECT', 30 * 86_400),
-      'not\ta\tline',
-      '',
-      eventLine('2', 12, 0, 'IPAD', 'SHARE_REPORT', 500, 1),
-    ].join('\r\n') + '\r\n';
+    const dirty =
+      [
+        eventLine('2', 10, 0, 'PC', 'INSPECT', 100, 1),
+        eventLine('2', 11, 1, 'BOGUS', 'INSPECT', 100),
+        eventLine('2', 12, 0, 'PC', 'INSPECT', 30 * 86_400),
+        'not\ta\tline',
+        '',
+        eventLine('2', 12, 0, 'IPAD', 'SHARE_REPORT', 500, 1),
+      ].join('\r\n') + '\r\n';
     await s3.put('raw/events/user_events_week2.log', dirty);
     await extract(s3.event('raw/events/user_events_week2.log'));
     const part = 'extracted/week=2/part=user_events_week2/';
     const manifest = JSON.parse(await s3.text(`${part}manifest.json`));
-    expect(manifest).toMatchObject({ linesRead: 6, accepted: 2, rejected: { unknown_platform: 1, outside_week: 1, field_count: 1, empty_line: 1 } });
-    const rejects = (await s3.text(`${part}rejects.jsonl.gz`)).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(manifest).toMatchObject({
+      linesRead: 6,
+      accepted: 2,
+      rejected: { unknown_platform: 1, outside_week: 1, field_count: 1, empty_line: 1 },
+    });
+    const rejects = (await s3.text(`${part}rejects.jsonl.gz`))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rejects.map((r) => [r.line, r.reason])).toEqual([
       [2, 'unknown_platform'],
       [3, 'outside_week'],
@@ -115,13 +127,18 @@ describe('extract handler on emulated S3', () => {
     const folder = 'raw/events/week=2026-W10/';
     const line = (user: number) => `${user + 1000}\t${user}\t0\tPC\t${Date.UTC(2026, 2, 3) / 1000}\tINSPECT\t1\n`;
     await s3.put(`${folder}part-0001.log`, line(10));
-    expect(await extract(s3.event(`${folder}part-0001.log`))).toEqual([{ key: `${folder}part-0001.log`, week: '2026-W10', part: 'part-0001', complete: false }]);
+    expect(await extract(s3.event(`${folder}part-0001.log`))).toEqual([
+      { key: `${folder}part-0001.log`, week: '2026-W10', part: 'part-0001', complete: false },
+    ]);
     await s3.put(`${folder}_SUCCESS`, 'part-0001.log\npart-0002.log.gz\n');
     await extract(s3.event(`${folder}_SUCCESS`));
     expect(await s3.keys('extracted/week=2026-W10/_COMPLETE')).toEqual([]);
     await s3.put(`${folder}part-0002.log.gz`, gzipSync(line(11)));
     await extract(s3.event(`${folder}part-0002.log.gz`));
-    expect(JSON.parse(await s3.text('extracted/week=2026-W10/_COMPLETE.json'))).toMatchObject({ layout: 'parts', parts: ['part-0001', 'part-0002'] });
+    expect(JSON.parse(await s3.text('extracted/week=2026-W10/_COMPLETE.json'))).toMatchObject({
+      layout: 'parts',
+      parts: ['part-0001', 'part-0002'],
+    });
   });
 
   it('joins a CRM table that arrives after the events when the rejoin handler runs', async () => {
@@ -129,19 +146,35 @@ describe('extract handler on emulated S3', () => {
     try {
       process.env.DATA_BUCKET = 'late';
       await late.put('raw/profiles/nosql_user_profile.data', PROFILES);
-      await late.put('raw/events/user_events_week5.log', week0.replaceAll(/\t(\d{9,})\t/g, (_, t) => `\t${Number(t) + 5 * 7 * 86_400}\t`));
+      await late.put(
+        'raw/events/user_events_week5.log',
+        week0.replaceAll(/\t(\d{9,})\t/g, (_, t) => `\t${Number(t) + 5 * 7 * 86_400}\t`),
+      );
       await extract(late.event('raw/events/user_events_week5.log'));
       const part = 'extracted/week=5/part=user_events_week5/';
-      expect(JSON.parse(await late.text(`${part}manifest.json`))).toMatchObject({ users: 2, joined: 0, unmatched: { crm: 2 } });
+      expect(JSON.parse(await late.text(`${part}manifest.json`))).toMatchObject({
+        users: 2,
+        joined: 0,
+        unmatched: { crm: 2 },
+      });
       const markerBefore = await late.text('extracted/week=5/_COMPLETE.json');
 
       await late.put('raw/crm/crm_info.data', CRM + 'x\tBANK\tUS-CA\tGOOGLE\n');
       await rejoin(late.event('raw/crm/crm_info.data'));
       const manifest = JSON.parse(await late.text(`${part}manifest.json`));
-      expect(manifest).toMatchObject({ linesRead: 3, accepted: 3, users: 2, joined: 2, unmatched: { crm: 0, profile: 0 } });
+      expect(manifest).toMatchObject({
+        linesRead: 3,
+        accepted: 3,
+        users: 2,
+        joined: 2,
+        unmatched: { crm: 0, profile: 0 },
+      });
       expect(manifest.sources.map((s: { kind: string }) => s.kind)).toEqual(['events', 'crm', 'profiles']);
       expect(featureRows(await late.text(`${part}features.tsv.gz`)).map((r) => r[2])).toEqual(['BANK', 'HEALTH']);
-      const rejects = (await late.text(`${part}rejects.jsonl.gz`)).trimEnd().split('\n').map((l) => JSON.parse(l));
+      const rejects = (await late.text(`${part}rejects.jsonl.gz`))
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(rejects).toMatchObject([{ source: 'raw/crm/crm_info.data', line: 3, reason: 'bad_number' }]);
       expect(await late.text('extracted/week=5/_COMPLETE.json')).toBe(markerBefore);
     } finally {
@@ -184,6 +217,8 @@ describe('extract handler on emulated S3', () => {
   });
 
   it('fails a missing object (deleted after the event) as a readable error', async () => {
-    await expect(extract(s3.event('raw/events/user_events_week7.log'))).rejects.toThrow(/user_events_week7\.log: no such object/);
+    await expect(extract(s3.event('raw/events/user_events_week7.log'))).rejects.toThrow(
+      /user_events_week7\.log: no such object/,
+    );
   });
 });

@@ -47,11 +47,17 @@ describe('RetentionForest stack', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       });
-      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm, id).toMatch(/^(AES256|aws:kms)$/);
-      const policies = Object.values(template.findResources('AWS::S3::BucketPolicy')).filter((p) => p.Properties.Bucket.Ref === id);
-      const denyInsecure = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter(
-        (s: any) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+      expect(
+        bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault
+          .SSEAlgorithm,
+        id,
+      ).toMatch(/^(AES256|aws:kms)$/);
+      const policies = Object.values(template.findResources('AWS::S3::BucketPolicy')).filter(
+        (p) => p.Properties.Bucket.Ref === id,
       );
+      const denyInsecure = policies
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .filter((s: any) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false');
       expect(denyInsecure, `${id} denies plain HTTP`).toHaveLength(1);
     }
   });
@@ -65,10 +71,13 @@ describe('RetentionForest stack', () => {
     expect(rules).toEqual(expect.arrayContaining(['abort-incomplete-uploads', 'expire-old-versions']));
   });
 
-  it('logs the site bucket\'s access to the log bucket too, and empties it on destroy like the stage\'s other buckets', () => {
+  it("logs the site bucket's access to the log bucket too, and empties it on destroy like the stage's other buckets", () => {
     const site = logicalId('AWS::S3::Bucket', /^DashboardSiteBucket/);
     const logs = logicalId('AWS::S3::Bucket', /^DataLakeAccessLogs/);
-    expect(resources[site].Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logs }, LogFilePrefix: 'site-bucket/' });
+    expect(resources[site].Properties.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: logs },
+      LogFilePrefix: 'site-bucket/',
+    });
     expect(resources[site].DeletionPolicy).toBe('Delete');
   });
 
@@ -76,10 +85,12 @@ describe('RetentionForest stack', () => {
     const extract = logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/);
     const rejoin = logicalId('AWS::Lambda::Function', /^ExtractionRejoinFunction/);
     const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications'));
-    const rules = (notifications.Properties.NotificationConfiguration.LambdaFunctionConfigurations as any[]).map((c) => {
-      const filter = Object.fromEntries(c.Filter.Key.FilterRules.map((r: any) => [r.Name, r.Value]));
-      return `${c.LambdaFunctionArn['Fn::GetAtt'][0]} ${c.Events.join(',')} ${filter.prefix ?? ''}*${filter.suffix ?? ''}`;
-    });
+    const rules = (notifications.Properties.NotificationConfiguration.LambdaFunctionConfigurations as any[]).map(
+      (c) => {
+        const filter = Object.fromEntries(c.Filter.Key.FilterRules.map((r: any) => [r.Name, r.Value]));
+        return `${c.LambdaFunctionArn['Fn::GetAtt'][0]} ${c.Events.join(',')} ${filter.prefix ?? ''}*${filter.suffix ?? ''}`;
+      },
+    );
     expect(rules).toEqual(
       expect.arrayContaining([
         `${extract} s3:ObjectCreated:* raw/events/*.log`,
@@ -94,13 +105,20 @@ describe('RetentionForest stack', () => {
   });
 
   it('grants the extract function reads of raw/* and writes of extracted/* only', () => {
-    const role = resources[logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/)].Properties.Role['Fn::GetAtt'][0];
+    const role =
+      resources[logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/)].Properties.Role['Fn::GetAtt'][0];
     const data = logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/);
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === role))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const onData = (s: any) => [s.Resource].flat().filter((r: any) => JSON.stringify(r).includes(data)).map((r: any) => (r['Fn::Join'] ? r['Fn::Join'][1][1] : ''));
-    const objectGrants = statements.flatMap((s: any) => [s.Action].flat().map((a: string) => onData(s).map((prefix: string) => `${a} ${prefix}`))).flat(2);
+    const onData = (s: any) =>
+      [s.Resource]
+        .flat()
+        .filter((r: any) => JSON.stringify(r).includes(data))
+        .map((r: any) => (r['Fn::Join'] ? r['Fn::Join'][1][1] : ''));
+    const objectGrants = statements
+      .flatMap((s: any) => [s.Action].flat().map((a: string) => onData(s).map((prefix: string) => `${a} ${prefix}`)))
+      .flat(2);
     const writes = objectGrants.filter((g) => /s3:(Put|Delete|Abort)/.test(g));
     expect(writes.length).toBeGreaterThan(0);
     expect(writes.every((g) => g.endsWith(' /extracted/*'))).toBe(true);
@@ -121,23 +139,35 @@ describe('RetentionForest stack', () => {
   });
 
   it('runs every project function on Node.js 24, arm64, with its own log group and the logger settings', () => {
-    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => !CDK_HELPER.test(id));
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+      ([id]) => !CDK_HELPER.test(id),
+    );
     expect(functions.length).toBeGreaterThanOrEqual(10);
     for (const [id, fn] of functions) {
       expect(fn.Properties.Runtime, id).toBe('nodejs24.x');
       expect(fn.Properties.Architectures, id).toEqual(['arm64']);
-      expect(fn.Properties.Environment.Variables, id).toMatchObject({ POWERTOOLS_SERVICE_NAME: expect.any(String), LOG_LEVEL: 'INFO' });
+      expect(fn.Properties.Environment.Variables, id).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: expect.any(String),
+        LOG_LEVEL: 'INFO',
+      });
       const group = fn.Properties.LoggingConfig.LogGroup.Ref;
       expect(resources[group].Properties.RetentionInDays, id).toBe(30);
     }
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ DATA_BUCKET: { Ref: logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/) }, BASE_WEEK: '2017-W19' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          DATA_BUCKET: { Ref: logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/) },
+          BASE_WEEK: '2017-W19',
+        }),
+      },
       MemorySize: 1769,
     });
   });
 
   it('gives no project function an AWS managed policy', () => {
-    const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) => !CDK_HELPER.test(id) && !/AWS679f53fac002430cb0da5b7982bd2287/.test(id));
+    const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(
+      ([id]) => !CDK_HELPER.test(id) && !/AWS679f53fac002430cb0da5b7982bd2287/.test(id),
+    );
     for (const [id, role] of roles) expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
   });
 
@@ -150,9 +180,14 @@ describe('RetentionForest stack', () => {
     const { app, stack } = buildApp({ outdir: outdir(), context: NO_BUNDLING });
     new Bucket(stack, 'CarelessBucket', { removalPolicy: RemovalPolicy.DESTROY });
     expect(() => app.synth()).toThrow(/AwsSolutions-S1'/);
-    const findings = new AwsSolutionsChecks(stack).validateScope(stack).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`));
+    const findings = new AwsSolutionsChecks(stack)
+      .validateScope(stack)
+      .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`));
     expect(findings).toEqual(
-      expect.arrayContaining(['AwsSolutions-S1 RetentionForest/CarelessBucket/Resource', 'AwsSolutions-S10 RetentionForest/CarelessBucket/Resource']),
+      expect.arrayContaining([
+        'AwsSolutions-S1 RetentionForest/CarelessBucket/Resource',
+        'AwsSolutions-S10 RetentionForest/CarelessBucket/Resource',
+      ]),
     );
     expect(findings.filter((f) => !f.includes('CarelessBucket'))).toEqual([]);
   });
@@ -162,9 +197,13 @@ describe('stage settings from context', () => {
   it('keeps data and logs longer for prod', () => {
     const { stack } = buildApp({ outdir: outdir(), context: { ...NO_BUNDLING, 'retention:stage': 'prod' } });
     const template = Template.fromStack(stack);
-    const data = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('DataLakeDataBucket'))!;
+    const data = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) =>
+      id.startsWith('DataLakeDataBucket'),
+    )!;
     expect(data[1].DeletionPolicy).toBe('Retain');
-    const site = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('DashboardSiteBucket'))!;
+    const site = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) =>
+      id.startsWith('DashboardSiteBucket'),
+    )!;
     expect(site[1].DeletionPolicy).toBe('Retain');
     expect(Object.keys(template.findResources('Custom::S3AutoDeleteObjects'))).toEqual([]);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
@@ -173,13 +212,19 @@ describe('stage settings from context', () => {
   it('sizes a function from retention:memory:<handler>', () => {
     const { stack } = buildApp({ outdir: outdir(), context: { ...NO_BUNDLING, 'retention:memory:extract': 3008 } });
     const template = Template.fromStack(stack);
-    const extract = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('ExtractionExtractFunction'))!;
+    const extract = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('ExtractionExtractFunction'),
+    )!;
     expect(extract[1].Properties.MemorySize).toBe(3008);
   });
 
   it('refuses settings it does not understand, saying what it expected', () => {
-    expect(() => buildApp({ context: { ...NO_BUNDLING, 'retention:logRetentionDays': 31 } })).toThrow(/retention:logRetentionDays must be one of/);
-    expect(() => buildApp({ context: { ...NO_BUNDLING, 'retention:removalPolicy': 'keep' } })).toThrow(/"destroy" or "retain"/);
+    expect(() => buildApp({ context: { ...NO_BUNDLING, 'retention:logRetentionDays': 31 } })).toThrow(
+      /retention:logRetentionDays must be one of/,
+    );
+    expect(() => buildApp({ context: { ...NO_BUNDLING, 'retention:removalPolicy': 'keep' } })).toThrow(
+      /"destroy" or "retain"/,
+    );
     expect(() => buildApp({ context: { ...NO_BUNDLING, 'retention:memory:extract': 64 } })).toThrow(/128\.\.10240 MB/);
   });
 });

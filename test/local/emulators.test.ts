@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import {
+  CreateStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordCommand,
+} from '@aws-sdk/client-kinesis';
 import { pointSdkAtEmulators, startTestEmulators, type S3Upload, type TestEmulators } from '../support/emulators.ts';
 
 describe('local emulators', () => {
@@ -62,10 +68,16 @@ describe('local emulators', () => {
 
   it('put and read a Kinesis record', async () => {
     await local.kinesis.send(new CreateStreamCommand({ StreamName: 'emu-s', ShardCount: 1 }));
-    await local.kinesis.send(new PutRecordCommand({ StreamName: 'emu-s', PartitionKey: 'k', Data: Buffer.from('hello') }));
+    await local.kinesis.send(
+      new PutRecordCommand({ StreamName: 'emu-s', PartitionKey: 'k', Data: Buffer.from('hello') }),
+    );
     const shards = await local.kinesis.send(new ListShardsCommand({ StreamName: 'emu-s' }));
     const { ShardIterator } = await local.kinesis.send(
-      new GetShardIteratorCommand({ StreamName: 'emu-s', ShardId: shards.Shards![0].ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
+      new GetShardIteratorCommand({
+        StreamName: 'emu-s',
+        ShardId: shards.Shards![0].ShardId!,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
     );
     const records = await local.kinesis.send(new GetRecordsCommand({ ShardIterator }));
     expect(Buffer.from(records.Records![0].Data!).toString()).toBe('hello');

@@ -26,7 +26,13 @@ describe('local cloud from a synthesized stack', () => {
   beforeAll(async () => {
     // startLocalCloud itself (not startTestCloud, which deletes the folder) so the last test sees what stop() leaves.
     stateDir = mkdtempSync(join(tmpdir(), 'retention-fixture-'));
-    cloud = await startLocalCloud({ buildApp: buildFixtureApp, stateDir, onOutput: () => undefined, asyncRetryDelayMs: 20, kinesisPollIntervalMs: 50 });
+    cloud = await startLocalCloud({
+      buildApp: buildFixtureApp,
+      stateDir,
+      onOutput: () => undefined,
+      asyncRetryDelayMs: 20,
+      kinesisPollIntervalMs: 50,
+    });
     bucket = byPrefix(cloud.resources.buckets, 'Data').name;
   });
   afterAll(async () => {
@@ -34,7 +40,8 @@ describe('local cloud from a synthesized stack', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  const put = (key: string, body: string) => cloud.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  const put = (key: string, body: string) =>
+    cloud.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 
   it('delivers an upload matching the prefix/suffix rule to the bundle as a real S3Event', async () => {
     await put('in/week=1/hello world.txt', 'hello');
@@ -65,11 +72,15 @@ describe('local cloud from a synthesized stack', () => {
   it('invokes a function directly by a part of its logical id', async () => {
     await put('in/direct.txt', 'direct body');
     await cloud.idle();
-    const event = { Records: [{ s3: { bucket: { name: bucket }, object: { key: 'in/direct.txt', size: 11 } }, eventName: 'Manual' }] };
+    const event = {
+      Records: [{ s3: { bucket: { name: bucket }, object: { key: 'in/direct.txt', size: 11 } }, eventName: 'Manual' }],
+    };
     const result = await cloud.invoke('Copy', event);
     expect(result.ok).toBe(true);
     expect(result.payload).toEqual({ copied: ['out/direct.txt'] });
-    const failed = await cloud.invoke('Copy', { Records: [{ s3: { bucket: { name: bucket }, object: { key: 'in/fail.txt' } } }] });
+    const failed = await cloud.invoke('Copy', {
+      Records: [{ s3: { bucket: { name: bucket }, object: { key: 'in/fail.txt' } } }],
+    });
     expect(failed.ok).toBe(false);
     expect(failed.error?.errorMessage).toBe('refusing in/fail.txt');
   });
@@ -81,7 +92,10 @@ describe('local cloud from a synthesized stack', () => {
     expect(late.error?.errorType).toBe('Sandbox.Timedout');
     expect(Date.now() - started).toBeLessThan(4000);
     const next = await cloud.invoke('Limits', {});
-    expect(next).toMatchObject({ ok: true, payload: { env: cloud.resources.functions[cloud.functionId('Limits')].name } });
+    expect(next).toMatchObject({
+      ok: true,
+      payload: { env: cloud.resources.functions[cloud.functionId('Limits')].name },
+    });
   });
 
   it('caps a function heap at its memory setting', async () => {
@@ -93,7 +107,9 @@ describe('local cloud from a synthesized stack', () => {
   it('creates queues with the redrive policy of the template', async () => {
     const work = byPrefix(cloud.resources.queues, 'Work');
     const dead = byPrefix(cloud.resources.queues, 'Dead');
-    const attrs = await cloud.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: work.url, AttributeNames: ['RedrivePolicy'] }));
+    const attrs = await cloud.clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: work.url, AttributeNames: ['RedrivePolicy'] }),
+    );
     expect(JSON.parse(attrs.Attributes!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: dead.arn, maxReceiveCount: 3 });
   });
 
@@ -102,7 +118,10 @@ describe('local cloud from a synthesized stack', () => {
     // Lambda retries from the lowest failed record on: the poison is last, so it fails alone.
     const data = ['r1', 'r2', 'r3', 'poison'];
     await cloud.clients.kinesis.send(
-      new PutRecordsCommand({ StreamName: stream.name, Records: data.map((d) => ({ PartitionKey: 'one-shard', Data: Buffer.from(d) })) }),
+      new PutRecordsCommand({
+        StreamName: stream.name,
+        Records: data.map((d) => ({ PartitionKey: 'one-shard', Data: Buffer.from(d) })),
+      }),
     );
     await waitFor(async () => (await listKeys(cloud.clients.s3, bucket, 'seen/')).length >= 3);
     await cloud.idle();
@@ -117,7 +136,10 @@ describe('local cloud from a synthesized stack', () => {
   it('polls Kinesis: a batch whose function throws is bisected down to the bad record', async () => {
     const stream = byPrefix(cloud.resources.streams, 'Events');
     await cloud.clients.kinesis.send(
-      new PutRecordsCommand({ StreamName: stream.name, Records: ['c1', 'crash'].map((d) => ({ PartitionKey: 'crash-shard', Data: Buffer.from(d) })) }),
+      new PutRecordsCommand({
+        StreamName: stream.name,
+        Records: ['c1', 'crash'].map((d) => ({ PartitionKey: 'crash-shard', Data: Buffer.from(d) })),
+      }),
     );
     await waitFor(async () => (await listKeys(cloud.clients.s3, bucket, 'seen/c1/')).length >= 1);
     await cloud.idle();

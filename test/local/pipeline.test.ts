@@ -28,7 +28,10 @@ describe('runStages', () => {
     const report = await runStages(stages, { cloud, options, signal: new AbortController().signal, console });
     expect(report.ok).toBe(true);
     expect(seen).toEqual([{ n: 1 }]);
-    expect(report.stages.map((s) => [s.name, s.status, s.summary])).toEqual([['a', 'ok', { n: 1 }], ['b', 'ok', { n: 2 }]]);
+    expect(report.stages.map((s) => [s.name, s.status, s.summary])).toEqual([
+      ['a', 'ok', { n: 1 }],
+      ['b', 'ok', { n: 2 }],
+    ]);
     expect(console.lines).toContain('  did b');
   });
 
@@ -37,12 +40,25 @@ describe('runStages', () => {
       stage('a', async () => ({ summary: {}, lines: [], ok: false })),
       stage('b', async () => ({ summary: {}, lines: [] })),
     ];
-    const report = await runStages(stages, { cloud, options, signal: new AbortController().signal, console: recordingConsole() });
+    const report = await runStages(stages, {
+      cloud,
+      options,
+      signal: new AbortController().signal,
+      console: recordingConsole(),
+    });
     expect(report.ok).toBe(false);
     expect(report.stages.map((s) => s.status)).toEqual(['failed', 'skipped']);
 
-    const throwing = [stage('x', async () => Promise.reject(new Error('no data bucket'))), stage('y', async () => ({ summary: {}, lines: [] }))];
-    const second = await runStages(throwing, { cloud, options, signal: new AbortController().signal, console: recordingConsole() });
+    const throwing = [
+      stage('x', async () => Promise.reject(new Error('no data bucket'))),
+      stage('y', async () => ({ summary: {}, lines: [] })),
+    ];
+    const second = await runStages(throwing, {
+      cloud,
+      options,
+      signal: new AbortController().signal,
+      console: recordingConsole(),
+    });
     expect(second.stages[0]).toMatchObject({ name: 'x', status: 'failed', error: 'no data bucket' });
     expect(second.stages[1].status).toBe('skipped');
   });

@@ -13,7 +13,8 @@ import { listKeys, readText, startTestCloud, type LocalCloud } from '../support/
 describe('local cloud running the product stack', () => {
   let cloud: LocalCloud;
   let bucket: string;
-  const put = (key: string, body: string | Uint8Array) => cloud.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  const put = (key: string, body: string | Uint8Array) =>
+    cloud.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 
   beforeAll(async () => {
     cloud = await startTestCloud();
@@ -41,10 +42,18 @@ describe('local cloud running the product stack', () => {
     await put('raw/events/user_events_week0.log', `${lines.join('\n')}\n`);
     await cloud.idle();
     expect(cloud.asyncFailures).toEqual([]);
-    const manifests = (await listKeys(cloud.clients.s3, bucket, 'extracted/')).filter((k) => k.endsWith('/manifest.json'));
+    const manifests = (await listKeys(cloud.clients.s3, bucket, 'extracted/')).filter((k) =>
+      k.endsWith('/manifest.json'),
+    );
     expect(manifests).toHaveLength(1);
     const manifest = JSON.parse(await readText(cloud.clients.s3, bucket, manifests[0]));
-    expect(manifest).toMatchObject({ formatVersion: 1, linesRead: 3, accepted: 2, rejected: { unknown_platform: 1 }, joined: 2 });
+    expect(manifest).toMatchObject({
+      formatVersion: 1,
+      linesRead: 3,
+      accepted: 2,
+      rejected: { unknown_platform: 1 },
+      joined: 2,
+    });
   });
 
   it('sends a corrupt gzip, after the retries, to the on-failure queue with the object key and the reason', async () => {
@@ -55,8 +64,12 @@ describe('local cloud running the product stack', () => {
     expect(queue).toBeDefined();
     await put('raw/events/user_events_week1.log.gz', new TextEncoder().encode('this is not gzip data'));
     await cloud.idle();
-    const got = await cloud.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queue!.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-    const records = (got.Messages ?? []).map((m) => JSON.parse(m.Body!)).filter((r) => r.requestPayload?.Records?.[0]?.s3?.object?.key === 'raw/events/user_events_week1.log.gz');
+    const got = await cloud.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queue!.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    const records = (got.Messages ?? [])
+      .map((m) => JSON.parse(m.Body!))
+      .filter((r) => r.requestPayload?.Records?.[0]?.s3?.object?.key === 'raw/events/user_events_week1.log.gz');
     expect(records).toHaveLength(1);
     expect(records[0].requestContext.condition).toBe('RetriesExhausted');
     expect(records[0].requestContext.approximateInvokeCount).toBe(config!.maximumRetryAttempts + 1);

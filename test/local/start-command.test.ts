@@ -38,7 +38,15 @@ describe('retention start', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'retention-start-'));
     try {
       // This test process plays the running instance: a live pid holding the state file.
-      const running = { formatVersion: 1, pid: process.pid, startedAt: new Date().toISOString(), region: 'us-east-1', endpoints: { s3: 'http://127.0.0.1:1' }, resources: {}, outputs: {} };
+      const running = {
+        formatVersion: 1,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        region: 'us-east-1',
+        endpoints: { s3: 'http://127.0.0.1:1' },
+        resources: {},
+        outputs: {},
+      };
       writeFileSync(join(stateDir, 'local-cloud.json'), JSON.stringify(running));
       const { code, stdout, stderr } = await runStart(['--once'], stateDir);
       expect(stderr).toContain(`already running (pid ${process.pid}`);
@@ -60,68 +68,82 @@ describe('retention start', () => {
     }
   });
 
-  it('--once --users 200 runs the pipeline on the product stack and prints a JSON summary (exit 0)', { timeout: 240_000 }, async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'retention-start-'));
-    try {
-      const { code, stdout, stderr } = await runStart(['--once', '--users', '200'], stateDir);
-      expect(code, stderr.slice(-3000)).toBe(0);
-      const summary = JSON.parse(stdout);
-      expect(summary.ok).toBe(true);
-      for (const [name, stage] of Object.entries<any>(summary.stages)) expect([name, stage.status]).toEqual([name, 'ok']);
-      const demo = summary.stages['demo-data'].summary;
-      expect(demo.users).toBe(200);
-      expect(demo.eventKeys).toHaveLength(3);
-      const extraction = summary.stages.extraction.summary;
-      expect(extraction.manifests).toBe(3);
-      expect(extraction.failures).toEqual([]);
-      for (const week of extraction.weeks) {
-        expect(week.linesRead).toBe(week.accepted + total(week.rejected));
-        expect(week.joined).toBeGreaterThan(0);
-        expect(week.joined).toBeLessThanOrEqual(200);
+  it(
+    '--once --users 200 runs the pipeline on the product stack and prints a JSON summary (exit 0)',
+    { timeout: 240_000 },
+    async () => {
+      const stateDir = mkdtempSync(join(tmpdir(), 'retention-start-'));
+      try {
+        const { code, stdout, stderr } = await runStart(['--once', '--users', '200'], stateDir);
+        expect(code, stderr.slice(-3000)).toBe(0);
+        const summary = JSON.parse(stdout);
+        expect(summary.ok).toBe(true);
+        for (const [name, stage] of Object.entries<any>(summary.stages))
+          expect([name, stage.status]).toEqual([name, 'ok']);
+        const demo = summary.stages['demo-data'].summary;
+        expect(demo.users).toBe(200);
+        expect(demo.eventKeys).toHaveLength(3);
+        const extraction = summary.stages.extraction.summary;
+        expect(extraction.manifests).toBe(3);
+        expect(extraction.failures).toEqual([]);
+        for (const week of extraction.weeks) {
+          expect(week.linesRead).toBe(week.accepted + total(week.rejected));
+          expect(week.joined).toBeGreaterThan(0);
+          expect(week.joined).toBeLessThanOrEqual(200);
+        }
+        // The demo is a little dirty: some lines are rejected, with their reasons.
+        expect(total(extraction.weeks[0].rejected)).toBeGreaterThan(0);
+        expect(Object.keys(summary.stages)).toEqual(['demo-data', 'extraction', 'training', 'prediction', 'dashboard']);
+        // The dashboard stage served the page and the three documents the pipeline published.
+        expect(summary.stages.dashboard.summary.status).toEqual({
+          '/': 200,
+          '/data/trees.json': 200,
+          '/data/card.json': 200,
+          '/data/trends.json': 200,
+        });
+        expect(summary.cloud.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(stderr).toContain('▸ Where things are');
+        expect(stderr).toMatch(/ {2}Step Functions {2}http:\/\/127\.0\.0\.1:\d+\n/);
+        expect(existsSync(join(stateDir, 'local-cloud.json'))).toBe(false);
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
       }
-      // The demo is a little dirty: some lines are rejected, with their reasons.
-      expect(total(extraction.weeks[0].rejected)).toBeGreaterThan(0);
-      expect(Object.keys(summary.stages)).toEqual(['demo-data', 'extraction', 'training', 'prediction', 'dashboard']);
-      // The dashboard stage served the page and the three documents the pipeline published.
-      expect(summary.stages.dashboard.summary.status).toEqual({ '/': 200, '/data/trees.json': 200, '/data/card.json': 200, '/data/trends.json': 200 });
-      expect(summary.cloud.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(stderr).toContain('▸ Where things are');
-      expect(stderr).toMatch(/ {2}Step Functions {2}http:\/\/127\.0\.0\.1:\d+\n/);
-      expect(existsSync(join(stateDir, 'local-cloud.json'))).toBe(false);
-    } finally {
-      rmSync(stateDir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
-  it('Ctrl-C while the pipeline runs stops every emulator and worker, and a second start meanwhile is turned away', { timeout: 180_000 }, async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'retention-start-'));
-    const child = spawnStart(['--users', '100', '--weeks', '2'], stateDir);
-    try {
-      let stderr = '';
-      child.stderr.on('data', (c) => (stderr += c));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      // Up: the state file holds the endpoints once the emulators run.
-      const file = join(stateDir, 'local-cloud.json');
-      let state: any;
-      for (const until = Date.now() + 150_000; !state?.endpoints?.s3; ) {
-        if (child.exitCode !== null || Date.now() > until) throw new Error(`never came up: ${stderr.slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 100));
-        state = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+  it(
+    'Ctrl-C while the pipeline runs stops every emulator and worker, and a second start meanwhile is turned away',
+    { timeout: 180_000 },
+    async () => {
+      const stateDir = mkdtempSync(join(tmpdir(), 'retention-start-'));
+      const child = spawnStart(['--users', '100', '--weeks', '2'], stateDir);
+      try {
+        let stderr = '';
+        child.stderr.on('data', (c) => (stderr += c));
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        // Up: the state file holds the endpoints once the emulators run.
+        const file = join(stateDir, 'local-cloud.json');
+        let state: any;
+        for (const until = Date.now() + 150_000; !state?.endpoints?.s3;) {
+          if (child.exitCode !== null || Date.now() > until) throw new Error(`never came up: ${stderr.slice(-2000)}`);
+          await new Promise((r) => setTimeout(r, 100));
+          state = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+        }
+        expect(state.pid).toBe(child.pid);
+        const second = await runStart(['--once'], stateDir);
+        expect(second.code).toBe(1);
+        expect(second.stderr).toContain(`already running (pid ${child.pid}`);
+        expect(JSON.parse(second.stdout).running.endpoints.s3).toBe(state.endpoints.s3);
+
+        child.kill('SIGINT');
+        expect(await exited).toBe(130);
+        expect(stderr).toContain('Local cloud stopped.');
+        expect(existsSync(file)).toBe(false);
+        await expect(fetch(state.endpoints.s3)).rejects.toThrow();
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        rmSync(stateDir, { recursive: true, force: true });
       }
-      expect(state.pid).toBe(child.pid);
-      const second = await runStart(['--once'], stateDir);
-      expect(second.code).toBe(1);
-      expect(second.stderr).toContain(`already running (pid ${child.pid}`);
-      expect(JSON.parse(second.stdout).running.endpoints.s3).toBe(state.endpoints.s3);
-
-      child.kill('SIGINT');
-      expect(await exited).toBe(130);
-      expect(stderr).toContain('Local cloud stopped.');
-      expect(existsSync(file)).toBe(false);
-      await expect(fetch(state.endpoints.s3)).rejects.toThrow();
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      rmSync(stateDir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

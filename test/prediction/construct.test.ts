@@ -13,7 +13,9 @@ describe('prediction construct', () => {
   const template = Template.fromStack(app.node.findChild('PredictionFixture') as never);
 
   it('encrypts the stream and every queue, and refuses plain HTTP on the queues', () => {
-    template.hasResourceProperties('AWS::Kinesis::Stream', { StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' } });
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+    });
     const queues = template.findResources('AWS::SQS::Queue');
     expect(Object.keys(queues)).toHaveLength(4);
     for (const q of Object.values(queues)) expect((q as any).Properties.SqsManagedSseEnabled).toBe(true);
@@ -33,20 +35,38 @@ describe('prediction construct', () => {
   });
 
   it('runs one trends rebuild at a time, triggered by trend parts', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1, Environment: { Variables: Match.objectLike({ SITE_BUCKET: Match.anyValue() }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 1,
+      Environment: { Variables: Match.objectLike({ SITE_BUCKET: Match.anyValue() }) },
+    });
     template.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: { LambdaFunctionConfigurations: [Match.objectLike({ Filter: { Key: { FilterRules: Match.arrayWith([{ Name: 'prefix', Value: 'predictions/trends/' }]) } } })] },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          Match.objectLike({
+            Filter: { Key: { FilterRules: Match.arrayWith([{ Name: 'prefix', Value: 'predictions/trends/' }]) } },
+          }),
+        ],
+      },
     });
   });
 
   it('acknowledges itself that its poison and batch-failure queues are dead-letter destinations (AwsSolutions-SQS3)', () => {
     const stack = app.node.findChild('PredictionFixture') as Stack;
-    const findings = new AwsSolutionsChecks(stack).validateScope(stack).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    const findings = new AwsSolutionsChecks(stack)
+      .validateScope(stack)
+      .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
     expect(findings.filter((f) => f.startsWith('AwsSolutions-SQS3'))).toEqual([]);
   });
 
   it('alarms on any message in the three dead-letter queues and on iterator age', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties.MetricName);
-    expect(alarms.sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesVisible', 'GetRecords.IteratorAgeMilliseconds']);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (a: any) => a.Properties.MetricName,
+    );
+    expect(alarms.sort()).toEqual([
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateNumberOfMessagesVisible',
+      'GetRecords.IteratorAgeMilliseconds',
+    ]);
   });
 });

@@ -12,7 +12,14 @@ import { Prediction } from '../../infra/constructs/prediction.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export function buildPredictionApp(options: { outdir?: string; context?: Record<string, unknown>; modelRefreshSeconds?: number; batchSize?: number } = {}): App {
+export function buildPredictionApp(
+  options: {
+    outdir?: string;
+    context?: Record<string, unknown>;
+    modelRefreshSeconds?: number;
+    batchSize?: number;
+  } = {},
+): App {
   const app = new App({ outdir: options.outdir, context: options.context });
   const stack = new Stack(app, 'PredictionFixture');
   const dataBucket = new Bucket(stack, 'DataBucket', { removalPolicy: RemovalPolicy.DESTROY });

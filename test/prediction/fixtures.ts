@@ -23,13 +23,28 @@ export function features(userId: number, pc = userId % 6): Record<string, string
     industry: DEFAULT_CATEGORIES.industry[Math.floor(userId / 6) % 6],
     region: DEFAULT_CATEGORIES.region[userId % 8],
     social_type: DEFAULT_CATEGORIES.social_type[userId % 3],
-    iphone: userId % 3, android: 0, pc, ipad: 0, other: 0,
-    customize_tpl: 1, download_tpl: 0, share_tpl: 0, inspect: 2, view_report: 1, share_report: 0, cancel_inspection: 0,
-    gender: userId % 2, age: 20 + (userId % 40),
+    iphone: userId % 3,
+    android: 0,
+    pc,
+    ipad: 0,
+    other: 0,
+    customize_tpl: 1,
+    download_tpl: 0,
+    share_tpl: 0,
+    inspect: 2,
+    view_report: 1,
+    share_report: 0,
+    cancel_inspection: 0,
+    gender: userId % 2,
+    age: 20 + (userId % 40),
   };
 }
 
-export const record = (userId: number, round: number, pc?: number): PredictionRecord => ({ userId, round, features: features(userId, pc) });
+export const record = (userId: number, round: number, pc?: number): PredictionRecord => ({
+  userId,
+  round,
+  features: features(userId, pc),
+});
 
 /** A forest that learned "retained ⇔ pc > 2" from 600 users. */
 export async function trainTinyModel(seed = 1): Promise<string> {
@@ -41,7 +56,12 @@ export async function trainTinyModel(seed = 1): Promise<string> {
     const f = features(r + 1);
     FEATURES.forEach((spec, i) => {
       const v = f[spec.name];
-      columns[i][r] = spec.kind === 'categorical' ? (spec.name === 'gender' ? Number(v) : (DEFAULT_CATEGORIES as Record<string, readonly string[]>)[spec.categories!].indexOf(String(v))) : Number(v);
+      columns[i][r] =
+        spec.kind === 'categorical'
+          ? spec.name === 'gender'
+            ? Number(v)
+            : (DEFAULT_CATEGORIES as Record<string, readonly string[]>)[spec.categories!].indexOf(String(v))
+          : Number(v);
     });
     labels[r] = columns[pcIndex][r] > 2 ? 1 : 0;
   }
@@ -56,11 +76,13 @@ export async function trainTinyModel(seed = 1): Promise<string> {
 /** Publishes a model as the training flow does: the version's model.json, then the pointer. */
 export async function publishModel(s3: S3Client, bucket: string, version: string, modelJson: string): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `models/${version}/model.json`, Body: modelJson }));
-  await s3.send(new PutObjectCommand({
-    Bucket: bucket,
-    Key: 'models/current.json',
-    Body: JSON.stringify({ formatVersion: 1, version, publishedAt: new Date().toISOString() }),
-  }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: 'models/current.json',
+      Body: JSON.stringify({ formatVersion: 1, version, publishedAt: new Date().toISOString() }),
+    }),
+  );
 }
 
 export async function createStream(kinesis: KinesisClient, name: string): Promise<void> {
@@ -74,11 +96,19 @@ export async function createStream(kinesis: KinesisClient, name: string): Promis
 }
 
 /** Every record on the stream's one shard, as the KinesisStreamEvent Lambda would get. */
-export async function readEvent(kinesis: KinesisClient, streamName: string, region = 'us-east-1'): Promise<KinesisStreamEvent> {
+export async function readEvent(
+  kinesis: KinesisClient,
+  streamName: string,
+  region = 'us-east-1',
+): Promise<KinesisStreamEvent> {
   const d = await kinesis.send(new DescribeStreamCommand({ StreamName: streamName }));
   const shardId = d.StreamDescription!.Shards![0].ShardId!;
   const arn = d.StreamDescription!.StreamARN!;
-  let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+  let iterator = (
+    await kinesis.send(
+      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    )
+  ).ShardIterator;
   const Records: KinesisStreamEvent['Records'] = [];
   while (iterator) {
     const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));

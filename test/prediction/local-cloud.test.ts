@@ -28,10 +28,18 @@ describe('prediction on the local cloud', () => {
     const bodies: any[] = [];
     const until = Date.now() + timeoutMs;
     while (bodies.length < want && Date.now() < until) {
-      const got = await cloud.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const got = await cloud.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
       const messages = got.Messages ?? [];
       bodies.push(...messages.map((m) => JSON.parse(m.Body!)));
-      if (messages.length) await cloud.clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      if (messages.length)
+        await cloud.clients.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: url,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
     }
     return bodies;
   }
@@ -44,10 +52,17 @@ describe('prediction on the local cloud', () => {
     await publishModel(cloud.clients.s3, data, 'v1', await trainTinyModel(1));
 
     const users = Array.from({ length: 250 }, (_, i) => i + 1);
-    await putUserFeatures(cloud.clients.kinesis, stream, users.map((u) => record(u, 4)));
+    await putUserFeatures(
+      cloud.clients.kinesis,
+      stream,
+      users.map((u) => record(u, 4)),
+    );
     await putEntries(cloud.clients.kinesis, stream, [
       { PartitionKey: 'p1', Data: new TextEncoder().encode('{"userId": 1') },
-      { PartitionKey: 'p2', Data: new TextEncoder().encode(JSON.stringify({ userId: 2, round: 4, features: { pc: 1 } })) },
+      {
+        PartitionKey: 'p2',
+        Data: new TextEncoder().encode(JSON.stringify({ userId: 2, round: 4, features: { pc: 1 } })),
+      },
     ]);
 
     const results = await drain(cloud.outputs[PREDICTION_OUTPUTS.results], 250);
@@ -69,21 +84,35 @@ describe('prediction on the local cloud', () => {
 
   function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'bin/retention.ts', ...args], { env: { ...process.env, RETENTION_STATE_DIR: cloud.stateDir } }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'bin/retention.ts', ...args],
+        { env: { ...process.env, RETENTION_STATE_DIR: cloud.stateDir } },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
     });
   }
 
   it('retention feed puts the extracted week in rounds after the last counted one; retention results prints and deletes them', async () => {
     const data = Object.entries(cloud.resources.buckets).find(([k]) => /DataBucket/.test(k))![1].name;
     const users = Array.from({ length: 30 }, (_, i) => ({ userId: 1000 + i, pc: i % 6 }));
-    await cloud.clients.s3.send(new PutObjectCommand({ Bucket: data, Key: 'extracted/week=1/part=a/features.tsv', Body: featuresTsv('1', users) }));
+    await cloud.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: data,
+        Key: 'extracted/week=1/part=a/features.tsv',
+        Body: featuresTsv('1', users),
+      }),
+    );
     const fed = await cli(['feed', '--week', '1', '--rounds', '2', '--interval', '0s']);
     expect(fed.stderr).toContain('rounds 5..6'); // round 4 was counted by the test above
     expect(fed.code).toBe(0);
     const printed = await cli(['results', '--max', '60', '--json', '--idle', '20s']);
     expect(printed.code).toBe(0);
-    const lines = printed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = printed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(60);
     expect(new Set(lines.map((l) => `${l.round}/${l.userId}`)).size).toBe(60);
     expect(new Set(lines.map((l) => l.round))).toEqual(new Set([5, 6]));

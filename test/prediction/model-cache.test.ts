@@ -23,12 +23,24 @@ describe('model cache', () => {
     let down = false;
     const s3 = Object.create(local.s3) as S3Client;
     s3.send = ((command: any) => {
-      calls.push(command instanceof HeadObjectCommand ? 'head' : command instanceof GetObjectCommand ? `get ${command.input.Key}` : 'other');
+      calls.push(
+        command instanceof HeadObjectCommand
+          ? 'head'
+          : command instanceof GetObjectCommand
+            ? `get ${command.input.Key}`
+            : 'other',
+      );
       return (down ? broken : local.s3).send(command);
     }) as S3Client['send'];
     let clock = 0;
     const errors: Error[] = [];
-    const cache = new ModelCache({ s3, bucket: 'data', refreshSeconds: 60, now: () => clock, onRefreshError: (e) => errors.push(e) });
+    const cache = new ModelCache({
+      s3,
+      bucket: 'data',
+      refreshSeconds: 60,
+      now: () => clock,
+      onRefreshError: (e) => errors.push(e),
+    });
 
     expect(await cache.current()).toBeUndefined();
     await publishModel(local.s3, 'data', 'v1', await trainTinyModel(1));

@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, PurgeQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+  DeleteMessageBatchCommand,
+} from '@aws-sdk/client-sqs';
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { startTestEmulators, sqsClientConfig, type TestEmulators } from '../support/emulators.ts';
 import { createPredictHandler, NoModelError } from '../../functions/handlers/predict.ts';
@@ -46,7 +53,14 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
   async function eventOf(entries: { data: string | object; key: string }[]) {
     const name = `s${stream++}`;
     await createStream(local.kinesis, name);
-    await putEntries(local.kinesis, name, entries.map((e) => ({ PartitionKey: e.key, Data: new TextEncoder().encode(typeof e.data === 'string' ? e.data : JSON.stringify(e.data)) })));
+    await putEntries(
+      local.kinesis,
+      name,
+      entries.map((e) => ({
+        PartitionKey: e.key,
+        Data: new TextEncoder().encode(typeof e.data === 'string' ? e.data : JSON.stringify(e.data)),
+      })),
+    );
     const event = await readEvent(local.kinesis, name);
     await local.kinesis.send(new DeleteStreamCommand({ StreamName: name }));
     return event;
@@ -67,19 +81,45 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
 
   async function drain(queueUrl: string): Promise<{ body: any; attributes: Record<string, string | undefined> }[]> {
     const out: { body: any; attributes: Record<string, string | undefined> }[] = [];
-    for (let empty = 0; empty < 2; ) {
-      const got = await local.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }));
+    for (let empty = 0; empty < 2;) {
+      const got = await local.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+          WaitTimeSeconds: 0,
+        }),
+      );
       const messages = got.Messages ?? [];
-      if (messages.length === 0) { empty++; continue; }
-      for (const m of messages) out.push({ body: JSON.parse(m.Body!), attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])) });
-      await local.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      if (messages.length === 0) {
+        empty++;
+        continue;
+      }
+      for (const m of messages)
+        out.push({
+          body: JSON.parse(m.Body!),
+          attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])),
+        });
+      await local.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
     return out;
   }
 
   async function trendParts() {
     const listed = await local.s3.send(new ListObjectsV2Command({ Bucket: data, Prefix: 'predictions/trends/' }));
-    return Promise.all((listed.Contents ?? []).map(async (o) => ({ key: o.Key!, ...JSON.parse(await (await local.s3.send(new GetObjectCommand({ Bucket: data, Key: o.Key! }))).Body!.transformToString()) })));
+    return Promise.all(
+      (listed.Contents ?? []).map(async (o) => ({
+        key: o.Key!,
+        ...JSON.parse(
+          await (await local.s3.send(new GetObjectCommand({ Bucket: data, Key: o.Key! }))).Body!.transformToString(),
+        ),
+      })),
+    );
   }
 
   it('fails the whole batch, with nothing sent, while no model is published', async () => {
@@ -97,7 +137,11 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     const messages = await drain(resultsUrl);
     expect(messages.map((m) => m.body.userId).sort((a, b) => a - b)).toEqual(users);
     for (const m of messages) {
-      expect(m.body).toMatchObject({ modelVersion: 'v1', round: m.body.userId <= 10 ? 0 : 1, retained: m.body.userId % 6 > 2 });
+      expect(m.body).toMatchObject({
+        modelVersion: 'v1',
+        round: m.body.userId <= 10 ? 0 : 1,
+        retained: m.body.userId % 6 > 2,
+      });
       expect(m.body.resultId).toMatch(/^[0-9a-f]{32}$/);
       expect(m.attributes).toEqual({ modelVersion: 'v1', round: String(m.body.round) });
     }
@@ -144,7 +188,12 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
           firstTry.add(key);
           const kept = entries.slice(0, -3);
           const out = await real.send(new SendMessageBatchCommand({ ...command.input, Entries: kept }));
-          return { ...out, Failed: entries.slice(-3).map((e) => ({ Id: e.Id!, Code: 'ThrottlingException', SenderFault: false, Message: 'slow down' })) };
+          return {
+            ...out,
+            Failed: entries
+              .slice(-3)
+              .map((e) => ({ Id: e.Id!, Code: 'ThrottlingException', SenderFault: false, Message: 'slow down' })),
+          };
         }
       }
       return real.send(command);
@@ -193,12 +242,24 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
       const entries = command.input.Entries!;
       const refused = entries.filter((e) => JSON.parse(e.MessageBody!).userId >= 15);
       const kept = entries.filter((e) => !refused.includes(e));
-      const out = kept.length ? await real.send(new SendMessageBatchCommand({ ...command.input, Entries: kept })) : { Successful: [] };
-      return { ...out, Failed: refused.map((e) => ({ Id: e.Id!, Code: 'InvalidMessageContents', SenderFault: true, Message: 'refused' })) };
+      const out = kept.length
+        ? await real.send(new SendMessageBatchCommand({ ...command.input, Entries: kept }))
+        : { Successful: [] };
+      return {
+        ...out,
+        Failed: refused.map((e) => ({
+          Id: e.Id!,
+          Code: 'InvalidMessageContents',
+          SenderFault: true,
+          Message: 'refused',
+        })),
+      };
     }) as SQSClient['send'];
     const partial = await eventOf(users.map((u) => ({ key: String(u), data: record(u, 8) })));
     const first = await handlerWith({ sqs: refusing })(partial);
-    expect(first.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(partial.Records.slice(14).map((r) => r.kinesis.sequenceNumber));
+    expect(first.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
+      partial.Records.slice(14).map((r) => r.kinesis.sequenceNumber),
+    );
     await predict({ Records: partial.Records.slice(14) });
     real.destroy();
 
@@ -213,7 +274,10 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
 
   it('publishes metrics: records scored, poison records, and the model version in use', async () => {
     await publishModel(local.s3, data, 'v1', modelA);
-    const entries: { key: string; data: string | object }[] = [1, 2, 3].map((u) => ({ key: String(u), data: record(u, 0) }));
+    const entries: { key: string; data: string | object }[] = [1, 2, 3].map((u) => ({
+      key: String(u),
+      data: record(u, 0),
+    }));
     const event = await eventOf([...entries, { key: 'x', data: 'nope' }]);
     // Powertools writes EMF lines to stdout: read them there.
     const lines: string[] = [];
@@ -223,7 +287,10 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     } finally {
       spy.mockRestore();
     }
-    const emf = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    const emf = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l));
     const value = (name: string) => emf.find((m) => name in m)?.[name];
     expect(value('RecordsScored')).toBe(3);
     expect(value('PoisonRecords')).toBe(1);

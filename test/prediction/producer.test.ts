@@ -41,7 +41,11 @@ describe('putUserFeatures on emulated Kinesis', () => {
       return {
         ...out,
         FailedRecordCount: entries.length - kept.length,
-        Records: entries.map((_, i) => (i % 2 === 0 ? out.Records![k++] : { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'slow down' })),
+        Records: entries.map((_, i) =>
+          i % 2 === 0
+            ? out.Records![k++]
+            : { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'slow down' },
+        ),
       };
     }) as KinesisClient['send'];
     const records = Array.from({ length: 40 }, (_, i) => record(i + 1, 1));
@@ -61,7 +65,9 @@ describe('putUserFeatures on emulated Kinesis', () => {
       FailedRecordCount: command.input.Records.length,
       Records: command.input.Records.map(() => ({ ErrorCode: 'InternalFailure' })),
     })) as KinesisClient['send'];
-    await expect(putUserFeatures(refusing, 'any', [record(1, 0)], { maxAttempts: 3, baseDelayMs: 1 })).rejects.toThrow(PutRecordsError);
+    await expect(putUserFeatures(refusing, 'any', [record(1, 0)], { maxAttempts: 3, baseDelayMs: 1 })).rejects.toThrow(
+      PutRecordsError,
+    );
     real.destroy();
   });
 });

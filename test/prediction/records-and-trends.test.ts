@@ -1,6 +1,17 @@
 /** The pure rules of prediction: poison reasons, deterministic result ids, trend counting and merging. */
 import { describe, expect, it } from 'vitest';
-import { parseRecord, resultId, predictionResult, countByRound, countedPrefix, mergeTrends, trendPartKey, roundOfPartKey, modelFeatures, poisonMessage } from '../../functions/core/prediction/index.ts';
+import {
+  parseRecord,
+  resultId,
+  predictionResult,
+  countByRound,
+  countedPrefix,
+  mergeTrends,
+  trendPartKey,
+  roundOfPartKey,
+  modelFeatures,
+  poisonMessage,
+} from '../../functions/core/prediction/index.ts';
 import { features } from './fixtures.ts';
 
 const schema = modelFeatures({});
@@ -32,13 +43,34 @@ describe('record validation against the model schema', () => {
     expect(reasonOf({ userId: 1, round: 0, features: { ...good, shoe_size: 3 } })).toBe('unknown_feature');
     expect(reasonOf({ userId: 1, round: 0, features: { ...good, pc: 'many' } })).toBe('bad_value');
     expect(reasonOf({ userId: 1, round: 0, features: { ...good, region: 'MARS' } })).toBe('unknown_category');
-    expect(parseRecord(new Uint8Array([0xff, 0xfe, 0x00]), schema)).toMatchObject({ ok: false, reason: { code: 'invalid_utf8' } });
+    expect(parseRecord(new Uint8Array([0xff, 0xfe, 0x00]), schema)).toMatchObject({
+      ok: false,
+      reason: { code: 'invalid_utf8' },
+    });
   });
 
   it('keeps the original data in the poison message, with text only when printable', () => {
-    const text = poisonMessage({ code: 'invalid_json', detail: 'x' }, { shardId: 's', sequenceNumber: '1', partitionKey: '1', arrivedAt: new Date(0), dataBase64: Buffer.from('not json').toString('base64') });
+    const text = poisonMessage(
+      { code: 'invalid_json', detail: 'x' },
+      {
+        shardId: 's',
+        sequenceNumber: '1',
+        partitionKey: '1',
+        arrivedAt: new Date(0),
+        dataBase64: Buffer.from('not json').toString('base64'),
+      },
+    );
     expect(text.dataText).toBe('not json');
-    const binary = poisonMessage({ code: 'invalid_utf8', detail: 'x' }, { shardId: 's', sequenceNumber: '1', partitionKey: '1', arrivedAt: new Date(0), dataBase64: Buffer.from([1, 2, 0xff]).toString('base64') });
+    const binary = poisonMessage(
+      { code: 'invalid_utf8', detail: 'x' },
+      {
+        shardId: 's',
+        sequenceNumber: '1',
+        partitionKey: '1',
+        arrivedAt: new Date(0),
+        dataBase64: Buffer.from([1, 2, 0xff]).toString('base64'),
+      },
+    );
     expect(binary.dataText).toBeUndefined();
     expect(Buffer.from(binary.dataBase64, 'base64')).toEqual(Buffer.from([1, 2, 0xff]));
   });
@@ -50,7 +82,11 @@ describe('result messages', () => {
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(resultId(3, 517, 'v1')).toBe(id);
     expect(new Set([resultId(4, 517, 'v1'), resultId(3, 518, 'v1'), resultId(3, 517, 'v2'), id]).size).toBe(4);
-    expect(predictionResult(517, 3, 0.75, 'v1', new Date(0))).toMatchObject({ resultId: id, retained: true, probability: 0.75 });
+    expect(predictionResult(517, 3, 0.75, 'v1', new Date(0))).toMatchObject({
+      resultId: id,
+      retained: true,
+      probability: 0.75,
+    });
     expect(predictionResult(517, 3, 0.25, 'v1', new Date(0)).retained).toBe(false);
   });
 });
@@ -61,15 +97,37 @@ describe('trends per round', () => {
     expect(countedPrefix(records, [])).toHaveLength(4);
     expect(countedPrefix(records, ['40', '30']).map((r) => r.sequenceNumber)).toEqual(['10', '20']);
     // Sequence numbers exceed a double's precision: compared exactly.
-    const big = ['49545115243490985018280067714973144582180062593244200961', '49545115243490985018280067714973144582180062593244200962'];
-    expect(countedPrefix(big.map((sequenceNumber) => ({ sequenceNumber })), [big[1]])).toHaveLength(1);
+    const big = [
+      '49545115243490985018280067714973144582180062593244200961',
+      '49545115243490985018280067714973144582180062593244200962',
+    ];
+    expect(
+      countedPrefix(
+        big.map((sequenceNumber) => ({ sequenceNumber })),
+        [big[1]],
+      ),
+    ).toHaveLength(1);
   });
 
   it('merges parts into one point per round, ascending, with both counts', () => {
-    const counts = countByRound([{ round: 2, retained: true }, { round: 1, retained: false }, { round: 2, retained: false }]);
-    expect(counts).toEqual([{ round: 1, scored: 1, retained: 0 }, { round: 2, scored: 2, retained: 1 }]);
+    const counts = countByRound([
+      { round: 2, retained: true },
+      { round: 1, retained: false },
+      { round: 2, retained: false },
+    ]);
+    expect(counts).toEqual([
+      { round: 1, scored: 1, retained: 0 },
+      { round: 2, scored: 2, retained: 1 },
+    ]);
     const doc = mergeTrends([...counts, { round: 1, scored: 5, retained: 4 }], new Date(0));
-    expect(doc).toEqual({ formatVersion: 1, updatedAt: '1970-01-01T00:00:00.000Z', rounds: [{ round: 1, scored: 6, retained: 4 }, { round: 2, scored: 2, retained: 1 }] });
+    expect(doc).toEqual({
+      formatVersion: 1,
+      updatedAt: '1970-01-01T00:00:00.000Z',
+      rounds: [
+        { round: 1, scored: 6, retained: 4 },
+        { round: 2, scored: 2, retained: 1 },
+      ],
+    });
   });
 
   it('keys a part by round, shard and first sequence number', () => {

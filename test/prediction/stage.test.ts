@@ -19,7 +19,13 @@ describe('npm start prediction stage', () => {
     cloud = await startTestCloud({ buildApp: (o) => buildPredictionApp({ ...o, batchSize: 100 }) });
     data = Object.entries(cloud.resources.buckets).find(([k]) => /DataBucket/.test(k))![1].name;
     const users = Array.from({ length: 120 }, (_, i) => ({ userId: i + 1, pc: i % 6 }));
-    await cloud.clients.s3.send(new PutObjectCommand({ Bucket: data, Key: 'extracted/week=1/part=a/features.tsv', Body: featuresTsv('1', users) }));
+    await cloud.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: data,
+        Key: 'extracted/week=1/part=a/features.tsv',
+        Body: featuresTsv('1', users),
+      }),
+    );
   }, 120_000);
   afterAll(() => cloud?.stop());
 

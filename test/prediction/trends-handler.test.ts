@@ -12,7 +12,9 @@ import { CLOCK_MARGIN_MS, trendPart, trendPartKey } from '../../functions/core/p
 import { encodeEventKey } from '../../infra/local/s3-event.ts';
 
 const eventFor = (...parts: { key: string; at: Date }[]) =>
-  ({ Records: parts.map((p) => ({ eventTime: p.at.toISOString(), s3: { object: { key: encodeEventKey(p.key) } } })) }) as unknown as S3Event;
+  ({
+    Records: parts.map((p) => ({ eventTime: p.at.toISOString(), s3: { object: { key: encodeEventKey(p.key) } } })),
+  }) as unknown as S3Event;
 
 describe('trends handler on emulated S3', () => {
   let local: TestEmulators;
@@ -25,11 +27,21 @@ describe('trends handler on emulated S3', () => {
 
   const putPart = async (round: number, shard: string, first: string, scored: number, retained: number) => {
     const key = trendPartKey(round, shard, first);
-    await local.s3.send(new PutObjectCommand({ Bucket: 'data', Key: key, Body: JSON.stringify(trendPart({ round, scored, retained }, shard, first, new Date())) }));
+    await local.s3.send(
+      new PutObjectCommand({
+        Bucket: 'data',
+        Key: key,
+        Body: JSON.stringify(trendPart({ round, scored, retained }, shard, first, new Date())),
+      }),
+    );
     return { key, at: new Date() };
   };
   const siteRounds = async () =>
-    JSON.parse(await (await local.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'data/trends.json' }))).Body!.transformToString()).rounds;
+    JSON.parse(
+      await (
+        await local.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'data/trends.json' }))
+      ).Body!.transformToString(),
+    ).rounds;
   const update = (event: S3Event) => updateTrends(local.s3, 'data', 'site', event);
 
   it('builds, recounts per round, skips what a recount already listed, and follows overwritten parts', async () => {
@@ -37,7 +49,10 @@ describe('trends handler on emulated S3', () => {
     await putPart(1, 'shardId-0', '100', 10, 4);
     const b = await putPart(1, 'shardId-1', '200', 5, 5);
     expect(await update(eventFor(b))).toEqual({ rebuilt: [1], skipped: [] });
-    expect(await siteRounds()).toEqual([{ round: 0, scored: 7, retained: 2 }, { round: 1, scored: 15, retained: 9 }]);
+    expect(await siteRounds()).toEqual([
+      { round: 0, scored: 7, retained: 2 },
+      { round: 1, scored: 15, retained: 9 },
+    ]);
 
     // Queued events for parts written before that recount started: nothing new.
     const old = new Date(Date.now() - CLOCK_MARGIN_MS - 1000);

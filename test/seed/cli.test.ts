@@ -29,20 +29,50 @@ afterAll(async () => {
 describe('retention seed', () => {
   it('writes the demo into --out and reports each week', async () => {
     const out = join(dir, 'demo');
-    const r = await seed(['--out', out, '--users', '300', '--weeks', '2', '--gzip', '--iso-weeks', '2026-W46', '--dirty', '0.01']);
+    const r = await seed([
+      '--out',
+      out,
+      '--users',
+      '300',
+      '--weeks',
+      '2',
+      '--gzip',
+      '--iso-weeks',
+      '2026-W46',
+      '--dirty',
+      '0.01',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^week 2026-W46: \d+ active users, \d+ events/m);
     const files = (await readdir(out)).sort();
     expect(files).toEqual(
       [
-        'crm_info.data', 'dirty_expected.json', 'event_type.meta', 'industry.meta', 'nosql_user_profile.data',
-        'platform.meta', 'region.meta', 'seed.json', 'social_type.meta', 'truth_2026-W46.tsv', 'truth_2026-W47.tsv',
-        'user_events_2026-W46.log.gz', 'user_events_2026-W47.log.gz',
+        'crm_info.data',
+        'dirty_expected.json',
+        'event_type.meta',
+        'industry.meta',
+        'nosql_user_profile.data',
+        'platform.meta',
+        'region.meta',
+        'seed.json',
+        'social_type.meta',
+        'truth_2026-W46.tsv',
+        'truth_2026-W47.tsv',
+        'user_events_2026-W46.log.gz',
+        'user_events_2026-W47.log.gz',
       ].sort(),
     );
     const described = JSON.parse(await readFile(join(out, 'seed.json'), 'utf8'));
-    expect(described.options).toMatchObject({ users: 300, companies: 30, weeks: 2, seed: 1, gzip: true, isoWeeks: '2026-W46', dirty: 0.01 });
+    expect(described.options).toMatchObject({
+      users: 300,
+      companies: 30,
+      weeks: 2,
+      seed: 1,
+      gzip: true,
+      isoWeeks: '2026-W46',
+      dirty: 0.01,
+    });
     expect(gunzipSync(await readFile(join(out, 'user_events_2026-W46.log.gz'))).length).toBeGreaterThan(1000);
   });
 

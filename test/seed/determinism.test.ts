@@ -20,7 +20,13 @@ describe('seed determinism', () => {
   it('writes different events, tables and truth for another seed', async () => {
     const a = await demo({ ...options, seed: 5 });
     const b = await demo({ ...options, seed: 6 });
-    for (const name of ['user_events_week0.log', 'user_events_week1.log', 'crm_info.data', 'nosql_user_profile.data', 'truth_week0.tsv']) {
+    for (const name of [
+      'user_events_week0.log',
+      'user_events_week1.log',
+      'crm_info.data',
+      'nosql_user_profile.data',
+      'truth_week0.tsv',
+    ]) {
       expect(Buffer.compare(a.files.get(name)!, b.files.get(name)!), name).not.toBe(0);
     }
     // The category lists are the original ones whatever the seed.
@@ -46,9 +52,7 @@ describe('seed determinism', () => {
     const dirty = await demo({ users: 400, weeks: 1, seed: 9, dirty: 0.05 });
     // Lines the extractor's parser accepts, without anonymous_id (a line number): the events, in order.
     const events = (lines: string[]) =>
-      lines
-        .filter((l) => parseEventLine(l, { week: '0' }).ok)
-        .map((l) => l.slice(l.indexOf('\t')));
+      lines.filter((l) => parseEventLine(l, { week: '0' }).ok).map((l) => l.slice(l.indexOf('\t')));
     const cleanEvents = events(clean.lines('user_events_week0.log'));
     expect(events(dirty.lines('user_events_week0.log'))).toEqual(cleanEvents);
     expect(cleanEvents.length).toBe(clean.result.weeks[0].events);

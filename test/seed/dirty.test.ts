@@ -8,8 +8,17 @@ import { extractEvents, parseCrmTable, parseProfileTable, type Reject } from '#c
 import { demo, type Demo } from './fixtures.ts';
 
 const ALL_EVENT_FAULTS = [
-  'empty_line', 'field_count', 'bad_number', 'negative_id', 'unknown_platform', 'bad_timestamp',
-  'unknown_event_type', 'bad_first_event', 'outside_week', 'invalid_utf8', 'line_too_long',
+  'empty_line',
+  'field_count',
+  'bad_number',
+  'negative_id',
+  'unknown_platform',
+  'bad_timestamp',
+  'unknown_event_type',
+  'bad_first_event',
+  'outside_week',
+  'invalid_utf8',
+  'line_too_long',
 ];
 
 interface Expected {
@@ -42,12 +51,34 @@ describe('seed --dirty', () => {
     expect(Object.keys(expected).sort()).toEqual(
       ['crm_info.data', 'nosql_user_profile.data', 'user_events_week0.log.gz', 'user_events_week1.log.gz'].sort(),
     );
-    for (const week of ['0', '1']) expect(Object.keys(expected[`user_events_week${week}.log.gz`].rejected).sort()).toEqual([...ALL_EVENT_FAULTS].sort());
+    for (const week of ['0', '1'])
+      expect(Object.keys(expected[`user_events_week${week}.log.gz`].rejected).sort()).toEqual(
+        [...ALL_EVENT_FAULTS].sort(),
+      );
     expect(Object.keys(expected['crm_info.data'].rejected).sort()).toEqual(
-      ['duplicate_key', 'empty_line', 'field_count', 'bad_number', 'negative_id', 'unknown_category', 'invalid_utf8', 'line_too_long'].sort(),
+      [
+        'duplicate_key',
+        'empty_line',
+        'field_count',
+        'bad_number',
+        'negative_id',
+        'unknown_category',
+        'invalid_utf8',
+        'line_too_long',
+      ].sort(),
     );
     expect(Object.keys(expected['nosql_user_profile.data'].rejected).sort()).toEqual(
-      ['duplicate_key', 'empty_line', 'field_count', 'bad_number', 'negative_id', 'bad_gender', 'age_out_of_range', 'invalid_utf8', 'line_too_long'].sort(),
+      [
+        'duplicate_key',
+        'empty_line',
+        'field_count',
+        'bad_number',
+        'negative_id',
+        'bad_gender',
+        'age_out_of_range',
+        'invalid_utf8',
+        'line_too_long',
+      ].sort(),
     );
   });
 
@@ -77,7 +108,10 @@ describe('seed --dirty', () => {
 
   it('tables: the extractor rejects exactly the injected lines, duplicates included', async () => {
     const crmRejects: Reject[] = [];
-    const crm = await parseCrmTable(d.files.get('crm_info.data')!, { name: 'crm_info.data', onReject: (r) => crmRejects.push(r) });
+    const crm = await parseCrmTable(d.files.get('crm_info.data')!, {
+      name: 'crm_info.data',
+      onReject: (r) => crmRejects.push(r),
+    });
     expect(byReason(crmRejects)).toEqual(expected['crm_info.data'].rejected);
     expect(crm.lineCounts().accepted).toBe(expected['crm_info.data'].valid);
 

@@ -33,10 +33,12 @@ export async function demo(options: SeedOptions): Promise<Demo> {
 export function truthRows(d: Demo, name: string): Map<number, [number, number]> {
   const [header, ...rows] = d.lines(name);
   if (header !== 'user_id\tp_retained\tactive_next') throw new Error(`${name}: header ${header}`);
-  return new Map(rows.map((r) => {
-    const [u, p, a] = r.split('\t');
-    return [Number(u), [Number(p), Number(a)]];
-  }));
+  return new Map(
+    rows.map((r) => {
+      const [u, p, a] = r.split('\t');
+      return [Number(u), [Number(p), Number(a)]];
+    }),
+  );
 }
 
 /** Users with at least one event in a (clean) event log. */
@@ -49,13 +51,14 @@ export function auc(scores: readonly number[], labels: readonly number[]): numbe
   const order = scores.map((_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let positives = 0;
   let rankSum = 0;
-  for (let k = 0; k < order.length; ) {
+  for (let k = 0; k < order.length;) {
     let j = k;
     while (j < order.length && scores[order[j]] === scores[order[k]]) j++;
-    for (let t = k; t < j; t++) if (labels[order[t]]) {
-      rankSum += (k + j + 1) / 2;
-      positives++;
-    }
+    for (let t = k; t < j; t++)
+      if (labels[order[t]]) {
+        rankSum += (k + j + 1) / 2;
+        positives++;
+      }
     k = j;
   }
   const negatives = order.length - positives;

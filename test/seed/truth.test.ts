@@ -22,11 +22,12 @@ describe('seed truth and signal', () => {
     }
   });
 
-  it('makes next week\'s users exactly the retained ones plus a few returning after an absence', () => {
+  it("makes next week's users exactly the retained ones plus a few returning after an absence", () => {
     for (const week of [0, 1]) {
       const truth = truthRows(d, `truth_week${week}.tsv`);
       const next = activeUsers(d, `user_events_week${week + 1}.log`);
-      for (const [user, [, retained]] of truth) expect(next.has(user), `user ${user} week ${week}`).toBe(retained === 1);
+      for (const [user, [, retained]] of truth)
+        expect(next.has(user), `user ${user} week ${week}`).toBe(retained === 1);
       const returning = [...next].filter((u) => !truth.has(u));
       expect(returning.length).toBe(d.result.weeks[week].returning);
       expect(returning.length / next.size).toBeLessThan(0.15);
@@ -43,7 +44,10 @@ describe('seed truth and signal', () => {
   it('gives the true probabilities an AUC of 0.8–0.95 against what happened', () => {
     for (const week of ['0', '1']) {
       const rows = [...truthRows(d, `truth_week${week}.tsv`).values()];
-      const value = auc(rows.map((r) => r[0]), rows.map((r) => r[1]));
+      const value = auc(
+        rows.map((r) => r[0]),
+        rows.map((r) => r[1]),
+      );
       expect(value).toBeGreaterThan(0.8);
       expect(value).toBeLessThan(0.95);
     }
@@ -67,7 +71,9 @@ describe('seed truth and signal', () => {
     expect(busy - quiet).toBeGreaterThan(0.35);
     // The event-type mix matters too: a high share of cancelled inspections means leaving.
     const cancelShare = (u: number) => (cancels.get(u) ?? 0) / events.get(u)!;
-    const byCancel = [...truth.keys()].filter((u) => events.get(u)! >= 5).sort((a, b) => cancelShare(a) - cancelShare(b));
+    const byCancel = [...truth.keys()]
+      .filter((u) => events.get(u)! >= 5)
+      .sort((a, b) => cancelShare(a) - cancelShare(b));
     const q = Math.floor(byCancel.length / 4);
     expect(retention(byCancel.slice(0, q)) - retention(byCancel.slice(-q))).toBeGreaterThan(0.1);
   });
@@ -85,8 +91,14 @@ describe('seed truth and signal', () => {
     }
     const users = [...truth.keys()];
     const labels = users.map((u) => truth.get(u)![1]);
-    const visible = auc(users.map((u) => Math.log(counts.get(u)![0]) + (1.5 * counts.get(u)![1]) / counts.get(u)![0]), labels);
-    const best = auc(users.map((u) => truth.get(u)![0]), labels);
+    const visible = auc(
+      users.map((u) => Math.log(counts.get(u)![0]) + (1.5 * counts.get(u)![1]) / counts.get(u)![0]),
+      labels,
+    );
+    const best = auc(
+      users.map((u) => truth.get(u)![0]),
+      labels,
+    );
     expect(visible).toBeGreaterThan(0.7);
     expect(visible).toBeLessThan(0.86);
     expect(best - visible).toBeGreaterThan(0.03);

@@ -33,7 +33,9 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 describe('dashboard hosting', () => {
   it('keeps the site bucket private, encrypted and TLS-only', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
@@ -46,7 +48,11 @@ describe('dashboard hosting', () => {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
           // Origin access control: only this distribution may read.
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Action: 's3:GetObject',
+          }),
         ]),
       },
     });
@@ -57,7 +63,10 @@ describe('dashboard hosting', () => {
     template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         DefaultRootObject: 'index.html',
-        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https', ResponseHeadersPolicyId: Match.anyValue() }),
+        DefaultCacheBehavior: Match.objectLike({
+          ViewerProtocolPolicy: 'redirect-to-https',
+          ResponseHeadersPolicyId: Match.anyValue(),
+        }),
         CacheBehaviors: [Match.objectLike({ PathPattern: 'data/*', ViewerProtocolPolicy: 'redirect-to-https' })],
       }),
     });
@@ -86,13 +95,17 @@ describe('dashboard hosting', () => {
     expect(url, 'a DashboardUrl output').toBeDefined();
     expect(JSON.stringify(url![1].Value)).toContain('DomainName');
     const bucket = Object.entries(outputs).find(([name]) => name.includes('SiteBucketName'));
-    expect(bucket?.[1].Value).toEqual({ Ref: stack.getLogicalId(dashboard.siteBucket.node.defaultChild as CfnElement) });
+    expect(bucket?.[1].Value).toEqual({
+      Ref: stack.getLogicalId(dashboard.siteBucket.node.defaultChild as CfnElement),
+    });
   });
 
   it('leaves no unacknowledged cdk-nag finding on its own resources', () => {
     const report = new AwsSolutionsChecks(stack).validateScope(stack);
     // The stack holds only the dashboard (and the CDK helpers it brings), so every finding is ours.
-    const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
+    );
     expect(findings).toEqual([]);
   });
 
@@ -103,7 +116,9 @@ describe('dashboard hosting', () => {
     new Bucket(other, 'PlainBucket');
     app.synth(); // aspects (the handler's acknowledgements) run at synthesis, before cdk-nag in a real app
     const report = new AwsSolutionsChecks(other).validateScope(other);
-    const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
+    );
     expect(findings).toContain('AwsSolutions-S1 at Neighbour/PlainBucket/Resource');
     expect(findings.filter((f) => !f.includes('PlainBucket'))).toEqual([]);
   });
@@ -118,7 +133,9 @@ describe('dashboard hosting', () => {
       LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'site-bucket/' },
     });
     const report = new AwsSolutionsChecks(logged).validateScope(logged);
-    const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
+    );
     expect(findings.filter((f) => f.includes('/Dashboard/'))).toEqual([]);
   });
 });

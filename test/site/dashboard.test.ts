@@ -46,9 +46,15 @@ describe('forest view', () => {
     for (const [index, tree] of trees.trees.entries()) {
       await page.selectOption('#tree-picker', String(index));
       await page.click('[data-action="expand-all"]');
-      const ids = await page.$$eval('svg.tree-chart g.node', (gs) => gs.map((g) => Number(g.getAttribute('data-node-id'))));
+      const ids = await page.$$eval('svg.tree-chart g.node', (gs) =>
+        gs.map((g) => Number(g.getAttribute('data-node-id'))),
+      );
       expect(ids.length).toBe(countNodes(tree));
-      expect(ids.sort((a, b) => a - b)).toEqual(nodesOf(tree).map((n) => n.id).sort((a, b) => a - b));
+      expect(ids.sort((a, b) => a - b)).toEqual(
+        nodesOf(tree)
+          .map((n) => n.id)
+          .sort((a, b) => a - b),
+      );
     }
   });
 
@@ -78,7 +84,9 @@ describe('forest view', () => {
     await page.selectOption('#tree-picker', '0');
     await page.click('[data-action="expand-all"]');
     const rootLabel = await page.locator('svg.tree-chart g.node[data-node-id="0"] text').textContent();
-    expect(rootLabel).toBe(tree.condition!.slice(0, 29) + (tree.condition!.length > 30 ? '…' : tree.condition!.slice(29)));
+    expect(rootLabel).toBe(
+      tree.condition!.slice(0, 29) + (tree.condition!.length > 30 ? '…' : tree.condition!.slice(29)),
+    );
     const firstChild = tree.children![0];
     const hidden = countNodes(firstChild) - 1;
     await page.click(`svg.tree-chart g.node[data-node-id="${firstChild.id}"]`);
@@ -121,7 +129,10 @@ describe('forest view', () => {
     const box = (await page.locator('svg.tree-chart').boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + 20);
     await page.mouse.wheel(0, -400);
-    await page.waitForFunction((t) => document.querySelector('svg.tree-chart > g')!.getAttribute('transform') !== t, fitted);
+    await page.waitForFunction(
+      (t) => document.querySelector('svg.tree-chart > g')!.getAttribute('transform') !== t,
+      fitted,
+    );
     const scale = (t: string | null) => Number(/scale\(([^)]+)\)/.exec(t ?? '')?.[1]);
     expect(scale(await transform())).toBeGreaterThan(scale(fitted));
     const zoomed = await transform();
@@ -143,7 +154,9 @@ describe('forest view', () => {
     await page.keyboard.press('Home'); // roving focus moves with the keys…
     await page.keyboard.press('End');
     await page.click('[data-action="collapse-all"]'); // …and the node holding it disappears
-    const stops = await page.$$eval('svg.tree-chart g.node[tabindex="0"]', (gs) => gs.map((g) => g.getAttribute('data-node-id')));
+    const stops = await page.$$eval('svg.tree-chart g.node[tabindex="0"]', (gs) =>
+      gs.map((g) => g.getAttribute('data-node-id')),
+    );
     expect(stops).toEqual([String(trees.trees[0].id)]);
   });
 });
@@ -203,11 +216,17 @@ describe('trends view', () => {
     const fast = await dashboard.open('#trends', '?refresh=250');
     const more = makeTrendsDocument(25);
     await dashboard.putDocument('trends.json', more);
-    await fast.waitForFunction(() => document.querySelectorAll('circle[data-series="retained"]').length === 25, undefined, {
-      timeout: 10_000,
-    });
+    await fast.waitForFunction(
+      () => document.querySelectorAll('circle[data-series="retained"]').length === 25,
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    );
     const last = more.rounds[24];
-    expect(Number(await fast.locator('circle[data-series="retained"][data-round="24"]').getAttribute('data-value'))).toBe(last.retained);
+    expect(
+      Number(await fast.locator('circle[data-series="retained"][data-round="24"]').getAttribute('data-value')),
+    ).toBe(last.retained);
     await fast.close();
     await dashboard.putDocument('trends.json', trends);
   });
@@ -217,7 +236,10 @@ describe('navigation', () => {
   it('reaches every view from the keyboard and by URL fragment', async () => {
     const nav = await dashboard.open('#forest');
     await nav.focus('#tab-forest');
-    const visible = () => nav.evaluate(() => [...document.querySelectorAll('[role="tabpanel"]')].filter((p) => !(p as HTMLElement).hidden).map((p) => p.id));
+    const visible = () =>
+      nav.evaluate(() =>
+        [...document.querySelectorAll('[role="tabpanel"]')].filter((p) => !(p as HTMLElement).hidden).map((p) => p.id),
+      );
     await nav.keyboard.press('ArrowRight');
     expect(await visible()).toEqual(['view-card']);
     expect(await nav.evaluate(() => location.hash)).toBe('#card');

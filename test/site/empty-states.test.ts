@@ -32,9 +32,13 @@ describe('empty and broken states', () => {
     await dashboard.putDocument('card.json', { formatVersion: 2, modelVersion: 'x' });
     await dashboard.putDocument('trends.json', '{"formatVersion":1,"rounds":[{"round":0}]}');
     const page = await dashboard.open('#card');
-    expect(await page.locator('#view-card [data-state="error"]').textContent()).toContain('card.json has formatVersion 2');
+    expect(await page.locator('#view-card [data-state="error"]').textContent()).toContain(
+      'card.json has formatVersion 2',
+    );
     await page.click('#tab-trends');
-    expect(await page.locator('#view-trends [data-state="error"]').textContent()).toContain('rounds[0].scored should be a number');
+    expect(await page.locator('#view-trends [data-state="error"]').textContent()).toContain(
+      'rounds[0].scored should be a number',
+    );
     await page.close();
     await dashboard.deleteDocument('card.json');
     await dashboard.deleteDocument('trends.json');
@@ -63,7 +67,9 @@ describe('empty and broken states', () => {
     const newer = makeTreesDocument({ trees: 5, maxDepth: 3, seed: 99, modelVersion: 'v-newer' });
     await dashboard.putDocument('trees.json', newer); // Publish writes trees, then the card
     await dashboard.putDocument('card.json', makeCardDocument({ modelVersion: 'v-newer', auc: 0.9012 }));
-    await page.waitForFunction(() => document.querySelectorAll('#tree-picker option').length === 5, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#tree-picker option').length === 5, undefined, {
+      timeout: 10_000,
+    });
     await page.click('#tab-card');
     expect(await page.locator('[data-field="modelVersion"]').textContent()).toBe('v-newer');
     expect(await page.locator('[data-metric="auc"]').textContent()).toBe('0.901');

@@ -17,10 +17,15 @@ function generatedSet(rows: number, seed: number): LabelledSet {
     const categories = spec.kind === 'categorical' ? featureCategories(spec).length : 0;
     for (let r = 0; r < rows; r++) {
       column[r] =
-        spec.name === 'age' ? 20 + Math.floor(rand() * 51)
-        : spec.name === 'gender' ? (rand() < 0.5 ? 0 : 1)
-        : categories > 0 ? Math.floor(rand() * categories)
-        : Math.floor(rand() ** 2 * 8);
+        spec.name === 'age'
+          ? 20 + Math.floor(rand() * 51)
+          : spec.name === 'gender'
+            ? rand() < 0.5
+              ? 0
+              : 1
+            : categories > 0
+              ? Math.floor(rand() * categories)
+              : Math.floor(rand() ** 2 * 8);
     }
     return column;
   });

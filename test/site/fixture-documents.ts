@@ -15,7 +15,18 @@ export interface ForestFixtureOptions {
   modelVersion?: string;
 }
 
-const NUMERIC = ['age', 'pc', 'iphone', 'android', 'ipad', 'inspect', 'view_report', 'share_report', 'customize_tpl', 'download_tpl'];
+const NUMERIC = [
+  'age',
+  'pc',
+  'iphone',
+  'android',
+  'ipad',
+  'inspect',
+  'view_report',
+  'share_report',
+  'customize_tpl',
+  'download_tpl',
+];
 const CATEGORICAL: Record<string, string[]> = {
   region: ['US-CA', 'US-NY', 'GB-LONDON', 'DE-BERLIN', 'JP-TOKYO'],
   industry: ['BANK', 'RETAIL', 'HEALTH', 'EDUCATION'],
@@ -83,7 +94,9 @@ function makeTree(rand: () => number, samples: number, maxDepth: number): TreeNo
 
 export function makeTreesDocument(options: ForestFixtureOptions = {}): TreesDocument {
   const rand = random(options.seed ?? 7);
-  const trees = Array.from({ length: options.trees ?? 5 }, () => makeTree(rand, options.samples ?? 700, options.maxDepth ?? 6));
+  const trees = Array.from({ length: options.trees ?? 5 }, () =>
+    makeTree(rand, options.samples ?? 700, options.maxDepth ?? 6),
+  );
   return { formatVersion: 1, modelVersion: options.modelVersion ?? 'v2017-W21-fixture', trees };
 }
 

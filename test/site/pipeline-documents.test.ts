@@ -19,7 +19,11 @@ let dashboard: Dashboard;
 let page: Page;
 
 beforeAll(async () => {
-  dashboard = await startDashboard({ 'trees.json': fixture('trees.json'), 'card.json': fixture('card.json'), 'trends.json': fixture('trends.json') });
+  dashboard = await startDashboard({
+    'trees.json': fixture('trees.json'),
+    'card.json': fixture('card.json'),
+    'trends.json': fixture('trends.json'),
+  });
   page = await dashboard.open('#forest');
 });
 
@@ -46,7 +50,10 @@ describe('dashboard on the pipeline’s published documents', () => {
       await page.click('[data-action="expand-all"]');
       expect(await page.locator('svg.tree-chart g.node').count()).toBe(countNodes(tree));
       const shown = await page.$$eval('svg.tree-chart g.node[data-leaf]', (gs) =>
-        gs.map((g) => [Number(g.getAttribute('data-node-id')), Number(g.getAttribute('data-probability'))] as [number, number]),
+        gs.map(
+          (g) =>
+            [Number(g.getAttribute('data-node-id')), Number(g.getAttribute('data-probability'))] as [number, number],
+        ),
       );
       expect(new Map(shown)).toEqual(new Map(leaves(tree).map((l) => [l.id, l.probability])));
     }
@@ -64,7 +71,9 @@ describe('dashboard on the pipeline’s published documents', () => {
     await page.click('#tab-trends');
     expect(await page.locator('svg.trend-chart').getAttribute('data-rounds')).toBe(String(trends.rounds.length));
     const last = trends.rounds[trends.rounds.length - 1];
-    expect(await page.getByTestId('trend-summary').textContent()).toContain(`${last.retained.toLocaleString('en')} predicted retained`);
+    expect(await page.getByTestId('trend-summary').textContent()).toContain(
+      `${last.retained.toLocaleString('en')} predicted retained`,
+    );
     expect(dashboard.pageErrors).toEqual([]);
   });
 
@@ -78,7 +87,10 @@ describe('dashboard on the pipeline’s published documents', () => {
     // Describe a mixed leaf in the upper half, so that its tooltip (drawn below its top) fits.
     const leafRects = page.locator('svg.tree-chart g.node[data-leaf] rect');
     const leafTops = await leafRects.evaluateAll((rects) =>
-      rects.map((r) => ({ top: r.getBoundingClientRect().top, p: Number(r.parentElement!.getAttribute('data-probability')) })),
+      rects.map((r) => ({
+        top: r.getBoundingClientRect().top,
+        p: Number(r.parentElement!.getAttribute('data-probability')),
+      })),
     );
     const chosen = leafTops.findIndex((l) => l.top < 650 && l.p > 0.2 && l.p < 0.8);
     await leafRects.nth(Math.max(0, chosen)).hover();

@@ -56,7 +56,9 @@ describe('local site server', () => {
   it('reads data/* from the site bucket on every request, uncached', async () => {
     expect((await get('/data/trends.json')).status).toBe(404);
     const put = (body: string) =>
-      local.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'data/trends.json', Body: body, ContentType: 'application/json' }));
+      local.s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: 'data/trends.json', Body: body, ContentType: 'application/json' }),
+      );
     await put('{"formatVersion":1,"rounds":[]}');
     const first = await get('/data/trends.json');
     expect(first.status).toBe(200);

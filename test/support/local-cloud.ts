@@ -15,7 +15,13 @@ export { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../
 /** Starts a local cloud in a fresh temporary state folder; `stop()` also removes the folder. */
 export async function startTestCloud(options: Omit<LocalCloudOptions, 'stateDir'> = {}): Promise<LocalCloud> {
   const stateDir = mkdtempSync(join(tmpdir(), 'retention-cloud-'));
-  const cloud = await startLocalCloud({ onOutput: () => undefined, asyncRetryDelayMs: 20, kinesisPollIntervalMs: 50, ...options, stateDir });
+  const cloud = await startLocalCloud({
+    onOutput: () => undefined,
+    asyncRetryDelayMs: 20,
+    kinesisPollIntervalMs: 50,
+    ...options,
+    stateDir,
+  });
   const stop = cloud.stop.bind(cloud);
   return Object.assign(Object.create(cloud) as LocalCloud, {
     ...cloud,
@@ -38,6 +44,8 @@ export function listKeys(s3: S3Client, bucket: string, prefix = ''): Promise<str
 
 /** Receives up to `max` message bodies, parsed as JSON, waiting at most ~1 s for the first. */
 export async function receiveJson(sqs: SQSClient, queueUrl: string, max = 10): Promise<Record<string, any>[]> {
-  const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 1 }));
+  const got = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 1 }),
+  );
   return (got.Messages ?? []).map((m) => JSON.parse(m.Body!) as Record<string, any>);
 }

@@ -29,20 +29,30 @@ describe('training construct', () => {
   beforeAll(() => {
     const app = buildTrainingApp({
       outdir: mkdtempSync(join(tmpdir(), 'training-construct-')),
-      context: { 'aws:cdk:bundling-stacks': [], 'training:gateFloor': 0.61, 'training:gateMargin': 0.02, 'test:autoStart': true },
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        'training:gateFloor': 0.61,
+        'training:gateMargin': 0.02,
+        'test:autoStart': true,
+      },
     });
     stack = app.node.findChild('TrainingFixture') as Stack;
     app.synth();
     template = Template.fromStack(stack);
     const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     // The definition is an Fn::Join of strings and tokens; the tokens are only ARNs.
-    const parts = (machine.Properties.DefinitionString['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'arn:token'));
+    const parts = (machine.Properties.DefinitionString['Fn::Join'][1] as unknown[]).map((p) =>
+      typeof p === 'string' ? p : 'arn:token',
+    );
     states = (JSON.parse(parts.join('')) as { States: Record<string, AslState> }).States;
   });
 
   it('gives every task a timeout, Lambda-error retries with backoff and a catch', () => {
     const tasks = { ...states, ...states.TrainCandidates.ItemProcessor!.States };
-    const names = Object.entries(tasks).filter(([, s]) => s.Type === 'Task').map(([n]) => n).sort();
+    const names = Object.entries(tasks)
+      .filter(([, s]) => s.Type === 'Task')
+      .map(([n]) => n)
+      .sort();
     expect(names).toEqual(['Evaluate', 'Prepare', 'Publish', 'RecordRejection', 'Train']);
     for (const name of names) {
       expect(tasks[name].TimeoutSeconds, name).toBeGreaterThanOrEqual(60);

@@ -17,7 +17,10 @@ describe('gate', () => {
     expect(decideGate(0.6, undefined, settings)).toMatchObject({ decision: 'promote', minAcceptedAuc: 0.6 });
   });
   it('rejects below the floor, saying so', () => {
-    expect(decideGate(0.59, undefined, settings)).toMatchObject({ decision: 'reject', reason: 'test AUC 0.5900 is below the floor 0.6000' });
+    expect(decideGate(0.59, undefined, settings)).toMatchObject({
+      decision: 'reject',
+      reason: 'test AUC 0.5900 is below the floor 0.6000',
+    });
   });
   it('accepts a small loss within the margin and rejects a bigger one', () => {
     expect(decideGate(0.79, 0.8, settings).decision).toBe('promote');
@@ -34,7 +37,11 @@ describe('gate', () => {
 
 describe('winner', () => {
   it('takes the best AUC; a tie goes to the smaller model', () => {
-    const c = [{ id: 'c0', auc: 0.8, nodes: 90 }, { id: 'c1', auc: 0.85, nodes: 300 }, { id: 'c2', auc: 0.85, nodes: 120 }];
+    const c = [
+      { id: 'c0', auc: 0.8, nodes: 90 },
+      { id: 'c1', auc: 0.85, nodes: 300 },
+      { id: 'c2', auc: 0.85, nodes: 120 },
+    ];
     expect(pickBest(c).id).toBe('c2');
     expect(() => pickBest([])).toThrow(/no candidate/);
   });
@@ -47,10 +54,14 @@ describe('run ids and versions', () => {
     expect(id).toMatch(/^train-2026W46-2026W47-[0-9a-f]{16}$/);
     expect(trainingRunId({ ...base, sources: ['m2@b', 'm1@a'], params: { numTrees: 3, maxDepth: 4 } })).toBe(id);
     expect(trainingRunId({ ...base, params: { maxDepth: 5, numTrees: 3 } })).not.toBe(id);
-    expect(trainingRunId({ ...base, sources: ['m1@a', 'm2@changed'], params: { maxDepth: 4, numTrees: 3 } })).not.toBe(id);
+    expect(trainingRunId({ ...base, sources: ['m1@a', 'm2@changed'], params: { maxDepth: 4, numTrees: 3 } })).not.toBe(
+      id,
+    );
   });
   it('versions sort by time', () => {
-    expect(modelVersion('train-0-1-0123456789abcdef', new Date('2026-11-29T02:03:04.567Z'))).toBe('20261129T020304Z-89abcdef');
+    expect(modelVersion('train-0-1-0123456789abcdef', new Date('2026-11-29T02:03:04.567Z'))).toBe(
+      '20261129T020304Z-89abcdef',
+    );
   });
 });
 
@@ -60,17 +71,28 @@ describe('parameter grid', () => {
     expect(run.splitSeed).toBe(3);
     const combos = parameterCombinations(run.grid);
     expect(combos).toHaveLength(4); // maxDepth 2 × featureSubsetStrategy 2
-    expect(combos[0]).toEqual({ id: 'c0', params: { featureSubsetStrategy: 'sqrt', maxBins: 32, maxDepth: 4, numTrees: 5, seed: 7 } });
+    expect(combos[0]).toEqual({
+      id: 'c0',
+      params: { featureSubsetStrategy: 'sqrt', maxBins: 32, maxDepth: 4, numTrees: 5, seed: 7 },
+    });
   });
   it('refuses bad shapes and too many combinations', () => {
     expect(() => readRunParams([1])).toThrow(/params must be an object/);
     expect(() => readRunParams({ maxDepth: [] })).toThrow(/params.maxDepth lists no value/);
-    expect(() => parameterCombinations(readRunParams({ maxDepth: [1, 2, 3, 4, 5, 6], numTrees: [1, 2, 3] }).grid)).toThrow(/36 combinations; at most 32/);
+    expect(() =>
+      parameterCombinations(readRunParams({ maxDepth: [1, 2, 3, 4, 5, 6], numTrees: [1, 2, 3] }).grid),
+    ).toThrow(/36 combinations; at most 32/);
   });
 });
 
 describe('prepared data', () => {
-  const table = parseFeaturesTsv(featuresTsv('0', Array.from({ length: 50 }, (_, i) => ({ userId: 50 - i, pc: i, region: 'GB-LONDON' }))), 'f.tsv');
+  const table = parseFeaturesTsv(
+    featuresTsv(
+      '0',
+      Array.from({ length: 50 }, (_, i) => ({ userId: 50 - i, pc: i, region: 'GB-LONDON' })),
+    ),
+    'f.tsv',
+  );
   it('reads features.tsv into columns sorted by user, categories as indices', () => {
     expect(table.rows).toBe(50);
     expect(table.userIds[0]).toBe(1);
@@ -79,13 +101,23 @@ describe('prepared data', () => {
   });
   it('names the file and line of a bad value', () => {
     const bad = featuresTsv('0', [{ userId: 1, pc: 1, region: 'MARS' }]);
-    expect(() => parseFeaturesTsv(bad, 'part=a/features.tsv')).toThrow('part=a/features.tsv line 2: unknown region "MARS"');
+    expect(() => parseFeaturesTsv(bad, 'part=a/features.tsv')).toThrow(
+      'part=a/features.tsv line 2: unknown region "MARS"',
+    );
     // The extraction's reader checks every value: counts are whole numbers ≥ 0.
-    expect(() => parseFeaturesTsv(featuresTsv('0', [{ userId: 1, pc: 1.5 }]), 'f.tsv')).toThrow('f.tsv line 2, pc: expected a whole number ≥ 0, got "1.5"');
+    expect(() => parseFeaturesTsv(featuresTsv('0', [{ userId: 1, pc: 1.5 }]), 'f.tsv')).toThrow(
+      'f.tsv line 2, pc: expected a whole number ≥ 0, got "1.5"',
+    );
   });
-  it('sums counts of a user found in two parts, keeping the first part\'s age', () => {
+  it("sums counts of a user found in two parts, keeping the first part's age", () => {
     const a = parseFeaturesTsv(featuresTsv('0', [{ userId: 7, pc: 2, age: 30 }]), 'a');
-    const b = parseFeaturesTsv(featuresTsv('0', [{ userId: 7, pc: 5, age: 40 }, { userId: 3, pc: 1 }]), 'b');
+    const b = parseFeaturesTsv(
+      featuresTsv('0', [
+        { userId: 7, pc: 5, age: 40 },
+        { userId: 3, pc: 1 },
+      ]),
+      'b',
+    );
     const merged = mergeFeatureTables([a, b]);
     expect(Array.from(merged.userIds)).toEqual([3, 7]);
     expect(merged.columns[featureIndex('pc')][1]).toBe(7);
@@ -100,9 +132,15 @@ describe('prepared data', () => {
     const bytes = encodeDataset(train);
     // A Node Buffer that views a larger, pooled buffer at an odd offset reads the same.
     const pooled = Buffer.concat([Buffer.from('xyz'), Buffer.from(bytes)]).subarray(3);
-    expect(Array.from(decodeDataset(pooled, 'pooled.bin').columns[featureIndex('pc')])).toEqual(Array.from(train.columns[featureIndex('pc')]));
-    expect(() => decodeDataset(bytes.subarray(0, bytes.length - 4), 'cut.bin')).toThrow(/cut.bin: \d+ bytes, expected \d+ for \d+ rows/);
-    expect(() => decodeDataset(new TextEncoder().encode('hello\n'), 'x.bin')).toThrow('x.bin: not a training dataset (header is not JSON)');
+    expect(Array.from(decodeDataset(pooled, 'pooled.bin').columns[featureIndex('pc')])).toEqual(
+      Array.from(train.columns[featureIndex('pc')]),
+    );
+    expect(() => decodeDataset(bytes.subarray(0, bytes.length - 4), 'cut.bin')).toThrow(
+      /cut.bin: \d+ bytes, expected \d+ for \d+ rows/,
+    );
+    expect(() => decodeDataset(new TextEncoder().encode('hello\n'), 'x.bin')).toThrow(
+      'x.bin: not a training dataset (header is not JSON)',
+    );
   });
   it('splits about 30 % of users to test, stably per seed', () => {
     const ids = Array.from({ length: 20000 }, (_, i) => i * 13 + 1);
@@ -127,9 +165,17 @@ describe('publish order', () => {
   it('writes the version, then the site copies, and the pointer last', () => {
     const plan = publishPlan('v1', { model: 'm', card: 'c', trees: 't' }, new Date(0));
     expect(plan.map((w) => `${w.bucket}:${w.key}`)).toEqual([
-      'data:models/v1/model.json', 'data:models/v1/card.json', 'data:models/v1/trees.json',
-      'site:data/trees.json', 'site:data/card.json', 'data:models/current.json',
+      'data:models/v1/model.json',
+      'data:models/v1/card.json',
+      'data:models/v1/trees.json',
+      'site:data/trees.json',
+      'site:data/card.json',
+      'data:models/current.json',
     ]);
-    expect(JSON.parse(plan.at(-1)!.body)).toEqual({ formatVersion: 1, version: 'v1', publishedAt: '1970-01-01T00:00:00.000Z' });
+    expect(JSON.parse(plan.at(-1)!.body)).toEqual({
+      formatVersion: 1,
+      version: 'v1',
+      publishedAt: '1970-01-01T00:00:00.000Z',
+    });
   });
 });

@@ -25,14 +25,18 @@ describe('training handlers on emulated S3', () => {
   let secondRun: Promise<Awaited<ReturnType<Handlers['evaluate']['handler']>>> | undefined;
   const data = 'data-bucket';
   const site = 'site-bucket';
-  const put = (key: string, body: string) => local.s3.send(new PutObjectCommand({ Bucket: data, Key: key, Body: body }));
+  const put = (key: string, body: string) =>
+    local.s3.send(new PutObjectCommand({ Bucket: data, Key: key, Body: body }));
   const get = async (bucket: string, key: string) =>
     (await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
   const getText = async (bucket: string, key: string) => new TextDecoder().decode(await get(bucket, key));
 
   // Week 0: users 1..600; user 5 appears in both parts (pc 2 + pc 3). Week 1: even users
   // are active, plus user 9000 who was not in week 0 (not an example).
-  const users: HandMadeUser[] = Array.from({ length: 600 }, (_, i) => ({ userId: i + 1, pc: (i + 1) % 2 === 0 ? 4 : 1 }));
+  const users: HandMadeUser[] = Array.from({ length: 600 }, (_, i) => ({
+    userId: i + 1,
+    pc: (i + 1) % 2 === 0 ? 4 : 1,
+  }));
   const partA = users.slice(0, 300).map((u) => (u.userId === 5 ? { ...u, pc: 2 } : u));
   const partB = [...users.slice(300), { userId: 5, pc: 3 }];
   const active1 = [...users.filter((u) => u.userId % 2 === 0).map((u) => u.userId), 9000];
@@ -72,8 +76,12 @@ describe('training handlers on emulated S3', () => {
     const train = decodeDataset(await get(data, `training/${out.runId}/train.bin`), 'train.bin');
     const test = decodeDataset(await get(data, `training/${out.runId}/test.bin`), 'test.bin');
     const rows = new Map<number, { label: number; pc: number; side: string }>();
-    for (const [side, set] of [['train', train], ['test', test]] as const) {
-      for (let r = 0; r < set.rows; r++) rows.set(set.userIds[r], { label: set.labels[r], pc: set.columns[featureIndex('pc')][r], side });
+    for (const [side, set] of [
+      ['train', train],
+      ['test', test],
+    ] as const) {
+      for (let r = 0; r < set.rows; r++)
+        rows.set(set.userIds[r], { label: set.labels[r], pc: set.columns[featureIndex('pc')][r], side });
     }
     expect([...rows.keys()].sort((a, b) => a - b)).toEqual(users.map((u) => u.userId)); // 9000 is not an example
     for (const [userId, row] of rows) {
@@ -134,12 +142,21 @@ describe('training handlers on emulated S3', () => {
     const { version } = JSON.parse(await getText(data, 'models/current.json'));
     const key = `models/${version}/card.json`;
     await put(key, (await getText(data, key)).replace('"formatVersion": 1', '"formatVersion": 1, "edited": true'));
-    await expect(h.publish.handler(evaluation)).rejects.toThrow(/already exists with other content; published versions are immutable/);
+    await expect(h.publish.handler(evaluation)).rejects.toThrow(
+      /already exists with other content; published versions are immutable/,
+    );
   });
   it('Evaluate judges by the floor alone, and says so, when the current model is one this engine cannot read', async () => {
     await put('models/old-engine/model.json', '{"formatVersion": 9, "trees": "elsewhere"}');
-    await put('models/current.json', JSON.stringify({ formatVersion: 1, version: 'old-engine', publishedAt: '2026-01-01T00:00:00Z' }));
-    const prepared = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params: { numTrees: 2, maxDepth: 2, featureSubsetStrategy: 'all' } });
+    await put(
+      'models/current.json',
+      JSON.stringify({ formatVersion: 1, version: 'old-engine', publishedAt: '2026-01-01T00:00:00Z' }),
+    );
+    const prepared = await h.prepare.handler({
+      trainWeek: '0',
+      labelWeek: '1',
+      params: { numTrees: 2, maxDepth: 2, featureSubsetStrategy: 'all' },
+    });
     const candidates = [];
     for (const c of prepared.combinations) candidates.push(await h.train.handler(c));
     const evaluation = await h.evaluate.handler({ ...prepared, candidates });
@@ -148,19 +165,25 @@ describe('training handlers on emulated S3', () => {
     expect(evaluation.gate.reason).toMatch(/\(current model old-engine not comparable: .*formatVersion.*\)$/);
     expect(evaluation.current).toBeUndefined();
   });
-  it('Prepare reads only the parts the week\'s _COMPLETE.json lists', async () => {
+  it("Prepare reads only the parts the week's _COMPLETE.json lists", async () => {
     await put('extracted/week=0/part=stale/features.tsv', featuresTsv('0', [{ userId: 99999, pc: 1 }]));
     await put('extracted/week=0/part=stale/active_users.txt', activeUsersTxt([99999]));
     const withoutMarker = await h.prepare.handler({ trainWeek: '0', labelWeek: '1' });
     expect(withoutMarker.stats.train.rows + withoutMarker.stats.test.rows).toBe(601);
-    await put('extracted/week=0/_COMPLETE.json', JSON.stringify({ formatVersion: 1, week: '0', layout: 'parts', parts: ['a', 'b'], manifests: [] }));
+    await put(
+      'extracted/week=0/_COMPLETE.json',
+      JSON.stringify({ formatVersion: 1, week: '0', layout: 'parts', parts: ['a', 'b'], manifests: [] }),
+    );
     const out = await h.prepare.handler({ trainWeek: '0', labelWeek: '1' });
     expect(out.stats.train.rows + out.stats.test.rows).toBe(600);
     expect(out.runId).not.toBe(withoutMarker.runId);
   });
   it('Publish leaves the pointer on a model trained on a later week (runs finishing out of order)', async () => {
     const evaluation = await secondRun!; // weeks 0 → 1
-    await put('models/later/card.json', JSON.stringify({ formatVersion: 1, modelVersion: 'later', trainWeek: '5', labelWeek: '6' }));
+    await put(
+      'models/later/card.json',
+      JSON.stringify({ formatVersion: 1, modelVersion: 'later', trainWeek: '5', labelWeek: '6' }),
+    );
     const pointer = JSON.stringify({ formatVersion: 1, version: 'later', publishedAt: '2026-01-01T00:00:00Z' });
     await put('models/current.json', pointer);
     const out = await h.publish.handler(evaluation);
@@ -169,7 +192,10 @@ describe('training handlers on emulated S3', () => {
     expect(await getText(data, 'models/current.json')).toBe(pointer);
   });
   it('Publish judges again when another run published after this one was evaluated, and keeps the better model', async () => {
-    await put('models/current.json', JSON.stringify({ formatVersion: 1, version: 'old-engine', publishedAt: '2026-01-01T00:00:00Z' }));
+    await put(
+      'models/current.json',
+      JSON.stringify({ formatVersion: 1, version: 'old-engine', publishedAt: '2026-01-01T00:00:00Z' }),
+    );
     const evaluated = async (params: Record<string, unknown>) => {
       const prepared = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params });
       const candidates = [];

@@ -53,9 +53,14 @@ describe('npm start training stage', () => {
     const second = await cli('--train-week', '0', '--params', '{"maxDepth":3,"numTrees":3}');
     expect(first.stderr).toMatch(/^started: train-0-1-[0-9a-f]{16} in the local cloud/);
     expect(first.stderr).toMatch(/\npromoted \S+: test AUC/);
-    expect(second.stderr.split('\n')[0]).toBe(first.stderr.split('\n')[0].replace('started:', 'already started (same inputs):'));
+    expect(second.stderr.split('\n')[0]).toBe(
+      first.stderr.split('\n')[0].replace('started:', 'already started (same inputs):'),
+    );
     expect(JSON.parse(first.stdout).decision).toBe('promote');
     expect(local.cloud.stepFunctions.executions.size).toBe(2); // the stage's run and this one
-    await expect(cli('--train-week', 'soon')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--train-week: "soon" is not a week/) });
+    await expect(cli('--train-week', 'soon')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--train-week: "soon" is not a week/),
+    });
   });
 });

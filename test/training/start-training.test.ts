@@ -47,7 +47,14 @@ describe('starting training when a week completes', () => {
     // The same markers again (an S3 retry, a re-upload of identical content), and a direct call.
     await markComplete('0', ['a', 'b']);
     await markComplete('1', ['a']);
-    const event = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: local.data }, object: { key: 'extracted/week=1/_COMPLETE.json' } } }] };
+    const event = {
+      Records: [
+        {
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: local.data }, object: { key: 'extracted/week=1/_COMPLETE.json' } },
+        },
+      ],
+    };
     const direct = await local.cloud.invoke('TrainingStartTraining', event);
     await settle();
     expect((direct.payload as StartResult).runs).toMatchObject([{ runId: execution.name, started: false }]);

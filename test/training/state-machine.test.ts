@@ -48,7 +48,9 @@ describe('training state machine, run locally end to end', () => {
     expect(() => parseTrees(trees)).not.toThrow();
     // pc decides retention: the forest splits on it and ranks it the most important feature.
     expect(JSON.stringify(trees.trees)).toMatch(/"condition":"pc ≤ [\d.]+"/);
-    const top = [...card.featureImportance].sort((a: { importance: number }, b: { importance: number }) => b.importance - a.importance)[0];
+    const top = [...card.featureImportance].sort(
+      (a: { importance: number }, b: { importance: number }) => b.importance - a.importance,
+    )[0];
     expect(top.feature).toBe('pc');
   });
 
@@ -78,11 +80,13 @@ describe('training state machine, run locally end to end', () => {
     expect(outcome.status).toBe('FAILED');
     if (outcome.status !== 'FAILED') return;
     expect(outcome.error).toBe('TrainingInputError');
-    expect(outcome.cause).toMatch(/^Prepare failed: week 7 has no extracted features\.tsv under extracted\/week=7\/part=\*\//);
+    expect(outcome.cause).toMatch(
+      /^Prepare failed: week 7 has no extracted features\.tsv under extracted\/week=7\/part=\*\//,
+    );
     expect(outcome.events.some((e) => e.type === 'StateEntered' && e.state === 'PrepareFailed')).toBe(true);
   });
 
-  it('catches a failure inside the Map as a Train failure with the engine\'s message', async () => {
+  it("catches a failure inside the Map as a Train failure with the engine's message", async () => {
     const outcome = await machine.run({ trainWeek: '0', labelWeek: '1', params: { numTrees: 0 } });
     expect(outcome.status).toBe('FAILED');
     if (outcome.status !== 'FAILED') return;
@@ -104,7 +108,11 @@ describe('training state machine, run locally end to end', () => {
         return cloud.invoke(fn, event);
       },
     });
-    const outcome = await flaky.run({ trainWeek: '0', labelWeek: '1', params: { numTrees: 2, maxDepth: 2, maxBins: 8 } });
+    const outcome = await flaky.run({
+      trainWeek: '0',
+      labelWeek: '1',
+      params: { numTrees: 2, maxDepth: 2, maxBins: 8 },
+    });
     if (outcome.status !== 'SUCCEEDED') throw new Error(`${outcome.error}: ${outcome.cause}`);
     expect(outcome.events.filter((e) => e.type === 'StateRetried' && e.state === 'Train')).toHaveLength(1);
   });

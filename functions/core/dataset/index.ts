@@ -21,7 +21,11 @@ export function labelRows(table: FeatureTable, nextWeekActive: ReadonlySet<numbe
 }
 
 /** features.tsv and active_users.txt texts → the labelled rows of week W. */
-export function buildTrainingSet(featuresTsv: string, nextActiveUsers: string, options: { source?: string; categories?: Categories } = {}): LabelledSet {
+export function buildTrainingSet(
+  featuresTsv: string,
+  nextActiveUsers: string,
+  options: { source?: string; categories?: Categories } = {},
+): LabelledSet {
   const table = parseFeaturesTsv(featuresTsv, options.source ?? 'features.tsv', options.categories);
   return labelRows(table, parseActiveUsers(nextActiveUsers));
 }

@@ -114,6 +114,7 @@ export function checkCategories(categories: Categories): void {
   }
   for (const name of Object.keys(categories) as CategoryListName[]) {
     if (categories[name].length === 0) throw new Error(`category list ${name}.meta is empty`);
-    if (new Set(categories[name]).size !== categories[name].length) throw new Error(`category list ${name}.meta has duplicates`);
+    if (new Set(categories[name]).size !== categories[name].length)
+      throw new Error(`category list ${name}.meta has duplicates`);
   }
 }

@@ -112,7 +112,13 @@ export function mergeAggregates(parts: readonly EventAggregate[]): EventAggregat
   REJECT_REASONS.forEach((r, i) => {
     if (rejected[i] > 0) byReason[r] = rejected[i];
   });
-  return new EventAggregate({ week, baseWeek, table, sources, lineCounts: { linesRead, accepted, rejected: byReason } });
+  return new EventAggregate({
+    week,
+    baseWeek,
+    table,
+    sources,
+    lineCounts: { linesRead, accepted, rejected: byReason },
+  });
 }
 
 /** Header of user_counts.tsv. */
@@ -154,8 +160,13 @@ export function parseUserCounts(
   for (let i = 1; i < lines.length; i++) {
     const fields = lines[i].replace(/\r$/, '').split('\t');
     const numbers = fields.map(Number);
-    if (fields.length !== USER_COUNTS_HEADER.length || numbers.some((n, k) => !Number.isInteger(n) || (n < 0 && k !== 1))) {
-      throw new Error(`user_counts line ${i + 1}: expected ${USER_COUNTS_HEADER.length} whole numbers, got "${lines[i]}"`);
+    if (
+      fields.length !== USER_COUNTS_HEADER.length ||
+      numbers.some((n, k) => !Number.isInteger(n) || (n < 0 && k !== 1))
+    ) {
+      throw new Error(
+        `user_counts line ${i + 1}: expected ${USER_COUNTS_HEADER.length} whole numbers, got "${lines[i]}"`,
+      );
     }
     if (table.slotOf(numbers[0]) >= 0) throw new Error(`user_counts line ${i + 1}: user ${numbers[0]} listed twice`);
     row.set(numbers.slice(3));

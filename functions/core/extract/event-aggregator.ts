@@ -168,7 +168,10 @@ export function createEventAggregator(options: EventExtractOptions): EventAggreg
 }
 
 /** Reads every source in order through one aggregator. */
-export async function extractEvents(sources: Iterable<ByteSource>, options: EventExtractOptions): Promise<EventAggregate> {
+export async function extractEvents(
+  sources: Iterable<ByteSource>,
+  options: EventExtractOptions,
+): Promise<EventAggregate> {
   const aggregator = createEventAggregator(options);
   for (const source of sources) await feedSource(aggregator, source);
   return aggregator.result();

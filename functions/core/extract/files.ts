@@ -155,7 +155,8 @@ function wholeNumber(raw: string, what: string): number {
 
 /** wholeNumber for a field of features.tsv line `line`, the message built only on failure. */
 function featureNumber(raw: string, source: string, line: number, name: string): number {
-  if (!isWholeNumber(raw)) throw new Error(`${source} line ${line}, ${name}: expected a whole number ≥ 0, got "${raw}"`);
+  if (!isWholeNumber(raw))
+    throw new Error(`${source} line ${line}, ${name}: expected a whole number ≥ 0, got "${raw}"`);
   return Number(raw);
 }
 
@@ -203,7 +204,12 @@ export function parseRejects(text: string): Reject[] {
     .filter((line) => line.length > 0)
     .map((line, i) => {
       const r = JSON.parse(line) as Reject;
-      if (typeof r.source !== 'string' || !Number.isInteger(r.line) || !REJECT_REASONS.includes(r.reason) || typeof r.raw !== 'string') {
+      if (
+        typeof r.source !== 'string' ||
+        !Number.isInteger(r.line) ||
+        !REJECT_REASONS.includes(r.reason) ||
+        typeof r.raw !== 'string'
+      ) {
         throw new Error(`rejects.jsonl line ${i + 1}: not a reject: ${line.slice(0, 200)}`);
       }
       return r;
@@ -242,7 +248,12 @@ export function buildManifest(input: ManifestInput): Manifest {
     joined,
     unmatched: { crm: unmatched.crm, profile: unmatched.profile },
     tables: {
-      crm: { linesRead: input.crm.linesRead, accepted: input.crm.accepted, rejected: orderedReasons(input.crm.rejected), rows: input.crm.rows },
+      crm: {
+        linesRead: input.crm.linesRead,
+        accepted: input.crm.accepted,
+        rejected: orderedReasons(input.crm.rejected),
+        rows: input.crm.rows,
+      },
       profiles: {
         linesRead: input.profiles.linesRead,
         accepted: input.profiles.accepted,
@@ -266,7 +277,8 @@ export function formatManifest(manifest: Manifest): string {
 /** Reads manifest.json, checking its version and the line-count invariants. */
 export function parseManifest(text: string): Manifest {
   const m = JSON.parse(text) as Manifest;
-  if (m?.formatVersion !== 1) throw new Error(`manifest.json: formatVersion must be 1, got ${JSON.stringify(m?.formatVersion)}`);
+  if (m?.formatVersion !== 1)
+    throw new Error(`manifest.json: formatVersion must be 1, got ${JSON.stringify(m?.formatVersion)}`);
   if (!isWeekId(m.week)) throw new Error(`manifest.json: "${m.week}" is not a week`);
   for (const r of Object.keys(m.rejected ?? {})) {
     if (!REJECT_REASONS.includes(r as RejectReason)) throw new Error(`manifest.json: unknown reject reason "${r}"`);

@@ -28,7 +28,13 @@ export {
   type ByteSource,
   type EventExtractOptions,
 } from './event-aggregator.ts';
-export { EventAggregate, mergeAggregates, formatUserCounts, parseUserCounts, USER_COUNTS_HEADER } from './event-aggregate.ts';
+export {
+  EventAggregate,
+  mergeAggregates,
+  formatUserCounts,
+  parseUserCounts,
+  USER_COUNTS_HEADER,
+} from './event-aggregate.ts';
 export {
   CrmTable,
   ProfileTable,

@@ -7,7 +7,14 @@
  * by a chunk boundary is copied into a carry buffer of fixed size, so memory stays bounded
  * whatever the line lengths are.
  */
-import { MAX_LINE_BYTES, MAX_RAW_BYTES, REJECT_REASONS, type LineCounts, type RejectReason, type RejectSink } from './types.ts';
+import {
+  MAX_LINE_BYTES,
+  MAX_RAW_BYTES,
+  REJECT_REASONS,
+  type LineCounts,
+  type RejectReason,
+  type RejectSink,
+} from './types.ts';
 import { isValidUtf8 } from './utf8.ts';
 
 /** Numeric reject codes: index into REJECT_REASONS. Hot loops use these, not strings. */

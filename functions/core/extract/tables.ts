@@ -9,7 +9,14 @@ import { compileCategories, matchName, type CompiledCategories } from './categor
 import { idFault, MAX_ID_DIGITS } from './event-line.ts';
 import { IdMap } from './id-map.ts';
 import { CODE, LineStream, asLine, classifyRejected } from './line-stream.ts';
-import { REJECT_REASONS, type CrmRecord, type LineCounts, type ParseResult, type ProfileRecord, type RejectSink } from './types.ts';
+import {
+  REJECT_REASONS,
+  type CrmRecord,
+  type LineCounts,
+  type ParseResult,
+  type ProfileRecord,
+  type RejectSink,
+} from './types.ts';
 
 const TAB = 9;
 const LF = 10;
@@ -200,12 +207,18 @@ export function parseProfileTable(input: TableInput, options: Omit<TableOptions,
 }
 
 /** One CRM line → record or reject reason. Never throws on bad input. */
-export function parseCrmLine(line: string | Uint8Array, categories: Categories = DEFAULT_CATEGORIES): ParseResult<CrmRecord> {
+export function parseCrmLine(
+  line: string | Uint8Array,
+  categories: Categories = DEFAULT_CATEGORIES,
+): ParseResult<CrmRecord> {
   const buf = asLine(line);
   const out = new Float64Array(CRM_FIELDS);
   const r = scanCrm(buf, 0, compileCategories(categories), out);
   if (r < 0 || r !== buf.length) {
-    return { ok: false, reason: REJECT_REASONS[classifyRejected(buf, 0, r < 0 ? -1 - r : CODE.field_count, CRM_FIELDS)] };
+    return {
+      ok: false,
+      reason: REJECT_REASONS[classifyRejected(buf, 0, r < 0 ? -1 - r : CODE.field_count, CRM_FIELDS)],
+    };
   }
   return { ok: true, value: { companyId: out[0], industry: out[1], region: out[2], socialType: out[3] } };
 }
@@ -216,7 +229,10 @@ export function parseProfileLine(line: string | Uint8Array): ParseResult<Profile
   const out = new Float64Array(PROFILE_FIELDS);
   const r = scanProfile(buf, 0, out);
   if (r < 0 || r !== buf.length) {
-    return { ok: false, reason: REJECT_REASONS[classifyRejected(buf, 0, r < 0 ? -1 - r : CODE.field_count, PROFILE_FIELDS)] };
+    return {
+      ok: false,
+      reason: REJECT_REASONS[classifyRejected(buf, 0, r < 0 ? -1 - r : CODE.field_count, PROFILE_FIELDS)],
+    };
   }
   return { ok: true, value: { userId: out[0], gender: out[1] as 0 | 1, age: out[2] } };
 }

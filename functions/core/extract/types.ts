@@ -44,7 +44,8 @@ export interface Reject {
 export type RejectSink = (reject: Reject) => void;
 
 /** Result of parsing one line: a value or a reject reason. Parsers never throw on bad input. */
-export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: RejectReason };
+export type ParseResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: RejectReason };
 
 /** A valid event line; platform and eventType are category indices. */
 export interface EventRecord {

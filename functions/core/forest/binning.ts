@@ -38,7 +38,10 @@ export function quantileThresholds(column: Float32Array, maxBins: number): Float
   // Above QUANTILE_SAMPLE rows the edges come from every k-th row (MLlib samples too):
   // the same edges for the same data, without sorting a million values per feature.
   const step = Math.ceil(column.length / QUANTILE_SAMPLE);
-  const sample = step > 1 ? Float32Array.from({ length: Math.ceil(column.length / step) }, (_, i) => column[i * step]) : Float32Array.from(column);
+  const sample =
+    step > 1
+      ? Float32Array.from({ length: Math.ceil(column.length / step) }, (_, i) => column[i * step])
+      : Float32Array.from(column);
   const sorted = sample.sort();
   const n = sorted.length;
   let distinct = n > 0 ? 1 : 0;
@@ -73,8 +76,14 @@ export function binOf(thresholds: Float64Array, value: number): number {
 }
 
 /** Bins every column; throws when a categorical value is not a valid category index. */
-export function binColumns(columns: readonly Float32Array[], labels: Uint8Array, features: readonly FeatureInfo[], maxBins: number): BinnedData {
-  if (columns.length !== features.length) throw new Error(`dataset has ${columns.length} columns, the schema ${features.length} features`);
+export function binColumns(
+  columns: readonly Float32Array[],
+  labels: Uint8Array,
+  features: readonly FeatureInfo[],
+  maxBins: number,
+): BinnedData {
+  if (columns.length !== features.length)
+    throw new Error(`dataset has ${columns.length} columns, the schema ${features.length} features`);
   const rows = labels.length;
   const d = features.length;
   const stride = Math.ceil(d / 4) * 4;
@@ -87,7 +96,8 @@ export function binColumns(columns: readonly Float32Array[], labels: Uint8Array,
     if (column.length < rows) throw new Error(`column ${features[f].name} has ${column.length} rows, labels ${rows}`);
     if (features[f].kind === 'categorical') {
       const k = features[f].values?.length ?? 0;
-      if (k > 32) throw new Error(`categorical feature ${features[f].name} has ${k} categories; at most 32 are supported`);
+      if (k > 32)
+        throw new Error(`categorical feature ${features[f].name} has ${k} categories; at most 32 are supported`);
       for (let r = 0; r < rows; r++) {
         const v = column[r];
         if (!(v >= 0 && v < k && Number.isInteger(v))) {

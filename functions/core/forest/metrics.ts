@@ -61,7 +61,12 @@ export function binaryMetrics(labels: ArrayLike<number>, probabilities: ArrayLik
   };
 }
 
-function rocCurve(labels: ArrayLike<number>, probabilities: ArrayLike<number>, positives: number, negatives: number): { auc: number; roc: [number, number][] } {
+function rocCurve(
+  labels: ArrayLike<number>,
+  probabilities: ArrayLike<number>,
+  positives: number,
+  negatives: number,
+): { auc: number; roc: [number, number][] } {
   const n = labels.length;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -70,7 +75,7 @@ function rocCurve(labels: ArrayLike<number>, probabilities: ArrayLike<number>, p
   let tp = 0;
   let fp = 0;
   let area = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const score = probabilities[order[i]];
     let dtp = 0;
     let dfp = 0;

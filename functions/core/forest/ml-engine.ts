@@ -51,13 +51,18 @@ interface TrainingRows {
   readonly labels: Uint8Array;
 }
 
-export function trainMlRandomForest(set: TrainingRows, options: ForestOptions, schema: FeatureInfo[]): Promise<ForestModel> {
+export function trainMlRandomForest(
+  set: TrainingRows,
+  options: ForestOptions,
+  schema: FeatureInfo[],
+): Promise<ForestModel> {
   if (set.rows > ML_RANDOM_FOREST_MAX_ROWS) {
     throw new InvalidForestParams(
       `the ml-random-forest engine trains at most ${ML_RANDOM_FOREST_MAX_ROWS} rows (got ${set.rows}): its time grows with the square of the rows (hours at 70k). Use engine "histogram", the default.`,
     );
   }
-  if (options.impurity !== 'gini') throw new InvalidForestParams('the ml-random-forest engine supports impurity "gini" only');
+  if (options.impurity !== 'gini')
+    throw new InvalidForestParams('the ml-random-forest engine supports impurity "gini" only');
   const d = schema.length;
   const perTree = featuresPerNode(options, d);
   const X = Array.from({ length: set.rows }, (_, r) => Array.from(set.columns, (c) => c[r]));
@@ -74,7 +79,9 @@ export function trainMlRandomForest(set: TrainingRows, options: ForestOptions, s
   } as never);
   forest.train(X, y);
   const internals = forest as unknown as { estimators: { root: MlNode }[]; indexes: number[][] };
-  const trees = internals.estimators.map((estimator, i) => convertTree(estimator.root, internals.indexes[i], schema, X));
+  const trees = internals.estimators.map((estimator, i) =>
+    convertTree(estimator.root, internals.indexes[i], schema, X),
+  );
   return Promise.resolve({
     formatVersion: 1,
     engine: 'ml-random-forest',
@@ -111,8 +118,14 @@ export function convertTree(root: MlNode, features: number[], schema: FeatureInf
       }
       tree.feature[id] = f;
       tree.gain[id] = Number.isFinite(node.gain) ? Number((node.gain as number).toPrecision(6)) : 0;
-      tree.left[id] = visit(node.left, reaching.filter((row) => row[f] < v));
-      tree.right[id] = visit(node.right, reaching.filter((row) => !(row[f] < v)));
+      tree.left[id] = visit(
+        node.left,
+        reaching.filter((row) => row[f] < v),
+      );
+      tree.right[id] = visit(
+        node.right,
+        reaching.filter((row) => !(row[f] < v)),
+      );
       tree.count0[id] = tree.count0[tree.left[id]] + tree.count0[tree.right[id]];
       tree.count1[id] = tree.count1[tree.left[id]] + tree.count1[tree.right[id]];
     } else {

@@ -47,7 +47,9 @@ export interface ForestModel {
 /** The product's feature schema (schema.ts) with the given category lists. */
 export function productSchema(categories: Categories = DEFAULT_CATEGORIES): FeatureInfo[] {
   return FEATURES.map((spec) =>
-    spec.kind === 'categorical' ? { name: spec.name, kind: spec.kind, values: [...featureCategories(spec, categories)] } : { name: spec.name, kind: spec.kind },
+    spec.kind === 'categorical'
+      ? { name: spec.name, kind: spec.kind, values: [...featureCategories(spec, categories)] }
+      : { name: spec.name, kind: spec.kind },
   );
 }
 
@@ -81,7 +83,8 @@ export function loadModel(input: string | unknown): ForestModel {
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('not an object');
   const m = raw as Record<string, unknown>;
-  if (m.formatVersion !== MODEL_FORMAT_VERSION) fail(`formatVersion ${JSON.stringify(m.formatVersion)}; this code reads formatVersion ${MODEL_FORMAT_VERSION}`);
+  if (m.formatVersion !== MODEL_FORMAT_VERSION)
+    fail(`formatVersion ${JSON.stringify(m.formatVersion)}; this code reads formatVersion ${MODEL_FORMAT_VERSION}`);
   if (m.engine !== 'histogram' && m.engine !== 'ml-random-forest') fail(`unknown engine ${JSON.stringify(m.engine)}`);
   const schema = m.schema as { features?: unknown } | undefined;
   if (!schema || !Array.isArray(schema.features)) return fail('schema.features is missing');
@@ -91,7 +94,12 @@ export function loadModel(input: string | unknown): ForestModel {
   if (got !== expected) fail(`schema does not match this code's features.\n  model: ${got}\n  code:  ${expected}`);
   for (const f of features) {
     if (f.kind !== 'categorical') continue;
-    if (!Array.isArray(f.values) || f.values.length === 0 || f.values.length > 32 || !f.values.every((v) => typeof v === 'string')) {
+    if (
+      !Array.isArray(f.values) ||
+      f.values.length === 0 ||
+      f.values.length > 32 ||
+      !f.values.every((v) => typeof v === 'string')
+    ) {
       fail(`schema feature ${f.name} needs 1..32 category names in "values"`);
     }
   }
@@ -108,7 +116,8 @@ function checkTree(raw: unknown, index: number, features: FeatureInfo[], fail: (
   const t = raw as Record<string, unknown>;
   for (const name of TREE_ARRAYS) {
     const a = t[name];
-    if (!Array.isArray(a) || !a.every((v) => typeof v === 'number' && Number.isFinite(v))) fail(`${where}: "${name}" must be an array of finite numbers`);
+    if (!Array.isArray(a) || !a.every((v) => typeof v === 'number' && Number.isFinite(v)))
+      fail(`${where}: "${name}" must be an array of finite numbers`);
   }
   const tree = t as unknown as FlatTree;
   const n = tree.feature.length;
@@ -123,18 +132,23 @@ function checkTree(raw: unknown, index: number, features: FeatureInfo[], fail: (
     const c1 = tree.count1[i];
     if (c0 < 0 || c1 < 0 || c0 + c1 <= 0) fail(`${where} node ${i}: class counts must be ≥ 0 with a positive total`);
     if (f === -1) {
-      if (tree.left[i] !== -1 || tree.right[i] !== -1) fail(`${where} node ${i}: a leaf (feature -1) must have children -1`);
+      if (tree.left[i] !== -1 || tree.right[i] !== -1)
+        fail(`${where} node ${i}: a leaf (feature -1) must have children -1`);
       continue;
     }
-    if (!Number.isInteger(f) || f < 0 || f >= features.length) fail(`${where} node ${i}: feature ${f} is not a feature index`);
+    if (!Number.isInteger(f) || f < 0 || f >= features.length)
+      fail(`${where} node ${i}: feature ${f} is not a feature index`);
     for (const child of [tree.left[i], tree.right[i]]) {
-      if (!Number.isInteger(child) || child <= i || child >= n) fail(`${where} node ${i}: child ${child} must be a later node index below ${n}`);
+      if (!Number.isInteger(child) || child <= i || child >= n)
+        fail(`${where} node ${i}: child ${child} must be a later node index below ${n}`);
       parents[child]++;
     }
     if (features[f].kind === 'categorical') {
       const s = tree.split[i];
-      if (!Number.isInteger(s) || s < 0 || s >= 2 ** (features[f].values?.length ?? 0)) fail(`${where} node ${i}: category mask ${s} is out of range for ${features[f].name}`);
+      if (!Number.isInteger(s) || s < 0 || s >= 2 ** (features[f].values?.length ?? 0))
+        fail(`${where} node ${i}: category mask ${s} is out of range for ${features[f].name}`);
     }
   }
-  for (let i = 1; i < n; i++) if (parents[i] !== 1) fail(`${where} node ${i} is reached from ${parents[i]} parents (expected 1)`);
+  for (let i = 1; i < n; i++)
+    if (parents[i] !== 1) fail(`${where} node ${i} is reached from ${parents[i]} parents (expected 1)`);
 }

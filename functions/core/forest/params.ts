@@ -61,7 +61,8 @@ const STRATEGIES = ['auto', 'all', 'sqrt', 'log2', 'onethird'];
 export function resolveOptions(params: LooseParams = {}): ForestOptions {
   const known = new Set(Object.keys(DEFAULT_OPTIONS));
   for (const name of Object.keys(params)) {
-    if (!known.has(name)) throw new InvalidForestParams(`unknown training option "${name}"; known: ${[...known].join(', ')}`);
+    if (!known.has(name))
+      throw new InvalidForestParams(`unknown training option "${name}"; known: ${[...known].join(', ')}`);
   }
   const int = (name: keyof ForestOptions, min: number, max: number): number => {
     const raw = params[name] ?? DEFAULT_OPTIONS[name];
@@ -75,23 +76,29 @@ export function resolveOptions(params: LooseParams = {}): ForestOptions {
     const raw = params[name] ?? DEFAULT_OPTIONS[name];
     const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
     if (typeof value !== 'number' || !Number.isFinite(value) || value > max || (minOpen ? value <= min : value < min)) {
-      throw new InvalidForestParams(`${name} must be a number ${minOpen ? '>' : '≥'} ${min} and ≤ ${max}, got ${JSON.stringify(raw)}`);
+      throw new InvalidForestParams(
+        `${name} must be a number ${minOpen ? '>' : '≥'} ${min} and ≤ ${max}, got ${JSON.stringify(raw)}`,
+      );
     }
     return value;
   };
   const impurity = params.impurity ?? DEFAULT_OPTIONS.impurity;
-  if (impurity !== 'gini' && impurity !== 'entropy') throw new InvalidForestParams(`impurity must be gini or entropy, got ${JSON.stringify(impurity)}`);
+  if (impurity !== 'gini' && impurity !== 'entropy')
+    throw new InvalidForestParams(`impurity must be gini or entropy, got ${JSON.stringify(impurity)}`);
   const engine = params.engine ?? DEFAULT_OPTIONS.engine;
   if (engine !== 'histogram' && engine !== 'ml-random-forest') {
     throw new InvalidForestParams(`engine must be histogram or ml-random-forest, got ${JSON.stringify(engine)}`);
   }
   const rawStrategy = params.featureSubsetStrategy ?? DEFAULT_OPTIONS.featureSubsetStrategy;
   let featureSubsetStrategy: FeatureSubsetStrategy;
-  if (typeof rawStrategy === 'string' && STRATEGIES.includes(rawStrategy)) featureSubsetStrategy = rawStrategy as FeatureSubsetStrategy;
+  if (typeof rawStrategy === 'string' && STRATEGIES.includes(rawStrategy))
+    featureSubsetStrategy = rawStrategy as FeatureSubsetStrategy;
   else {
     const fraction = typeof rawStrategy === 'string' && rawStrategy.trim() !== '' ? Number(rawStrategy) : rawStrategy;
     if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) {
-      throw new InvalidForestParams(`featureSubsetStrategy must be auto, all, sqrt, log2, onethird or a fraction in (0, 1], got ${JSON.stringify(rawStrategy)}`);
+      throw new InvalidForestParams(
+        `featureSubsetStrategy must be auto, all, sqrt, log2, onethird or a fraction in (0, 1], got ${JSON.stringify(rawStrategy)}`,
+      );
     }
     featureSubsetStrategy = fraction;
   }

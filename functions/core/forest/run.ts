@@ -10,7 +10,11 @@ import { scoreColumns } from './score.ts';
 import { countNodes } from './export.ts';
 import { trainForest, type TrainOptions, type TrainingSet } from './train.ts';
 
-export async function trainCandidate(trainSet: TrainingSet, params: LooseParams = {}, options: TrainOptions = {}): Promise<ForestModel> {
+export async function trainCandidate(
+  trainSet: TrainingSet,
+  params: LooseParams = {},
+  options: TrainOptions = {},
+): Promise<ForestModel> {
   return trainForest(trainSet, params, options);
 }
 
@@ -22,7 +26,10 @@ export function evaluateModel(model: ForestModel, testSet: TrainingSet): Metrics
  * Every combination of the listed values (cartesian product), each over `base`; options are
  * varied in the order given, the last fastest. `{numTrees: [10, 20], maxDepth: [6, 10]}` → 4.
  */
-export function parameterGrid(lists: Readonly<Record<string, readonly (string | number | boolean)[]>>, base: LooseParams = {}): LooseParams[] {
+export function parameterGrid(
+  lists: Readonly<Record<string, readonly (string | number | boolean)[]>>,
+  base: LooseParams = {},
+): LooseParams[] {
   let out: LooseParams[] = [{ ...base }];
   for (const [name, values] of Object.entries(lists)) {
     if (values.length === 0) throw new Error(`parameterGrid: ${name} lists no value`);
@@ -32,7 +39,11 @@ export function parameterGrid(lists: Readonly<Record<string, readonly (string | 
 }
 
 /** The CLI's --grid: trees × depth × feature subset. */
-export const CLI_GRID = Object.freeze({ numTrees: [20, 50], maxDepth: [6, 10, 14], featureSubsetStrategy: ['sqrt', 'onethird'] });
+export const CLI_GRID = Object.freeze({
+  numTrees: [20, 50],
+  maxDepth: [6, 10, 14],
+  featureSubsetStrategy: ['sqrt', 'onethird'],
+});
 
 export interface Candidate {
   readonly id: string;
@@ -43,13 +54,20 @@ export interface Candidate {
 }
 
 /** Trains and evaluates each combination; the best test AUC wins, ties to the fewer nodes, then the earlier. */
-export async function trainGrid(trainSet: TrainingSet, testSet: TrainingSet, grid: readonly LooseParams[], options: TrainOptions = {}): Promise<{ best: Candidate; candidates: Candidate[] }> {
+export async function trainGrid(
+  trainSet: TrainingSet,
+  testSet: TrainingSet,
+  grid: readonly LooseParams[],
+  options: TrainOptions = {},
+): Promise<{ best: Candidate; candidates: Candidate[] }> {
   const candidates: Candidate[] = [];
   for (const [i, params] of grid.entries()) {
     const model = await trainCandidate(trainSet, params, options);
     candidates.push({ id: `c${i}`, params, model, metrics: evaluateModel(model, testSet), nodes: countNodes(model) });
   }
-  const best = candidates.reduce((a, b) => (b.metrics.auc > a.metrics.auc || (b.metrics.auc === a.metrics.auc && b.nodes < a.nodes) ? b : a));
+  const best = candidates.reduce((a, b) =>
+    b.metrics.auc > a.metrics.auc || (b.metrics.auc === a.metrics.auc && b.nodes < a.nodes) ? b : a,
+  );
   return { best, candidates };
 }
 
@@ -96,7 +114,13 @@ export function buildCard(input: CardInput): ModelCard {
     dataStats: { train: input.model.training, ...(input.testStats ? { test: input.testStats } : {}) },
   };
   if (input.candidates) {
-    card.candidates = input.candidates.map((c) => ({ id: c.id, params: c.params, auc: c.metrics.auc, errorRate: c.metrics.errorRate, nodes: c.nodes }));
+    card.candidates = input.candidates.map((c) => ({
+      id: c.id,
+      params: c.params,
+      auc: c.metrics.auc,
+      errorRate: c.metrics.errorRate,
+      nodes: c.nodes,
+    }));
   }
   if (input.gate) card.gate = input.gate;
   return card;

@@ -77,7 +77,8 @@ function compile(model: ForestModel): CompiledForest {
     }
     base += tree.feature.length;
   });
-  for (let i = 0; i < total; i++) out.meta[i] = (out.child[i] << 6) | ((out.kind[i] === 2 ? 1 : 0) << 5) | out.feature[i];
+  for (let i = 0; i < total; i++)
+    out.meta[i] = (out.child[i] << 6) | ((out.kind[i] === 2 ? 1 : 0) << 5) | out.feature[i];
   compiled.set(model, out);
   return out;
 }
@@ -86,9 +87,15 @@ function compile(model: ForestModel): CompiledForest {
  * Probabilities for `rows` rows of column-major features (schema order; categorical
  * features as category indices). `out` may be passed to avoid an allocation.
  */
-export function scoreColumns(model: ForestModel, columns: readonly Float32Array[], rows = columns[0]?.length ?? 0, out = new Float64Array(rows)): Float64Array {
+export function scoreColumns(
+  model: ForestModel,
+  columns: readonly Float32Array[],
+  rows = columns[0]?.length ?? 0,
+  out = new Float64Array(rows),
+): Float64Array {
   const c = compile(model);
-  if (columns.length !== model.schema.features.length) throw new Error(`scoring needs ${model.schema.features.length} feature columns, got ${columns.length}`);
+  if (columns.length !== model.schema.features.length)
+    throw new Error(`scoring needs ${model.schema.features.length} feature columns, got ${columns.length}`);
   out.fill(0, 0, rows);
   const { split, value, depth } = c;
   const meta = c.meta;
@@ -139,14 +146,16 @@ export class UnknownCategoryError extends Error {
  * category the model does not know, or a number that is not finite. Extra fields are ignored.
  */
 export function validateNamedFeatures(model: ForestModel, record: unknown): string | undefined {
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'features must be an object of feature name → value';
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    return 'features must be an object of feature name → value';
   const r = record as Record<string, unknown>;
   for (const f of model.schema.features) {
     const v = r[f.name];
     if (v === undefined || v === null) return `missing feature "${f.name}"`;
     if (f.kind === 'categorical') {
       const key = String(v);
-      if (!(f.values ?? []).includes(key)) return `unknown ${f.name} "${key}"; the model knows ${(f.values ?? []).join(', ')}`;
+      if (!(f.values ?? []).includes(key))
+        return `unknown ${f.name} "${key}"; the model knows ${(f.values ?? []).join(', ')}`;
     } else if (typeof v !== 'number' || !Number.isFinite(v)) {
       return `feature "${f.name}" must be a finite number, got ${JSON.stringify(v)}`;
     }

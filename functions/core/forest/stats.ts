@@ -28,7 +28,9 @@ export function trainingStats(set: Rows, schema: readonly FeatureInfo[]): Traini
       if (v > max) max = v;
       sum += v;
     }
-    return set.rows ? { name: spec.name, min, max, mean: Math.round((sum / set.rows) * 1e4) / 1e4 } : { name: spec.name };
+    return set.rows
+      ? { name: spec.name, min, max, mean: Math.round((sum / set.rows) * 1e4) / 1e4 }
+      : { name: spec.name };
   });
   return { rows: set.rows, retained, notRetained: set.rows - retained, features };
 }

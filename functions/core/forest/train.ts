@@ -31,28 +31,46 @@ export interface TrainOptions {
 
 export const DEFAULT_WORKER_URL = new URL('./worker.ts', import.meta.url);
 
-export async function trainForest(set: TrainingSet, params: LooseParams | ForestOptions = {}, options: TrainOptions = {}): Promise<ForestModel> {
+export async function trainForest(
+  set: TrainingSet,
+  params: LooseParams | ForestOptions = {},
+  options: TrainOptions = {},
+): Promise<ForestModel> {
   const resolved = resolveOptions(params as LooseParams);
   if (set.rows === 0) throw new Error('no training rows: a forest needs at least one labelled user');
   const schema = productSchema(options.categories);
   if (resolved.engine === 'ml-random-forest') return trainMlRandomForest(set, resolved, schema);
   const data = binColumns(set.columns, set.labels.subarray(0, set.rows), schema, resolved.maxBins);
   const workers = Math.min(options.workers ?? 1, resolved.numTrees);
-  const trees = workers > 1 ? await trainParallel(data, resolved, workers, options.workerUrl ?? DEFAULT_WORKER_URL) : trainSerial(data, resolved);
+  const trees =
+    workers > 1
+      ? await trainParallel(data, resolved, workers, options.workerUrl ?? DEFAULT_WORKER_URL)
+      : trainSerial(data, resolved);
   return assembleModel('histogram', schema, resolved, trainingStats(set, schema), trees);
 }
 
 /** The same model without worker threads, synchronously. */
-export function trainForestSync(set: TrainingSet, params: LooseParams | ForestOptions = {}, categories?: Categories): ForestModel {
+export function trainForestSync(
+  set: TrainingSet,
+  params: LooseParams | ForestOptions = {},
+  categories?: Categories,
+): ForestModel {
   const resolved = resolveOptions(params as LooseParams);
-  if (resolved.engine !== 'histogram') throw new Error('trainForestSync trains the histogram engine only; use trainForest');
+  if (resolved.engine !== 'histogram')
+    throw new Error('trainForestSync trains the histogram engine only; use trainForest');
   if (set.rows === 0) throw new Error('no training rows: a forest needs at least one labelled user');
   const schema = productSchema(categories);
   const data = binColumns(set.columns, set.labels.subarray(0, set.rows), schema, resolved.maxBins);
   return assembleModel('histogram', schema, resolved, trainingStats(set, schema), trainSerial(data, resolved));
 }
 
-export function assembleModel(engine: ForestOptions['engine'], schema: FeatureInfo[], params: ForestOptions, training: TrainingStats, trees: FlatTree[]): ForestModel {
+export function assembleModel(
+  engine: ForestOptions['engine'],
+  schema: FeatureInfo[],
+  params: ForestOptions,
+  training: TrainingStats,
+  trees: FlatTree[],
+): ForestModel {
   return { formatVersion: MODEL_FORMAT_VERSION, engine, schema: { features: schema }, params, training, trees };
 }
 
@@ -66,10 +84,17 @@ function shared<T extends Uint8Array>(array: T): Uint8Array {
   return copy;
 }
 
-async function trainParallel(data: BinnedData, options: ForestOptions, workers: number, workerUrl: string | URL): Promise<FlatTree[]> {
+async function trainParallel(
+  data: BinnedData,
+  options: ForestOptions,
+  workers: number,
+  workerUrl: string | URL,
+): Promise<FlatTree[]> {
   const sharedData: BinnedData = { ...data, labels: shared(data.labels), rowBins: shared(data.rowBins) };
   const trees: FlatTree[] = new Array(options.numTrees);
-  const batches = Array.from({ length: workers }, (_, w) => Array.from({ length: options.numTrees }, (_, t) => t).filter((t) => t % workers === w));
+  const batches = Array.from({ length: workers }, (_, w) =>
+    Array.from({ length: options.numTrees }, (_, t) => t).filter((t) => t % workers === w),
+  );
   await Promise.all(
     batches.map(
       (indices) =>
@@ -92,4 +117,3 @@ async function trainParallel(data: BinnedData, options: ForestOptions, workers: 
   );
   return trees;
 }
-

@@ -21,7 +21,10 @@ export function loadModelCached(json: string): ForestModel {
 
 export const histogramEngine: TrainingEngine = {
   async train(set, params, options) {
-    const model = await trainForest(set, params, { workers: options.threads ?? 1, ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}) });
+    const model = await trainForest(set, params, {
+      workers: options.threads ?? 1,
+      ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
+    });
     return { modelJson: serializeModel(model), nodes: countNodes(model) };
   },
   score: (modelJson, set) => scoreColumns(loadModelCached(modelJson), set.columns, set.rows),

@@ -8,7 +8,10 @@ import type { PredictionRecord } from './record.ts';
 
 export type UserFeatures = Omit<PredictionRecord, 'round'>;
 
-export function userFeaturesFromTable(table: FeatureTable, categories: Categories = DEFAULT_CATEGORIES): UserFeatures[] {
+export function userFeaturesFromTable(
+  table: FeatureTable,
+  categories: Categories = DEFAULT_CATEGORIES,
+): UserFeatures[] {
   const lists = FEATURES.map((spec) => (spec.kind === 'categorical' ? featureCategories(spec, categories) : undefined));
   const users: UserFeatures[] = new Array(table.rows);
   for (let r = 0; r < table.rows; r++) {

@@ -52,7 +52,11 @@ function defaultFeature(spec: (typeof FEATURES)[number]): ModelFeature {
 }
 
 /** Reads model.json once; `engine` is the scorer binding (the training flow's by default). */
-export function prepareModel(modelJson: string, version: string, engine: TrainingEngine = forestEngine): PredictionModel {
+export function prepareModel(
+  modelJson: string,
+  version: string,
+  engine: TrainingEngine = forestEngine,
+): PredictionModel {
   const parsed = JSON.parse(modelJson) as SchemaLike;
   const features = modelFeatures(parsed);
   // The engine scores a column table; prove the model loads now, not at the first record.
@@ -63,7 +67,12 @@ export function prepareModel(modelJson: string, version: string, engine: Trainin
     score(rows) {
       if (rows.length === 0) return new Float64Array(0);
       const columns = features.map((_, f) => Float32Array.from(rows, (row) => row[f]));
-      return engine.score(modelJson, { rows: rows.length, userIds: new Float64Array(rows.length), columns, labels: new Uint8Array(rows.length) });
+      return engine.score(modelJson, {
+        rows: rows.length,
+        userIds: new Float64Array(rows.length),
+        columns,
+        labels: new Uint8Array(rows.length),
+      });
     },
   };
 }

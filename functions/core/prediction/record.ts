@@ -39,7 +39,11 @@ export interface PoisonReason {
 }
 
 export type ParsedRecord =
-  | { readonly ok: true; readonly record: PredictionRecord; /** One number per model feature. */ readonly row: Float32Array }
+  | {
+      readonly ok: true;
+      readonly record: PredictionRecord;
+      /** One number per model feature. */ readonly row: Float32Array;
+    }
   | { readonly ok: false; readonly reason: PoisonReason };
 
 /** A record bigger than this is not a user's weekly features (Kinesis allows 1 MiB). */
@@ -50,7 +54,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes, parses and validates one record's data against the model's features. */
 export function parseRecord(data: Uint8Array, features: readonly ModelFeature[]): ParsedRecord {
-  if (data.byteLength > MAX_RECORD_BYTES) return poison('too_large', `${data.byteLength} bytes, at most ${MAX_RECORD_BYTES}`);
+  if (data.byteLength > MAX_RECORD_BYTES)
+    return poison('too_large', `${data.byteLength} bytes, at most ${MAX_RECORD_BYTES}`);
   let text: string;
   try {
     text = decoder.decode(data);
@@ -87,7 +92,10 @@ export function validateRecord(value: unknown, features: readonly ModelFeature[]
       const text = typeof raw === 'number' ? String(raw) : raw;
       const index = typeof text === 'string' ? (spec.values ?? []).indexOf(text) : -1;
       if (index < 0) {
-        return poison('unknown_category', `${spec.name} ${JSON.stringify(raw)} is not one of ${(spec.values ?? []).join(', ')}`);
+        return poison(
+          'unknown_category',
+          `${spec.name} ${JSON.stringify(raw)} is not one of ${(spec.values ?? []).join(', ')}`,
+        );
       }
       row[f] = index;
     } else {
@@ -110,6 +118,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The record for a features.tsv row (by header name), as the producer sends it. */
-export function recordFromFeatures(userId: number, round: number, features: Record<string, string | number>): PredictionRecord {
+export function recordFromFeatures(
+  userId: number,
+  round: number,
+  features: Record<string, string | number>,
+): PredictionRecord {
   return { userId, round, features };
 }

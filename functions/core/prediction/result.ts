@@ -48,8 +48,14 @@ export function resultAttributes(result: PredictionResult) {
 /** A result message body read back (the subscriber), checked. */
 export function parseResult(body: string): PredictionResult {
   const value = JSON.parse(body) as Partial<PredictionResult>;
-  if (typeof value.resultId !== 'string' || typeof value.userId !== 'number' || typeof value.round !== 'number' ||
-    typeof value.retained !== 'boolean' || typeof value.probability !== 'number' || typeof value.modelVersion !== 'string') {
+  if (
+    typeof value.resultId !== 'string' ||
+    typeof value.userId !== 'number' ||
+    typeof value.round !== 'number' ||
+    typeof value.retained !== 'boolean' ||
+    typeof value.probability !== 'number' ||
+    typeof value.modelVersion !== 'string'
+  ) {
     throw new Error('not a prediction result message');
   }
   return value as PredictionResult;

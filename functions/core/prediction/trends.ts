@@ -58,7 +58,10 @@ export function compareSequence(a: string, b: string): number {
 }
 
 /** The records that count in this batch's part: those before the lowest failed sequence number. */
-export function countedPrefix<T extends { sequenceNumber: string }>(records: readonly T[], failed: readonly string[]): T[] {
+export function countedPrefix<T extends { sequenceNumber: string }>(
+  records: readonly T[],
+  failed: readonly string[],
+): T[] {
   if (failed.length === 0) return [...records];
   const lowest = failed.reduce((min, s) => (compareSequence(s, min) < 0 ? s : min));
   return records.filter((r) => compareSequence(r.sequenceNumber, lowest) < 0);
@@ -84,7 +87,12 @@ export function mergeTrends(parts: Iterable<RoundCount>, now: Date): TrendsDocum
 /** A part read back from S3, checked. */
 export function parseTrendPart(text: string, key: string): TrendPart {
   const part = JSON.parse(text) as Partial<TrendPart>;
-  if (part.formatVersion !== 1 || typeof part.round !== 'number' || typeof part.scored !== 'number' || typeof part.retained !== 'number') {
+  if (
+    part.formatVersion !== 1 ||
+    typeof part.round !== 'number' ||
+    typeof part.scored !== 'number' ||
+    typeof part.retained !== 'number'
+  ) {
     throw new Error(`${key} is not a trend part (formatVersion 1, round, scored, retained)`);
   }
   return part as TrendPart;

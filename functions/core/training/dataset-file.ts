@@ -18,7 +18,12 @@ interface Header {
 }
 
 export function encodeDataset(set: LabelledSet): Uint8Array {
-  const header: Header = { magic: MAGIC, formatVersion: DATASET_FORMAT_VERSION, rows: set.rows, features: FEATURE_NAMES };
+  const header: Header = {
+    magic: MAGIC,
+    formatVersion: DATASET_FORMAT_VERSION,
+    rows: set.rows,
+    features: FEATURE_NAMES,
+  };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header) + '\n');
   const labelBytes = align4(set.rows);
   const total = headerBytes.length + set.rows * 8 + labelBytes + set.columns.length * set.rows * 4;
@@ -48,13 +53,17 @@ export function decodeDataset(bytes: Uint8Array, source: string): LabelledSet {
   }
   if (header.magic !== MAGIC) throw new Error(`${source}: not a training dataset`);
   if (header.formatVersion !== DATASET_FORMAT_VERSION) {
-    throw new Error(`${source}: dataset formatVersion ${header.formatVersion}, this code reads ${DATASET_FORMAT_VERSION}`);
+    throw new Error(
+      `${source}: dataset formatVersion ${header.formatVersion}, this code reads ${DATASET_FORMAT_VERSION}`,
+    );
   }
-  if (header.features.join(',') !== FEATURE_NAMES.join(',')) throw new Error(`${source}: dataset features differ from this code's schema`);
+  if (header.features.join(',') !== FEATURE_NAMES.join(','))
+    throw new Error(`${source}: dataset features differ from this code's schema`);
   const rows = header.rows;
   let at = newline + 1;
   const expected = at + rows * 8 + align4(rows) + FEATURE_NAMES.length * rows * 4;
-  if (bytes.length !== expected) throw new Error(`${source}: ${bytes.length} bytes, expected ${expected} for ${rows} rows`);
+  if (bytes.length !== expected)
+    throw new Error(`${source}: ${bytes.length} bytes, expected ${expected} for ${rows} rows`);
   // A fresh, aligned copy: typed-array views need aligned offsets, and `bytes` may be a view
   // into a bigger buffer (a Node Buffer, whose slice() does not copy).
   const copy = new Uint8Array(bytes.length - at);

@@ -24,7 +24,11 @@ export interface TrainedModel {
 
 export interface TrainingEngine {
   /** Trains one forest on all the cores `threads` allows; `workerUrl` is the bundled worker script. */
-  train(set: LabelledSet, params: ForestParams, options: { workerUrl?: string | URL; threads?: number }): Promise<TrainedModel>;
+  train(
+    set: LabelledSet,
+    params: ForestParams,
+    options: { workerUrl?: string | URL; threads?: number },
+  ): Promise<TrainedModel>;
   /** Probability of class 1 for every row of `set`. */
   score(modelJson: string, set: LabelledSet): Float64Array;
   metrics(labels: Uint8Array, probabilities: Float64Array): Metrics;

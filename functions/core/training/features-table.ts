@@ -21,7 +21,11 @@ const SUMMED = FEATURES.map((f) => f.kind === 'continuous' && f.name !== 'age');
  * Parses features.tsv (header row, then one row per user) with the extraction's reader
  * (extract/files.ts: it checks the header and every value); `source` names it in errors.
  */
-export function parseFeaturesTsv(text: string, source: string, categories: Categories = DEFAULT_CATEGORIES): FeatureTable {
+export function parseFeaturesTsv(
+  text: string,
+  source: string,
+  categories: Categories = DEFAULT_CATEGORIES,
+): FeatureTable {
   const lookups = FEATURES.map((spec) => {
     if (spec.kind !== 'categorical' || spec.categories === 'gender') return undefined;
     return new Map(featureCategories(spec, categories).map((value, index) => [value, index]));
@@ -74,7 +78,11 @@ export function mergeFeatureTables(tables: readonly FeatureTable[]): FeatureTabl
       }
     }
   }
-  return sortByUser({ rows: ids.length, userIds: Float64Array.from(ids), columns: columns.map((c) => Float32Array.from(c)) });
+  return sortByUser({
+    rows: ids.length,
+    userIds: Float64Array.from(ids),
+    columns: columns.map((c) => Float32Array.from(c)),
+  });
 }
 
 function sortByUser(table: FeatureTable): FeatureTable {

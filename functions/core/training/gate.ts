@@ -49,7 +49,8 @@ export function readGateSettings(floor: string | undefined, margin: string | und
   const parse = (raw: string | undefined, fallback: number, name: string) => {
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0 || value > 1) throw new Error(`gate ${name} must be a number in [0, 1], got "${raw}"`);
+    if (!Number.isFinite(value) || value < 0 || value > 1)
+      throw new Error(`gate ${name} must be a number in [0, 1], got "${raw}"`);
     return value;
   };
   return { floor: parse(floor, DEFAULT_GATE.floor, 'floor'), margin: parse(margin, DEFAULT_GATE.margin, 'margin') };

@@ -51,7 +51,9 @@ export function readRunParams(input: unknown): RunParams {
     if (values.length === 0) throw new Error(`params.${name} lists no value`);
     for (const v of values) {
       if (!['string', 'number', 'boolean'].includes(typeof v)) {
-        throw new Error(`params.${name} must be a string, number or boolean (or a list of them), got ${JSON.stringify(v)}`);
+        throw new Error(
+          `params.${name} must be a string, number or boolean (or a list of them), got ${JSON.stringify(v)}`,
+        );
       }
     }
     grid[name] = values as ParamValue[];

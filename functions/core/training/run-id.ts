@@ -33,7 +33,10 @@ export function trainingRunId(identity: RunIdentity): string {
 
 /** The version a published model gets: sortable by time, unique by run. */
 export function modelVersion(runId: string, trainedAt: Date): string {
-  const stamp = trainedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = trainedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${runId.slice(-8)}`;
 }
 

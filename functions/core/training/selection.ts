@@ -12,7 +12,8 @@ const AUC_TIE = 1e-9;
 
 /** The best candidate by test AUC; a tie goes to the smaller model, then to the lower id. */
 export function pickBest<T extends ScoredCandidate>(candidates: readonly T[]): T {
-  if (candidates.length === 0) throw new Error('no candidate to choose from: every training task failed or the grid was empty');
+  if (candidates.length === 0)
+    throw new Error('no candidate to choose from: every training task failed or the grid was empty');
   let best = candidates[0];
   for (const c of candidates.slice(1)) {
     if (Number.isNaN(c.auc)) continue;

@@ -40,14 +40,18 @@ export const dashboard: Stage = {
       await server.close();
       server = undefined;
     }
-    const missing = Object.entries(status).filter(([, code]) => code !== 200).map(([path]) => path);
+    const missing = Object.entries(status)
+      .filter(([, code]) => code !== 200)
+      .map(([path]) => path);
     const summary: DashboardSummary = { url, status };
     return {
       summary,
       ok: status['/'] === 200,
       lines: [
         context.options.once ? `served and checked at ${url} (closed: --once)` : `dashboard: ${url}`,
-        missing.length === 0 ? 'page, trees, model card and trends all answer 200' : `not there yet: ${missing.join(', ')}`,
+        missing.length === 0
+          ? 'page, trees, model card and trends all answer 200'
+          : `not there yet: ${missing.join(', ')}`,
       ],
     };
   },

@@ -40,14 +40,24 @@ export const demoData: Stage = {
     for (const [index, file] of ordered.entries()) {
       progress(`uploading ${index + 1}/${ordered.length} ${file.key}`);
       const bytes = statSync(file.path).size;
-      await new Upload({ client: cloud.clients.s3, params: { Bucket: bucket, Key: file.key!, Body: createReadStream(file.path) }, partSize: 8 * MiB }).done();
+      await new Upload({
+        client: cloud.clients.s3,
+        params: { Bucket: bucket, Key: file.key!, Body: createReadStream(file.path) },
+        partSize: 8 * MiB,
+      }).done();
       objects.push({ key: file.key!, bytes, lines: file.lines });
     }
     const summary: DemoDataSummary = {
       bucket,
       folder,
       users: options.users,
-      weeks: seed.weeks.map((w) => ({ week: w.week, file: w.eventsFile, events: w.events, activeUsers: w.activeUsers, retained: w.retained })),
+      weeks: seed.weeks.map((w) => ({
+        week: w.week,
+        file: w.eventsFile,
+        events: w.events,
+        activeUsers: w.activeUsers,
+        retained: w.retained,
+      })),
       dirtyRate: seed.options.dirty,
       objects,
       eventKeys: objects.filter((o) => isWeek(o.key)).map((o) => o.key),
@@ -57,7 +67,10 @@ export const demoData: Stage = {
       summary,
       lines: [
         `${options.users} users, ${seed.weeks.length} weeks, ${(seed.options.dirty * 100).toFixed(1)}% malformed lines; files in ${folder}`,
-        ...seed.weeks.map((w) => `week ${w.week}: ${w.events} events by ${w.activeUsers} active users (${w.retained} of them come back next week)`),
+        ...seed.weeks.map(
+          (w) =>
+            `week ${w.week}: ${w.events} events by ${w.activeUsers} active users (${w.retained} of them come back next week)`,
+        ),
         `${objects.length} objects (${(total / 1024).toFixed(0)} KiB) uploaded to s3://${bucket}/raw/:`,
         ...objects.map((o) => `  ${o.key.padEnd(48)} ${String(o.lines).padStart(8)} lines`),
       ],

@@ -25,9 +25,15 @@ export function rawKey(name: string): string | undefined {
   return undefined;
 }
 
-export async function generateDemoFiles(options: PipelineOptions, dir: string): Promise<{ files: DemoFile[]; seed: SeedResult }> {
+export async function generateDemoFiles(
+  options: PipelineOptions,
+  dir: string,
+): Promise<{ files: DemoFile[]; seed: SeedResult }> {
   rmSync(dir, { recursive: true, force: true });
-  const seed = await generateDemoData({ users: options.users, weeks: options.weeks, seed: options.seed, dirty: options.dirty }, directorySink(dir));
+  const seed = await generateDemoData(
+    { users: options.users, weeks: options.weeks, seed: options.seed, dirty: options.dirty },
+    directorySink(dir),
+  );
   const files = seed.files.map((f) => ({ key: rawKey(f.name), name: f.name, path: join(dir, f.name), lines: f.lines }));
   return { files, seed };
 }

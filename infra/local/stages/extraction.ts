@@ -57,7 +57,9 @@ export const extraction: Stage = {
     while (!quiet && !signal.aborted) {
       const done = (await listKeys(cloud.clients.s3, bucket, 'extracted/')).filter((k) => MANIFEST.test(k)).length;
       const failed = cloud.asyncFailures.length;
-      progress(`${done}/${expected} event objects extracted${failed ? `, ${failed} failed` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      progress(
+        `${done}/${expected} event objects extracted${failed ? `, ${failed} failed` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      );
       await Promise.race([idle, sleep(250)]);
     }
     const summary = await summarise(cloud, bucket, expected);
@@ -72,12 +74,23 @@ async function summarise(cloud: LocalCloud, bucket: string, expectedObjects: num
   for (const key of keys) {
     const manifest = await readJson<ManifestView>(cloud.clients.s3, bucket, key);
     const week = manifest.week ?? /week=([^/]+)/.exec(key)?.[1] ?? '?';
-    const w = byWeek.get(week) ?? { week, parts: 0, sources: [], linesRead: 0, accepted: 0, rejected: {}, users: 0, joined: 0, unmatched: { crm: 0, profile: 0 } };
+    const w = byWeek.get(week) ?? {
+      week,
+      parts: 0,
+      sources: [],
+      linesRead: 0,
+      accepted: 0,
+      rejected: {},
+      users: 0,
+      joined: 0,
+      unmatched: { crm: 0, profile: 0 },
+    };
     w.parts++;
     w.sources.push(...(manifest.sources ?? []).map((s) => s.name));
     w.linesRead += manifest.linesRead ?? 0;
     w.accepted += manifest.accepted ?? 0;
-    for (const [reason, n] of Object.entries(manifest.rejected ?? {})) w.rejected[reason] = (w.rejected[reason] ?? 0) + n;
+    for (const [reason, n] of Object.entries(manifest.rejected ?? {}))
+      w.rejected[reason] = (w.rejected[reason] ?? 0) + n;
     // Users may appear in several parts of a week: the part counts are upper bounds then.
     w.users += manifest.users ?? 0;
     w.joined += manifest.joined ?? 0;
@@ -91,7 +104,12 @@ async function summarise(cloud: LocalCloud, bucket: string, expectedObjects: num
     error: f.error,
     key: (f.event as { Records?: { s3?: { object?: { key?: string } } }[] })?.Records?.[0]?.s3?.object?.key,
   }));
-  return { expectedObjects, manifests: keys.length, weeks: [...byWeek.values()].sort((a, b) => a.week.localeCompare(b.week)), failures };
+  return {
+    expectedObjects,
+    manifests: keys.length,
+    weeks: [...byWeek.values()].sort((a, b) => a.week.localeCompare(b.week)),
+    failures,
+  };
 }
 
 function describe(summary: ExtractionSummary): string[] {
@@ -104,6 +122,7 @@ function describe(summary: ExtractionSummary): string[] {
       `  ${w.users} users active, ${w.joined} joined (unmatched: crm ${w.unmatched.crm}, profile ${w.unmatched.profile})`,
     );
   }
-  for (const f of summary.failures) lines.push(`✗ ${f.function} gave up on ${f.key ?? 'an event'} (${f.condition}): ${f.error ?? 'no error message'}`);
+  for (const f of summary.failures)
+    lines.push(`✗ ${f.function} gave up on ${f.key ?? 'an event'} (${f.condition}): ${f.error ?? 'no error message'}`);
   return lines;
 }

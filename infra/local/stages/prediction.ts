@@ -69,7 +69,10 @@ class ResultsWatcher {
           }
           this.rounds.set(r.round, tally);
           this.modelVersion = r.modelVersion;
-          if (tally.results <= 3) onResult(`round ${r.round} user ${r.userId}: ${r.retained ? 'retained' : 'not retained'} (p=${r.probability.toFixed(3)}, ${r.modelVersion})`);
+          if (tally.results <= 3)
+            onResult(
+              `round ${r.round} user ${r.userId}: ${r.retained ? 'retained' : 'not retained'} (p=${r.probability.toFixed(3)}, ${r.modelVersion})`,
+            );
         }
         this.waiters.splice(0).forEach((w) => w());
         return messages;
@@ -87,7 +90,13 @@ class ResultsWatcher {
   }
 
   /** Resolves when `count` distinct users of `round` have a result, or the time is up. */
-  async waitFor(round: number, count: number, timeoutMs: number, signal?: AbortSignal, progress?: (t: Tally) => void): Promise<Tally> {
+  async waitFor(
+    round: number,
+    count: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    progress?: (t: Tally) => void,
+  ): Promise<Tally> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const tally = this.rounds.get(round) ?? { results: 0, retained: 0, users: new Set<number>() };
@@ -115,7 +124,8 @@ async function prepare(context: StageContext): Promise<Prepared | string> {
   const { cloud } = context;
   const stream = cloud.outputs[PREDICTION_OUTPUTS.stream];
   const queue = cloud.outputs[PREDICTION_OUTPUTS.results];
-  if (!stream || !queue) return 'the stack has no prediction stream (the Prediction construct is not in infra/stack.ts)';
+  if (!stream || !queue)
+    return 'the stack has no prediction stream (the Prediction construct is not in infra/stack.ts)';
   const bucket = dataBucket(cloud).name;
   try {
     await readJson(cloud.clients.s3, bucket, CURRENT_MODEL_KEY);
@@ -129,10 +139,22 @@ async function prepare(context: StageContext): Promise<Prepared | string> {
 
 async function playRound(context: StageContext, p: Prepared, round: number): Promise<RoundSummary> {
   const started = Date.now();
-  await feedRounds(context.cloud.clients, p.stream, p.users, { first: round, rounds: 1, intervalMs: 0, log: (line) => context.progress(line) });
+  await feedRounds(context.cloud.clients, p.stream, p.users, {
+    first: round,
+    rounds: 1,
+    intervalMs: 0,
+    log: (line) => context.progress(line),
+  });
   const tally = await p.watcher.waitFor(round, p.users.length, ROUND_TIMEOUT_MS, context.signal, (t) =>
-    context.progress(`round ${round}: ${t.results}/${p.users.length} predictions, ${t.retained} retained`));
-  return { round, sent: p.users.length, results: tally.results, retained: tally.retained, seconds: (Date.now() - started) / 1000 };
+    context.progress(`round ${round}: ${t.results}/${p.users.length} predictions, ${t.retained} retained`),
+  );
+  return {
+    round,
+    sent: p.users.length,
+    results: tally.results,
+    retained: tally.retained,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 const describeRound = (r: RoundSummary) =>
@@ -146,11 +168,20 @@ export function createPredictionStage(intervalMs = ROUND_INTERVAL_MS): Stage {
     title: `Prediction (week ${PREDICTION_WEEK} in rounds → Kinesis → predict Lambda → SQS results, trends)`,
     async run(context) {
       const prepared = await prepare(context);
-      if (typeof prepared === 'string') return { summary: { rounds: [], skipped: prepared } satisfies PredictionSummary, lines: [`skipped: ${prepared}`] };
+      if (typeof prepared === 'string')
+        return {
+          summary: { rounds: [], skipped: prepared } satisfies PredictionSummary,
+          lines: [`skipped: ${prepared}`],
+        };
       running = prepared;
       prepared.watcher.start();
       const first = await playRound(context, prepared, prepared.firstRound);
-      const summary: PredictionSummary = { stream: prepared.stream, modelVersion: prepared.watcher.modelVersion, users: prepared.users.length, rounds: [first] };
+      const summary: PredictionSummary = {
+        stream: prepared.stream,
+        modelVersion: prepared.watcher.modelVersion,
+        users: prepared.users.length,
+        rounds: [first],
+      };
       if (context.options.once) prepared.watcher.stop();
       const trends = await siteTrends(context.cloud);
       return {
@@ -188,7 +219,10 @@ export function createPredictionStage(intervalMs = ROUND_INTERVAL_MS): Stage {
 export const prediction: Stage = createPredictionStage();
 
 const describeTrends = (t: TrendsDocument) =>
-  `data/trends.json (retained/scored by round): ${t.rounds.slice(-8).map((r) => `${r.round}: ${r.retained}/${r.scored}`).join('  ')}`;
+  `data/trends.json (retained/scored by round): ${t.rounds
+    .slice(-8)
+    .map((r) => `${r.round}: ${r.retained}/${r.scored}`)
+    .join('  ')}`;
 
 async function siteTrends(cloud: LocalCloud): Promise<TrendsDocument | undefined> {
   const site = Object.entries(cloud.resources.buckets).find(([id]) => /site/i.test(id))?.[1];

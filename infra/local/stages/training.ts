@@ -43,9 +43,14 @@ export const training: Stage = {
     const bucket = dataBucket(cloud).name;
     const store = new TrainingStore(cloud.clients.s3);
     const unsubscribe = cloud.stepFunctions.subscribe((execution, event) => {
-      if (event.type === 'StateEntered') progress(`${execution.name}: ${event.state}${event.index !== undefined ? ` #${event.index}` : ''}`);
+      if (event.type === 'StateEntered')
+        progress(`${execution.name}: ${event.state}${event.index !== undefined ? ` #${event.index}` : ''}`);
     });
-    const sfn = new SFNClient({ region: cloud.region, endpoint: cloud.stepFunctions.endpoint, credentials: LOCAL_CREDENTIALS });
+    const sfn = new SFNClient({
+      region: cloud.region,
+      endpoint: cloud.stepFunctions.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
     try {
       await startTrainingRun(sfn, store, bucket, machine.arn, { trainWeek: '0', labelWeek: '1' });
       await cloud.stepFunctions.idle();
@@ -53,19 +58,34 @@ export const training: Stage = {
       unsubscribe();
       sfn.destroy();
     }
-    const runs = await Promise.all([...cloud.stepFunctions.executions.values()].filter((e) => e.stateMachineArn === machine.arn).map((e) => describeRun(store, bucket, e)));
+    const runs = await Promise.all(
+      [...cloud.stepFunctions.executions.values()]
+        .filter((e) => e.stateMachineArn === machine.arn)
+        .map((e) => describeRun(store, bucket, e)),
+    );
     const pointer = await store.getTextIfExists(bucket, CURRENT_MODEL_KEY);
-    const summary: TrainingSummary = { runs, ...(pointer ? { currentVersion: (JSON.parse(pointer) as { version: string }).version } : {}) };
+    const summary: TrainingSummary = {
+      runs,
+      ...(pointer ? { currentVersion: (JSON.parse(pointer) as { version: string }).version } : {}),
+    };
     const first = runs.find((r) => r.trainWeek === '0' && r.labelWeek === '1');
     return { ok: first?.status === 'SUCCEEDED', summary, lines: describe(summary) };
   },
 };
 
-async function describeRun(store: TrainingStore, bucket: string, execution: LocalExecution): Promise<TrainingRunSummary> {
+async function describeRun(
+  store: TrainingStore,
+  bucket: string,
+  execution: LocalExecution,
+): Promise<TrainingRunSummary> {
   const input = JSON.parse(execution.input) as { trainWeek: string; labelWeek: string };
-  const output = execution.output ? (JSON.parse(execution.output) as { decision?: string; reason?: string; version?: string }) : {};
+  const output = execution.output
+    ? (JSON.parse(execution.output) as { decision?: string; reason?: string; version?: string })
+    : {};
   const evaluation = await store.getTextIfExists(bucket, trainingKeys(execution.name).evaluation);
-  const candidates = evaluation ? (JSON.parse(evaluation) as { candidates: TrainingRunSummary['candidates'] }).candidates : [];
+  const candidates = evaluation
+    ? (JSON.parse(evaluation) as { candidates: TrainingRunSummary['candidates'] }).candidates
+    : [];
   return {
     runId: execution.name,
     trainWeek: input.trainWeek,
@@ -82,9 +102,13 @@ async function describeRun(store: TrainingStore, bucket: string, execution: Loca
 function describe(summary: TrainingSummary): string[] {
   const lines: string[] = [];
   for (const run of summary.runs.sort((a, b) => a.trainWeek.localeCompare(b.trainWeek))) {
-    lines.push(`weeks ${run.trainWeek} → ${run.labelWeek}: ${run.status} in ${run.seconds.toFixed(1)} s (${run.runId})`);
+    lines.push(
+      `weeks ${run.trainWeek} → ${run.labelWeek}: ${run.status} in ${run.seconds.toFixed(1)} s (${run.runId})`,
+    );
     for (const c of run.candidates) {
-      const params = Object.entries(c.params as Record<string, unknown>).map(([k, v]) => `${k} ${v}`).join(', ');
+      const params = Object.entries(c.params as Record<string, unknown>)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
       lines.push(`  candidate ${c.id}: AUC ${c.auc.toFixed(4)}, ${c.nodes} nodes (${params})`);
     }
     if (run.decision === 'promote') lines.push(`  gate: promote — ${run.reason}; published ${run.version}`);

@@ -3,7 +3,8 @@ import { buildTrainingSet, decodeDataset, encodeDataset, splitByUser } from '../
 import { FEATURE_NAMES } from '../../../functions/core/schema.ts';
 
 const header = ['user_id', 'week', ...FEATURE_NAMES].join('\t');
-const row = (id: number, industry = 'BANK', age = 30) => [id, 3, industry, 'US-CA', 'GOOGLE', 1, 0, 2, 0, 0, 1, 0, 0, 4, 2, 0, 0, 1, age].join('\t');
+const row = (id: number, industry = 'BANK', age = 30) =>
+  [id, 3, industry, 'US-CA', 'GOOGLE', 1, 0, 2, 0, 0, 1, 0, 0, 4, 2, 0, 0, 1, age].join('\t');
 
 describe('labelled sets from extracted weeks', () => {
   it('labels a user 1 exactly when they are active the next week', () => {

@@ -18,7 +18,8 @@ const { start } = weekSpan('1');
 const enc = new TextEncoder();
 const ev = (user: number, company: number, platform: string, dt: number, type: string) =>
   `0\t${user}\t${company}\t${platform}\t${start + dt}\t${type}\t0`;
-const extract = (lines: string[], name = 'w1.log') => extractEvents([{ name, chunks: [enc.encode(lines.join('\n') + '\n')] }], { week: '1' });
+const extract = (lines: string[], name = 'w1.log') =>
+  extractEvents([{ name, chunks: [enc.encode(lines.join('\n') + '\n')] }], { week: '1' });
 
 //                 platform: IPHONE ANDROID PC IPAD OTHER | type: CUSTOMIZE DOWNLOAD SHARE_TPL INSPECT VIEW SHARE_REPORT CANCEL
 const lines = [
@@ -35,8 +36,18 @@ describe('per-user counts', () => {
   it('count platforms and event types per user, with the company of the earliest event', async () => {
     const agg = await extract(lines);
     expect(agg.size).toBe(4);
-    expect(agg.get(10)).toEqual({ userId: 10, companyId: 4, firstEventTime: start + 100, counts: [1, 0, 2, 0, 0, 0, 0, 0, 2, 1, 0, 0] });
-    expect(agg.get(2)).toEqual({ userId: 2, companyId: 3, firstEventTime: start + 50, counts: [0, 0, 0, 2, 0, 1, 0, 1, 0, 0, 0, 0] });
+    expect(agg.get(10)).toEqual({
+      userId: 10,
+      companyId: 4,
+      firstEventTime: start + 100,
+      counts: [1, 0, 2, 0, 0, 0, 0, 0, 2, 1, 0, 0],
+    });
+    expect(agg.get(2)).toEqual({
+      userId: 2,
+      companyId: 3,
+      firstEventTime: start + 50,
+      counts: [0, 0, 0, 2, 0, 1, 0, 1, 0, 0, 0, 0],
+    });
     expect(agg.activeUserIds()).toEqual([2, 7, 10, 99]);
   });
 
@@ -54,7 +65,12 @@ describe('per-user counts', () => {
     const a = await extract(lines.slice(0, 3), 'part-a');
     const b = await extract([ev(10, 9, 'PC', 20, 'INSPECT'), ev(2, 3, 'IPAD', 50, 'SHARE_TPL')], 'part-b');
     const merged = mergeAggregates([a, b]);
-    expect(merged.get(10)).toEqual({ userId: 10, companyId: 9, firstEventTime: start + 20, counts: [1, 0, 3, 0, 0, 0, 0, 0, 3, 1, 0, 0] });
+    expect(merged.get(10)).toEqual({
+      userId: 10,
+      companyId: 9,
+      firstEventTime: start + 20,
+      counts: [1, 0, 3, 0, 0, 0, 0, 0, 3, 1, 0, 0],
+    });
     expect(merged.lineCounts.linesRead).toBe(5);
     expect(merged.sources).toEqual(['part-a', 'part-b']);
   });
@@ -68,9 +84,12 @@ describe('per-user counts', () => {
 });
 
 describe('join', () => {
-  it('joins CRM on the first event\'s company and profiles on user id, counting users that do not join', async () => {
+  it("joins CRM on the first event's company and profiles on user id, counting users that do not join", async () => {
     const agg = await extract(lines);
-    const crm = await parseCrmTable('3\tBANK\tUS-CA\tGOOGLE\n4\tHEALTH\tGB-LONDON\tTWITTER\n5\tAIRPLANE\tAU-WA\tFACEBOOK\n', { name: 'crm' });
+    const crm = await parseCrmTable(
+      '3\tBANK\tUS-CA\tGOOGLE\n4\tHEALTH\tGB-LONDON\tTWITTER\n5\tAIRPLANE\tAU-WA\tFACEBOOK\n',
+      { name: 'crm' },
+    );
     const profiles = await parseProfileTable('10\t1\t34\n2\t0\t61\n99\t1\t20\n', { name: 'profiles' });
     const week = joinWeek(agg, crm, profiles);
     expect(week.users).toBe(4);
@@ -86,20 +105,46 @@ describe('join', () => {
         userId: 2,
         week: '1',
         features: {
-          industry: 'BANK', region: 'US-CA', social_type: 'GOOGLE',
-          iphone: 0, android: 0, pc: 0, ipad: 2, other: 0,
-          customize_tpl: 1, download_tpl: 0, share_tpl: 1, inspect: 0, view_report: 0, share_report: 0, cancel_inspection: 0,
-          gender: 0, age: 61,
+          industry: 'BANK',
+          region: 'US-CA',
+          social_type: 'GOOGLE',
+          iphone: 0,
+          android: 0,
+          pc: 0,
+          ipad: 2,
+          other: 0,
+          customize_tpl: 1,
+          download_tpl: 0,
+          share_tpl: 1,
+          inspect: 0,
+          view_report: 0,
+          share_report: 0,
+          cancel_inspection: 0,
+          gender: 0,
+          age: 61,
         },
       },
       {
         userId: 10,
         week: '1',
         features: {
-          industry: 'HEALTH', region: 'GB-LONDON', social_type: 'TWITTER',
-          iphone: 1, android: 0, pc: 2, ipad: 0, other: 0,
-          customize_tpl: 0, download_tpl: 0, share_tpl: 0, inspect: 2, view_report: 1, share_report: 0, cancel_inspection: 0,
-          gender: 1, age: 34,
+          industry: 'HEALTH',
+          region: 'GB-LONDON',
+          social_type: 'TWITTER',
+          iphone: 1,
+          android: 0,
+          pc: 2,
+          ipad: 0,
+          other: 0,
+          customize_tpl: 0,
+          download_tpl: 0,
+          share_tpl: 0,
+          inspect: 2,
+          view_report: 1,
+          share_report: 0,
+          cancel_inspection: 0,
+          gender: 1,
+          age: 34,
         },
       },
     ]);

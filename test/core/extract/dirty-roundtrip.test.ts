@@ -27,24 +27,66 @@ function generateEvents(rnd: () => number, count: number): [Uint8Array, RejectRe
   const pick = <T>(l: readonly T[]) => l[Math.floor(rnd() * l.length)];
   const lines: [Uint8Array, RejectReason | undefined][] = [];
   for (let i = 0; i < count; i++) {
-    const f = [String(i), String(Math.floor(rnd() * 50)), String(Math.floor(rnd() * 12)), pick(C.platform), String(start + Math.floor(rnd() * (end - start))), pick(C.event_type), pick(['0', '1'])];
+    const f = [
+      String(i),
+      String(Math.floor(rnd() * 50)),
+      String(Math.floor(rnd() * 12)),
+      pick(C.platform),
+      String(start + Math.floor(rnd() * (end - start))),
+      pick(C.event_type),
+      pick(['0', '1']),
+    ];
     const kind = Math.floor(rnd() * 30);
     const text = (s: string, r?: RejectReason): [Uint8Array, RejectReason | undefined] => [enc.encode(s), r];
     const j = (g: string[]) => g.join('\t');
     switch (kind) {
-      case 0: lines.push(text('', 'empty_line')); break;
-      case 1: lines.push(text(j(f.slice(1)), 'field_count')); break;
-      case 2: lines.push(text(j([f[0], f[1] + 'a', ...f.slice(2)]), 'bad_number')); break;
-      case 3: lines.push(text(j([f[0], f[1], '-' + f[2], ...f.slice(3)]), 'negative_id')); break;
-      case 4: lines.push(text(j([...f.slice(0, 3), 'BLACKBERRY', ...f.slice(4)]), 'unknown_platform')); break;
-      case 5: lines.push(text(j([...f.slice(0, 5), 'UNINSTALL', f[6]]), 'unknown_event_type')); break;
-      case 6: lines.push(text(j([...f.slice(0, 4), f[4] + '.25', ...f.slice(5)]), 'bad_timestamp')); break;
-      case 7: lines.push(text(j([...f.slice(0, 4), String(end + Math.floor(rnd() * 1000)), ...f.slice(5)]), 'outside_week')); break;
-      case 8: lines.push(text(j([...f.slice(0, 6), 'true']), 'bad_first_event')); break;
-      case 9: lines.push(text(j([...f.slice(0, 6), '1'.repeat(70_000)]), 'line_too_long')); break;
-      case 10: lines.push([Uint8Array.from([...enc.encode(j(f.slice(0, 3)) + '\t'), 0xed, 0xa0, 0x80, ...enc.encode('\t' + j(f.slice(4)))]), 'invalid_utf8']); break;
-      case 11: lines.push(text(j(f) + '\r')); break; // CRLF
-      default: lines.push(text(j(f)));
+      case 0:
+        lines.push(text('', 'empty_line'));
+        break;
+      case 1:
+        lines.push(text(j(f.slice(1)), 'field_count'));
+        break;
+      case 2:
+        lines.push(text(j([f[0], f[1] + 'a', ...f.slice(2)]), 'bad_number'));
+        break;
+      case 3:
+        lines.push(text(j([f[0], f[1], '-' + f[2], ...f.slice(3)]), 'negative_id'));
+        break;
+      case 4:
+        lines.push(text(j([...f.slice(0, 3), 'BLACKBERRY', ...f.slice(4)]), 'unknown_platform'));
+        break;
+      case 5:
+        lines.push(text(j([...f.slice(0, 5), 'UNINSTALL', f[6]]), 'unknown_event_type'));
+        break;
+      case 6:
+        lines.push(text(j([...f.slice(0, 4), f[4] + '.25', ...f.slice(5)]), 'bad_timestamp'));
+        break;
+      case 7:
+        lines.push(text(j([...f.slice(0, 4), String(end + Math.floor(rnd() * 1000)), ...f.slice(5)]), 'outside_week'));
+        break;
+      case 8:
+        lines.push(text(j([...f.slice(0, 6), 'true']), 'bad_first_event'));
+        break;
+      case 9:
+        lines.push(text(j([...f.slice(0, 6), '1'.repeat(70_000)]), 'line_too_long'));
+        break;
+      case 10:
+        lines.push([
+          Uint8Array.from([
+            ...enc.encode(j(f.slice(0, 3)) + '\t'),
+            0xed,
+            0xa0,
+            0x80,
+            ...enc.encode('\t' + j(f.slice(4))),
+          ]),
+          'invalid_utf8',
+        ]);
+        break;
+      case 11:
+        lines.push(text(j(f) + '\r'));
+        break; // CRLF
+      default:
+        lines.push(text(j(f)));
     }
   }
   return lines;
@@ -84,7 +126,7 @@ function joinLines(lines: Uint8Array[]): Uint8Array {
 
 function randomChunks(bytes: Uint8Array, rnd: () => number): Uint8Array[] {
   const chunks: Uint8Array[] = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const size = 1 + Math.floor(rnd() * (rnd() < 0.5 ? 64 : 100_000));
     chunks.push(bytes.subarray(at, at + size));
     at += size;
@@ -99,10 +141,16 @@ describe('a generated dirty week', () => {
       const lines = generateEvents(rnd, 3000);
       const rejects: Reject[] = [];
       const onReject = (r: Reject) => rejects.push(r);
-      const events = await extractEvents([{ name: 'events', chunks: randomChunks(joinLines(lines.map((l) => l[0])), rnd) }], { week: WEEK, onReject });
+      const events = await extractEvents(
+        [{ name: 'events', chunks: randomChunks(joinLines(lines.map((l) => l[0])), rnd) }],
+        { week: WEEK, onReject },
+      );
 
       const crmText = [
-        ...Array.from({ length: 12 }, (_, c) => `${c}\t${C.industry[c % 6]}\t${C.region[c % 8]}\t${C.social_type[c % 3]}`),
+        ...Array.from(
+          { length: 12 },
+          (_, c) => `${c}\t${C.industry[c % 6]}\t${C.region[c % 8]}\t${C.social_type[c % 3]}`,
+        ),
         '3\tBANK\tUS-CA\tGOOGLE', // duplicate_key
         '20\tSHIPPING\tUS-CA\tGOOGLE', // unknown_category
         '21\tBANK\tUS-CA', // field_count

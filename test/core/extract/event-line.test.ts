@@ -49,7 +49,16 @@ describe('event line parser', () => {
     ['first_event 2', line([42, 517, 17, 'IPAD', t, 'VIEW_REPORT', 2]), 'bad_first_event'],
     ['first_event "yes"', line([42, 517, 17, 'IPAD', t, 'VIEW_REPORT', 'yes']), 'bad_first_event'],
     ['a line over 64 KiB', line([...valid.slice(0, 6), '1'.repeat(MAX_LINE_BYTES)]), 'line_too_long'],
-    ['invalid UTF-8', Uint8Array.from([...new TextEncoder().encode(line(valid.slice(0, 3)) + '\t'), 0xff, 0xfe, ...new TextEncoder().encode(`\t${t}\tVIEW_REPORT\t1`)]), 'invalid_utf8'],
+    [
+      'invalid UTF-8',
+      Uint8Array.from([
+        ...new TextEncoder().encode(line(valid.slice(0, 3)) + '\t'),
+        0xff,
+        0xfe,
+        ...new TextEncoder().encode(`\t${t}\tVIEW_REPORT\t1`),
+      ]),
+      'invalid_utf8',
+    ],
     ['a truncated UTF-8 sequence', Uint8Array.from([0x34, 0x32, 0xe2, 0x82]), 'invalid_utf8'],
   ];
   for (const [what, input, reason] of cases) {
@@ -80,17 +89,31 @@ describe('event line parser', () => {
     };
     const r = parseEventLine(line([1, 2, 3, 'Web', t, 'g', 0]), { week, categories });
     expect(r.ok && [r.value.platform, r.value.eventType]).toEqual([2, 6]);
-    expect(parseEventLine(line([1, 2, 3, 'PC', t, 'g', 0]), { week, categories })).toEqual({ ok: false, reason: 'unknown_platform' });
+    expect(parseEventLine(line([1, 2, 3, 'PC', t, 'g', 0]), { week, categories })).toEqual({
+      ok: false,
+      reason: 'unknown_platform',
+    });
   });
 
   it('refuses a platform list that would change the number of features', () => {
-    const categories = { platform: ['A', 'B'], event_type: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], industry: ['X'], region: ['Y'], social_type: ['Z'] };
-    expect(() => parseEventLine(line(valid), { week, categories })).toThrow(/platform.meta has 2 values but the model has 5/);
+    const categories = {
+      platform: ['A', 'B'],
+      event_type: ['a', 'b', 'c', 'd', 'e', 'f', 'g'],
+      industry: ['X'],
+      region: ['Y'],
+      social_type: ['Z'],
+    };
+    expect(() => parseEventLine(line(valid), { week, categories })).toThrow(
+      /platform.meta has 2 values but the model has 5/,
+    );
   });
 
   it('checks ISO-named weeks against their own span', () => {
     const iso = weekSpan('2026-W46');
     expect(parseEventLine(line([1, 2, 3, 'PC', iso.start + 10, 'INSPECT', 0]), { week: '2026-W46' }).ok).toBe(true);
-    expect(parseEventLine(line([1, 2, 3, 'PC', iso.end, 'INSPECT', 0]), { week: '2026-W46' })).toEqual({ ok: false, reason: 'outside_week' });
+    expect(parseEventLine(line([1, 2, 3, 'PC', iso.end, 'INSPECT', 0]), { week: '2026-W46' })).toEqual({
+      ok: false,
+      reason: 'outside_week',
+    });
   });
 });

@@ -21,15 +21,28 @@ const row: FeatureRow = {
   userId: 517,
   week: '3',
   features: {
-    industry: 'BANK', region: 'US-CA', social_type: 'GOOGLE',
-    iphone: 2, android: 0, pc: 5, ipad: 0, other: 0,
-    customize_tpl: 1, download_tpl: 0, share_tpl: 0, inspect: 4, view_report: 2, share_report: 0, cancel_inspection: 0,
-    gender: 1, age: 34,
+    industry: 'BANK',
+    region: 'US-CA',
+    social_type: 'GOOGLE',
+    iphone: 2,
+    android: 0,
+    pc: 5,
+    ipad: 0,
+    other: 0,
+    customize_tpl: 1,
+    download_tpl: 0,
+    share_tpl: 0,
+    inspect: 4,
+    view_report: 2,
+    share_report: 0,
+    cancel_inspection: 0,
+    gender: 1,
+    age: 34,
   },
 };
 
 describe('features.tsv', () => {
-  it('has the documented header, in the schema\'s feature order', () => {
+  it("has the documented header, in the schema's feature order", () => {
     expect(FEATURES_TSV_HEADER).toEqual(['user_id', 'week', ...FEATURE_NAMES]);
     expect(formatFeaturesTsv({ rows: [] })).toBe(
       'user_id\tweek\tindustry\tregion\tsocial_type\tiphone\tandroid\tpc\tipad\tother\tcustomize_tpl\tdownload_tpl\t' +
@@ -49,7 +62,9 @@ describe('features.tsv', () => {
     expect(() => parseFeaturesTsv(good.replace('\t34\n', '\t34\tx\n'))).toThrow(/line 2: 20 fields/);
     expect(() => parseFeaturesTsv(good.replace('\t1\t34', '\t2\t34'))).toThrow(/line 2: gender/);
     expect(() => parseFeaturesTsv(good.replace('\t5\t', '\t-5\t'))).toThrow(/line 2, pc/);
-    expect(() => parseFeaturesTsv(good.replace('BANK', 'FARM'), { categories: DEFAULT_CATEGORIES })).toThrow(/unknown industry "FARM"/);
+    expect(() => parseFeaturesTsv(good.replace('BANK', 'FARM'), { categories: DEFAULT_CATEGORIES })).toThrow(
+      /unknown industry "FARM"/,
+    );
   });
 });
 

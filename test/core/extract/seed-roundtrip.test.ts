@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { generateDemoData, memorySink, type FileExpectation } from '#seed/index.ts';
-import { REJECT_REASONS, buildManifest, extractEvents, joinWeek, parseCrmTable, parseProfileTable, type Reject } from '#core/extract/index.ts';
+import {
+  REJECT_REASONS,
+  buildManifest,
+  extractEvents,
+  joinWeek,
+  parseCrmTable,
+  parseProfileTable,
+  type Reject,
+} from '#core/extract/index.ts';
 
 /** Streaming gunzip, in small chunks, as the adapters do. */
 function chunks(name: string, bytes: Uint8Array): AsyncIterable<Uint8Array> {
@@ -21,24 +29,37 @@ describe('seed --dirty data', () => {
       const sink = memorySink();
       const result = await generateDemoData({ users: 400, weeks: 2, dirty: 0.04, seed: 11, gzip }, sink);
       const file = (name: string) => sink.files.get(name)!;
-      const expectedFile = JSON.parse(new TextDecoder().decode(file('dirty_expected.json'))) as { files: Record<string, FileExpectation> };
+      const expectedFile = JSON.parse(new TextDecoder().decode(file('dirty_expected.json'))) as {
+        files: Record<string, FileExpectation>;
+      };
       const expected = expectedFile.files;
       expect(expected).toEqual(result.dirtyExpected);
       const check = (name: string, counts: { linesRead: number; accepted: number; rejected: object }) => {
         const e = expected[name];
         const injected = Object.values(e.rejected).reduce((a, b) => a + (b ?? 0), 0);
-        expect({ name, ...counts }).toEqual({ name, linesRead: e.valid + injected, accepted: e.valid, rejected: e.rejected });
+        expect({ name, ...counts }).toEqual({
+          name,
+          linesRead: e.valid + injected,
+          accepted: e.valid,
+          rejected: e.rejected,
+        });
       };
 
       const rejects: Reject[] = [];
       const onReject = (r: Reject) => rejects.push(r);
       const crm = await parseCrmTable(chunks('crm', file('crm_info.data')), { name: 'crm_info.data', onReject });
-      const profiles = await parseProfileTable(chunks('p', file('nosql_user_profile.data')), { name: 'nosql_user_profile.data', onReject });
+      const profiles = await parseProfileTable(chunks('p', file('nosql_user_profile.data')), {
+        name: 'nosql_user_profile.data',
+        onReject,
+      });
       check('crm_info.data', crm.lineCounts());
       check('nosql_user_profile.data', profiles.lineCounts());
 
       for (const w of result.weeks) {
-        const events = await extractEvents([{ name: w.eventsFile, chunks: chunks(w.eventsFile, file(w.eventsFile)) }], { week: w.week, onReject });
+        const events = await extractEvents([{ name: w.eventsFile, chunks: chunks(w.eventsFile, file(w.eventsFile)) }], {
+          week: w.week,
+          onReject,
+        });
         check(w.eventsFile, events.lineCounts);
         expect(events.size).toBe(w.activeUsers);
         const week = joinWeek(events, crm, profiles);
@@ -52,7 +73,9 @@ describe('seed --dirty data', () => {
           profiles: { ...profiles.lineCounts(), rows: profiles.size },
         });
         expect(manifest.users).toBe(w.activeUsers);
-        expect(manifest.joined + Math.max(manifest.unmatched.crm, manifest.unmatched.profile)).toBeLessThanOrEqual(manifest.users);
+        expect(manifest.joined + Math.max(manifest.unmatched.crm, manifest.unmatched.profile)).toBeLessThanOrEqual(
+          manifest.users,
+        );
       }
       const seen = new Set(rejects.map((r) => r.reason));
       expect(REJECT_REASONS.filter((r) => !seen.has(r))).toEqual([]);

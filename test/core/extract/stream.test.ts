@@ -75,7 +75,7 @@ describe('event streams', () => {
     }
   });
 
-  it('cut a reject\'s raw text at 1 KiB', async () => {
+  it("cut a reject's raw text at 1 KiB", async () => {
     const r = await run([enc.encode(`${'9'.repeat(3000)}\t5\t17\tPC\t${start}\tINSPECT\t0\n`)]);
     expect(r.rejects[0].reason).toBe('bad_number');
     expect(r.rejects[0].raw.length).toBe(MAX_RAW_BYTES);

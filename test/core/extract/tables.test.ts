@@ -3,7 +3,10 @@ import { parseCrmLine, parseCrmTable, parseProfileLine, parseProfileTable, type 
 
 describe('CRM lines', () => {
   it('reads a valid line into category indices', () => {
-    expect(parseCrmLine('17\tBANK\tUS-CA\tGOOGLE')).toEqual({ ok: true, value: { companyId: 17, industry: 2, region: 3, socialType: 2 } });
+    expect(parseCrmLine('17\tBANK\tUS-CA\tGOOGLE')).toEqual({
+      ok: true,
+      value: { companyId: 17, industry: 2, region: 3, socialType: 2 },
+    });
     expect(parseCrmLine('17\tBANK\tUS-CA\tGOOGLE\r\n').ok).toBe(true);
   });
   const cases: [string, string, string][] = [
@@ -54,7 +57,9 @@ describe('tables', () => {
     });
     expect(crm.size).toBe(2);
     expect(crm.get(1)).toEqual({ companyId: 1, industry: 2, region: 3, socialType: 2 });
-    expect(rejects).toEqual([{ source: 'crm_info.data', line: 2, reason: 'duplicate_key', raw: '1\tHEALTH\tAU-WA\tTWITTER' }]);
+    expect(rejects).toEqual([
+      { source: 'crm_info.data', line: 2, reason: 'duplicate_key', raw: '1\tHEALTH\tAU-WA\tTWITTER' },
+    ]);
     expect(crm.lineCounts()).toEqual({ linesRead: 3, accepted: 2, rejected: { duplicate_key: 1 } });
 
     const profiles = await parseProfileTable('5\t1\t30\r\n5\t0\t40\r\n6\tx\t40\r\n', { name: 'p' });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ROC_POINTS, binaryMetrics, featureImportance, trainForestSync } from '../../../functions/core/forest/index.ts';
+import {
+  MAX_ROC_POINTS,
+  binaryMetrics,
+  featureImportance,
+  trainForestSync,
+} from '../../../functions/core/forest/index.ts';
 import { featureIndex } from '../../../functions/core/schema.ts';
 import { generateSet } from './synthetic.ts';
 
@@ -21,17 +26,28 @@ describe('metrics', () => {
     expect(m.precision).toBeCloseTo(2 / 3, 12);
     expect(m.recall).toBeCloseTo(2 / 3, 12);
     expect(m.f1).toBeCloseTo(2 / 3, 12);
-    const expectedLogLoss = -(Math.log(0.9) + Math.log(0.2) + Math.log(0.7) + Math.log(0.3) + Math.log(0.7) + Math.log(0.9)) / 6;
+    const expectedLogLoss =
+      -(Math.log(0.9) + Math.log(0.2) + Math.log(0.7) + Math.log(0.3) + Math.log(0.7) + Math.log(0.9)) / 6;
     expect(m.logLoss).toBeCloseTo(expectedLogLoss, 12);
   });
 
   it('draws the ROC curve with tied scores as one diagonal step', () => {
-    expect(m.roc).toEqual([[0, 0], [0, 1 / 3], [1 / 3, 1 / 3], [1 / 3, 2 / 3], [2 / 3, 1], [1, 1]]);
+    expect(m.roc).toEqual([
+      [0, 0],
+      [0, 1 / 3],
+      [1 / 3, 1 / 3],
+      [1 / 3, 2 / 3],
+      [2 / 3, 1],
+      [1, 1],
+    ]);
   });
 
   it('keeps at most 200 ROC points, first and last included', () => {
     const n = 5000;
-    const big = binaryMetrics(Uint8Array.from({ length: n }, (_, i) => i % 2), Float64Array.from({ length: n }, (_, i) => i / n));
+    const big = binaryMetrics(
+      Uint8Array.from({ length: n }, (_, i) => i % 2),
+      Float64Array.from({ length: n }, (_, i) => i / n),
+    );
     expect(big.roc.length).toBe(MAX_ROC_POINTS);
     expect(big.roc[0]).toEqual([0, 0]);
     expect(big.roc.at(-1)).toEqual([1, 1]);
@@ -47,7 +63,10 @@ describe('metrics', () => {
 describe('feature importance', () => {
   it('sums to 1 and puts the only informative feature first', () => {
     const pc = featureIndex('pc');
-    const model = trainForestSync(generateSet(2000, 41, (row) => (row[pc] > 4 ? 1 : 0)), { numTrees: 10, maxDepth: 4 });
+    const model = trainForestSync(
+      generateSet(2000, 41, (row) => (row[pc] > 4 ? 1 : 0)),
+      { numTrees: 10, maxDepth: 4 },
+    );
     const importance = featureImportance(model);
     expect(importance.reduce((s, f) => s + f.importance, 0)).toBeCloseTo(1, 12);
     expect([...importance].sort((a, b) => b.importance - a.importance)[0].feature).toBe('pc');

@@ -1,6 +1,12 @@
 import { RandomForestClassifier } from 'ml-random-forest';
 import { describe, expect, it } from 'vitest';
-import { ML_RANDOM_FOREST_MAX_ROWS, loadModel, scoreColumns, serializeModel, trainForest } from '../../../functions/core/forest/index.ts';
+import {
+  ML_RANDOM_FOREST_MAX_ROWS,
+  loadModel,
+  scoreColumns,
+  serializeModel,
+  trainForest,
+} from '../../../functions/core/forest/index.ts';
 import { convertTree, nextDown } from '../../../functions/core/forest/ml-engine.ts';
 import { productSchema } from '../../../functions/core/forest/model.ts';
 import { churnProbability, generateSet } from './synthetic.ts';
@@ -10,13 +16,31 @@ const rows = Array.from({ length: set.rows }, (_, r) => Array.from(set.columns, 
 
 describe('ml-random-forest engine', () => {
   it('converts the library’s trees faithfully: every tree gives the library’s leaf share for every row', () => {
-    const forest = new RandomForestClassifier({ nEstimators: 4, maxFeatures: 0.5, replacement: false, seed: 3, useSampleBagging: true, noOOB: true, treeOptions: { maxDepth: 5 } } as never);
+    const forest = new RandomForestClassifier({
+      nEstimators: 4,
+      maxFeatures: 0.5,
+      replacement: false,
+      seed: 3,
+      useSampleBagging: true,
+      noOOB: true,
+      treeOptions: { maxDepth: 5 },
+    } as never);
     forest.train(rows, Array.from(set.labels));
-    const internals = forest as unknown as { estimators: { root: { classify(row: number[]): { to1DArray(): number[] } } }[]; indexes: number[][] };
+    const internals = forest as unknown as {
+      estimators: { root: { classify(row: number[]): { to1DArray(): number[] } } }[];
+      indexes: number[][];
+    };
     const schema = productSchema();
     internals.estimators.forEach((estimator, t) => {
       const tree = convertTree(estimator.root as never, internals.indexes[t], schema, rows);
-      const single = loadModel({ formatVersion: 1, engine: 'ml-random-forest', schema: { features: schema }, params: {}, training: {}, trees: [tree] });
+      const single = loadModel({
+        formatVersion: 1,
+        engine: 'ml-random-forest',
+        schema: { features: schema },
+        params: {},
+        training: {},
+        trees: [tree],
+      });
       const ours = scoreColumns(single, set.columns);
       rows.forEach((row, r) => {
         const picked = internals.indexes[t].map((f) => row[f]);
@@ -36,7 +60,9 @@ describe('ml-random-forest engine', () => {
 
   it('refuses more rows than it trains in reasonable time, naming the histogram engine', async () => {
     const big = generateSet(ML_RANDOM_FOREST_MAX_ROWS + 1, 52, () => 0);
-    await expect(trainForest(big, { engine: 'ml-random-forest' })).rejects.toThrow(/at most 5000 rows \(got 5001\).*Use engine "histogram", the default/);
+    await expect(trainForest(big, { engine: 'ml-random-forest' })).rejects.toThrow(
+      /at most 5000 rows \(got 5001\).*Use engine "histogram", the default/,
+    );
   });
 
   it('turns the library’s strict "<" into "≤" on the next double below', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidModelError, loadModel, scoreColumns, serializeModel, trainForestSync } from '../../../functions/core/forest/index.ts';
+import {
+  InvalidModelError,
+  loadModel,
+  scoreColumns,
+  serializeModel,
+  trainForestSync,
+} from '../../../functions/core/forest/index.ts';
 import { churnProbability, generateSet } from './synthetic.ts';
 
 const set = generateSet(1500, 21, (row, random) => (random() < churnProbability(row) ? 1 : 0));
@@ -30,20 +36,28 @@ describe('model.json', () => {
   });
 
   it('rejects a wrong formatVersion', () => {
-    expect(() => loadModel(edit((m) => (m.formatVersion = 2)))).toThrow(/formatVersion 2; this code reads formatVersion 1/);
+    expect(() => loadModel(edit((m) => (m.formatVersion = 2)))).toThrow(
+      /formatVersion 2; this code reads formatVersion 1/,
+    );
   });
 
   it('rejects a schema other than this code’s features', () => {
     expect(() => loadModel(edit((m) => m.schema.features.pop()))).toThrow(/schema does not match/);
     expect(() => loadModel(edit((m) => (m.schema.features[16].kind = 'categorical')))).toThrow(/schema does not match/);
-    expect(() => loadModel(edit((m) => delete m.schema.features[0].values))).toThrow(/industry needs 1\.\.32 category names/);
+    expect(() => loadModel(edit((m) => delete m.schema.features[0].values))).toThrow(
+      /industry needs 1\.\.32 category names/,
+    );
   });
 
   it('rejects corrupt tree arrays', () => {
     expect(() => loadModel(edit((m) => m.trees[0].left.pop()))).toThrow(/tree 0: "left" has/);
-    expect(() => loadModel(edit((m) => (m.trees[1].left[0] = 0)))).toThrow(/tree 1 node 0: child 0 must be a later node/);
+    expect(() => loadModel(edit((m) => (m.trees[1].left[0] = 0)))).toThrow(
+      /tree 1 node 0: child 0 must be a later node/,
+    );
     expect(() => loadModel(edit((m) => (m.trees[0].feature[0] = 17)))).toThrow(/feature 17 is not a feature index/);
-    expect(() => loadModel(edit((m) => (m.trees[0].count0[0] = 'x')))).toThrow(/"count0" must be an array of finite numbers/);
+    expect(() => loadModel(edit((m) => (m.trees[0].count0[0] = 'x')))).toThrow(
+      /"count0" must be an array of finite numbers/,
+    );
     expect(() => loadModel(edit((m) => (m.trees = [])))).toThrow(/trees are missing or empty/);
   });
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { UnknownCategoryError, exportTrees, scoreColumns, scoreNamed, trainForestSync, validateNamedFeatures, type TreeNode } from '../../../functions/core/forest/index.ts';
+import {
+  UnknownCategoryError,
+  exportTrees,
+  scoreColumns,
+  scoreNamed,
+  trainForestSync,
+  validateNamedFeatures,
+  type TreeNode,
+} from '../../../functions/core/forest/index.ts';
 import { DEFAULT_CATEGORIES, FEATURES, featureCategories } from '../../../functions/core/schema.ts';
 import { churnProbability, generateSet } from './synthetic.ts';
 
@@ -8,7 +16,14 @@ const model = trainForestSync(set, { numTrees: 8, maxDepth: 7, featureSubsetStra
 
 /** A row as the named record the prediction flow receives. */
 function named(r: number): Record<string, string | number> {
-  return Object.fromEntries(FEATURES.map((spec, f) => [spec.name, spec.kind === 'categorical' && spec.name !== 'gender' ? featureCategories(spec)[set.columns[f][r]] : set.columns[f][r]]));
+  return Object.fromEntries(
+    FEATURES.map((spec, f) => [
+      spec.name,
+      spec.kind === 'categorical' && spec.name !== 'gender'
+        ? featureCategories(spec)[set.columns[f][r]]
+        : set.columns[f][r],
+    ]),
+  );
 }
 
 /** Follows a trees.json node by reading its condition text only. */
@@ -52,10 +67,14 @@ describe('scoring', () => {
   it('explains why a named record cannot be scored', () => {
     const good = named(0);
     expect(validateNamedFeatures(model, good)).toBeUndefined();
-    expect(validateNamedFeatures(model, { ...good, region: 'MARS' })).toBe(`unknown region "MARS"; the model knows ${DEFAULT_CATEGORIES.region.join(', ')}`);
+    expect(validateNamedFeatures(model, { ...good, region: 'MARS' })).toBe(
+      `unknown region "MARS"; the model knows ${DEFAULT_CATEGORIES.region.join(', ')}`,
+    );
     const { age: _age, ...noAge } = good;
     expect(validateNamedFeatures(model, noAge)).toBe('missing feature "age"');
-    expect(validateNamedFeatures(model, { ...good, pc: 'five' })).toBe('feature "pc" must be a finite number, got "five"');
+    expect(validateNamedFeatures(model, { ...good, pc: 'five' })).toBe(
+      'feature "pc" must be a finite number, got "five"',
+    );
     expect(validateNamedFeatures(model, { ...good, gender: 2 })).toMatch(/unknown gender "2"/);
     expect(validateNamedFeatures(model, null)).toMatch(/must be an object/);
   });

@@ -10,7 +10,11 @@ import { mulberry32 } from '../../../functions/core/forest/rng.ts';
 export type Row = Float32Array;
 
 /** `rows` random rows; `label(row, random)` decides each label (0/1). */
-export function generateSet(rows: number, seed: number, label: (row: Row, random: () => number) => number): LabelledSet {
+export function generateSet(
+  rows: number,
+  seed: number,
+  label: (row: Row, random: () => number) => number,
+): LabelledSet {
   const random = mulberry32(seed);
   const columns = FEATURES.map(() => new Float32Array(rows));
   const labels = new Uint8Array(rows);

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidForestParams, evaluateModel, exportTrees, resolveOptions, serializeModel, trainForest, trainForestSync } from '../../../functions/core/forest/index.ts';
+import {
+  InvalidForestParams,
+  evaluateModel,
+  exportTrees,
+  resolveOptions,
+  serializeModel,
+  trainForest,
+  trainForestSync,
+} from '../../../functions/core/forest/index.ts';
 import { featureIndex } from '../../../functions/core/schema.ts';
 import { churnProbability, generateSet } from './synthetic.ts';
 
-const noisy = (seed: number, rows = 3000) => generateSet(rows, seed, (row, random) => (random() < churnProbability(row) ? 1 : 0));
+const noisy = (seed: number, rows = 3000) =>
+  generateSet(rows, seed, (row, random) => (random() < churnProbability(row) ? 1 : 0));
 const small = { numTrees: 6, maxDepth: 6 };
 
 describe('histogram forest training', () => {
@@ -27,7 +36,12 @@ describe('histogram forest training', () => {
     const region = featureIndex('region');
     // Regions 1, 4 and 6 retain: not a contiguous range of indices, so a numeric split on the index needs several cuts.
     const rule = (row: Float32Array) => ([1, 4, 6].includes(row[region]) ? 1 : 0);
-    const model = trainForestSync(generateSet(2000, 3, rule), { numTrees: 1, maxDepth: 1, featureSubsetStrategy: 'all', bootstrap: false });
+    const model = trainForestSync(generateSet(2000, 3, rule), {
+      numTrees: 1,
+      maxDepth: 1,
+      featureSubsetStrategy: 'all',
+      bootstrap: false,
+    });
     const root = exportTrees(model)[0];
     expect(root.feature).toBe('region');
     expect(root.children?.every((child) => child.impurity === 0)).toBe(true);
@@ -59,8 +73,10 @@ describe('histogram forest training', () => {
 
   it('respects maxDepth and minInstancesPerNode', () => {
     const model = trainForestSync(noisy(11), { numTrees: 3, maxDepth: 3, minInstancesPerNode: 50 });
-    const depth = (node: ReturnType<typeof exportTrees>[number]): number => (node.children ? 1 + Math.max(...node.children.map(depth)) : 0);
-    const leaves = (node: ReturnType<typeof exportTrees>[number]): number[] => (node.children ? node.children.flatMap(leaves) : [node.samples]);
+    const depth = (node: ReturnType<typeof exportTrees>[number]): number =>
+      node.children ? 1 + Math.max(...node.children.map(depth)) : 0;
+    const leaves = (node: ReturnType<typeof exportTrees>[number]): number[] =>
+      node.children ? node.children.flatMap(leaves) : [node.samples];
     for (const tree of exportTrees(model)) {
       expect(depth(tree)).toBeLessThanOrEqual(3);
       expect(Math.min(...leaves(tree))).toBeGreaterThanOrEqual(50);
@@ -72,11 +88,21 @@ describe('histogram forest training', () => {
     expect(() => resolveOptions({ impurity: 'variance' })).toThrow(/impurity must be gini or entropy/);
     expect(() => resolveOptions({ featureSubsetStrategy: 'half' })).toThrow(InvalidForestParams);
     expect(() => resolveOptions({ numTres: 3 })).toThrow(/unknown training option "numTres"/);
-    expect(resolveOptions({ featureSubsetStrategy: '0.5', numTrees: '5', bootstrap: 'false' })).toMatchObject({ featureSubsetStrategy: 0.5, numTrees: 5, bootstrap: false });
+    expect(resolveOptions({ featureSubsetStrategy: '0.5', numTrees: '5', bootstrap: 'false' })).toMatchObject({
+      featureSubsetStrategy: 0.5,
+      numTrees: 5,
+      bootstrap: false,
+    });
   });
 
   it('trains with entropy and without bootstrap', () => {
-    const model = trainForestSync(noisy(12), { numTrees: 4, maxDepth: 5, impurity: 'entropy', bootstrap: false, subsamplingRate: 0.7 });
+    const model = trainForestSync(noisy(12), {
+      numTrees: 4,
+      maxDepth: 5,
+      impurity: 'entropy',
+      bootstrap: false,
+      subsamplingRate: 0.7,
+    });
     expect(evaluateModel(model, noisy(13, 2000)).auc).toBeGreaterThan(0.65);
   });
 });
@@ -84,8 +110,16 @@ describe('histogram forest training', () => {
 describe('degenerate training sets', () => {
   it('refuses an empty set and makes a single leaf of a one-class set', () => {
     expect(() => trainForestSync(generateSet(0, 1, () => 0))).toThrow(/no training rows/);
-    const model = trainForestSync(generateSet(50, 1, () => 1), { numTrees: 2 });
+    const model = trainForestSync(
+      generateSet(50, 1, () => 1),
+      { numTrees: 2 },
+    );
     expect(model.trees.every((t) => t.feature.length === 1)).toBe(true);
-    expect(evaluateModel(model, generateSet(10, 2, () => 1)).errorRate).toBe(0);
+    expect(
+      evaluateModel(
+        model,
+        generateSet(10, 2, () => 1),
+      ).errorRate,
+    ).toBe(0);
   });
 });
