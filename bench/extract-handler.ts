@@ -12,7 +12,6 @@
  * Also the handler child: `node bench/extract-handler.ts child <s3 endpoint> <bucket> <key>`.
  */
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,7 +111,7 @@ async function child(endpoint: string, bucket: string, key: string): Promise<voi
     eTag: 'bench',
     at: Date.now(),
   });
-  const outcome = await handler(event as never);
+  const outcome = await handler(event as never, {});
   console.log(JSON.stringify(outcome));
 }
 

@@ -3,6 +3,9 @@
  * docs/deploy.md): which week and part an event object is, and the keys of its output.
  * Pure string work, no SDK.
  */
+import type { ExtractionInputs } from '../core/extract/extract-week.ts';
+import type { OutputKeys } from '../core/extract/part-writer.ts';
+import type { TableKeys } from '../core/extract/sources.ts';
 import { CATEGORY_LISTS, type CategoryListName } from '../core/schema.ts';
 import { weekFromName, type WeekId } from '../core/weeks.ts';
 
@@ -84,6 +87,28 @@ export const weekPrefix = (week: WeekId) => `extracted/week=${week}/`;
 export const partPrefix = (week: WeekId, partId: string) => `${weekPrefix(week)}part=${partId}/`;
 export const partFileKey = (week: WeekId, partId: string, file: keyof typeof PART_FILES) =>
   `${partPrefix(week, partId)}${PART_FILES[file]}`;
+export const RAW_TABLES: TableKeys = { crm: RAW_KEYS.crm, profiles: RAW_KEYS.profiles };
+export const RAW_CATEGORY_LISTS: Partial<Record<CategoryListName, string>> = Object.fromEntries(
+  CATEGORY_LISTS.map((name) => [name, RAW_KEYS.meta(name)]),
+);
+
+/** What extracting one event object reads: the object, the tables and lists under raw/ (a table may come later). */
+export function bucketInputs(eventKey: string): ExtractionInputs {
+  return { events: [eventKey], ...RAW_TABLES, categoryLists: RAW_CATEGORY_LISTS, tablesMayBeAbsent: true };
+}
+
+/** Where a part's files go; the per-user counts are written by the first extraction, not by a re-join. */
+export function partOutputs(week: WeekId, partId: string, options: { userCounts: boolean }): OutputKeys {
+  const key = (file: keyof typeof PART_FILES) => partFileKey(week, partId, file);
+  return {
+    rejects: key('rejects'),
+    features: key('features'),
+    activeUsers: key('activeUsers'),
+    manifest: key('manifest'),
+    ...(options.userCounts ? { userCounts: key('userCounts') } : {}),
+  };
+}
+
 export const completeMarkerKey = (week: WeekId) => `${weekPrefix(week)}_COMPLETE.json`;
 export const successKeyOf = (week: WeekId) => `${RAW_KEYS.events}week=${week}/${SUCCESS_FILE}`;
 

@@ -5,7 +5,8 @@
  * line) exists and every part it lists has its manifest; this is checked after each part and
  * when _SUCCESS arrives, so the order of uploads does not matter.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+import { readTextIfExists } from '../core/object-reads.ts';
+import type { ObjectStore } from '../core/storage.ts';
 import type { WeekId } from '../core/weeks.ts';
 import {
   completeMarkerKey,
@@ -15,27 +16,20 @@ import {
   successKeyOf,
   type CompleteMarker,
 } from './extraction-keys.ts';
-import { headObject, readObjectTextIfExists } from './s3-read.ts';
-import { putObject } from './s3-write.ts';
 
 export type Completion =
   | { readonly complete: true; readonly marker: CompleteMarker; readonly key: string }
   | { readonly complete: false; readonly waitingFor: string[] };
 
-async function writeMarker(s3: S3Client, bucket: string, marker: CompleteMarker): Promise<Completion> {
+async function writeMarker(bucket: ObjectStore, marker: CompleteMarker): Promise<Completion> {
   const key = completeMarkerKey(marker.week);
   // Deterministic bytes: two parts finishing together write the same object (same ETag).
-  await putObject(s3, { bucket, key }, JSON.stringify(marker, null, 2) + '\n', 'application/json');
+  await bucket.write(key, JSON.stringify(marker, null, 2) + '\n', { contentType: 'application/json' });
   return { complete: true, marker, key };
 }
 
-export async function completeSingleFileWeek(
-  s3: S3Client,
-  bucket: string,
-  week: WeekId,
-  partId: string,
-): Promise<Completion> {
-  return writeMarker(s3, bucket, {
+export async function completeSingleFileWeek(bucket: ObjectStore, week: WeekId, partId: string): Promise<Completion> {
+  return writeMarker(bucket, {
     formatVersion: 1,
     week,
     layout: 'single',
@@ -44,14 +38,14 @@ export async function completeSingleFileWeek(
   });
 }
 
-export async function completePartsWeekIfReady(s3: S3Client, bucket: string, week: WeekId): Promise<Completion> {
+export async function completePartsWeekIfReady(bucket: ObjectStore, week: WeekId): Promise<Completion> {
   const successKey = successKeyOf(week);
-  const list = await readObjectTextIfExists(s3, { bucket, key: successKey });
+  const list = await readTextIfExists(bucket, successKey);
   if (list === undefined) return { complete: false, waitingFor: [successKey] };
   const partIds = [...new Set(parseSuccessList(list, successKey).map(partIdOf))].sort();
   const manifests = partIds.map((id) => partFileKey(week, id, 'manifest'));
-  const present = await Promise.all(manifests.map((key) => headObject(s3, { bucket, key })));
+  const present = await Promise.all(manifests.map((key) => bucket.head(key)));
   const waitingFor = manifests.filter((_, i) => present[i] === undefined);
   if (waitingFor.length > 0) return { complete: false, waitingFor };
-  return writeMarker(s3, bucket, { formatVersion: 1, week, layout: 'parts', parts: partIds, manifests });
+  return writeMarker(bucket, { formatVersion: 1, week, layout: 'parts', parts: partIds, manifests });
 }

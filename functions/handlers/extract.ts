@@ -9,17 +9,17 @@
  * numbered week 0 stands for; default 2017-W19), LOG_LEVEL, POWERTOOLS_SERVICE_NAME.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
-import { DEFAULT_BASE_WEEK, parseWeekId } from '../core/weeks.ts';
+import { tablesChangedSince } from '../core/extract/sources.ts';
+import type { ObjectStore } from '../core/storage.ts';
+import { DEFAULT_BASE_WEEK, parseWeekId, type WeekId } from '../core/weeks.ts';
 import { requireEnv, s3Client } from '../aws/clients.ts';
-import { extractEventObject, tablesChangedSince } from '../aws/extract-object.ts';
-import { readRejoinInputs, rejoinPart } from '../aws/rejoin-parts.ts';
+import { extractEventObject } from '../aws/extract-object.ts';
 import { decodeEventKey, eventObjectOf, weekOfSuccessKey } from '../aws/extraction-keys.ts';
+import { lazyHandler } from '../aws/lambda-handler.ts';
+import { readRejoinInputs, rejoinPart } from '../aws/rejoin-parts.ts';
+import { s3Store } from '../aws/s3-store.ts';
 import { completePartsWeekIfReady, completeSingleFileWeek } from '../aws/week-completion.ts';
-
-const logger = new Logger();
-let s3: S3Client | undefined;
 
 export interface ExtractOutcome {
   readonly key: string;
@@ -28,40 +28,60 @@ export interface ExtractOutcome {
   readonly complete: boolean;
 }
 
-export async function handleS3Event(
-  event: S3Event,
-  deps: { s3: S3Client; bucket: string; baseWeek: string },
-): Promise<ExtractOutcome[]> {
-  const outcomes: ExtractOutcome[] = [];
-  for (const record of event.Records ?? []) {
-    const bucket = record.s3.bucket.name;
-    const key = decodeEventKey(record.s3.object.key);
-    if (bucket !== deps.bucket)
-      throw new Error(`event for s3://${bucket}/${key}, but this function works on ${deps.bucket}`);
+export interface ExtractDeps {
+  /** The data bucket's name: events for another bucket are refused. */
+  readonly bucket: string;
+  /** The data bucket. */
+  readonly store: ObjectStore;
+  readonly baseWeek: WeekId;
+  readonly logger?: Logger;
+}
 
+export function createExtractHandler(deps: ExtractDeps): (event: S3Event) => Promise<ExtractOutcome[]> {
+  const logger = deps.logger ?? new Logger();
+  const extractRecord = recordExtractor(deps, logger);
+  return async (event) => {
+    try {
+      const outcomes: ExtractOutcome[] = [];
+      for (const record of event.Records ?? []) {
+        const key = decodeEventKey(record.s3.object.key);
+        if (record.s3.bucket.name !== deps.bucket)
+          throw new Error(`event for s3://${record.s3.bucket.name}/${key}, but this function works on ${deps.bucket}`);
+        outcomes.push(await extractRecord(key));
+      }
+      return outcomes;
+    } catch (error) {
+      logger.error('extraction failed', { error: error as Error, keys: event.Records?.map((r) => r.s3.object.key) });
+      throw error;
+    }
+  };
+}
+
+function recordExtractor({ store, baseWeek }: ExtractDeps, logger: Logger) {
+  return async (key: string): Promise<ExtractOutcome> => {
     const successWeek = weekOfSuccessKey(key);
     if (successWeek !== undefined) {
-      const completion = await completePartsWeekIfReady(deps.s3, bucket, successWeek);
+      const completion = await completePartsWeekIfReady(store, successWeek);
       logger.info('week part list arrived', { key, week: successWeek, ...completion });
-      outcomes.push({ key, week: successWeek, complete: completion.complete });
-      continue;
+      return { key, week: successWeek, complete: completion.complete };
     }
 
     const object = eventObjectOf(key);
     const started = performance.now();
-    let { manifest, written, tables } = await extractEventObject(deps.s3, { bucket, key, baseWeek: deps.baseWeek });
+    const { manifest, written, ...extracted } = await extractEventObject(store, { key, baseWeek });
+    let tables = extracted.tables;
     // A table replaced while this ran may have been re-joined before this part had a
     // manifest (the rejoin function skips such parts): join this part again if so.
-    for (let round = 0; round < 3 && (await tablesChangedSince(deps.s3, bucket, tables)); round++) {
-      const inputs = await readRejoinInputs(deps.s3, bucket);
+    for (let round = 0; round < 3 && (await tablesChangedSince(store, tables)); round++) {
+      const inputs = await readRejoinInputs(store);
       tables = inputs.tables;
-      const again = await rejoinPart(deps.s3, bucket, object.week, object.partId, inputs);
+      const again = await rejoinPart(store, object.week, object.partId, inputs);
       logger.info('a table changed during extraction: part joined again', { key, joined: again?.joined });
     }
     const completion =
       object.layout === 'single'
-        ? await completeSingleFileWeek(deps.s3, bucket, object.week, object.partId)
-        : await completePartsWeekIfReady(deps.s3, bucket, object.week);
+        ? await completeSingleFileWeek(store, object.week, object.partId)
+        : await completePartsWeekIfReady(store, object.week);
     logger.info('extracted', {
       key,
       week: object.week,
@@ -77,18 +97,17 @@ export async function handleS3Event(
       complete: completion.complete,
       ...(completion.complete ? {} : { waitingFor: completion.waitingFor }),
     });
-    outcomes.push({ key, week: object.week, part: object.partId, complete: completion.complete });
-  }
-  return outcomes;
+    return { key, week: object.week, part: object.partId, complete: completion.complete };
+  };
 }
 
-export const handler = async (event: S3Event): Promise<ExtractOutcome[]> => {
-  s3 ??= s3Client();
-  const baseWeek = parseWeekId(process.env.BASE_WEEK || DEFAULT_BASE_WEEK);
-  try {
-    return await handleS3Event(event, { s3, bucket: requireEnv('DATA_BUCKET'), baseWeek });
-  } catch (error) {
-    logger.error('extraction failed', { error: error as Error, keys: event.Records?.map((r) => r.s3.object.key) });
-    throw error;
-  }
-};
+export function extractDepsFromEnv(): ExtractDeps {
+  const bucket = requireEnv('DATA_BUCKET');
+  return {
+    bucket,
+    store: s3Store(s3Client(), bucket),
+    baseWeek: parseWeekId(process.env.BASE_WEEK || DEFAULT_BASE_WEEK),
+  };
+}
+
+export const handler = lazyHandler(() => createExtractHandler(extractDepsFromEnv()));

@@ -6,31 +6,37 @@
  * Environment: DATA_BUCKET, LOG_LEVEL, POWERTOOLS_SERVICE_NAME.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
+import type { ObjectStore } from '../core/storage.ts';
 import { requireEnv, s3Client } from '../aws/clients.ts';
 import { RAW_KEYS, decodeEventKey } from '../aws/extraction-keys.ts';
+import { lazyHandler } from '../aws/lambda-handler.ts';
 import { rejoinAllParts, type RejoinResult } from '../aws/rejoin-parts.ts';
+import { s3Store } from '../aws/s3-store.ts';
 
-const logger = new Logger();
-let s3: S3Client | undefined;
-
-export async function handleTableEvent(
-  event: S3Event,
-  deps: { s3: S3Client; bucket: string },
-): Promise<RejoinResult | undefined> {
-  const keys = (event.Records ?? []).map((r) => decodeEventKey(r.s3.object.key));
-  const tables = keys.filter((k) => k === RAW_KEYS.crm || k === RAW_KEYS.profiles);
-  if (tables.length === 0) {
-    logger.warn('not a table this stage reads; nothing to do', { keys, tables: [RAW_KEYS.crm, RAW_KEYS.profiles] });
-    return undefined;
-  }
-  const result = await rejoinAllParts(deps.s3, deps.bucket);
-  logger.info('rejoined', { tables, parts: result.parts.length, markersRewritten: result.markersRewritten });
-  return result;
+export interface RejoinDeps {
+  /** The data bucket. */
+  readonly store: ObjectStore;
+  readonly logger?: Logger;
 }
 
-export const handler = async (event: S3Event): Promise<RejoinResult | undefined> => {
-  s3 ??= s3Client();
-  return handleTableEvent(event, { s3, bucket: requireEnv('DATA_BUCKET') });
-};
+export function createRejoinHandler(deps: RejoinDeps): (event: S3Event) => Promise<RejoinResult | undefined> {
+  const logger = deps.logger ?? new Logger();
+  return async (event) => {
+    const keys = (event.Records ?? []).map((r) => decodeEventKey(r.s3.object.key));
+    const tables = keys.filter((k) => k === RAW_KEYS.crm || k === RAW_KEYS.profiles);
+    if (tables.length === 0) {
+      logger.warn('not a table this stage reads; nothing to do', { keys, tables: [RAW_KEYS.crm, RAW_KEYS.profiles] });
+      return undefined;
+    }
+    const result = await rejoinAllParts(deps.store);
+    logger.info('rejoined', { tables, parts: result.parts.length, markersRewritten: result.markersRewritten });
+    return result;
+  };
+}
+
+export function rejoinDepsFromEnv(): RejoinDeps {
+  return { store: s3Store(s3Client(), requireEnv('DATA_BUCKET')) };
+}
+
+export const handler = lazyHandler(() => createRejoinHandler(rejoinDepsFromEnv()));

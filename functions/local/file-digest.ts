@@ -4,7 +4,7 @@
  * costs ~0.3 s of CPU that need not sit on the parsing thread.
  */
 import { Worker } from 'node:worker_threads';
-import type { SourceInfo } from '../core/extract/types.ts';
+import type { ObjectDigest } from '../core/storage.ts';
 
 // Plain JavaScript, run with eval: no loader, no type stripping in the worker.
 const WORKER = `
@@ -26,12 +26,10 @@ parentPort.postMessage({ bytes, sha256: hash.digest('hex') });
 `;
 
 /** Starts hashing at once; the promise resolves when the worker is done. */
-export function digestFile(path: string, name = path): Promise<SourceInfo> {
+export function digestFile(path: string): Promise<ObjectDigest> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER, { eval: true, workerData: path });
-    worker.once('message', (m: { bytes: number; sha256: string }) =>
-      resolve({ name, bytes: m.bytes, sha256: m.sha256 }),
-    );
+    worker.once('message', (m: ObjectDigest) => resolve({ bytes: m.bytes, sha256: m.sha256 }));
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`hashing ${path} stopped with exit code ${code}`));

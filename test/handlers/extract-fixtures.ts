@@ -33,14 +33,12 @@ export interface S3Fixture {
 export async function startS3Fixture(bucket: string): Promise<S3Fixture> {
   const emulators = await startEmulators();
   const restoreEnv = pointSdkAtEmulators(emulators);
-  process.env.DATA_BUCKET = bucket;
   const { endpoint: _endpoint, ...config } = s3ClientConfig(emulators);
   // The factory the handlers use: it must add path-style addressing from AWS_ENDPOINT_URL_S3 alone.
   const s3 = s3Client({ region: config.region, credentials: config.credentials });
   const stop = async () => {
     s3.destroy();
     restoreEnv();
-    delete process.env.DATA_BUCKET;
     await emulators.stop();
   };
   return fixtureOn(emulators, s3, bucket, stop);

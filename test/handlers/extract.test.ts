@@ -5,10 +5,27 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Event } from 'aws-lambda';
+import { RAW_TABLES } from '../../functions/aws/extraction-keys.ts';
+import { s3Store } from '../../functions/aws/s3-store.ts';
+import { readJoinTables, tablesChangedSince } from '../../functions/core/extract/sources.ts';
+import { DEFAULT_CATEGORIES } from '../../functions/core/schema.ts';
+import { createExtractHandler, handler } from '../../functions/handlers/extract.ts';
+import { createRejoinHandler } from '../../functions/handlers/rejoin.ts';
 import { CRM, PROFILES, eventLine, featureRows, startS3Fixture, type S3Fixture } from './extract-fixtures.ts';
 
 type Handler = (event: S3Event) => Promise<unknown>;
+
+/** The extract and rejoin handlers on one bucket of the fixture's emulated S3. */
+function handlersOn(fixture: S3Fixture): { extract: Handler; rejoin: Handler } {
+  const store = s3Store(fixture.s3, fixture.bucket);
+  const logger = new Logger({ logLevel: 'CRITICAL' });
+  return {
+    extract: createExtractHandler({ bucket: fixture.bucket, store, baseWeek: '2017-W19', logger }),
+    rejoin: createRejoinHandler({ store, logger }),
+  };
+}
 
 describe('extract handler on emulated S3', () => {
   let s3: S3Fixture;
@@ -16,17 +33,12 @@ describe('extract handler on emulated S3', () => {
   let rejoin: Handler;
 
   beforeAll(async () => {
-    process.env.LOG_LEVEL = 'CRITICAL'; // read when the handlers' loggers are made, at import
     s3 = await startS3Fixture('data');
-    extract = (await import('../../functions/handlers/extract.ts')).handler;
-    rejoin = (await import('../../functions/handlers/rejoin.ts')).handler;
+    ({ extract, rejoin } = handlersOn(s3));
     await s3.put('raw/crm/crm_info.data', CRM);
     await s3.put('raw/profiles/nosql_user_profile.data', PROFILES);
   });
-  afterAll(async () => {
-    await s3?.stop();
-    delete process.env.LOG_LEVEL;
-  });
+  afterAll(() => s3?.stop());
 
   const week0 =
     [
@@ -143,43 +155,39 @@ describe('extract handler on emulated S3', () => {
 
   it('joins a CRM table that arrives after the events when the rejoin handler runs', async () => {
     const late = await s3.otherBucket('late');
-    try {
-      process.env.DATA_BUCKET = 'late';
-      await late.put('raw/profiles/nosql_user_profile.data', PROFILES);
-      await late.put(
-        'raw/events/user_events_week5.log',
-        week0.replaceAll(/\t(\d{9,})\t/g, (_, t) => `\t${Number(t) + 5 * 7 * 86_400}\t`),
-      );
-      await extract(late.event('raw/events/user_events_week5.log'));
-      const part = 'extracted/week=5/part=user_events_week5/';
-      expect(JSON.parse(await late.text(`${part}manifest.json`))).toMatchObject({
-        users: 2,
-        joined: 0,
-        unmatched: { crm: 2 },
-      });
-      const markerBefore = await late.text('extracted/week=5/_COMPLETE.json');
+    const lateHandlers = handlersOn(late);
+    await late.put('raw/profiles/nosql_user_profile.data', PROFILES);
+    await late.put(
+      'raw/events/user_events_week5.log',
+      week0.replaceAll(/\t(\d{9,})\t/g, (_, t) => `\t${Number(t) + 5 * 7 * 86_400}\t`),
+    );
+    await lateHandlers.extract(late.event('raw/events/user_events_week5.log'));
+    const part = 'extracted/week=5/part=user_events_week5/';
+    expect(JSON.parse(await late.text(`${part}manifest.json`))).toMatchObject({
+      users: 2,
+      joined: 0,
+      unmatched: { crm: 2 },
+    });
+    const markerBefore = await late.text('extracted/week=5/_COMPLETE.json');
 
-      await late.put('raw/crm/crm_info.data', CRM + 'x\tBANK\tUS-CA\tGOOGLE\n');
-      await rejoin(late.event('raw/crm/crm_info.data'));
-      const manifest = JSON.parse(await late.text(`${part}manifest.json`));
-      expect(manifest).toMatchObject({
-        linesRead: 3,
-        accepted: 3,
-        users: 2,
-        joined: 2,
-        unmatched: { crm: 0, profile: 0 },
-      });
-      expect(manifest.sources.map((s: { kind: string }) => s.kind)).toEqual(['events', 'crm', 'profiles']);
-      expect(featureRows(await late.text(`${part}features.tsv.gz`)).map((r) => r[2])).toEqual(['BANK', 'HEALTH']);
-      const rejects = (await late.text(`${part}rejects.jsonl.gz`))
-        .trimEnd()
-        .split('\n')
-        .map((l) => JSON.parse(l));
-      expect(rejects).toMatchObject([{ source: 'raw/crm/crm_info.data', line: 3, reason: 'bad_number' }]);
-      expect(await late.text('extracted/week=5/_COMPLETE.json')).toBe(markerBefore);
-    } finally {
-      process.env.DATA_BUCKET = 'data';
-    }
+    await late.put('raw/crm/crm_info.data', CRM + 'x\tBANK\tUS-CA\tGOOGLE\n');
+    await lateHandlers.rejoin(late.event('raw/crm/crm_info.data'));
+    const manifest = JSON.parse(await late.text(`${part}manifest.json`));
+    expect(manifest).toMatchObject({
+      linesRead: 3,
+      accepted: 3,
+      users: 2,
+      joined: 2,
+      unmatched: { crm: 0, profile: 0 },
+    });
+    expect(manifest.sources.map((s: { kind: string }) => s.kind)).toEqual(['events', 'crm', 'profiles']);
+    expect(featureRows(await late.text(`${part}features.tsv.gz`)).map((r) => r[2])).toEqual(['BANK', 'HEALTH']);
+    const rejects = (await late.text(`${part}rejects.jsonl.gz`))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rejects).toMatchObject([{ source: 'raw/crm/crm_info.data', line: 3, reason: 'bad_number' }]);
+    expect(await late.text('extracted/week=5/_COMPLETE.json')).toBe(markerBefore);
   });
 
   it('rejoins nothing for an object under raw/crm/ that is not the CRM table', async () => {
@@ -190,17 +198,18 @@ describe('extract handler on emulated S3', () => {
   });
 
   it('notices a table added or replaced after it was read (the extract handler then joins its part again)', async () => {
-    const { readTablesFromS3, tablesChangedSince } = await import('../../functions/aws/extract-object.ts');
-    const { DEFAULT_CATEGORIES } = await import('../../functions/core/schema.ts');
     const other = await s3.otherBucket('tables');
+    const store = s3Store(other.s3, 'tables');
+    const read = () =>
+      readJoinTables(store, RAW_TABLES, DEFAULT_CATEGORIES, { onReject: () => {}, absentIsEmpty: true });
     await other.put('raw/crm/crm_info.data', CRM);
-    const tables = await readTablesFromS3(other.s3, 'tables', DEFAULT_CATEGORIES, () => {});
-    expect(await tablesChangedSince(other.s3, 'tables', tables)).toBe(false);
+    const tables = await read();
+    expect(await tablesChangedSince(store, tables)).toBe(false);
     await other.put('raw/profiles/nosql_user_profile.data', PROFILES); // was absent
-    expect(await tablesChangedSince(other.s3, 'tables', tables)).toBe(true);
-    const again = await readTablesFromS3(other.s3, 'tables', DEFAULT_CATEGORIES, () => {});
+    expect(await tablesChangedSince(store, tables)).toBe(true);
+    const again = await read();
     await other.put('raw/crm/crm_info.data', CRM + '2\tBANK\tUS-CA\tGOOGLE\n'); // replaced
-    expect(await tablesChangedSince(other.s3, 'tables', again)).toBe(true);
+    expect(await tablesChangedSince(store, again)).toBe(true);
   });
 
   it('fails a corrupt gzip with an error naming the object and the reason, writing no manifest', async () => {
@@ -214,6 +223,30 @@ describe('extract handler on emulated S3', () => {
   it('fails an object whose name says no week, telling how to name it', async () => {
     await s3.put('raw/events/events.log', week0);
     await expect(extract(s3.event('raw/events/events.log'))).rejects.toThrow(/cannot tell the week from the name/);
+  });
+
+  it('refuses an event for another bucket than its own', async () => {
+    const other = await s3.otherBucket('elsewhere');
+    await other.put('raw/events/user_events_week0.log', week0);
+    await expect(extract(other.event('raw/events/user_events_week0.log'))).rejects.toThrow(
+      'event for s3://elsewhere/raw/events/user_events_week0.log, but this function works on data',
+    );
+    expect(await other.keys('extracted/')).toEqual([]);
+  });
+
+  it('as the Lambda entry, builds its bucket from DATA_BUCKET and its client from the environment on first use', async () => {
+    process.env.DATA_BUCKET = 'data';
+    process.env.LOG_LEVEL = 'CRITICAL';
+    try {
+      const week4 = week0.replaceAll(/\t(\d{9,})\t/g, (_, t) => `\t${Number(t) + 4 * 7 * 86_400}\t`);
+      await s3.put('raw/events/user_events_week4.log', week4);
+      expect(await handler(s3.event('raw/events/user_events_week4.log'), {})).toEqual([
+        { key: 'raw/events/user_events_week4.log', week: '4', part: 'user_events_week4', complete: true },
+      ]);
+    } finally {
+      delete process.env.DATA_BUCKET;
+      delete process.env.LOG_LEVEL;
+    }
   });
 
   it('fails a missing object (deleted after the event) as a readable error', async () => {

@@ -1,0 +1,123 @@
+/**
+ * Reading objects through the storage port as the product needs them: a key ending in .gz
+ * is gunzipped as it streams (never whole), small objects are read whole as bytes, text or
+ * JSON, and "if exists" reads turn a missing object into undefined. Written once here for
+ * every adapter.
+ */
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { ObjectNotFoundError, ObjectReadError, type ObjectHead, type ObjectStore } from './storage.ts';
+
+export const isGzipKey = (key: string): boolean => key.endsWith('.gz');
+
+export interface ChunkReadOptions {
+  /** Sees the bytes as stored, before gunzip (to count or hash them). */
+  readonly onRaw?: (chunk: Uint8Array) => void;
+  readonly onHead?: (head: ObjectHead) => void;
+  readonly version?: string;
+}
+
+function describeZlibError(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') return `not a valid gzip stream (${e.message})`;
+  return e.message ?? String(error);
+}
+
+async function* observed(
+  raw: AsyncIterable<Uint8Array>,
+  onRaw: ((chunk: Uint8Array) => void) | undefined,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of raw) {
+    onRaw?.(chunk);
+    yield chunk;
+  }
+}
+
+/**
+ * The object's text bytes: gunzipped as they stream when the key ends in .gz (a corrupt or
+ * truncated gzip fails with ObjectReadError), else as stored.
+ */
+export async function* objectChunks(
+  store: ObjectStore,
+  key: string,
+  options: ChunkReadOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const raw = observed(store.read(key, { version: options.version, onHead: options.onHead }), options.onRaw);
+  if (!isGzipKey(key)) {
+    yield* raw;
+    return;
+  }
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 }); // fewer, larger chunks for the parser
+  const source = Readable.from(raw);
+  source.once('error', (error) => gunzip.destroy(error));
+  source.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) yield chunk as Uint8Array;
+  } catch (error) {
+    if (error instanceof ObjectReadError) throw error;
+    throw new ObjectReadError(store.where(key), describeZlibError(error), error);
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
+}
+
+/**
+ * Joins small chunks (an HTTP response arrives in 16-64 KiB pieces) into pieces of about
+ * `size` bytes: the parser's per-chunk costs then vanish. A chunk already that large passes as is.
+ */
+export async function* coalesce(chunks: AsyncIterable<Uint8Array>, size = 1 << 20): AsyncGenerator<Uint8Array> {
+  let parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of chunks) {
+    if (length === 0 && chunk.length >= size) {
+      yield chunk;
+      continue;
+    }
+    parts.push(chunk);
+    length += chunk.length;
+    if (length >= size) {
+      yield Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield Buffer.concat(parts, length);
+}
+
+/** A small object's whole content (gunzipped when the key ends in .gz). */
+export async function readBytes(store: ObjectStore, key: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of objectChunks(store, key)) parts.push(chunk);
+  return parts.length === 1 && parts[0] !== undefined ? parts[0] : Buffer.concat(parts);
+}
+
+export async function readText(store: ObjectStore, key: string): Promise<string> {
+  return new TextDecoder().decode(await readBytes(store, key));
+}
+
+/** The object's text, or undefined when there is no such object. */
+export async function readTextIfExists(store: ObjectStore, key: string): Promise<string | undefined> {
+  return ifExists(() => readText(store, key));
+}
+
+/** A JSON document, or undefined when there is no such object. */
+export async function readJsonIfExists<T>(store: ObjectStore, key: string): Promise<T | undefined> {
+  const text = await readTextIfExists(store, key);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new ObjectReadError(store.where(key), `not JSON: ${(error as Error).message}`, error);
+  }
+}
+
+/** The read's result, or undefined when the object does not exist. */
+export async function ifExists<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+}
