@@ -3,7 +3,7 @@
  * the params and the extracted manifests), so a second start for the same inputs is
  * refused by Step Functions (ExecutionAlreadyExists), which this treats as success.
  */
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { trainingRunId } from '../core/training/run-id.ts';
 import type { WeekId } from '../core/weeks.ts';
 import type { TrainingStore } from './training-store.ts';

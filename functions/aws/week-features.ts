@@ -4,59 +4,40 @@
  */
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { readBytes } from '../core/object-reads.ts';
 import { mergeFeatureTables, parseFeaturesTsv } from '../core/training/features-table.ts';
 import { extractedPrefix } from '../core/training/keys.ts';
 import { userFeaturesFromTable, type UserFeatures } from '../core/prediction/features-records.ts';
 import type { WeekId } from '../core/weeks.ts';
-
-const text = (bytes: Uint8Array, name: string) =>
-  new TextDecoder().decode(name.endsWith('.gz') ? gunzipSync(bytes) : bytes);
+import { listFolders } from './s3-list.ts';
+import { s3Store } from './s3-store.ts';
 
 export async function readWeekFeaturesFromS3(s3: S3Client, bucket: string, week: WeekId): Promise<UserFeatures[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: extractedPrefix(week), ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) if (/\/features\.tsv(\.gz)?$/.test(o.Key!)) keys.push(o.Key!);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  const store = s3Store(s3, bucket);
+  const keys = (await store.list(extractedPrefix(week)))
+    .map((o) => o.key)
+    .filter((key) => /\/features\.tsv(\.gz)?$/.test(key));
   if (keys.length === 0)
     throw new Error(`no features for week ${week} in s3://${bucket}/${extractedPrefix(week)} (extract the week first)`);
-  keys.sort();
   const tables = await Promise.all(
-    keys.map(async (key) => {
-      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return parseFeaturesTsv(text(await got.Body!.transformToByteArray(), key), `s3://${bucket}/${key}`);
-    }),
+    keys.map(async (key) => parseFeaturesTsv(new TextDecoder().decode(await readBytes(store, key)), store.where(key))),
   );
   return userFeaturesFromTable(mergeFeatureTables(tables));
 }
 
 export async function readWeekFeaturesFromFile(path: string): Promise<UserFeatures[]> {
-  return userFeaturesFromTable(parseFeaturesTsv(text(await readFile(path), path), path));
+  const bytes = await readFile(path);
+  const text = new TextDecoder().decode(path.endsWith('.gz') ? gunzipSync(bytes) : bytes);
+  return userFeaturesFromTable(parseFeaturesTsv(text, path));
 }
 
 /** The round after the highest one already counted under predictions/trends/, or 0. */
 export async function nextRound(s3: S3Client, bucket: string): Promise<number> {
   let highest = -1;
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: 'predictions/trends/',
-        Delimiter: '/',
-        ContinuationToken: token,
-      }),
-    );
-    for (const p of page.CommonPrefixes ?? []) {
-      const m = /round=(\d+)\/$/.exec(p.Prefix ?? '');
-      if (m) highest = Math.max(highest, Number(m[1]));
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  for (const folder of await listFolders(s3, bucket, 'predictions/trends/')) {
+    const m = /round=(\d+)\/$/.exec(folder);
+    if (m) highest = Math.max(highest, Number(m[1]));
+  }
   return highest + 1;
 }
