@@ -28,26 +28,20 @@ export function openStreamedWrite(store: ObjectStore, key: string, options: Stre
   let ended = false;
   let aborted: Error | undefined;
   let failure: unknown;
-  let wakeConsumer: (() => void) | undefined;
-  let wakeProducer: (() => void) | undefined;
-  const wake = (which: 'consumer' | 'producer') => {
-    const resume = which === 'consumer' ? wakeConsumer : wakeProducer;
-    if (which === 'consumer') wakeConsumer = undefined;
-    else wakeProducer = undefined;
-    resume?.();
-  };
+  const consumer = wakeUp();
+  const producer = wakeUp();
 
   async function* batches(): AsyncGenerator<string | Uint8Array> {
     for (;;) {
       if (aborted) throw aborted;
       const next = queue.shift();
       if (next !== undefined) {
-        wake('producer');
+        producer.notify();
         yield next;
       } else if (ended) {
         return;
       } else {
-        await new Promise<void>((resolve) => (wakeConsumer = resolve));
+        await consumer.wait();
       }
     }
   }
@@ -55,7 +49,7 @@ export function openStreamedWrite(store: ObjectStore, key: string, options: Stre
   const done = store.writeStream(key, batches(), options);
   done.catch((error: unknown) => {
     failure = error;
-    wake('producer');
+    producer.notify();
   });
 
   const handOver = () => {
@@ -66,7 +60,7 @@ export function openStreamedWrite(store: ObjectStore, key: string, options: Stre
     );
     pending = [];
     pendingBytes = 0;
-    wake('consumer');
+    consumer.notify();
   };
 
   return {
@@ -77,19 +71,32 @@ export function openStreamedWrite(store: ObjectStore, key: string, options: Stre
     async drain() {
       if (failure) throw failure;
       if (pendingBytes >= BATCH_BYTES) handOver();
-      while (queue.length >= MAX_QUEUED && !failure) await new Promise<void>((resolve) => (wakeProducer = resolve));
+      while (queue.length >= MAX_QUEUED && !failure) await producer.wait();
       if (failure) throw failure;
     },
     async close() {
       handOver();
       ended = true;
-      wake('consumer');
+      consumer.notify();
       return done;
     },
     async abort(error) {
       aborted = error;
-      wake('consumer');
+      consumer.notify();
       await done.catch(() => undefined);
+    },
+  };
+}
+
+/** One side waits until the other notifies (a notify with nobody waiting is dropped: waiters check state first). */
+function wakeUp(): { wait(): Promise<void>; notify(): void } {
+  let resume: (() => void) | undefined;
+  return {
+    wait: () => new Promise<void>((resolve) => (resume = resolve)),
+    notify() {
+      const waiting = resume;
+      resume = undefined;
+      waiting?.();
     },
   };
 }

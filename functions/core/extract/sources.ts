@@ -4,7 +4,7 @@
  * CRM and profile tables to join with.
  */
 import { coalesce, isGzipKey, objectChunks, readBytes, ifExists } from '../object-reads.ts';
-import { ObjectNotFoundError, type ObjectStore } from '../storage.ts';
+import { ObjectNotFoundError, type ObjectDigest, type ObjectStore } from '../storage.ts';
 import { parseCategoryList, withCategoryOverrides, type Categories, type CategoryListName } from '../schema.ts';
 import { checkCategories } from './categories.ts';
 import { createSourceDigest } from './digest.ts';
@@ -42,15 +42,12 @@ export async function readSource(
   options: SourceReadOptions = {},
 ): Promise<SourceRead> {
   const afterChunk = options.afterChunk ?? (async () => {});
-  const offThread = options.storeDigest === true && store.digest !== undefined ? store.digest(key) : undefined;
-  offThread?.catch(() => undefined); // if parsing fails first, its error is the one reported
-  const inline = offThread ? undefined : createSourceDigest(key);
-  let bytesSeen = 0;
+  const digest =
+    options.storeDigest === true && store.digest !== undefined
+      ? offThreadDigest(store, key, store.digest(key))
+      : inlineDigest(key);
   let etag: string | undefined;
-  const chunks = objectChunks(store, key, {
-    onRaw: (raw) => (inline ? inline.update(raw) : (bytesSeen += raw.length)),
-    onHead: (head) => (etag = head.etag),
-  });
+  const chunks = objectChunks(store, key, { onRaw: digest.update, onHead: (head) => (etag = head.etag) });
   sink.beginSource(key);
   // Plain text straight from the store in ~1 MiB pieces; gunzip already hands over large ones.
   for await (const chunk of isGzipKey(key) ? chunks : coalesce(chunks)) {
@@ -58,12 +55,33 @@ export async function readSource(
     await afterChunk();
   }
   const counts = sink.endSource();
-  if (inline) return { counts, info: inline.info(), etag };
-  const digest = await offThread!;
-  // The checksum must be of the bytes parsed: the object must not have changed meanwhile.
-  if (digest.bytes !== bytesSeen)
-    throw new Error(`${store.where(key)} changed while it was read (${bytesSeen} bytes read, ${digest.bytes} hashed)`);
-  return { counts, info: { name: key, ...digest }, etag };
+  return { counts, info: await digest.info(), etag };
+}
+
+/** Size and sha256 of a source's stored bytes, as they are read. */
+interface SourceDigesting {
+  readonly update: (raw: Uint8Array) => void;
+  info(): Promise<SourceInfo>;
+}
+
+function inlineDigest(key: string): SourceDigesting {
+  const digest = createSourceDigest(key);
+  return { update: (raw) => digest.update(raw), info: async () => digest.info() };
+}
+
+/** The store's digest, running meanwhile; the bytes read are counted to check it is of the same content. */
+function offThreadDigest(store: ObjectStore, key: string, hashing: Promise<ObjectDigest>): SourceDigesting {
+  hashing.catch(() => undefined); // if parsing fails first, its error is the one reported
+  let bytesRead = 0;
+  return {
+    update: (raw) => (bytesRead += raw.length),
+    async info() {
+      const { bytes, sha256 } = await hashing;
+      if (bytes !== bytesRead)
+        throw new Error(`${store.where(key)} changed while it was read (${bytesRead} bytes read, ${bytes} hashed)`);
+      return { name: key, bytes, sha256 };
+    },
+  };
 }
 
 /** The category lists found under `keys` (each one present replaces its defaults). */
