@@ -3,15 +3,10 @@
  * the real SDK, S3Events shaped as AWS sends them, and small weeks of event lines.
  */
 import { gunzipSync } from 'node:zlib';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { s3Client } from '../../functions/aws/clients.ts';
+import { listKeys } from '../../functions/aws/s3-list.ts';
 import { weekSpan } from '../../functions/core/weeks.ts';
 import { buildS3Event } from '../../infra/local/s3-event.ts';
 import { pointSdkAtEmulators, s3ClientConfig, startEmulators, type Emulators } from '../support/emulators.ts';
@@ -63,10 +58,7 @@ async function fixtureOn(
       const bytes = await got.Body!.transformToByteArray();
       return new TextDecoder().decode(key.endsWith('.gz') ? gunzipSync(bytes) : bytes);
     },
-    async keys(prefix) {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-      return (page.Contents ?? []).map((o) => o.Key!).sort();
-    },
+    keys: (prefix) => listKeys(s3, bucket, prefix),
     event(key, size = 0) {
       return buildS3Event({
         region: emulators.region,
