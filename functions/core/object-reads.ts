@@ -6,15 +6,13 @@
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { ObjectNotFoundError, ObjectReadError, type ObjectHead, type ObjectStore } from './storage.ts';
+import { ObjectNotFoundError, ObjectReadError, type ObjectStore, type ReadOptions } from './storage.ts';
 
 export const isGzipKey = (key: string): boolean => key.endsWith('.gz');
 
-export interface ChunkReadOptions {
+export interface ChunkReadOptions extends ReadOptions {
   /** Sees the bytes as stored, before gunzip (to count or hash them). */
   readonly onRaw?: (chunk: Uint8Array) => void;
-  readonly onHead?: (head: ObjectHead) => void;
-  readonly version?: string;
 }
 
 function describeZlibError(error: unknown): string {
@@ -42,11 +40,13 @@ export async function* objectChunks(
   key: string,
   options: ChunkReadOptions = {},
 ): AsyncGenerator<Uint8Array> {
-  const raw = observed(store.read(key, { version: options.version, onHead: options.onHead }), options.onRaw);
+  const { onRaw, ...read } = options;
   if (!isGzipKey(key)) {
-    yield* raw;
+    yield* observed(store.read(key, read), onRaw);
     return;
   }
+  // Gunzip holds on to what it is given: its input must be chunks it may keep.
+  const raw = observed(store.read(key, { ...read, transient: false }), onRaw);
   const gunzip = createGunzip({ chunkSize: 256 * 1024 }); // fewer, larger chunks for the parser
   const source = Readable.from(raw);
   source.once('error', (error) => gunzip.destroy(error));
@@ -63,26 +63,32 @@ export async function* objectChunks(
 }
 
 /**
- * Joins small chunks (an HTTP response arrives in 16-64 KiB pieces) into pieces of about
- * `size` bytes: the parser's per-chunk costs then vanish. A chunk already that large passes as is.
+ * Joins small chunks (an HTTP response arrives in 16-64 KiB pieces) into fresh pieces of
+ * about `size` bytes: the parser's per-chunk costs then vanish. A chunk already that large
+ * passes as is; a small one is copied at once, so transient chunks are safe here.
  */
 export async function* coalesce(chunks: AsyncIterable<Uint8Array>, size = 1 << 20): AsyncGenerator<Uint8Array> {
-  let parts: Uint8Array[] = [];
+  let buffer = new Uint8Array(0);
   let length = 0;
   for await (const chunk of chunks) {
     if (length === 0 && chunk.length >= size) {
       yield chunk;
       continue;
     }
-    parts.push(chunk);
+    if (length + chunk.length > buffer.length) {
+      const grown = new Uint8Array(Math.max(size + (size >> 2), length + chunk.length));
+      grown.set(buffer.subarray(0, length));
+      buffer = grown;
+    }
+    buffer.set(chunk, length);
     length += chunk.length;
     if (length >= size) {
-      yield Buffer.concat(parts, length);
-      parts = [];
+      yield buffer.subarray(0, length);
+      buffer = new Uint8Array(0);
       length = 0;
     }
   }
-  if (length > 0) yield Buffer.concat(parts, length);
+  if (length > 0) yield buffer.subarray(0, length);
 }
 
 /** A small object's whole content (gunzipped when the key ends in .gz). */

@@ -29,6 +29,11 @@ export interface ReadOptions {
   readonly version?: string;
   /** Called once, before the first chunk, with the head of what is being read. */
   readonly onHead?: (head: ObjectHead) => void;
+  /**
+   * The caller is done with each chunk when it asks for the next one (it copies what it
+   * keeps): the adapter may then reuse its buffers, which keeps memory flat on big objects.
+   */
+  readonly transient?: boolean;
 }
 
 export interface WriteOptions {
@@ -62,7 +67,7 @@ export interface ObjectStore {
   /** Where a key is, for messages: `s3://bucket/key`, a file path. */
   where(key: string): string;
 
-  /** The object's bytes as stored, in chunks the caller may keep. */
+  /** The object's bytes as stored, in chunks the caller may keep (unless it reads `transient`). */
   read(key: string, options?: ReadOptions): AsyncIterable<Uint8Array>;
 
   /** The head of an object, or undefined when there is none. */

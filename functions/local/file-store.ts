@@ -54,16 +54,22 @@ export class FileObjectStore implements ObjectStore {
     return isAbsolute(key) ? key : join(this.root, key);
   }
 
-  /** Fresh buffers (the caller may keep them), the next read already running while the caller works. */
+  /**
+   * The next read already runs while the caller works on a chunk. Transient reads take
+   * turns between two buffers (a chunk is overwritten once the caller asks for the next);
+   * others get a fresh buffer a chunk.
+   */
   async *read(key: string, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     if (options.version !== undefined)
       throw new ObjectReadError(this.where(key), 'a folder keeps no versions of a file');
     const file = await open(this.#path(key), 'r').catch((error: unknown) => {
       throw this.#readError(key, error);
     });
+    const pair = options.transient ? ([newBuffer(), newBuffer()] as const) : undefined;
+    let turn: 0 | 1 = 0;
     const next = () => {
-      const buffer = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
-      return file.read(buffer, 0, READ_CHUNK_BYTES, null);
+      turn = turn === 0 ? 1 : 0;
+      return file.read(pair ? pair[turn] : newBuffer(), 0, READ_CHUNK_BYTES, null);
     };
     let pending: ReturnType<typeof next> | undefined;
     try {
@@ -203,6 +209,8 @@ export class FileObjectStore implements ObjectStore {
     return new ObjectReadError(this.where(key), (error as Error).message, error);
   }
 }
+
+const newBuffer = () => Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
 
 function etagged(s: { ino: bigint; mtimeNs: bigint; size: bigint }): ObjectHead {
   return { etag: `${s.ino.toString(16)}-${s.mtimeNs.toString(16)}-${s.size.toString(16)}`, size: Number(s.size) };

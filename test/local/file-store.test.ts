@@ -3,7 +3,7 @@
  * included), then what is the folder's own: keys that are paths, absolute paths as given,
  * work files kept out of listings, the digest computed off the main thread.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,18 @@ describe('filesystem adapter', () => {
       bytes: body.length,
       sha256: createHash('sha256').update(body).digest('hex'),
     });
+  });
+
+  it('reuses two buffers on a transient read, a fresh one a chunk otherwise', async () => {
+    const store = fileStore(await freshFolder());
+    await store.write('big.bin', randomBytes(5 * 1024 * 1024));
+    const buffers = async (transient: boolean) => {
+      const seen = new Set<ArrayBufferLike>();
+      for await (const chunk of store.read('big.bin', { transient })) seen.add(chunk.buffer);
+      return seen.size;
+    };
+    expect(await buffers(true)).toBe(2);
+    expect(await buffers(false)).toBe(5);
   });
 
   it('refuses to read a version (a folder keeps none)', async () => {

@@ -86,6 +86,14 @@ export function describeStorageContract(
       expect(Buffer.from(await readBytes(store, 'plain.bin'))).toEqual(stored);
     });
 
+    it('reads the same bytes transient, each chunk used before the next is asked for', async () => {
+      const body = randomBytes(3 * 1024 * 1024 + 17);
+      await store.write('transient.bin', body);
+      const copies: Buffer[] = [];
+      for await (const chunk of store.read('transient.bin', { transient: true })) copies.push(Buffer.from(chunk));
+      expect(Buffer.concat(copies).equals(body)).toBe(true);
+    });
+
     it('fails a truncated gzip with the object and the reason', async () => {
       const gz = gzipSync(randomBytes(100_000).toString('hex'));
       await store.write('cut.gz', gz.subarray(0, gz.length - 100));

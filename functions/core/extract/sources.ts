@@ -47,7 +47,12 @@ export async function readSource(
       ? offThreadDigest(store, key, store.digest(key))
       : inlineDigest(key);
   let etag: string | undefined;
-  const chunks = objectChunks(store, key, { onRaw: digest.update, onHead: (head) => (etag = head.etag) });
+  // The parsers copy what they keep: the store may reuse its buffers.
+  const chunks = objectChunks(store, key, {
+    onRaw: digest.update,
+    onHead: (head) => (etag = head.etag),
+    transient: true,
+  });
   sink.beginSource(key);
   // Plain text straight from the store in ~1 MiB pieces; gunzip already hands over large ones.
   for await (const chunk of isGzipKey(key) ? chunks : coalesce(chunks)) {
