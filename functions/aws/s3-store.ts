@@ -28,7 +28,7 @@ import { listObjects } from './s3-list.ts';
 /** Bodies above this go up in parts of this size (S3's minimum part is 5 MiB). */
 const PART_BYTES = 8 * 2 ** 20;
 
-export const contentTypeOf = (key: string): string =>
+const contentTypeOf = (key: string): string =>
   key.endsWith('.gz')
     ? 'application/gzip'
     : key.endsWith('.json')

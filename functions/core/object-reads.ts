@@ -1,7 +1,7 @@
 /**
  * Reading objects through the storage port as the product needs them: a key ending in .gz
- * is gunzipped as it streams (never whole), small objects are read whole as bytes, text or
- * JSON, and "if exists" reads turn a missing object into undefined. Written once here for
+ * is gunzipped as it streams (never whole), small objects are read whole as bytes or text,
+ * and "if exists" reads turn a missing object into undefined. Written once here for
  * every adapter.
  */
 import { Readable } from 'node:stream';
@@ -105,17 +105,6 @@ export async function readText(store: ObjectStore, key: string): Promise<string>
 /** The object's text, or undefined when there is no such object. */
 export async function readTextIfExists(store: ObjectStore, key: string): Promise<string | undefined> {
   return ifExists(() => readText(store, key));
-}
-
-/** A JSON document, or undefined when there is no such object. */
-export async function readJsonIfExists<T>(store: ObjectStore, key: string): Promise<T | undefined> {
-  const text = await readTextIfExists(store, key);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch (error) {
-    throw new ObjectReadError(store.where(key), `not JSON: ${(error as Error).message}`, error);
-  }
 }
 
 /** The read's result, or undefined when the object does not exist. */

@@ -101,7 +101,7 @@ function recordExtractor({ store, baseWeek }: ExtractDeps, logger: Logger) {
   };
 }
 
-export function extractDepsFromEnv(): ExtractDeps {
+function extractDepsFromEnv(): ExtractDeps {
   const bucket = requireEnv('DATA_BUCKET');
   return {
     bucket,

@@ -35,7 +35,7 @@ export function createRejoinHandler(deps: RejoinDeps): (event: S3Event) => Promi
   };
 }
 
-export function rejoinDepsFromEnv(): RejoinDeps {
+function rejoinDepsFromEnv(): RejoinDeps {
   return { store: s3Store(s3Client(), requireEnv('DATA_BUCKET')) };
 }
 

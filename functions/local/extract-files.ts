@@ -31,7 +31,7 @@ export interface ExtractFilesResult {
 }
 
 /** The output folder's files: rejects and features gzipped when asked. */
-export function folderOutputs(gzip: boolean): OutputKeys {
+function folderOutputs(gzip: boolean): OutputKeys {
   return {
     rejects: gzip ? 'rejects.jsonl.gz' : 'rejects.jsonl',
     features: gzip ? 'features.tsv.gz' : 'features.tsv',
@@ -41,7 +41,7 @@ export function folderOutputs(gzip: boolean): OutputKeys {
 }
 
 /** `<dir>/<list>.meta` for each list (a missing one keeps its defaults); none without a folder. */
-export function metaFiles(dir: string | undefined): Partial<Record<CategoryListName, string>> {
+function metaFiles(dir: string | undefined): Partial<Record<CategoryListName, string>> {
   if (dir === undefined) return {};
   return Object.fromEntries(CATEGORY_LISTS.map((name) => [name, join(dir, `${name}.meta`)]));
 }

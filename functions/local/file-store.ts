@@ -35,7 +35,7 @@ import {
 import { digestFile } from './file-digest.ts';
 
 /** Read size; large enough that per-chunk costs vanish, small enough for the CPU cache. */
-export const READ_CHUNK_BYTES = 1 << 20;
+const READ_CHUNK_BYTES = 1 << 20;
 /** Temporary and lock files carry this in their name; listings skip them. */
 const WORK_FILE = /\.retention-(tmp|lock)/;
 const LOCK_WAIT_MS = 5000;
