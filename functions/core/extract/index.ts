@@ -1,7 +1,8 @@
 /**
- * Extraction core, public API (pure: no fs, no AWS, no process.env). Callers (the CLI and
- * the S3 extract Lambda) bring byte chunks — plain or already gunzipped — and write the
- * texts this returns.
+ * Extraction core, public API (pure: no fs, no AWS, no process.env). The extract Lambda and
+ * `retention extract` both run the use case `extractWeek` (extract-week.ts) over the storage
+ * port, with their own stores and keys; the pieces below are what it is made of, for code
+ * that brings byte chunks itself (plain or already gunzipped) and writes the texts returned.
  *
  *   const onReject = (r) => rejectsOut.write(formatReject(r));
  *   const agg = createEventAggregator({ week, baseWeek, categories, onReject });
