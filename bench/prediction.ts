@@ -163,7 +163,7 @@ async function handlerThroughput(modelJson: string, total: number) {
 
     // An SQS that accepts every entry at once: the handler's own cost (batching, Powertools, trends write).
     const instant = Object.create(sqs) as SQSClient;
-    instant.send = (async (command: any) =>
+    instant.send = (async (command: Parameters<SQSClient['send']>[0]) =>
       command instanceof SendMessageBatchCommand
         ? {
             Successful: (command.input.Entries as { Id: string }[]).map((e) => ({

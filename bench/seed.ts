@@ -25,7 +25,7 @@ interface ChildReport {
 
 async function child(mode: string, out: string, size: number): Promise<ChildReport> {
   const started = performance.now();
-  let bytes = 0;
+  let bytes: number;
   let events: number | undefined;
   if (mode === 'seed' || mode === 'seed-gzip') {
     const result = await generateDemoData(

@@ -50,7 +50,7 @@ export class ChunkWriter {
       this.buf[--p] = 48 + (n - q * 10);
       n = q;
     }
-    this.buf[--p] = 48 + n;
+    this.buf[p - 1] = 48 + n;
   }
 
   /** Bytes of any length (a long one goes out in its own chunk). */

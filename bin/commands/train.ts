@@ -18,7 +18,6 @@ import {
   InvalidForestParams,
   buildCard,
   countNodes,
-  evaluateModel,
   parameterGrid,
   resolveOptions,
   serializeModel,

@@ -55,7 +55,7 @@ export function scanEvent(
   batch: EventBatch,
   i: number,
 ): number {
-  let c = 0;
+  let c: number;
   let v = 0;
   let q = p;
   // anonymous_id: checked, not kept (parseEventLine reads it back); (c - 48) >>> 0 < 10 is one compare
@@ -119,7 +119,7 @@ export function scanEvent(
 export function idFault(buf: Uint8Array, q: number): number {
   if (buf[q] !== MINUS) return CODE.bad_number;
   let p = q + 1;
-  let c = 0;
+  let c: number;
   while ((c = buf[p]) >= 48 && c <= 57) p++;
   return p > q + 1 && (c === TAB || c === LF || c === CR) ? CODE.negative_id : CODE.bad_number;
 }

@@ -28,7 +28,7 @@ export const PROFILE_FIELDS = 3;
 function scanId(buf: Uint8Array, p: number, out: Float64Array, at: number): number {
   const q = p;
   let v = 0;
-  let c = 0;
+  let c: number;
   while ((c = buf[p]) >= 48 && c <= 57) {
     v = v * 10 + (c - 48);
     p++;
@@ -45,7 +45,7 @@ export function scanCrm(buf: Uint8Array, p: number, cats: CompiledCategories, ou
   for (let f = 0; f < 3; f++) {
     const list = f === 0 ? cats.industry : f === 1 ? cats.region : cats.social_type;
     const q = p;
-    let c = 0;
+    let c: number;
     while ((c = buf[p]) !== TAB && c !== LF) p++;
     const last = f === 2;
     if (last !== (c === LF)) return -1 - CODE.unknown_category; // field count, settled by classifyRejected

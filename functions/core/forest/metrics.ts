@@ -39,8 +39,11 @@ export function binaryMetrics(labels: ArrayLike<number>, probabilities: ArrayLik
     const y = labels[i];
     const p = probabilities[i];
     positives += y;
-    if (p >= 0.5) y === 1 ? confusion.tp++ : confusion.fp++;
-    else y === 1 ? confusion.fn++ : confusion.tn++;
+    if (p >= 0.5) {
+      if (y === 1) confusion.tp++;
+      else confusion.fp++;
+    } else if (y === 1) confusion.fn++;
+    else confusion.tn++;
     const q = Math.min(1 - EPS, Math.max(EPS, p));
     logLoss -= y === 1 ? Math.log(q) : Math.log(1 - q);
   }

@@ -41,5 +41,6 @@ function printableText(bytes: Uint8Array): string | undefined {
     return undefined;
   }
   // Control characters other than tab/newline say "binary", not text.
+  // eslint-disable-next-line no-control-regex -- finding control characters is this check's purpose
   return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? undefined : text;
 }

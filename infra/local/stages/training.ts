@@ -7,7 +7,6 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Stage } from '../pipeline.ts';
-import type { LocalCloud } from '../cloud.ts';
 import type { LocalExecution } from '../stepfunctions.ts';
 import { LOCAL_CREDENTIALS } from '../emulators.ts';
 import { dataBucket } from './resources.ts';
