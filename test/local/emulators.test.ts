@@ -9,6 +9,7 @@ import {
   PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
 import { pointSdkAtEmulators, startTestEmulators, type S3Upload, type TestEmulators } from '../support/emulators.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 describe('local emulators', () => {
   let local: TestEmulators;
@@ -32,7 +33,7 @@ describe('local emulators', () => {
     }
     const got = await local.s3.send(new GetObjectCommand({ Bucket: 'emu-test', Key: 'b.txt' }));
     expect(await got.Body?.transformToString()).toBe('body of b.txt');
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => seen.length >= 3, { what: 'three uploads reported', timeoutMs: 2000, intervalMs: 10 });
     unsubscribe();
     expect(seen.map((u) => u.key)).toEqual(['a.txt', 'b.txt', 'c.txt']);
   });

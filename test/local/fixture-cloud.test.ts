@@ -12,6 +12,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { buildFixtureApp } from './fixtures/stack.ts';
 import { listKeys, readText, receiveJson, startLocalCloud, type LocalCloud } from '../support/local-cloud.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const byPrefix = <T>(record: Record<string, T>, prefix: string): T => {
   const key = Object.keys(record).find((k) => k.startsWith(prefix));
@@ -123,7 +124,9 @@ describe('local cloud from a synthesized stack', () => {
         Records: data.map((d) => ({ PartitionKey: 'one-shard', Data: Buffer.from(d) })),
       }),
     );
-    await waitFor(async () => (await listKeys(cloud.clients.s3, bucket, 'seen/')).length >= 3);
+    await waitFor(async () => (await listKeys(cloud.clients.s3, bucket, 'seen/')).length >= 3, {
+      what: 'three records handled (objects under seen/)',
+    });
     await cloud.idle();
     const seen = (await listKeys(cloud.clients.s3, bucket, 'seen/')).map((k) => k.split('/')[1]);
     expect(new Set(seen)).toEqual(new Set(['r1', 'r2', 'r3']));
@@ -141,7 +144,9 @@ describe('local cloud from a synthesized stack', () => {
         Records: ['c1', 'crash'].map((d) => ({ PartitionKey: 'crash-shard', Data: Buffer.from(d) })),
       }),
     );
-    await waitFor(async () => (await listKeys(cloud.clients.s3, bucket, 'seen/c1/')).length >= 1);
+    await waitFor(async () => (await listKeys(cloud.clients.s3, bucket, 'seen/c1/')).length >= 1, {
+      what: 'the good record c1 handled (seen/c1/)',
+    });
     await cloud.idle();
     const failures = await receiveJson(cloud.clients.sqs, byPrefix(cloud.resources.queues, 'BatchFailures').url);
     expect(failures).toHaveLength(1);
@@ -174,11 +179,3 @@ describe('local cloud from a synthesized stack', () => {
     await expect(fetch(cloud.endpoints.kinesis)).rejects.toThrow();
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

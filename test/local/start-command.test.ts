@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../support/wait-for.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,6 +32,12 @@ function runStart(args: string[], stateDir: string): Promise<{ code: number | nu
 }
 
 /** Sum of a manifest-style rejects object. */
+/** What the state file says while `retention start` runs. */
+interface RunningState {
+  pid: number;
+  endpoints?: { s3?: string };
+}
+
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 describe('retention start', () => {
@@ -78,7 +85,7 @@ describe('retention start', () => {
         expect(code, stderr.slice(-3000)).toBe(0);
         const summary = JSON.parse(stdout);
         expect(summary.ok).toBe(true);
-        for (const [name, stage] of Object.entries<any>(summary.stages))
+        for (const [name, stage] of Object.entries<{ status: string }>(summary.stages))
           expect([name, stage.status]).toEqual([name, 'ok']);
         const demo = summary.stages['demo-data'].summary;
         expect(demo.users).toBe(200);
@@ -123,23 +130,26 @@ describe('retention start', () => {
         const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
         // Up: the state file holds the endpoints once the emulators run.
         const file = join(stateDir, 'local-cloud.json');
-        let state: any;
-        for (const until = Date.now() + 150_000; !state?.endpoints?.s3;) {
-          if (child.exitCode !== null || Date.now() > until) throw new Error(`never came up: ${stderr.slice(-2000)}`);
-          await new Promise((r) => setTimeout(r, 100));
-          state = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
-        }
+        const state = await waitFor(
+          () => {
+            if (child.exitCode !== null) throw new Error(`exited before coming up: ${stderr.slice(-2000)}`);
+            const running = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunningState) : undefined;
+            const s3 = running?.endpoints?.s3;
+            return running && s3 ? { pid: running.pid, s3 } : undefined;
+          },
+          { what: 'the state file with the endpoints', timeoutMs: 150_000, intervalMs: 100 },
+        );
         expect(state.pid).toBe(child.pid);
         const second = await runStart(['--once'], stateDir);
         expect(second.code).toBe(1);
         expect(second.stderr).toContain(`already running (pid ${child.pid}`);
-        expect(JSON.parse(second.stdout).running.endpoints.s3).toBe(state.endpoints.s3);
+        expect(JSON.parse(second.stdout).running.endpoints.s3).toBe(state.s3);
 
         child.kill('SIGINT');
         expect(await exited).toBe(130);
         expect(stderr).toContain('Local cloud stopped.');
         expect(existsSync(file)).toBe(false);
-        await expect(fetch(state.endpoints.s3)).rejects.toThrow();
+        await expect(fetch(state.s3)).rejects.toThrow();
       } finally {
         if (child.exitCode === null) child.kill('SIGKILL');
         rmSync(stateDir, { recursive: true, force: true });

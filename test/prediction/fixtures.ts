@@ -15,6 +15,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { FEATURES, DEFAULT_CATEGORIES } from '../../functions/core/schema.ts';
 import { forestEngine } from '../../functions/core/training/forest-engine.ts';
 import type { PredictionRecord } from '../../functions/core/prediction/record.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 /** Features of one user: counts from the user id so tests can predict the outcome (pc > 2 → retained). */
 export function features(userId: number, pc = userId % 6): Record<string, string | number> {
@@ -87,12 +88,13 @@ export async function publishModel(s3: S3Client, bucket: string, version: string
 
 export async function createStream(kinesis: KinesisClient, name: string): Promise<void> {
   await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
-  for (let i = 0; i < 100; i++) {
-    const d = await kinesis.send(new DescribeStreamCommand({ StreamName: name }));
-    if (d.StreamDescription?.StreamStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`stream ${name} did not become active`);
+  await waitFor(
+    async () => {
+      const d = await kinesis.send(new DescribeStreamCommand({ StreamName: name }));
+      return d.StreamDescription?.StreamStatus === 'ACTIVE';
+    },
+    { what: `stream ${name} to become active`, timeoutMs: 2000, intervalMs: 20 },
+  );
 }
 
 /** Every record on the stream's one shard, as the KinesisStreamEvent Lambda would get. */

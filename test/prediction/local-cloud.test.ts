@@ -10,12 +10,11 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { featuresTsv } from '../training/fixtures/weeks.ts';
 import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { startTestCloud, readText, type LocalCloud } from '../support/local-cloud.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { putEntries, putUserFeatures } from '../../functions/aws/kinesis-producer.ts';
 import { PREDICTION_OUTPUTS } from '../../infra/constructs/prediction.ts';
 import { buildPredictionApp } from './fixture-app.ts';
 import { publishModel, record, trainTinyModel } from './fixtures.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('prediction on the local cloud', () => {
   let cloud: LocalCloud;
@@ -71,14 +70,15 @@ describe('prediction on the local cloud', () => {
     const poison = await drain(cloud.outputs[PREDICTION_OUTPUTS.poison], 2);
     expect(poison.map((p) => p.reason.code).sort()).toEqual(['invalid_json', 'missing_feature']);
 
-    await cloud.idle();
-    let trends: any;
-    for (let i = 0; i < 50; i++) {
-      await cloud.idle();
-      trends = JSON.parse(await readText(cloud.clients.s3, site, 'data/trends.json').catch(() => '{"rounds":[]}'));
-      if (trends.rounds[0]?.scored === 250) break;
-      await sleep(200);
-    }
+    const trends = await waitFor(
+      async () => {
+        await cloud.idle();
+        const text = await readText(cloud.clients.s3, site, 'data/trends.json').catch(() => '{"rounds":[]}');
+        const read = JSON.parse(text) as { rounds: { scored: number }[] };
+        return read.rounds[0]?.scored === 250 && read;
+      },
+      { what: 'trends.json counting the 250 users of round 4', intervalMs: 200 },
+    );
     expect(trends.rounds).toEqual([{ round: 4, scored: 250, retained: users.filter((u) => u % 6 > 2).length }]);
   }, 90_000);
 

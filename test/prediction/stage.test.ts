@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { startTestCloud, type LocalCloud } from '../support/local-cloud.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { createPredictionStage, type PredictionSummary } from '../../infra/local/stages/prediction.ts';
 import type { StageContext } from '../../infra/local/pipeline.ts';
 import { featuresTsv } from '../training/fixtures/weeks.ts';
@@ -56,7 +57,11 @@ describe('npm start prediction stage', () => {
     expect(summary.rounds).toEqual([{ round: 0, sent: 120, results: 120, retained: 60, seconds: expect.any(Number) }]);
     expect(result.lines.join('\n')).toMatch(/round 0: 120\/120 users scored, 60 predicted retained/);
     const background = stage.background!(context);
-    while (!logs.some((l) => l.startsWith('round 2:'))) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => logs.some((l) => l.startsWith('round 2:')), {
+      what: 'background round 2 to be logged',
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
     abort.abort();
     await background;
     expect(logs.find((l) => l.startsWith('round 1:'))).toMatch(/120\/120 users scored/);

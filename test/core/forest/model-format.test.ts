@@ -11,8 +11,14 @@ import { churnProbability, generateSet } from './synthetic.ts';
 const set = generateSet(1500, 21, (row, random) => (random() < churnProbability(row) ? 1 : 0));
 const model = trainForestSync(set, { numTrees: 4, maxDepth: 5 });
 const json = serializeModel(model);
-const edit = (change: (m: any) => void): string => {
-  const copy = JSON.parse(json);
+/** model.json as plain JSON: loose enough that a test can break any part of it. */
+interface ModelJson {
+  formatVersion: number;
+  schema: { features: { kind: string; values?: string[] }[] };
+  trees: Record<string, unknown[]>[];
+}
+const edit = (change: (m: ModelJson) => void): string => {
+  const copy = JSON.parse(json) as ModelJson;
   change(copy);
   return JSON.stringify(copy);
 };
