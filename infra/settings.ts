@@ -24,6 +24,9 @@ export interface StageSettings {
   memoryOf(handler: string, fallback: number): number;
 }
 
+/** What a log group takes from the stage. */
+export type LogSettings = Pick<StageSettings, 'logRetention' | 'removalPolicy'>;
+
 const RETENTION_DAYS = new Set<number>(Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'));
 
 export function readSettings(node: Node): StageSettings {

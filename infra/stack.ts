@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { DataLake } from './constructs/data-lake.ts';
 import { Extraction } from './constructs/extraction.ts';
 import { projectFunctionFactory } from './constructs/project-function.ts';
+import { giveHelpersStageLogGroups } from './constructs/log-groups.ts';
 import { Dashboard } from './constructs/dashboard.ts';
 import { Training } from './constructs/training.ts';
 import { Prediction } from './constructs/prediction.ts';
@@ -44,11 +45,12 @@ export class RetentionForestStack extends Stack {
     const siteBucket = this.dashboard.siteBucket;
 
     // ---- training: _COMPLETE.json → state machine → models/ and data/trees.json, card.json.
-    this.training = new Training(this, 'Training', { dataBucket, siteBucket, newFunction });
+    this.training = new Training(this, 'Training', { dataBucket, siteBucket, newFunction, logs: this.settings });
 
     // ---- prediction: Kinesis → predict → results queue, data/trends.json.
     this.prediction = new Prediction(this, 'Prediction', { dataBucket, siteBucket, newFunction });
 
+    giveHelpersStageLogGroups(this, this.settings);
     acknowledgeCdkHelpers(this);
     acknowledgePrefixGrants(this);
   }

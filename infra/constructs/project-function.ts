@@ -11,9 +11,10 @@ import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { StageSettings } from '../settings.ts';
+import { stageLogGroup } from './log-groups.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -46,10 +47,7 @@ export class ProjectFunction extends NodejsFunction {
       throw new Error(`${id}: entry must be functions/handlers/<name>.ts, got "${props.entry}"`);
     }
     const name = basename(props.entry, '.ts');
-    const logGroup = new LogGroup(scope, `${id}Logs`, {
-      retention: props.settings.logRetention,
-      removalPolicy: props.settings.removalPolicy,
-    });
+    const logGroup = stageLogGroup(scope, `${id}Logs`, props.settings);
     // Its own role: CDK's default attaches AWSLambdaBasicExecutionRole (logs:* on every group).
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),

@@ -31,9 +31,10 @@ import {
   Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import { DEFAULT_GATE, type GateSettings } from '../../functions/core/training/gate.ts';
+import { readSettings, type LogSettings } from '../settings.ts';
+import { stageLogGroup } from './log-groups.ts';
 
 /** Names the local runner and the tests look states up by. */
 export const TRAINING_STATES = {
@@ -74,6 +75,8 @@ export interface TrainingProps {
   readonly autoStart?: boolean;
   /** Memory of the Train Lambda (MB): more memory is more vCPUs for the worker threads. Default 4096. */
   readonly trainMemoryMb?: number;
+  /** The state machine's log retention and removal; default: the stage settings read from context. */
+  readonly logs?: LogSettings;
 }
 
 /**
@@ -243,7 +246,7 @@ export class Training extends Construct {
       timeout: Duration.hours(2),
       tracingEnabled: true,
       logs: {
-        destination: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH }),
+        destination: stageLogGroup(this, 'Logs', props.logs ?? readSettings(this.node)),
         level: LogLevel.ALL,
         includeExecutionData: false,
       },

@@ -18,7 +18,30 @@ const outdir = () => mkdtempSync(join(tmpdir(), 'stack-test-'));
 // CDK's own singleton helpers: their runtime and role are CDK's choice, not the project's.
 const CDK_HELPER = /^(BucketNotificationsHandler|CustomS3AutoDeleteObjects|CustomCDKBucketDeployment)/;
 
-type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+/** The parts of a template this file reads (CloudFormation JSON, typed as far as it is read). */
+interface Properties {
+  VersioningConfiguration?: unknown;
+  LoggingConfiguration?: { DestinationBucketName: unknown; LogFilePrefix?: string };
+  LifecycleConfiguration?: { Rules: { Id: string }[] };
+  SqsManagedSseEnabled?: boolean;
+  RetentionInDays?: number;
+}
+type Resources = Record<
+  string,
+  { Type: string; Properties: Properties; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+>;
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: StatementResource | StatementResource[];
+  Condition?: { Bool?: Record<string, string> };
+}
+type StatementResource = string | { 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: string[] };
+interface LambdaNotification {
+  LambdaFunctionArn: { 'Fn::GetAtt': string[] };
+  Events: string[];
+  Filter: { Key: { FilterRules: { Name: string; Value: string }[] } };
+}
 
 describe('RetentionForest stack', () => {
   let template: Template;
@@ -57,7 +80,7 @@ describe('RetentionForest stack', () => {
       );
       const denyInsecure = policies
         .flatMap((p) => p.Properties.PolicyDocument.Statement)
-        .filter((s: any) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false');
+        .filter((s: Statement) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false');
       expect(denyInsecure, `${id} denies plain HTTP`).toHaveLength(1);
     }
   });
@@ -66,8 +89,8 @@ describe('RetentionForest stack', () => {
     const data = logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/);
     const logs = logicalId('AWS::S3::Bucket', /^DataLakeAccessLogs/);
     expect(resources[data].Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(resources[data].Properties.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logs });
-    const rules = resources[data].Properties.LifecycleConfiguration.Rules.map((r: any) => r.Id);
+    expect(resources[data].Properties.LoggingConfiguration?.DestinationBucketName).toEqual({ Ref: logs });
+    const rules = resources[data].Properties.LifecycleConfiguration?.Rules.map((r) => r.Id);
     expect(rules).toEqual(expect.arrayContaining(['abort-incomplete-uploads', 'expire-old-versions']));
   });
 
@@ -85,12 +108,12 @@ describe('RetentionForest stack', () => {
     const extract = logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/);
     const rejoin = logicalId('AWS::Lambda::Function', /^ExtractionRejoinFunction/);
     const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications'));
-    const rules = (notifications.Properties.NotificationConfiguration.LambdaFunctionConfigurations as any[]).map(
-      (c) => {
-        const filter = Object.fromEntries(c.Filter.Key.FilterRules.map((r: any) => [r.Name, r.Value]));
-        return `${c.LambdaFunctionArn['Fn::GetAtt'][0]} ${c.Events.join(',')} ${filter.prefix ?? ''}*${filter.suffix ?? ''}`;
-      },
-    );
+    const configurations = notifications.Properties.NotificationConfiguration
+      .LambdaFunctionConfigurations as LambdaNotification[];
+    const rules = configurations.map((c) => {
+      const filter = Object.fromEntries(c.Filter.Key.FilterRules.map((r) => [r.Name, r.Value]));
+      return `${c.LambdaFunctionArn['Fn::GetAtt'][0]} ${c.Events.join(',')} ${filter.prefix ?? ''}*${filter.suffix ?? ''}`;
+    });
     expect(rules).toEqual(
       expect.arrayContaining([
         `${extract} s3:ObjectCreated:* raw/events/*.log`,
@@ -105,19 +128,19 @@ describe('RetentionForest stack', () => {
   });
 
   it('grants the extract function reads of raw/* and writes of extracted/* only', () => {
-    const role =
-      resources[logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/)].Properties.Role['Fn::GetAtt'][0];
+    const extract = logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/);
+    const role = template.findResources('AWS::Lambda::Function')[extract].Properties.Role['Fn::GetAtt'][0];
     const data = logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/);
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === role))
+    const statements: Statement[] = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref?: string }) => r.Ref === role))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const onData = (s: any) =>
+    const onData = (s: Statement) =>
       [s.Resource]
         .flat()
-        .filter((r: any) => JSON.stringify(r).includes(data))
-        .map((r: any) => (r['Fn::Join'] ? r['Fn::Join'][1][1] : ''));
+        .filter((r) => JSON.stringify(r).includes(data))
+        .map((r) => (typeof r === 'object' && r['Fn::Join'] ? String(r['Fn::Join'][1][1]) : ''));
     const objectGrants = statements
-      .flatMap((s: any) => [s.Action].flat().map((a: string) => onData(s).map((prefix: string) => `${a} ${prefix}`)))
+      .flatMap((s) => [s.Action].flat().map((a) => onData(s).map((prefix) => `${a} ${prefix}`)))
       .flat(2);
     const writes = objectGrants.filter((g) => /s3:(Put|Delete|Abort)/.test(g));
     expect(writes.length).toBeGreaterThan(0);
@@ -164,6 +187,10 @@ describe('RetentionForest stack', () => {
     });
   });
 
+  it("gives every function, CDK's helpers too, and the state machine a log group with the stage's retention", () => {
+    expectStageLogGroups(template, { days: 30, policy: 'Delete' });
+  });
+
   it('gives no project function an AWS managed policy', () => {
     const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(
       ([id]) => !CDK_HELPER.test(id) && !/AWS679f53fac002430cb0da5b7982bd2287/.test(id),
@@ -193,6 +220,33 @@ describe('RetentionForest stack', () => {
   });
 });
 
+/**
+ * Every log group in the template keeps logs `days` and has the removal `policy`; every
+ * function logs to a log group of its own in the template, and so does the state machine.
+ */
+function expectStageLogGroups(template: Template, stage: { days: number; policy: 'Delete' | 'Retain' }): void {
+  const groups = template.findResources('AWS::Logs::LogGroup');
+  for (const [id, group] of Object.entries(groups)) {
+    expect({ id, days: group.Properties.RetentionInDays, onDelete: group.DeletionPolicy }).toEqual({
+      id,
+      days: stage.days,
+      onDelete: stage.policy,
+    });
+    expect(group.UpdateReplacePolicy, id).toBe(stage.policy);
+  }
+  const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
+  expect(functions.filter(([id]) => CDK_HELPER.test(id)).length, "CDK's helper functions").toBeGreaterThanOrEqual(2);
+  const used = functions.map(([id, fn]) => {
+    const group: unknown = fn.Properties.LoggingConfig?.LogGroup?.Ref;
+    expect(typeof group === 'string' && group in groups, `${id} logs to a log group of the template`).toBe(true);
+    return group;
+  });
+  expect(new Set(used).size, 'one log group per function').toBe(functions.length);
+  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const destination = machine?.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
+  expect(destination['Fn::GetAtt'][0] in groups, 'the state machine logs to a log group of the template').toBe(true);
+}
+
 describe('stage settings from context', () => {
   it('keeps data and logs longer for prod', () => {
     const { stack } = buildApp({ outdir: outdir(), context: { ...NO_BUNDLING, 'retention:stage': 'prod' } });
@@ -206,7 +260,13 @@ describe('stage settings from context', () => {
     )!;
     expect(site[1].DeletionPolicy).toBe('Retain');
     expect(Object.keys(template.findResources('Custom::S3AutoDeleteObjects'))).toEqual([]);
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    expectStageLogGroups(template, { days: 365, policy: 'Retain' });
+  });
+
+  it('takes every log group’s retention and removal from retention:logRetentionDays and retention:removalPolicy', () => {
+    const context = { ...NO_BUNDLING, 'retention:logRetentionDays': 14, 'retention:removalPolicy': 'retain' };
+    const { stack } = buildApp({ outdir: outdir(), context });
+    expectStageLogGroups(Template.fromStack(stack), { days: 14, policy: 'Retain' });
   });
 
   it('sizes a function from retention:memory:<handler>', () => {
