@@ -20,6 +20,20 @@ const byPrefix = <T>(record: Record<string, T>, prefix: string): T => {
   return record[key];
 };
 
+/** What Lambda sends to an async invocation's on-failure destination (the fields checked here). */
+interface AsyncFailureRecord {
+  requestContext: { condition: string; approximateInvokeCount: number };
+  requestPayload: { Records: { s3: { object: { key: string } } }[] };
+  responsePayload: { errorMessage: string };
+}
+
+/** What a Kinesis event source mapping sends to its on-failure destination (the fields checked here). */
+interface StreamFailureRecord {
+  requestContext: { condition: string };
+  responseContext: { functionError: string };
+  KinesisBatchInfo: { batchSize: number; streamArn: string };
+}
+
 describe('local cloud from a synthesized stack', () => {
   let cloud: LocalCloud;
   let bucket: string;
@@ -63,7 +77,7 @@ describe('local cloud from a synthesized stack', () => {
     await put('in/fail-me.txt', 'x');
     await cloud.idle();
     const queue = byPrefix(cloud.resources.queues, 'CopyFailures');
-    const [record] = await receiveJson(cloud.clients.sqs, queue.url);
+    const [record] = await receiveJson<AsyncFailureRecord>(cloud.clients.sqs, queue.url);
     expect(record.requestContext.condition).toBe('RetriesExhausted');
     expect(record.requestContext.approximateInvokeCount).toBe(2); // retryAttempts: 1
     expect(record.requestPayload.Records[0].s3.object.key).toBe('in/fail-me.txt');
@@ -130,7 +144,10 @@ describe('local cloud from a synthesized stack', () => {
     await cloud.idle();
     const seen = (await listKeys(cloud.clients.s3, bucket, 'seen/')).map((k) => k.split('/')[1]);
     expect(new Set(seen)).toEqual(new Set(['r1', 'r2', 'r3']));
-    const failures = await receiveJson(cloud.clients.sqs, byPrefix(cloud.resources.queues, 'BatchFailures').url);
+    const failures = await receiveJson<StreamFailureRecord>(
+      cloud.clients.sqs,
+      byPrefix(cloud.resources.queues, 'BatchFailures').url,
+    );
     expect(failures).toHaveLength(1);
     expect(failures[0].requestContext.condition).toBe('RetryAttemptsExhausted');
     expect(failures[0].KinesisBatchInfo).toMatchObject({ batchSize: 1, streamArn: stream.arn });
@@ -148,7 +165,10 @@ describe('local cloud from a synthesized stack', () => {
       what: 'the good record c1 handled (seen/c1/)',
     });
     await cloud.idle();
-    const failures = await receiveJson(cloud.clients.sqs, byPrefix(cloud.resources.queues, 'BatchFailures').url);
+    const failures = await receiveJson<StreamFailureRecord>(
+      cloud.clients.sqs,
+      byPrefix(cloud.resources.queues, 'BatchFailures').url,
+    );
     expect(failures).toHaveLength(1);
     expect(failures[0].responseContext.functionError).toBe('Unhandled');
     expect(failures[0].KinesisBatchInfo.batchSize).toBe(1);

@@ -18,7 +18,7 @@ describe('prediction construct', () => {
     });
     const queues = template.findResources('AWS::SQS::Queue');
     expect(Object.keys(queues)).toHaveLength(4);
-    for (const q of Object.values(queues)) expect((q as any).Properties.SqsManagedSseEnabled).toBe(true);
+    for (const q of Object.values(queues)) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
     expect(policies).toHaveLength(4);
     for (const p of policies) expect(JSON.stringify(p)).toContain('"aws:SecureTransport":"false"');
@@ -59,9 +59,7 @@ describe('prediction construct', () => {
   });
 
   it('alarms on any message in the three dead-letter queues and on iterator age', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
-      (a: any) => a.Properties.MetricName,
-    );
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName);
     expect(alarms.sort()).toEqual([
       'ApproximateNumberOfMessagesVisible',
       'ApproximateNumberOfMessagesVisible',

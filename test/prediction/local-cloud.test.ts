@@ -13,6 +13,8 @@ import { startTestCloud, readText, type LocalCloud } from '../support/local-clou
 import { waitFor } from '../support/wait-for.ts';
 import { putEntries, putUserFeatures } from '../../functions/aws/kinesis-producer.ts';
 import { PREDICTION_OUTPUTS } from '../../infra/constructs/prediction.ts';
+import type { PredictionResult } from '../../functions/core/prediction/result.ts';
+import type { PoisonMessage } from '../../functions/core/prediction/poison.ts';
 import { buildPredictionApp } from './fixture-app.ts';
 import { publishModel, record, trainTinyModel } from './fixtures.ts';
 
@@ -23,15 +25,16 @@ describe('prediction on the local cloud', () => {
   }, 120_000);
   afterAll(() => cloud?.stop());
 
-  async function drain(url: string, want: number, timeoutMs = 30_000) {
-    const bodies: any[] = [];
+  /** Receives and deletes messages until `want` arrived or `timeoutMs` passed; the bodies parsed as `T`. */
+  async function drain<T>(url: string, want: number, timeoutMs = 30_000): Promise<T[]> {
+    const bodies: T[] = [];
     const until = Date.now() + timeoutMs;
     while (bodies.length < want && Date.now() < until) {
       const got = await cloud.clients.sqs.send(
         new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
       );
       const messages = got.Messages ?? [];
-      bodies.push(...messages.map((m) => JSON.parse(m.Body!)));
+      bodies.push(...messages.map((m) => JSON.parse(m.Body!) as T));
       if (messages.length)
         await cloud.clients.sqs.send(
           new DeleteMessageBatchCommand({
@@ -64,10 +67,10 @@ describe('prediction on the local cloud', () => {
       },
     ]);
 
-    const results = await drain(cloud.outputs[PREDICTION_OUTPUTS.results], 250);
+    const results = await drain<PredictionResult>(cloud.outputs[PREDICTION_OUTPUTS.results], 250);
     expect(results.map((r) => r.userId).sort((a, b) => a - b)).toEqual(users);
     expect(new Set(results.map((r) => r.resultId)).size).toBe(250);
-    const poison = await drain(cloud.outputs[PREDICTION_OUTPUTS.poison], 2);
+    const poison = await drain<PoisonMessage>(cloud.outputs[PREDICTION_OUTPUTS.poison], 2);
     expect(poison.map((p) => p.reason.code).sort()).toEqual(['invalid_json', 'missing_feature']);
 
     const trends = await waitFor(

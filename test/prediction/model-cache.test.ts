@@ -22,7 +22,7 @@ describe('model cache', () => {
     const calls: string[] = [];
     let down = false;
     const s3 = Object.create(local.s3) as S3Client;
-    s3.send = ((command: any) => {
+    s3.send = ((command: Parameters<S3Client['send']>[0]) => {
       calls.push(
         command instanceof HeadObjectCommand
           ? 'head'

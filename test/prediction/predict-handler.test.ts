@@ -18,8 +18,10 @@ import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { startTestEmulators, sqsClientConfig, type TestEmulators } from '../support/emulators.ts';
 import { createPredictHandler, NoModelError } from '../../functions/handlers/predict.ts';
 import { ModelCache } from '../../functions/aws/model-cache.ts';
-import { putEntries, putUserFeatures } from '../../functions/aws/kinesis-producer.ts';
+import { putEntries } from '../../functions/aws/kinesis-producer.ts';
 import { rebuildTrends } from '../../functions/aws/trend-parts.ts';
+import type { PredictionResult } from '../../functions/core/prediction/result.ts';
+import type { PoisonMessage } from '../../functions/core/prediction/poison.ts';
 import { createStream, publishModel, readEvent, record, trainTinyModel } from './fixtures.ts';
 
 describe('predict handler on emulated Kinesis, SQS and S3', () => {
@@ -79,8 +81,11 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     });
   }
 
-  async function drain(queueUrl: string): Promise<{ body: any; attributes: Record<string, string | undefined> }[]> {
-    const out: { body: any; attributes: Record<string, string | undefined> }[] = [];
+  /** Every message on the queue, its body parsed as `Body` (a result unless said otherwise). */
+  async function drain<Body = PredictionResult>(
+    queueUrl: string,
+  ): Promise<{ body: Body; attributes: Record<string, string | undefined> }[]> {
+    const out: { body: Body; attributes: Record<string, string | undefined> }[] = [];
     for (let empty = 0; empty < 2;) {
       const got = await local.sqs.send(
         new ReceiveMessageCommand({
@@ -164,9 +169,9 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     const response = await handlerWith()(event);
     expect(response.batchItemFailures).toEqual([]);
     expect((await drain(resultsUrl)).map((m) => m.body.userId).sort()).toEqual([1, 3]);
-    const poison = (await drain(poisonUrl)).map((m) => m.body);
+    const poison = (await drain<PoisonMessage>(poisonUrl)).map((m) => m.body);
     expect(poison.map((p) => p.reason.code).sort()).toEqual(['invalid_json', 'unknown_category']);
-    const bad = poison.find((p) => p.reason.code === 'invalid_json');
+    const bad = poison.find((p) => p.reason.code === 'invalid_json')!;
     expect(bad.dataText).toBe('{not json');
     expect(Buffer.from(bad.dataBase64, 'base64').toString()).toBe('{not json');
     expect(bad.sequenceNumber).toBe(event.Records[1].kinesis.sequenceNumber);
@@ -180,14 +185,15 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     const real = new SQSClient(sqsClientConfig(local));
     const firstTry = new Set<string>();
     const flaky = Object.create(real) as SQSClient;
-    flaky.send = (async (command: any) => {
+    flaky.send = (async (command: Parameters<SQSClient['send']>[0]) => {
       if (command instanceof SendMessageBatchCommand) {
-        const entries = command.input.Entries!;
+        const { input } = command as SendMessageBatchCommand;
+        const entries = input.Entries!;
         const key = entries.map((e) => e.MessageBody).join();
         if (!firstTry.has(key) && entries.length > 3) {
           firstTry.add(key);
           const kept = entries.slice(0, -3);
-          const out = await real.send(new SendMessageBatchCommand({ ...command.input, Entries: kept }));
+          const out = await real.send(new SendMessageBatchCommand({ ...input, Entries: kept }));
           return {
             ...out,
             Failed: entries
@@ -237,7 +243,7 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     // batch reports them failed; Lambda re-delivers from the first failure with SQS healthy.
     const real = new SQSClient(sqsClientConfig(local));
     const refusing = Object.create(real) as SQSClient;
-    refusing.send = (async (command: any) => {
+    refusing.send = (async (command: Parameters<SQSClient['send']>[0]) => {
       if (!(command instanceof SendMessageBatchCommand)) return real.send(command);
       const entries = command.input.Entries!;
       const refused = entries.filter((e) => JSON.parse(e.MessageBody!).userId >= 15);
@@ -281,7 +287,9 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     const event = await eventOf([...entries, { key: 'x', data: 'nope' }]);
     // Powertools writes EMF lines to stdout: read them there.
     const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (lines.push(String(chunk)), true));
+    const spy = vi
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
     try {
       await handlerWith({ metrics: new Metrics({ namespace: 'RetentionForestTest', serviceName: 'predict' }) })(event);
     } finally {

@@ -31,7 +31,7 @@ describe('putUserFeatures on emulated Kinesis', () => {
     const real = new KinesisClient(kinesisClientConfig(local));
     let refusals = 0;
     const flaky = Object.create(real) as KinesisClient;
-    flaky.send = (async (command: any) => {
+    flaky.send = (async (command: Parameters<KinesisClient['send']>[0]) => {
       if (!(command instanceof PutRecordsCommand) || refusals >= 2) return real.send(command);
       refusals++;
       const entries = command.input.Records!;
@@ -61,9 +61,9 @@ describe('putUserFeatures on emulated Kinesis', () => {
     const real = new KinesisClient(kinesisClientConfig(local));
     const refusing = Object.create(real) as KinesisClient;
     // Mock only here, as above: every entry refused every time.
-    refusing.send = (async (command: any) => ({
-      FailedRecordCount: command.input.Records.length,
-      Records: command.input.Records.map(() => ({ ErrorCode: 'InternalFailure' })),
+    refusing.send = (async (command: PutRecordsCommand) => ({
+      FailedRecordCount: command.input.Records!.length,
+      Records: command.input.Records!.map(() => ({ ErrorCode: 'InternalFailure' })),
     })) as KinesisClient['send'];
     await expect(putUserFeatures(refusing, 'any', [record(1, 0)], { maxAttempts: 3, baseDelayMs: 1 })).rejects.toThrow(
       PutRecordsError,

@@ -42,10 +42,10 @@ export function listKeys(s3: S3Client, bucket: string, prefix = ''): Promise<str
   return listStageKeys(s3, bucket, prefix);
 }
 
-/** Receives up to `max` message bodies, parsed as JSON, waiting at most ~1 s for the first. */
-export async function receiveJson(sqs: SQSClient, queueUrl: string, max = 10): Promise<Record<string, any>[]> {
+/** Receives up to `max` message bodies, parsed as JSON of the shape `T`, waiting at most ~1 s for the first. */
+export async function receiveJson<T>(sqs: SQSClient, queueUrl: string, max = 10): Promise<T[]> {
   const got = await sqs.send(
     new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 1 }),
   );
-  return (got.Messages ?? []).map((m) => JSON.parse(m.Body!) as Record<string, any>);
+  return (got.Messages ?? []).map((m) => JSON.parse(m.Body!) as T);
 }

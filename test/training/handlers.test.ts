@@ -10,12 +10,16 @@ import { decodeDataset } from '../../functions/core/training/dataset-file.ts';
 import { isTestUser } from '../../functions/core/training/labels.ts';
 import { featureIndex } from '../../functions/core/schema.ts';
 import { activeUsersTxt, featuresTsv, manifestJson, type HandMadeUser } from './fixtures/weeks.ts';
+import type * as PrepareModule from '../../functions/handlers/prepare.ts';
+import type * as TrainModule from '../../functions/handlers/train.ts';
+import type * as EvaluateModule from '../../functions/handlers/evaluate.ts';
+import type * as PublishModule from '../../functions/handlers/publish.ts';
 
 type Handlers = {
-  prepare: typeof import('../../functions/handlers/prepare.ts');
-  train: typeof import('../../functions/handlers/train.ts');
-  evaluate: typeof import('../../functions/handlers/evaluate.ts');
-  publish: typeof import('../../functions/handlers/publish.ts');
+  prepare: typeof PrepareModule;
+  train: typeof TrainModule;
+  evaluate: typeof EvaluateModule;
+  publish: typeof PublishModule;
 };
 
 describe('training handlers on emulated S3', () => {
