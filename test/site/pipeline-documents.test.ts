@@ -1,16 +1,16 @@
 /**
  * The dashboard on documents the local pipeline really published (test/site/fixtures/
  * pipeline/: demo data → extraction → training flow with the histogram forest engine →
- * a prediction round; re-captured by test/site/fixtures/capture.ts), and the README's
- * screenshot of it.
+ * a prediction round; re-captured by test/site/fixtures/capture.ts), and the README's view
+ * of it (saved into test-output/ here; `npm run screenshot` makes docs/screenshot.png).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { countNodes, parseCard, parseTrees, parseTrends, type TreeNode } from '../../site/src/documents.ts';
 import { startDashboard, type Dashboard } from './dashboard-harness.ts';
+import { pipelineDocument as fixture, pipelineDocuments, showReadmeView } from './readme-view.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/pipeline/${name}`, import.meta.url), 'utf8');
 const trees = parseTrees(JSON.parse(fixture('trees.json')));
 const card = parseCard(JSON.parse(fixture('card.json')));
 const trends = parseTrends(JSON.parse(fixture('trends.json')));
@@ -19,11 +19,7 @@ let dashboard: Dashboard;
 let page: Page;
 
 beforeAll(async () => {
-  dashboard = await startDashboard({
-    'trees.json': fixture('trees.json'),
-    'card.json': fixture('card.json'),
-    'trends.json': fixture('trends.json'),
-  });
+  dashboard = await startDashboard(pipelineDocuments());
   page = await dashboard.open('#forest');
 });
 
@@ -77,24 +73,13 @@ describe('dashboard on the pipeline’s published documents', () => {
     expect(dashboard.pageErrors).toEqual([]);
   });
 
-  it('saves the README screenshot: the first tree, fully expanded, one leaf described', async () => {
+  it('draws the README view: the first tree, fully expanded, one leaf described (saved into test-output/)', async () => {
     mkdirSync('test-output', { recursive: true });
-    await page.click('#tab-forest');
-    // Tall enough that a depth-6 tree's labels stay readable (the chart is 100vh − 300px).
-    await page.setViewportSize({ width: 1280, height: 1300 });
-    await page.selectOption('#tree-picker', '0');
-    await page.click('[data-action="expand-all"]');
-    // Describe a mixed leaf in the upper half, so that its tooltip (drawn below its top) fits.
-    const leafRects = page.locator('svg.tree-chart g.node[data-leaf] rect');
-    const leafTops = await leafRects.evaluateAll((rects) =>
-      rects.map((r) => ({
-        top: r.getBoundingClientRect().top,
-        p: Number(r.parentElement!.getAttribute('data-probability')),
-      })),
-    );
-    const chosen = leafTops.findIndex((l) => l.top < 650 && l.p > 0.2 && l.p < 0.8);
-    await leafRects.nth(Math.max(0, chosen)).hover();
-    await page.screenshot({ path: 'docs/screenshot.png' });
+    const described = await showReadmeView(page);
     await page.screenshot({ path: 'test-output/dashboard-pipeline-forest.png' });
+    expect(described).toBeGreaterThan(0.2);
+    expect(described).toBeLessThan(0.8);
+    expect(await page.locator('#view-forest [role="tooltip"]:not([hidden])').count()).toBe(1);
+    expect(dashboard.pageErrors).toEqual([]);
   });
 });
