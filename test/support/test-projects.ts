@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
-export type TestProject = 'unit' | 'emulated' | 'browser';
+type TestProject = 'unit' | 'emulated' | 'browser';
 
 /** A value import: the module and the names it binds (`*` for a default or namespace import). */
 interface ValueImport {

@@ -6,7 +6,7 @@
  *     what: 'three objects under seen/',
  *   });
  */
-export interface WaitOptions {
+interface WaitOptions {
   /** What the test waits for, in words: the timeout's message names it. */
   readonly what: string;
   /** Give up after this long (default 20 s). */
