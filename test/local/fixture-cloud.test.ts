@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { waitFor } from '../support/wait-for.ts';
 import { buildFixtureApp } from './fixtures/stack.ts';
 import { listKeys, readText, receiveJson, startLocalCloud, type LocalCloud } from '../support/local-cloud.ts';
-import { waitFor } from '../support/wait-for.ts';
 
 const byPrefix = <T>(record: Record<string, T>, prefix: string): T => {
   const key = Object.keys(record).find((k) => k.startsWith(prefix));

@@ -20,7 +20,7 @@ export function pipelineDocuments(): Record<DocumentName, string> {
   };
 }
 
-/** Turns a dashboard page into the README's view; returns the probability of the described leaf. */
+/** Turns a dashboard page into the README's view; returns the probability of the described leaf (NaN: none). */
 export async function showReadmeView(page: Page): Promise<number> {
   await page.click('#tab-forest');
   // Tall enough that a depth-6 tree's labels stay readable (the chart is 100vh − 300px).
@@ -32,7 +32,7 @@ export async function showReadmeView(page: Page): Promise<number> {
   const leafTops = await leafRects.evaluateAll((rects) =>
     rects.map((r) => ({
       top: r.getBoundingClientRect().top,
-      p: Number(r.parentElement!.getAttribute('data-probability')),
+      p: Number(r.parentElement?.getAttribute('data-probability')),
     })),
   );
   const chosen = Math.max(
@@ -40,5 +40,5 @@ export async function showReadmeView(page: Page): Promise<number> {
     leafTops.findIndex((l) => l.top < 650 && l.p > 0.2 && l.p < 0.8),
   );
   await leafRects.nth(chosen).hover();
-  return leafTops[chosen]!.p;
+  return leafTops[chosen]?.p ?? Number.NaN;
 }
