@@ -12,6 +12,7 @@ import { readText } from '../../functions/core/object-reads.ts';
 import { ObjectReadError } from '../../functions/core/storage.ts';
 import { fileStore } from '../../functions/local/file-store.ts';
 import { describeStorageContract } from '../support/storage-contract.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const folders: string[] = [];
 async function freshFolder(): Promise<string> {
@@ -42,7 +43,11 @@ describe('filesystem adapter', () => {
       'out/features.tsv',
       (async function* () {
         yield 'header\n';
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await waitFor(async () => (await readdir(join(dir, 'out'))).some((name) => name.includes('.retention-tmp')), {
+          what: 'the work file of the write under way',
+          timeoutMs: 2000,
+          intervalMs: 5,
+        });
         listedMidway = (await store.list('')).map((o) => o.key);
         yield 'row\n';
       })(),
