@@ -13,8 +13,8 @@ import {
   type ParsedArgs,
 } from '../cli-kit.ts';
 import { parseWeekId } from '../../functions/core/weeks.ts';
-import { roundRecords, type UserFeatures } from '../../functions/core/prediction/features-records.ts';
-import { putUserFeatures } from '../../functions/aws/kinesis-producer.ts';
+import type { UserFeatures } from '../../functions/core/prediction/features-records.ts';
+import { feedRounds } from '../../functions/aws/prediction-feed.ts';
 import { nextRound, readWeekFeaturesFromFile, readWeekFeaturesFromS3 } from '../../functions/aws/week-features.ts';
 import { findPredictionTarget, targetOptions, targetUsage, type PredictionTarget } from '../prediction-target.ts';
 
@@ -65,7 +65,7 @@ ${targetUsage}
       console.error(
         `feeding ${users.length} users of week ${week} to ${target.stream} on ${target.where}: rounds ${first}..${first + rounds - 1}`,
       );
-      await feedRounds(target, target.stream, users, {
+      await feedRounds(target.kinesis, target.stream, users, {
         first,
         rounds,
         intervalMs: interval,
@@ -84,44 +84,4 @@ async function loadUsers(args: ParsedArgs, target: PredictionTarget, week: strin
   if (!target.dataBucket)
     throw new UsageError(`no data bucket in ${target.where}: give --features FILE or --data-bucket`);
   return readWeekFeaturesFromS3(target.s3, target.dataBucket, week);
-}
-
-export interface FeedOptions {
-  readonly first: number;
-  readonly rounds: number;
-  readonly intervalMs: number;
-  readonly log: (line: string) => void;
-  readonly signal?: AbortSignal;
-}
-
-/** Sends `rounds` rounds (or until the signal aborts); resolves with the rounds sent. */
-export async function feedRounds(
-  target: Pick<PredictionTarget, 'kinesis'>,
-  stream: string,
-  users: readonly UserFeatures[],
-  options: FeedOptions,
-): Promise<number> {
-  let sent = 0;
-  for (let round = options.first; sent < options.rounds && !options.signal?.aborted; round++) {
-    const started = Date.now();
-    const report = await putUserFeatures(target.kinesis, stream, roundRecords(users, round));
-    sent++;
-    options.log(
-      `round ${round}: ${report.accepted} records in ${report.requests} PutRecords (${report.retried} retried) in ${Date.now() - started} ms`,
-    );
-    if (sent < options.rounds) await abortableSleep(options.intervalMs, options.signal);
-  }
-  return sent;
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done);
-  });
 }

@@ -1,6 +1,6 @@
 /**
  * Stage "prediction": after training, feeds week 1's extracted features to the prediction
- * stream as round after round (bin/commands/feed.ts), watches the results queue (sqs-consumer)
+ * stream as round after round (functions/aws/prediction-feed.ts), watches the results queue (sqs-consumer)
  * and shows predictions and per-round counts live. The first round is awaited and reported;
  * then (not with --once) new rounds keep coming every few seconds until Ctrl-C.
  */
@@ -15,7 +15,7 @@ import { SITE_TRENDS_KEY, type TrendsDocument } from '../../../functions/core/pr
 import { CURRENT_MODEL_KEY } from '../../../functions/core/training/keys.ts';
 import { nextRound, readWeekFeaturesFromS3 } from '../../../functions/aws/week-features.ts';
 import type { UserFeatures } from '../../../functions/core/prediction/features-records.ts';
-import { feedRounds } from '../../../bin/commands/feed.ts';
+import { abortableSleep, feedRounds } from '../../../functions/aws/prediction-feed.ts';
 import { readJson } from './s3-read.ts';
 
 export const PREDICTION_WEEK = '1';
@@ -139,7 +139,7 @@ async function prepare(context: StageContext): Promise<Prepared | string> {
 
 async function playRound(context: StageContext, p: Prepared, round: number): Promise<RoundSummary> {
   const started = Date.now();
-  await feedRounds(context.cloud.clients, p.stream, p.users, {
+  await feedRounds(context.cloud.clients.kinesis, p.stream, p.users, {
     first: round,
     rounds: 1,
     intervalMs: 0,
@@ -201,7 +201,7 @@ export function createPredictionStage(intervalMs = ROUND_INTERVAL_MS): Stage {
         context.log(`prediction: a new round every ${intervalMs / 1000} s until Ctrl-C`);
         let round = p.firstRound + 1;
         while (!context.signal.aborted) {
-          await sleep(intervalMs, context.signal);
+          await abortableSleep(intervalMs, context.signal);
           if (context.signal.aborted) break;
           const r = await playRound(context, p, round++);
           context.log(describeRound(r));
@@ -229,16 +229,4 @@ async function siteTrends(cloud: LocalCloud): Promise<TrendsDocument | undefined
   if (!site) return undefined;
   await cloud.idle();
   return readJson<TrendsDocument>(cloud.clients.s3, site.name, SITE_TRENDS_KEY).catch(() => undefined);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
 }
