@@ -20,6 +20,7 @@ import { ModelCache } from '../aws/model-cache.ts';
 import { SqsBatcher, type RetryOptions } from '../aws/sqs-batch.ts';
 import { writeTrendParts } from '../aws/trend-parts.ts';
 import { requireEnv, s3Client, sqsClient } from '../aws/clients.ts';
+import { lazyHandler } from '../aws/lambda-handler.ts';
 
 export interface PredictDeps {
   readonly s3: S3Client;
@@ -42,7 +43,7 @@ export class NoModelError extends Error {
   override readonly name = 'NoModelError';
 }
 
-/** The handler over explicit clients and queues (tests and the benchmark build it this way). */
+/** The handler over explicit clients and queues (the Lambda builds them from the environment; tests and the benchmark pass their own). */
 export function createPredictHandler(deps: PredictDeps) {
   const logger = deps.logger ?? new Logger({ serviceName: 'predict' });
   const now = deps.now ?? (() => new Date());
@@ -153,20 +154,13 @@ function shardOf(record: KinesisStreamRecord): string {
   return colon > 0 ? id.slice(0, colon) : 'shardId-unknown';
 }
 
-let configured: ReturnType<typeof createPredictHandler> | undefined;
-
-/** The Lambda entry point: clients and settings from the environment, made once per container. */
-export async function handler(event: KinesisStreamEvent, context: Context): Promise<PredictResponse> {
-  configured ??= fromEnvironment();
-  return configured(event, context);
-}
-
-function fromEnvironment() {
+/** Clients and settings from the environment the stack gives the function. */
+function predictDepsFromEnv(): PredictDeps {
   const s3 = s3Client();
   const dataBucket = requireEnv('DATA_BUCKET');
   const refreshSeconds = Number(process.env.MODEL_REFRESH_SECONDS ?? '60');
   const logger = new Logger({ serviceName: 'predict' });
-  return createPredictHandler({
+  return {
     s3,
     sqs: sqsClient(),
     dataBucket,
@@ -184,5 +178,7 @@ function fromEnvironment() {
       namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RetentionForest',
       serviceName: 'predict',
     }),
-  });
+  };
 }
+
+export const handler = lazyHandler(() => createPredictHandler(predictDepsFromEnv()));

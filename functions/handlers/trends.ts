@@ -12,17 +12,41 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CLOCK_MARGIN_MS, decodeEventKey, roundOfPartKey } from '../core/prediction/trends.ts';
 import { rebuildRound, roundRebuiltAt } from '../aws/trend-parts.ts';
 import { requireEnv, s3Client } from '../aws/clients.ts';
+import { lazyHandler } from '../aws/lambda-handler.ts';
 
-const logger = new Logger({ serviceName: 'trends' });
-let s3: S3Client | undefined;
-
-export async function handler(event: S3Event): Promise<{ rebuilt: number[]; skipped: number[] }> {
-  s3 ??= s3Client();
-  return updateTrends(s3, requireEnv('DATA_BUCKET'), requireEnv('SITE_BUCKET'), event);
+export interface TrendsDeps {
+  readonly s3: S3Client;
+  readonly dataBucket: string;
+  readonly siteBucket: string;
+  readonly logger?: Logger;
 }
 
-export async function updateTrends(s3: S3Client, dataBucket: string, siteBucket: string, event: S3Event) {
-  // The newest part written per round in this event.
+export interface TrendsResponse {
+  readonly rebuilt: number[];
+  readonly skipped: number[];
+}
+
+export function createTrendsHandler(deps: TrendsDeps) {
+  const logger = deps.logger ?? new Logger({ serviceName: 'trends' });
+  return async function trends(event: S3Event): Promise<TrendsResponse> {
+    const rebuilt: number[] = [];
+    const skipped: number[] = [];
+    for (const [round, writtenAt] of newestPartPerRound(event)) {
+      const last = await roundRebuiltAt(deps.s3, deps.dataBucket, round);
+      if (last !== undefined && writtenAt < last - CLOCK_MARGIN_MS) {
+        skipped.push(round);
+        continue;
+      }
+      const document = await rebuildRound(deps.s3, deps.dataBucket, deps.siteBucket, round, new Date());
+      rebuilt.push(round);
+      logger.info('trends round recounted', { round, point: document.rounds.find((r) => r.round === round) });
+    }
+    return { rebuilt, skipped };
+  };
+}
+
+/** When the newest part of each round the event names was written, rounds in order. */
+function newestPartPerRound(event: S3Event): [round: number, writtenAt: number][] {
   const newest = new Map<number, number>();
   for (const record of event.Records ?? []) {
     const round = roundOfPartKey(decodeEventKey(record.s3.object.key));
@@ -30,17 +54,11 @@ export async function updateTrends(s3: S3Client, dataBucket: string, siteBucket:
     const at = Date.parse(record.eventTime);
     newest.set(round, Math.max(newest.get(round) ?? -Infinity, Number.isFinite(at) ? at : Infinity));
   }
-  const rebuilt: number[] = [];
-  const skipped: number[] = [];
-  for (const [round, writtenAt] of [...newest].sort((a, b) => a[0] - b[0])) {
-    const last = await roundRebuiltAt(s3, dataBucket, round);
-    if (last !== undefined && writtenAt < last - CLOCK_MARGIN_MS) {
-      skipped.push(round);
-      continue;
-    }
-    const document = await rebuildRound(s3, dataBucket, siteBucket, round, new Date());
-    rebuilt.push(round);
-    logger.info('trends round recounted', { round, point: document.rounds.find((r) => r.round === round) });
-  }
-  return { rebuilt, skipped };
+  return [...newest].sort((a, b) => a[0] - b[0]);
 }
+
+function trendsDepsFromEnv(): TrendsDeps {
+  return { s3: s3Client(), dataBucket: requireEnv('DATA_BUCKET'), siteBucket: requireEnv('SITE_BUCKET') };
+}
+
+export const handler = lazyHandler(() => createTrendsHandler(trendsDepsFromEnv()));

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
-import { startTestEmulators, type TestEmulators } from '../support/emulators.ts';
-import { updateTrends } from '../../functions/handlers/trends.ts';
+import { pointSdkAtEmulators, startTestEmulators, type TestEmulators } from '../support/emulators.ts';
+import { createTrendsHandler, handler } from '../../functions/handlers/trends.ts';
 import { CLOCK_MARGIN_MS, trendPart, trendPartKey } from '../../functions/core/prediction/trends.ts';
 import { encodeEventKey } from '../../infra/local/s3-event.ts';
 
@@ -42,7 +42,8 @@ describe('trends handler on emulated S3', () => {
         await local.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'data/trends.json' }))
       ).Body!.transformToString(),
     ).rounds;
-  const update = (event: S3Event) => updateTrends(local.s3, 'data', 'site', event);
+  const update = (event: S3Event) =>
+    createTrendsHandler({ s3: local.s3, dataBucket: 'data', siteBucket: 'site' })(event);
 
   it('builds, recounts per round, skips what a recount already listed, and follows overwritten parts', async () => {
     await putPart(0, 'shardId-0', '50', 7, 2);
@@ -69,5 +70,21 @@ describe('trends handler on emulated S3', () => {
       { round: 1, scored: 17, retained: 11 },
       { round: 2, scored: 3, retained: 1 },
     ]);
+  });
+
+  it('as the Lambda entry, builds its client and buckets from the environment on the first invocation', async () => {
+    const part = await putPart(3, 'shardId-0', '400', 4, 3);
+    const names = { DATA_BUCKET: 'data', SITE_BUCKET: 'site' };
+    const restore = pointSdkAtEmulators(local);
+    try {
+      for (const name of Object.keys(names)) delete process.env[name];
+      await expect(async () => handler(eventFor(part), undefined)).rejects.toThrow(/DATA_BUCKET is not set/);
+      Object.assign(process.env, names);
+      expect(await handler(eventFor(part), undefined)).toEqual({ rebuilt: [3], skipped: [] });
+    } finally {
+      for (const name of Object.keys(names)) delete process.env[name];
+      restore();
+    }
+    expect((await siteRounds()).at(-1)).toEqual({ round: 3, scored: 4, retained: 3 });
   });
 });
