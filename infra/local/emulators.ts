@@ -4,10 +4,11 @@
  * client settings that reach them, so tests and the CLI configure clients one way.
  */
 import { createRequire } from 'node:module';
-import { Server as NetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { startFauxqs, type FauxqsServer, type SpyMessage } from 'fauxqs';
+import type { FauxqsServer, SpyMessage } from 'fauxqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { startLocalFauxqs } from './fauxqs-adapter.ts';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -46,15 +47,15 @@ export interface EmulatorOptions {
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const region = options.region ?? LOCAL_REGION;
-  await queueUrlsOnRequestHost();
-  const fauxqs = await onLoopback(() =>
-    startFauxqs({
+  const fauxqs = await startLocalFauxqs(
+    {
       port: options.s3Port ?? 0,
       logger: false,
       defaultRegion: region,
       // The spy is how we learn about uploads: fauxqs accepts notification configs but never sends them.
       messageSpies: { bufferSize: 1000 },
-    }),
+    },
+    LOCAL_ACCOUNT,
   );
   let kinesis: Server;
   try {
@@ -89,43 +90,6 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       ]);
     },
   };
-}
-
-/**
- * fauxqs always listens on 0.0.0.0, which would expose an unauthenticated S3/SQS to the
- * network. While it starts, listen calls for 0.0.0.0 are narrowed to 127.0.0.1.
- */
-async function onLoopback<T>(start: () => Promise<T>): Promise<T> {
-  const original = NetServer.prototype.listen;
-  NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
-    const first = args[0] as { host?: string } | undefined;
-    if (first && typeof first === 'object' && first.host === '0.0.0.0') args[0] = { ...first, host: '127.0.0.1' };
-    return (original as (...a: unknown[]) => NetServer).apply(this, args);
-  } as typeof original;
-  try {
-    return await start();
-  } finally {
-    NetServer.prototype.listen = original;
-  }
-}
-
-/**
- * fauxqs names queues `http://sqs.<region>.localhost:<port>/…`. That host does not resolve
- * here, and the SDK sends SQS calls to the queue URL's host unless the client's endpoint was
- * set in code (an AWS_ENDPOINT_URL_SQS variable is not enough), so Lambda bundles failed to
- * send. Queue URLs carry the address the client used instead (http://127.0.0.1:<port>/…),
- * which is what fauxqs does when no host is configured; its lookups go by queue name.
- * fauxqs is pinned (2.4.1); test/local/emulators.test.ts checks the URL shape.
- */
-let queueUrlsPatched = false;
-async function queueUrlsOnRequestHost(): Promise<void> {
-  if (queueUrlsPatched) return;
-  const storeModule = new URL('../../node_modules/fauxqs/dist/sqs/sqsStore.js', import.meta.url);
-  const { SqsStore } = (await import(storeModule.href)) as {
-    SqsStore: { prototype: { buildQueueUrl(name: string, port: string, requestHost: string, region: string): string } };
-  };
-  SqsStore.prototype.buildQueueUrl = (name, _port, requestHost) => `http://${requestHost}/${LOCAL_ACCOUNT}/${name}`;
-  queueUrlsPatched = true;
 }
 
 async function startKinesalite(port: number): Promise<Server> {

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -22,6 +24,18 @@ describe('local emulators', () => {
     expect(local.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(local.endpoints.kinesis).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(local.endpoints.kinesis).not.toBe(local.endpoints.s3);
+  });
+
+  // fauxqs would listen on every interface by itself (infra/local/fauxqs-adapter.ts).
+  const networkAddress = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
+  it.skipIf(networkAddress === undefined)('refuse connections on the network address', async () => {
+    for (const endpoint of [local.endpoints.s3, local.endpoints.kinesis]) {
+      const port = Number(new URL(endpoint).port);
+      await expect(connectTo(networkAddress!, port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await expect(connectTo('127.0.0.1', port)).resolves.toBeUndefined();
+    }
   });
 
   it('store and return an S3 object, and report each upload once', async () => {
@@ -84,3 +98,14 @@ describe('local emulators', () => {
     expect(Buffer.from(records.Records![0].Data!).toString()).toBe('hello');
   });
 });
+
+/** Opens and closes a TCP connection; rejects with the socket's error (ECONNREFUSED...). */
+function connectTo(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port }, () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
