@@ -8,6 +8,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { FauxqsServer, SpyMessage } from 'fauxqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { startLocalFauxqs } from './fauxqs-adapter.ts';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -188,6 +191,21 @@ export function kinesisClientConfig(source: EndpointSource): ClientBase & { requ
     endpoint: source.endpoints.kinesis,
     credentials: LOCAL_CREDENTIALS,
     requestHandler: new NodeHttpHandler(),
+  };
+}
+
+export interface EmulatorClients {
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly kinesis: KinesisClient;
+}
+
+/** SDK clients pointed at the emulators; `destroy` them when done. */
+export function createEmulatorClients(source: EndpointSource): EmulatorClients {
+  return {
+    s3: new S3Client(s3ClientConfig(source)),
+    sqs: new SQSClient(sqsClientConfig(source)),
+    kinesis: new KinesisClient(kinesisClientConfig(source)),
   };
 }
 

@@ -93,7 +93,20 @@ export function claimState(stateDir: string, region: string): void {
   assertNotRunning(stateDir);
 }
 
-export function writeState(stateDir: string, state: LocalCloudState): void {
+/** Replaces the claim with what users need once everything runs: endpoints, resources, outputs. */
+export function writeRunningState(
+  stateDir: string,
+  running: Pick<LocalCloudState, 'region' | 'endpoints' | 'resources' | 'outputs'>,
+): void {
+  const state: LocalCloudState = {
+    formatVersion: 1,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    region: running.region,
+    endpoints: running.endpoints,
+    resources: running.resources,
+    outputs: running.outputs,
+  };
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(statePath(stateDir), `${JSON.stringify(state, null, 2)}\n`);
 }

@@ -1,0 +1,42 @@
+/**
+ * What happens inside the local cloud (uploads, invocations, batches, destinations), as
+ * events for progress displays and tests; any number of listeners follow it.
+ */
+import type { BatchOutcome } from './kinesis-poller.ts';
+
+export type Activity =
+  | { kind: 'upload'; bucket: string; key: string }
+  | {
+      kind: 'invoke';
+      function: string;
+      trigger: 'direct' | 'async';
+      ok: boolean;
+      durationMs: number;
+      peakMemoryBytes: number;
+      error?: string;
+    }
+  | { kind: 'async-done'; function: string; ok: boolean; attempts: number; condition?: string; destination?: string }
+  | ({ kind: 'batch'; function: string } & BatchOutcome)
+  | { kind: 'warning'; message: string };
+
+export type Emit = (activity: Activity) => void;
+
+export class ActivityFeed {
+  readonly #listeners = new Set<(activity: Activity) => void>();
+
+  constructor(first?: (activity: Activity) => void) {
+    if (first) this.#listeners.add(first);
+  }
+
+  readonly emit: Emit = (activity) => {
+    for (const listener of this.#listeners) listener(activity);
+  };
+
+  readonly warn = (message: string): void => this.emit({ kind: 'warning', message });
+
+  /** Adds a listener; returns its unsubscribe. */
+  subscribe(listener: (activity: Activity) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
