@@ -12,7 +12,8 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { parseRecord, type ParsedRecord } from '../core/prediction/record.ts';
+import { parseRecord, type ParsedRecord, type PoisonReason, type PredictionRecord } from '../core/prediction/record.ts';
+import type { PredictionModel } from '../core/prediction/model.ts';
 import { predictionResult, resultAttributes, type PredictionResult } from '../core/prediction/result.ts';
 import { poisonMessage } from '../core/prediction/poison.ts';
 import { countByRound, countedPrefix, trendPart } from '../core/prediction/trends.ts';
@@ -61,51 +62,21 @@ export function createPredictHandler(deps: PredictDeps) {
       });
       throw new NoModelError('no model published yet (models/current.json is missing)');
     }
+    const batch = scoreBatch(records, model, now());
 
-    // Parse and score the whole batch at once; the per-record handler only sends.
-    const scoredAt = now();
-    const parsed = new Map<string, ParsedRecord>();
-    const goodRows: Float32Array[] = [];
-    const goodSequences: string[] = [];
-    for (const r of records) {
-      const p = parseRecord(Buffer.from(r.kinesis.data, 'base64'), model.features);
-      parsed.set(r.kinesis.sequenceNumber, p);
-      if (p.ok) {
-        goodRows.push(p.row);
-        goodSequences.push(r.kinesis.sequenceNumber);
-      }
-    }
-    const probabilities = model.score(goodRows);
-    const scored = new Map<string, PredictionResult>();
-    goodSequences.forEach((sequence, i) => {
-      const p = parsed.get(sequence) as Extract<ParsedRecord, { ok: true }>;
-      scored.set(
-        sequence,
-        predictionResult(p.record.userId, p.record.round, probabilities[i], model.version, scoredAt),
-      );
-    });
-
-    let poison = 0;
-    let sent = 0;
+    const sent = { results: 0, poison: 0 };
     const recordHandler = async (record: KinesisStreamRecord) => {
       const sequence = record.kinesis.sequenceNumber;
-      const p = parsed.get(sequence)!;
+      const p = batch.parsed.get(sequence)!;
       if (!p.ok) {
-        const message = poisonMessage(p.reason, {
-          shardId: shardOf(record),
-          sequenceNumber: sequence,
-          partitionKey: record.kinesis.partitionKey,
-          arrivedAt: new Date(record.kinesis.approximateArrivalTimestamp * 1000),
-          dataBase64: record.kinesis.data,
-        });
-        await poisonQueue.send({ MessageBody: JSON.stringify(message) });
-        poison++;
+        await poisonQueue.send({ MessageBody: JSON.stringify(poisonFor(record, p.reason)) });
+        sent.poison++;
         logger.warn('poison record sent to the dead-letter queue', { sequenceNumber: sequence, reason: p.reason });
         return;
       }
-      const result = scored.get(sequence)!;
+      const result = batch.scored.get(sequence)!;
       await results.send({ MessageBody: JSON.stringify(result), MessageAttributes: resultAttributes(result) });
-      sent++;
+      sent.results++;
     };
     const processor = new BatchProcessor(EventType.KinesisDataStreams);
     const response = (await processPartialResponse(
@@ -116,35 +87,77 @@ export function createPredictHandler(deps: PredictDeps) {
     )) as PredictResponse;
     const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
 
-    // Trends: the records Lambda will not re-deliver, per round; every round of the batch is
-    // written (zero when none counted) so an earlier attempt's part under this key is replaced.
-    const shardId = shardOf(records[0]);
-    const firstSequence = records[0].kinesis.sequenceNumber;
-    const counted = countedPrefix(
-      goodSequences.map((sequenceNumber) => ({ sequenceNumber })),
-      failed,
-    ).map((r) => scored.get(r.sequenceNumber)!);
-    const counts = new Map(countByRound(counted).map((c) => [c.round, c]));
-    const rounds = new Set([...scored.values()].map((r) => r.round));
-    const parts = [...rounds].map((round) =>
-      trendPart(counts.get(round) ?? { round, scored: 0, retained: 0 }, shardId, firstSequence, now()),
-    );
-    await writeTrendParts(deps.s3, deps.dataBucket, parts);
-
+    await writeTrendParts(deps.s3, deps.dataBucket, trendParts(records, batch, failed, now()));
     if (failed.length > 0)
       logger.warn('records not done, Lambda retries from the first', { failed: failed.length, first: failed[0] });
-    const metrics = deps.metrics;
-    if (metrics) {
-      metrics.addMetric('RecordsScored', MetricUnit.Count, sent);
-      metrics.addMetric('PoisonRecords', MetricUnit.Count, poison);
-      metrics.addMetric('RecordsFailed', MetricUnit.Count, failed.length);
-      const inUse = metrics.singleMetric();
-      inUse.addDimension('modelVersion', model.version);
-      inUse.addMetric('ModelVersionInUse', MetricUnit.Count, 1);
-      metrics.publishStoredMetrics();
-    }
+    if (deps.metrics) publishMetrics(deps.metrics, { ...sent, failed: failed.length, modelVersion: model.version });
     return response;
   };
+}
+
+interface ScoredBatch {
+  /** Every record's parse, by sequence number. */
+  readonly parsed: Map<string, ParsedRecord>;
+  /** The good records' results, by sequence number, in batch order. */
+  readonly scored: Map<string, PredictionResult>;
+}
+
+/** Parses and scores the whole batch at once; the per-record handler only sends. */
+function scoreBatch(records: KinesisStreamRecord[], model: PredictionModel, scoredAt: Date): ScoredBatch {
+  const parsed = new Map<string, ParsedRecord>();
+  const good: { sequence: string; record: PredictionRecord; row: Float32Array }[] = [];
+  for (const r of records) {
+    const p = parseRecord(Buffer.from(r.kinesis.data, 'base64'), model.features);
+    parsed.set(r.kinesis.sequenceNumber, p);
+    if (p.ok) good.push({ sequence: r.kinesis.sequenceNumber, record: p.record, row: p.row });
+  }
+  const probabilities = model.score(good.map((g) => g.row));
+  const scored = new Map<string, PredictionResult>();
+  good.forEach(({ sequence, record }, i) =>
+    scored.set(sequence, predictionResult(record.userId, record.round, probabilities[i], model.version, scoredAt)),
+  );
+  return { parsed, scored };
+}
+
+function poisonFor(record: KinesisStreamRecord, reason: PoisonReason) {
+  return poisonMessage(reason, {
+    shardId: shardOf(record),
+    sequenceNumber: record.kinesis.sequenceNumber,
+    partitionKey: record.kinesis.partitionKey,
+    arrivedAt: new Date(record.kinesis.approximateArrivalTimestamp * 1000),
+    dataBase64: record.kinesis.data,
+  });
+}
+
+/**
+ * Trends: the records Lambda will not re-deliver, per round; every round of the batch is
+ * written (zero when none counted) so an earlier attempt's part under this key is replaced.
+ */
+function trendParts(records: KinesisStreamRecord[], batch: ScoredBatch, failed: string[], at: Date) {
+  const shardId = shardOf(records[0]);
+  const firstSequence = records[0].kinesis.sequenceNumber;
+  const counted = countedPrefix(
+    [...batch.scored.keys()].map((sequenceNumber) => ({ sequenceNumber })),
+    failed,
+  ).map((r) => batch.scored.get(r.sequenceNumber)!);
+  const counts = new Map(countByRound(counted).map((c) => [c.round, c]));
+  const rounds = new Set([...batch.scored.values()].map((r) => r.round));
+  return [...rounds].map((round) =>
+    trendPart(counts.get(round) ?? { round, scored: 0, retained: 0 }, shardId, firstSequence, at),
+  );
+}
+
+function publishMetrics(
+  metrics: Metrics,
+  batch: { results: number; poison: number; failed: number; modelVersion: string },
+): void {
+  metrics.addMetric('RecordsScored', MetricUnit.Count, batch.results);
+  metrics.addMetric('PoisonRecords', MetricUnit.Count, batch.poison);
+  metrics.addMetric('RecordsFailed', MetricUnit.Count, batch.failed);
+  const inUse = metrics.singleMetric();
+  inUse.addDimension('modelVersion', batch.modelVersion);
+  inUse.addMetric('ModelVersionInUse', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
 }
 
 /** `shardId-000000000000:4954…` → `shardId-000000000000`. */
