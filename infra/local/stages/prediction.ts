@@ -1,22 +1,21 @@
 /**
  * Stage "prediction": after training, feeds week 1's extracted features to the prediction
- * stream as round after round (functions/aws/prediction-feed.ts), watches the results queue (sqs-consumer)
- * and shows predictions and per-round counts live. The first round is awaited and reported;
- * then (not with --once) new rounds keep coming every few seconds until Ctrl-C.
+ * stream as round after round (functions/aws/prediction-feed.ts), watches the results queue
+ * (results-watcher.ts) and shows predictions and per-round counts live. The first round is
+ * awaited and reported; then (not with --once) new rounds keep coming every few seconds
+ * until Ctrl-C.
  */
-import { Consumer } from 'sqs-consumer';
-import type { Message } from '@aws-sdk/client-sqs';
 import type { Stage, StageContext } from '../pipeline.ts';
 import type { LocalCloud } from '../cloud.ts';
 import { dataBucket } from './resources.ts';
 import { PREDICTION_OUTPUTS } from '../../constructs/prediction.ts';
-import { parseResult } from '../../../functions/core/prediction/result.ts';
 import { SITE_TRENDS_KEY, type TrendsDocument } from '../../../functions/core/prediction/trends.ts';
 import { CURRENT_MODEL_KEY } from '../../../functions/core/training/keys.ts';
 import { nextRound, readWeekFeaturesFromS3 } from '../../../functions/aws/week-features.ts';
 import type { UserFeatures } from '../../../functions/core/prediction/features-records.ts';
 import { abortableSleep, feedRounds } from '../../../functions/aws/prediction-feed.ts';
 import { readJson } from './s3-read.ts';
+import { ResultsWatcher } from './results-watcher.ts';
 
 export const PREDICTION_WEEK = '1';
 /** Pause between the background rounds. */
@@ -37,80 +36,6 @@ export interface PredictionSummary {
   users?: number;
   rounds: RoundSummary[];
   skipped?: string;
-}
-
-interface Tally {
-  results: number;
-  retained: number;
-  users: Set<number>;
-}
-
-/** Counts results per round as they arrive, deleting each message (it was consumed). */
-class ResultsWatcher {
-  readonly rounds = new Map<number, Tally>();
-  private readonly consumer: Consumer;
-  private waiters: (() => void)[] = [];
-  modelVersion: string | undefined;
-
-  constructor(cloud: LocalCloud, queueUrl: string, onResult: (line: string) => void) {
-    this.consumer = Consumer.create({
-      queueUrl,
-      sqs: cloud.clients.sqs,
-      batchSize: 10,
-      waitTimeSeconds: 1,
-      handleMessageBatch: async (messages: Message[]) => {
-        for (const m of messages) {
-          const r = parseResult(m.Body ?? '');
-          const tally = this.rounds.get(r.round) ?? { results: 0, retained: 0, users: new Set<number>() };
-          if (!tally.users.has(r.userId)) {
-            tally.users.add(r.userId);
-            tally.results++;
-            if (r.retained) tally.retained++;
-          }
-          this.rounds.set(r.round, tally);
-          this.modelVersion = r.modelVersion;
-          if (tally.results <= 3)
-            onResult(
-              `round ${r.round} user ${r.userId}: ${r.retained ? 'retained' : 'not retained'} (p=${r.probability.toFixed(3)}, ${r.modelVersion})`,
-            );
-        }
-        this.waiters.splice(0).forEach((w) => w());
-        return messages;
-      },
-    });
-    this.consumer.on('error', () => undefined); // transient receive errors: sqs-consumer polls again
-  }
-
-  start() {
-    this.consumer.start();
-  }
-
-  stop() {
-    this.consumer.stop({ abort: true });
-  }
-
-  /** Resolves when `count` distinct users of `round` have a result, or the time is up. */
-  async waitFor(
-    round: number,
-    count: number,
-    timeoutMs: number,
-    signal?: AbortSignal,
-    progress?: (t: Tally) => void,
-  ): Promise<Tally> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const tally = this.rounds.get(round) ?? { results: 0, retained: 0, users: new Set<number>() };
-      progress?.(tally);
-      if (tally.results >= count || Date.now() > until || signal?.aborted) return tally;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 500);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
 }
 
 interface Prepared {
