@@ -1,11 +1,11 @@
 /**
  * `retention results`: prints prediction results as they arrive on the results queue and
- * deletes each once printed (sqs-consumer). Ctrl-C stops; --max N stops after N.
+ * deletes each once printed (functions/aws/results-consumer.ts). Ctrl-C stops; --max N
+ * stops after N.
  */
-import { Consumer } from 'sqs-consumer';
-import type { Message } from '@aws-sdk/client-sqs';
 import { EXIT_FAILED, EXIT_OK, integer, duration, type Command } from '../cli-kit.ts';
-import { parseResult, type PredictionResult } from '../../functions/core/prediction/result.ts';
+import type { PredictionResult } from '../../functions/core/prediction/result.ts';
+import { consumeResults } from '../../functions/aws/results-consumer.ts';
 import { findPredictionTarget, targetOptions, targetUsage } from '../prediction-target.ts';
 
 export const command: Command = {
@@ -33,63 +33,29 @@ ${targetUsage}
       throw new Error(`no results queue in ${target.where} (--results-queue)`);
     }
     console.error(`results from ${target.resultsQueueUrl} on ${target.where} (Ctrl-C stops)`);
-    let seen = 0;
-    let failed: Error | undefined;
-    const done = await new Promise<void>((resolve) => {
-      let idleTimer: NodeJS.Timeout | undefined;
-      const armIdle = () => {
-        if (idleMs === undefined) return;
-        clearTimeout(idleTimer);
-        idleTimer = setTimeout(stop, idleMs);
-      };
-      const consumer = Consumer.create({
-        queueUrl: target.resultsQueueUrl!,
-        sqs: target.sqs,
-        batchSize: 10,
-        waitTimeSeconds: 1,
-        messageAttributeNames: ['All'],
-        // Returning the messages deletes them; a message we cannot print stays for the DLQ.
-        handleMessageBatch: async (messages: Message[]) => {
-          const printed: Message[] = [];
-          for (const m of messages) {
-            if (seen >= max) break;
-            let result: PredictionResult;
-            try {
-              result = parseResult(m.Body ?? '');
-            } catch {
-              console.error(`skipping message ${m.MessageId}: not a prediction result`);
-              continue;
-            }
-            console.log(json ? JSON.stringify(result) : describe(result));
-            printed.push(m);
-            seen++;
-          }
-          armIdle();
-          if (seen >= max) setImmediate(stop);
-          return printed;
-        },
-      });
-      consumer.on('error', (error) => {
-        failed = error;
-        stop();
-      });
-      function stop() {
-        clearTimeout(idleTimer);
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        consumer.once('stopped', () => resolve());
-        consumer.stop({ abort: false });
-      }
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      armIdle();
-      consumer.start();
-    });
-    void done;
+    const stopping = new AbortController();
+    // Once asked to stop, a second Ctrl-C ends the process at once.
+    const forgetSignals = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    };
+    const stop = () => {
+      forgetSignals();
+      stopping.abort();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    const report = await consumeResults(target.sqs, target.resultsQueueUrl, {
+      max,
+      idleMs,
+      signal: stopping.signal,
+      onResult: (result) => console.log(json ? JSON.stringify(result) : describe(result)),
+      onUnreadable: (m) => console.error(`skipping message ${m.MessageId}: not a prediction result`),
+    }).finally(forgetSignals);
     target.destroy();
-    console.error(`${seen} results`);
-    if (failed) {
-      console.error(`stopped: ${failed.message}`);
+    console.error(`${report.handled} results`);
+    if (report.error) {
+      console.error(`stopped: ${report.error.message}`);
       return EXIT_FAILED;
     }
     return EXIT_OK;
