@@ -26,7 +26,7 @@ import { Cleanups } from './cleanups.ts';
 import { deployBucketContents } from './bucket-deployments.ts';
 import { functionLogFiles } from './function-logs.ts';
 import { resolveOutputs, resolveStateMachines, type ResolvedStateMachine } from './resolved-stack.ts';
-import { StackFunctions } from './stack-functions.ts';
+import { StackFunctions, type StackFunctionsSettings } from './stack-functions.ts';
 import { createStackResources, type LocalResources } from './stack-resources.ts';
 import { claimState, defaultStateDir, removeState, writeRunningState } from './state-file.ts';
 import { startStepFunctionsEndpoint, type StepFunctionsEndpoint } from './stepfunctions.ts';
@@ -162,8 +162,21 @@ async function bringUp(
   writeRunningState(stateDir, { region, endpoints, resources, outputs });
 
   return cloudHandle({
-    ...{ stateDir, region, template, emulators, clients, stepFunctions, resources, context, outputs },
-    ...{ stateMachines, activity, functions, asyncInvocations, pollers, cleanups },
+    stateDir,
+    region,
+    template,
+    emulators,
+    clients,
+    stepFunctions,
+    resources,
+    context,
+    outputs,
+    stateMachines,
+    activity,
+    functions,
+    asyncInvocations,
+    pollers,
+    cleanups,
   });
 }
 
@@ -172,7 +185,7 @@ function startFunctions(
   options: LocalCloudOptions,
   stateDir: string,
   cleanups: Cleanups,
-  settings: Omit<ConstructorParameters<typeof StackFunctions>[0], 'runtime'>,
+  settings: Omit<StackFunctionsSettings, 'runtime'>,
 ): StackFunctions {
   const logs = functionLogFiles(stateDir);
   cleanups.add(() => logs.close());
