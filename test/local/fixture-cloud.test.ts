@@ -13,6 +13,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { waitFor } from '../support/wait-for.ts';
 import { buildFixtureApp } from './fixtures/stack.ts';
 import { listKeys, readText, receiveJson, startLocalCloud, type LocalCloud } from '../support/local-cloud.ts';
+import type { Activity } from '../../infra/local/cloud.ts';
 
 const byPrefix = <T>(record: Record<string, T>, prefix: string): T => {
   const key = Object.keys(record).find((k) => k.startsWith(prefix));
@@ -98,6 +99,27 @@ describe('local cloud from a synthesized stack', () => {
     });
     expect(failed.ok).toBe(false);
     expect(failed.error?.errorMessage).toBe('refusing in/fail.txt');
+  });
+
+  it('reports each invocation once, with what triggered it', async () => {
+    const seen: Activity[] = [];
+    const unsubscribe = cloud.subscribe((a) => seen.push(a));
+    try {
+      await cloud.invoke('Limits', {});
+      await put('in/reported.txt', 'reported');
+      await cloud.idle();
+    } finally {
+      unsubscribe();
+    }
+    const copy = cloud.functionId('Copy');
+    const invocations = seen.flatMap((a) => (a.kind === 'invoke' ? [[a.function, a.trigger, a.ok]] : []));
+    expect(invocations).toEqual([
+      [cloud.functionId('Limits'), 'direct', true],
+      [copy, 'async', true],
+    ]);
+    expect(seen.filter((a) => a.kind === 'async-done')).toEqual([
+      { kind: 'async-done', function: copy, ok: true, attempts: 1, condition: undefined, destination: undefined },
+    ]);
   });
 
   it('ends an invocation that runs past the function timeout, and the next one runs in a fresh environment', async () => {
