@@ -44,7 +44,10 @@ export class NoModelError extends Error {
   override readonly name = 'NoModelError';
 }
 
-/** The handler over explicit clients and queues (the Lambda builds them from the environment; tests and the benchmark pass their own). */
+/**
+ * The handler over explicit clients and queues: the Lambda builds them from the environment,
+ * tests and the benchmark pass their own.
+ */
 export function createPredictHandler(deps: PredictDeps) {
   const logger = deps.logger ?? new Logger({ serviceName: 'predict' });
   const now = deps.now ?? (() => new Date());
