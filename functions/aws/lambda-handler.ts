@@ -9,7 +9,8 @@ export function lazyHandler<Event, Result, Context = unknown>(
   build: () => (event: Event, context: Context) => Promise<Result>,
 ): (event: Event, context: Context) => Promise<Result> {
   let handle: ((event: Event, context: Context) => Promise<Result>) | undefined;
-  return (event, context) => {
+  // async: a failure to build the dependencies rejects like any other failure of the invocation.
+  return async (event, context) => {
     handle ??= build();
     return handle(event, context);
   };

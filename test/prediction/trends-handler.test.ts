@@ -78,7 +78,7 @@ describe('trends handler on emulated S3', () => {
     const restore = pointSdkAtEmulators(local);
     try {
       for (const name of Object.keys(names)) delete process.env[name];
-      await expect(async () => handler(eventFor(part), undefined)).rejects.toThrow(/DATA_BUCKET is not set/);
+      await expect(handler(eventFor(part), undefined)).rejects.toThrow(/DATA_BUCKET is not set/);
       Object.assign(process.env, names);
       expect(await handler(eventFor(part), undefined)).toEqual({ rebuilt: [3], skipped: [] });
     } finally {
