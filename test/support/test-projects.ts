@@ -42,15 +42,22 @@ export function testProjects(root: string): Record<TestProject, string[]> {
   return projects;
 }
 
+/** The file a test helper import names: relative, or through the `#test/*` alias. */
+function helperPath(module: string, fromDir: string, testDir: string): string | undefined {
+  if (module.startsWith('.')) return resolve(fromDir, module);
+  if (module.startsWith('#test/')) return resolve(testDir, module.slice('#test/'.length));
+  return undefined;
+}
+
 function projectOf(file: string, testDir: string): TestProject {
   const imports: ValueImport[] = [];
   const files = new Set([file]);
   for (const current of files) {
     for (const imported of valueImports(readFileSync(current, 'utf8'))) {
       imports.push(imported);
-      const path = resolve(dirname(current), imported.module);
+      const path = helperPath(imported.module, dirname(current), testDir);
       // Helpers only: product code starts something because a test or a helper calls it.
-      if (imported.module.startsWith('.') && path.startsWith(testDir + sep) && existsSync(path)) files.add(path);
+      if (path !== undefined && path.startsWith(testDir + sep) && existsSync(path)) files.add(path);
     }
   }
   if (imports.some(STARTS.browser)) return 'browser';
