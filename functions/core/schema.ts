@@ -86,6 +86,14 @@ export function featureCategories(spec: FeatureSpec, categories: Categories = DE
   return spec.categories === 'gender' ? GENDERS : categories[spec.categories];
 }
 
+/** The name of category `index` in one list; throws when the list has no such index (the index was not checked). */
+export function categoryName(categories: Categories, list: CategoryListName, index: number): string {
+  const name = categories[list][index];
+  if (name === undefined)
+    throw new RangeError(`${index} is not a category index of ${list} (0..${categories[list].length - 1})`);
+  return name;
+}
+
 /**
  * Reads a category list file's text (one value a line, line number = index). Blank lines
  * and surrounding white space (CRLF included) are ignored; duplicates are an error because

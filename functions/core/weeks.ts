@@ -35,13 +35,13 @@ export function parseWeekId(value: string): WeekId {
  * Returns undefined when the name says nothing about its week.
  */
 export function weekFromName(name: string): WeekId | undefined {
-  const partition = /(?:^|\/)week=([^/]+)\//.exec(name);
-  if (partition && isWeekId(partition[1])) return partition[1];
+  const partition = /(?:^|\/)week=([^/]+)\//.exec(name)?.[1];
+  if (partition !== undefined && isWeekId(partition)) return partition;
   const base = name.slice(name.lastIndexOf('/') + 1);
-  const numbered = /^user_events_week(\d+)\./.exec(base);
-  if (numbered && isWeekId(numbered[1])) return numbered[1];
-  const iso = /^user_events_(\d{4}-W\d{2})\./.exec(base);
-  if (iso && isWeekId(iso[1])) return iso[1];
+  const numbered = /^user_events_week(\d+)\./.exec(base)?.[1];
+  if (numbered !== undefined && isWeekId(numbered)) return numbered;
+  const iso = /^user_events_(\d{4}-W\d{2})\./.exec(base)?.[1];
+  if (iso !== undefined && isWeekId(iso)) return iso;
   return undefined;
 }
 
@@ -52,15 +52,21 @@ function isoYearStart(year: number): number {
   return jan4 - weekday * DAY_SECONDS;
 }
 
+/** Year and week number of an ISO week id; throws when `value` is not one. */
+function isoParts(value: string): { year: number; week: number } {
+  const match = ISO.exec(value);
+  if (!match) throw new Error(`"${value}" is not an ISO week like 2026-W46`);
+  return { year: Number(match[1]), week: Number(match[2]) };
+}
+
 function isoWeekExists(value: string): boolean {
-  const [, y, w] = ISO.exec(value)!;
-  const year = Number(y);
-  return isoYearStart(year) + (Number(w) - 1) * WEEK_SECONDS < isoYearStart(year + 1);
+  const { year, week } = isoParts(value);
+  return isoYearStart(year) + (week - 1) * WEEK_SECONDS < isoYearStart(year + 1);
 }
 
 function isoWeekStart(value: string): number {
-  const [, y, w] = ISO.exec(value)!;
-  return isoYearStart(Number(y)) + (Number(w) - 1) * WEEK_SECONDS;
+  const { year, week } = isoParts(value);
+  return isoYearStart(year) + (week - 1) * WEEK_SECONDS;
 }
 
 /** The ISO week (e.g. "2026-W46") that contains the given epoch second. */

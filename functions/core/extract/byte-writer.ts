@@ -51,7 +51,7 @@ export class ByteWriter {
       n = q;
     }
     this.ensure(k);
-    while (k > 0) this.buffer[this.pos++] = this.digits[--k];
+    while (k > 0) this.buffer[this.pos++] = this.digits[--k]!; // k digits were written above
   }
 
   private ensure(room: number): void {

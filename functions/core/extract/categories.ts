@@ -34,13 +34,19 @@ export function toByteNames(names: readonly string[]): ByteNames {
     next[next.length - 1] = i;
     byLength[b.length] = next;
   });
+  // Counting sort by first byte: count, running sum, then place (an empty name has no first byte).
+  const firstCount = new Int32Array(256);
+  for (const [first] of bytes) if (first !== undefined) firstCount[first]!++;
   const firstStart = new Int32Array(257);
-  for (const b of bytes) if (b.length > 0) firstStart[b[0] + 1]++;
-  for (let i = 1; i <= 256; i++) firstStart[i] += firstStart[i - 1];
+  let sum = 0;
+  firstCount.forEach((count, b) => {
+    sum += count;
+    firstStart[b + 1] = sum;
+  });
   const fill = firstStart.slice(0, 256);
   const order = new Int32Array(bytes.length);
-  bytes.forEach((b, i) => {
-    if (b.length > 0) order[fill[b[0]]++] = i;
+  bytes.forEach(([first], i) => {
+    if (first !== undefined) order[fill[first]!++] = i;
   });
   return { names, byLength, bytes, firstStart, order };
 }
@@ -50,12 +56,14 @@ export function toByteNames(names: readonly string[]): ByteNames {
  * Compares bytes in place while walking the field once; the caller advances by the name's length.
  */
 export function matchNameAt(list: ByteNames, buf: Uint8Array, p: number): number {
-  const first = buf[p];
+  // Hot (twice per event line): the indices are in range by construction (p is before the
+  // line's LF, a byte indexes the 257-entry firstStart, order holds name indices), so `!`.
+  const first = buf[p]!;
   const order = list.order;
-  const endAt = list.firstStart[first + 1];
-  outer: for (let k = list.firstStart[first]; k < endAt; k++) {
-    const idx = order[k];
-    const name = list.bytes[idx];
+  const endAt = list.firstStart[first + 1]!;
+  outer: for (let k = list.firstStart[first]!; k < endAt; k++) {
+    const idx = order[k]!;
+    const name = list.bytes[idx]!;
     const n = name.length;
     for (let i = 1; i < n; i++) if (buf[p + i] !== name[i]) continue outer;
     const after = buf[p + n];
@@ -68,9 +76,8 @@ export function matchNameAt(list: ByteNames, buf: Uint8Array, p: number): number
 export function matchName(list: ByteNames, buf: Uint8Array, start: number, end: number): number {
   const candidates = list.byLength[end - start];
   if (candidates === undefined) return -1;
-  outer: for (let c = 0; c < candidates.length; c++) {
-    const idx = candidates[c];
-    const name = list.bytes[idx];
+  outer: for (const idx of candidates) {
+    const name = list.bytes[idx]!; // candidates hold indices into bytes
     for (let i = 0; i < name.length; i++) if (buf[start + i] !== name[i]) continue outer;
     return idx;
   }

@@ -5,7 +5,7 @@
  */
 import { EVENT_TYPE_FEATURE_NAMES, PLATFORM_FEATURE_NAMES } from '../schema.ts';
 import { DEFAULT_BASE_WEEK, type WeekId } from '../weeks.ts';
-import { REJECT_REASONS, type LineCounts, type UserCounts } from './types.ts';
+import { REJECT_REASONS, type LineCounts, type RejectReason, type UserCounts } from './types.ts';
 import { COUNT_WIDTH, UserTable } from './user-table.ts';
 import { weekSpan } from '../weeks.ts';
 
@@ -49,7 +49,7 @@ export class EventAggregate {
       const t = this.table;
       const ids = t.userIds.slice(0, t.size).sort();
       const order = new Uint32Array(t.size);
-      for (let i = 0; i < order.length; i++) order[i] = t.slotOf(ids[i]);
+      ids.forEach((id, i) => (order[i] = t.slotOf(id)));
       this.order = order;
     }
     return this.order;
@@ -57,8 +57,7 @@ export class EventAggregate {
 
   /** Active user ids, ascending. */
   activeUserIds(): number[] {
-    const ids = this.table.userIds;
-    return Array.from(this.sortedSlots(), (slot) => ids[slot]);
+    return Array.from(this.sortedSlots(), (slot) => this.table.userIdAt(slot));
   }
 
   /** One user's counts, or undefined when the user had no valid event. */
@@ -75,8 +74,8 @@ export class EventAggregate {
   private atSlot(slot: number): UserCounts {
     const t = this.table;
     return {
-      userId: t.userIds[slot],
-      companyId: t.companyIds[slot],
+      userId: t.userIdAt(slot),
+      companyId: t.companyIdAt(slot),
       firstEventTime: t.firstTime(slot),
       counts: t.countsOf(slot),
     };
@@ -88,10 +87,11 @@ export class EventAggregate {
  * of the earliest event (ties: the earlier part in the list). Line counts add up too.
  */
 export function mergeAggregates(parts: readonly EventAggregate[]): EventAggregate {
-  if (parts.length === 0) throw new Error('mergeAggregates needs at least one part');
-  const { week, baseWeek } = parts[0];
-  const table = new UserTable(parts[0].table.weekStart);
-  const rejected = new Float64Array(REJECT_REASONS.length);
+  const [first] = parts;
+  if (first === undefined) throw new Error('mergeAggregates needs at least one part');
+  const { week, baseWeek } = first;
+  const table = new UserTable(first.table.weekStart);
+  const rejected = new Map<RejectReason, number>();
   let linesRead = 0;
   let accepted = 0;
   const sources: string[] = [];
@@ -101,17 +101,18 @@ export function mergeAggregates(parts: readonly EventAggregate[]): EventAggregat
     }
     const t = part.table;
     for (let slot = 0; slot < t.size; slot++) {
-      table.addCounts(t.userIds[slot], t.companyIds[slot], t.firstTime(slot), t.countsOf(slot));
+      table.addCounts(t.userIdAt(slot), t.companyIdAt(slot), t.firstTime(slot), t.countsOf(slot));
     }
     linesRead += part.lineCounts.linesRead;
     accepted += part.lineCounts.accepted;
-    REJECT_REASONS.forEach((r, i) => (rejected[i] += part.lineCounts.rejected[r] ?? 0));
+    for (const r of REJECT_REASONS) rejected.set(r, (rejected.get(r) ?? 0) + (part.lineCounts.rejected[r] ?? 0));
     sources.push(...part.sources);
   }
   const byReason: LineCounts['rejected'] = {};
-  REJECT_REASONS.forEach((r, i) => {
-    if (rejected[i] > 0) byReason[r] = rejected[i];
-  });
+  for (const r of REJECT_REASONS) {
+    const n = rejected.get(r) ?? 0;
+    if (n > 0) byReason[r] = n;
+  }
   return new EventAggregate({
     week,
     baseWeek,
@@ -135,7 +136,7 @@ export function formatUserCounts(aggregate: EventAggregate): string {
   const t = aggregate.table;
   const lines = [USER_COUNTS_HEADER.join('\t')];
   for (const slot of aggregate.sortedSlots()) {
-    lines.push(`${t.userIds[slot]}\t${t.companyIds[slot]}\t${t.firstTime(slot)}\t${t.countsOf(slot).join('\t')}`);
+    lines.push(`${t.userIdAt(slot)}\t${t.companyIdAt(slot)}\t${t.firstTime(slot)}\t${t.countsOf(slot).join('\t')}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -157,20 +158,23 @@ export function parseUserCounts(
   }
   const table = new UserTable(weekSpan(options.week, options.baseWeek ?? DEFAULT_BASE_WEEK).start);
   const row = new Float64Array(COUNT_WIDTH);
-  for (let i = 1; i < lines.length; i++) {
-    const fields = lines[i].replace(/\r$/, '').split('\t');
+  for (const [i, line] of lines.entries()) {
+    if (i === 0) continue; // the header
+    const fields = line.replace(/\r$/, '').split('\t');
     const numbers = fields.map(Number);
+    const [userId, companyId, firstTime] = numbers;
     if (
       fields.length !== USER_COUNTS_HEADER.length ||
+      userId === undefined ||
+      companyId === undefined ||
+      firstTime === undefined ||
       numbers.some((n, k) => !Number.isInteger(n) || (n < 0 && k !== 1))
     ) {
-      throw new Error(
-        `user_counts line ${i + 1}: expected ${USER_COUNTS_HEADER.length} whole numbers, got "${lines[i]}"`,
-      );
+      throw new Error(`user_counts line ${i + 1}: expected ${USER_COUNTS_HEADER.length} whole numbers, got "${line}"`);
     }
-    if (table.slotOf(numbers[0]) >= 0) throw new Error(`user_counts line ${i + 1}: user ${numbers[0]} listed twice`);
+    if (table.slotOf(userId) >= 0) throw new Error(`user_counts line ${i + 1}: user ${userId} listed twice`);
     row.set(numbers.slice(3));
-    table.addCounts(numbers[0], numbers[1], numbers[2], row);
+    table.addCounts(userId, companyId, firstTime, row);
   }
   return new EventAggregate({
     week: options.week,

@@ -107,9 +107,11 @@ export class EventAggregator extends LineStream {
     let rows = table.rows;
     // Pass 1: find each line's slot. Two short loops over a batch let the CPU overlap the
     // lookups' cache misses, which a parse-then-count loop per line cannot.
+    // Both loops index arrays within range by construction (i < n ≤ BATCH, a slot's row
+    // lies inside rows), so the reads carry `!` instead of checks.
     for (let i = 0; i < n; i++) {
-      const userId = users[i];
-      let slot = userId < limit ? direct[userId] - 1 : -1;
+      const userId = users[i]!;
+      let slot = userId < limit ? direct[userId]! - 1 : -1;
       if (slot < 0) {
         slot = this.slotOrAdd(userId);
         direct = table.slots.direct;
@@ -122,18 +124,18 @@ export class EventAggregator extends LineStream {
     const companyIds = table.companyIds;
     const { companies, keys, times } = this.batch;
     for (let i = 0; i < n; i++) {
-      const slot = slots[i];
+      const slot = slots[i]!;
       const base = slot * ROW;
-      const key = keys[i];
+      const key = keys[i]!;
       const a = base + (key & 0xff);
       const b = base + PLATFORM_COUNT + (key >> 8);
-      if (++rows[a] === 65536) table.carry(a); // the stored word wrapped to 0
-      if (++rows[b] === 65536) table.carry(b);
-      const time = times[i];
-      if (time < rows[base + FIRST_LO] + rows[base + FIRST_HI] * 65536) {
+      if (++rows[a]! === 65536) table.carry(a); // the stored word wrapped to 0
+      if (++rows[b]! === 65536) table.carry(b);
+      const time = times[i]!;
+      if (time < rows[base + FIRST_LO]! + rows[base + FIRST_HI]! * 65536) {
         rows[base + FIRST_LO] = time & 0xffff;
         rows[base + FIRST_HI] = time >>> 16;
-        companyIds[slot] = companies[i];
+        companyIds[slot] = companies[i]!;
       }
     }
   }

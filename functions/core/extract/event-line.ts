@@ -9,8 +9,8 @@
 import { DEFAULT_BASE_WEEK, weekSpan, type WeekId } from '../weeks.ts';
 import { DEFAULT_CATEGORIES, type Categories } from '../schema.ts';
 import { compileCategories, matchNameAt, type ByteNames } from './categories.ts';
-import { CODE, asLine, classifyRejected } from './line-stream.ts';
-import { REJECT_REASONS, type EventRecord, type ParseResult } from './types.ts';
+import { CODE, asLine, classifyRejected, reasonOf } from './line-stream.ts';
+import type { EventRecord, ParseResult } from './types.ts';
 
 export const EVENT_FIELDS = 7;
 /** Ids have at most this many digits (< 2^53, exact as numbers). */
@@ -59,11 +59,11 @@ export function scanEvent(
   let v = 0;
   let q = p;
   // anonymous_id: checked, not kept (parseEventLine reads it back); (c - 48) >>> 0 < 10 is one compare
-  while ((buf[p] - 48) >>> 0 < 10) p++;
+  while ((buf[p]! - 48) >>> 0 < 10) p++;
   if (buf[p] !== TAB || p === q || p - q > MAX_ID_DIGITS) return -1 - idFault(buf, q);
   // user_id
   q = ++p;
-  while ((c = buf[p] - 48) >>> 0 < 10) {
+  while ((c = buf[p]! - 48) >>> 0 < 10) {
     v = v * 10 + c;
     p++;
   }
@@ -72,7 +72,7 @@ export function scanEvent(
   // company_id
   v = 0;
   q = ++p;
-  while ((c = buf[p] - 48) >>> 0 < 10) {
+  while ((c = buf[p]! - 48) >>> 0 < 10) {
     v = v * 10 + c;
     p++;
   }
@@ -82,13 +82,13 @@ export function scanEvent(
   // platform, matched in place
   const platform = matchNameAt(platforms, buf, p);
   if (platform < 0) return -1 - CODE.unknown_platform;
-  p += platforms.bytes[platform].length;
+  p += platforms.bytes[platform]!.length;
   if (buf[p] !== TAB) return -1 - CODE.unknown_platform; // a line end here: field count
   p++;
   // event_time: whole epoch seconds
   v = 0;
   q = p;
-  while ((c = buf[p] - 48) >>> 0 < 10) {
+  while ((c = buf[p]! - 48) >>> 0 < 10) {
     v = v * 10 + c;
     p++;
   }
@@ -98,14 +98,14 @@ export function scanEvent(
   // event_type
   const eventType = matchNameAt(eventTypes, buf, p);
   if (eventType < 0) return -1 - CODE.unknown_event_type;
-  p += eventTypes.bytes[eventType].length;
+  p += eventTypes.bytes[eventType]!.length;
   if (buf[p] !== TAB) return -1 - CODE.unknown_event_type;
   p++;
   // first_event, then the line end
-  c = buf[p];
+  c = buf[p]!;
   if (c !== 48 && c !== 49) return -1 - CODE.bad_first_event;
-  c = buf[++p];
-  if (c === CR) c = buf[++p];
+  c = buf[++p]!;
+  if (c === CR) c = buf[++p]!;
   if (c !== LF) return -1 - CODE.bad_first_event;
   if (time < weekStart || time >= weekEnd) return -1 - CODE.outside_week;
   batch.users[i] = userId;
@@ -120,7 +120,7 @@ export function idFault(buf: Uint8Array, q: number): number {
   if (buf[q] !== MINUS) return CODE.bad_number;
   let p = q + 1;
   let c: number;
-  while ((c = buf[p]) >= 48 && c <= 57) p++;
+  while ((c = buf[p]!) >= 48 && c <= 57) p++;
   return p > q + 1 && (c === TAB || c === LF || c === CR) ? CODE.negative_id : CODE.bad_number;
 }
 
@@ -142,18 +142,20 @@ export function parseEventLine(line: string | Uint8Array, options: EventLineOpti
   const r = scanEvent(buf, 0, cats.platform, cats.event_type, span.start, span.end, batch, 0);
   if (r < 0 || r !== buf.length) {
     const code = r < 0 ? -1 - r : CODE.field_count; // r short of the end: a line end inside the input
-    return { ok: false, reason: REJECT_REASONS[classifyRejected(buf, 0, code, EVENT_FIELDS)] };
+    return { ok: false, reason: reasonOf(classifyRejected(buf, 0, code, EVENT_FIELDS)) };
   }
+  // A valid line: scanEvent wrote it at index 0, and r is past its LF (CR LF) after first_event.
+  const key = batch.keys[0]!;
   return {
     ok: true,
     value: {
       anonymousId: Number(new TextDecoder().decode(buf.subarray(0, buf.indexOf(TAB)))),
-      userId: batch.users[0],
-      companyId: batch.companies[0],
-      platform: batch.keys[0] & 0xff,
-      eventTime: span.start + batch.times[0],
-      eventType: batch.keys[0] >> 8,
-      firstEvent: (buf[r - (buf[r - 2] === CR ? 3 : 2)] - 48) as 0 | 1,
+      userId: batch.users[0]!,
+      companyId: batch.companies[0]!,
+      platform: key & 0xff,
+      eventTime: span.start + batch.times[0]!,
+      eventType: key >> 8,
+      firstEvent: buf[r - (buf[r - 2] === CR ? 3 : 2)] === 49 ? 1 : 0,
     },
   };
 }

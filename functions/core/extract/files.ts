@@ -87,26 +87,29 @@ export function readFeaturesTsv(
     throw new Error(`${source}: header must be "${FEATURES_TSV_HEADER.join(' ')}", got "${header}"`);
   }
   const known = FEATURES.map((spec) =>
-    spec.kind === 'categorical' && spec.categories !== 'gender' ? options.categories?.[spec.categories!] : undefined,
+    spec.kind === 'categorical' && spec.categories !== undefined && spec.categories !== 'gender'
+      ? options.categories?.[spec.categories]
+      : undefined,
   );
   const values: (string | number)[] = new Array(FEATURES.length);
   visitor.begin?.(Math.max(lines.length - 1, 0));
   let checkedWeek: string | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const fields = withoutCr(lines[i]).split('\t');
+  for (const [i, line] of lines.entries()) {
+    if (i === 0) continue; // the header
+    const fields = withoutCr(line).split('\t');
     // Messages are built only on failure (no string or closure per row: a week has a million).
     if (fields.length !== FEATURES_TSV_HEADER.length) {
       throw new Error(`${source} line ${i + 1}: ${fields.length} fields, expected ${FEATURES_TSV_HEADER.length}`);
     }
-    const userId = featureNumber(fields[0], source, i + 1, 'user_id');
-    const week = fields[1];
+    // Below, fields[0 .. FEATURES_TSV_HEADER.length - 1] exist (the count was just checked).
+    const userId = featureNumber(fields[0]!, source, i + 1, 'user_id');
+    const week = fields[1]!;
     if (week !== checkedWeek) {
       if (!isWeekId(week)) throw new Error(`${source} line ${i + 1}: "${week}" is not a week`);
       checkedWeek = week;
     }
-    for (let k = 0; k < FEATURES.length; k++) {
-      const spec = FEATURES[k];
-      const raw = fields[k + 2];
+    for (const [k, spec] of FEATURES.entries()) {
+      const raw = fields[k + 2]!;
       if (spec.kind === 'continuous') {
         values[k] = featureNumber(raw, source, i + 1, spec.name);
       } else if (spec.categories === 'gender') {
@@ -114,7 +117,8 @@ export function readFeaturesTsv(
         if (gender < 0) throw new Error(`${source} line ${i + 1}: gender must be 0 or 1, got "${raw}"`);
         values[k] = gender;
       } else {
-        if (raw === '' || (known[k] !== undefined && !known[k]!.includes(raw))) {
+        const allowed = known[k];
+        if (raw === '' || (allowed !== undefined && !allowed.includes(raw))) {
           throw new Error(`${source} line ${i + 1}: unknown ${spec.name} "${raw}"`);
         }
         values[k] = raw;
@@ -134,8 +138,7 @@ export function parseFeaturesTsv(text: string, options: { categories?: Categorie
     text,
     {
       row: (userId, week, values) => {
-        const features: Record<string, string | number> = {};
-        for (let k = 0; k < FEATURE_NAMES.length; k++) features[FEATURE_NAMES[k]] = values[k];
+        const features = Object.fromEntries(FEATURE_NAMES.map((name, k) => [name, values[k]]));
         rows.push({ userId, week, features: features as unknown as FeatureValues });
       },
     },
@@ -176,10 +179,10 @@ export function formatActiveUsers(userIds: readonly number[]): string {
 }
 
 /** active_users.txt as bytes in ~64 KiB chunks (no string per id: a million ids stay cheap). */
-export function* activeUsersChunks(userIds: ArrayLike<number>): Generator<Uint8Array> {
+export function* activeUsersChunks(userIds: Iterable<number>): Generator<Uint8Array> {
   const out = new ByteWriter();
-  for (let i = 0; i < userIds.length; i++) {
-    out.uint(userIds[i]);
+  for (const userId of userIds) {
+    out.uint(userId);
     out.byte(10);
     if (out.full) yield out.take();
   }

@@ -16,7 +16,7 @@ export class IdMap {
 
   /** The value stored for id, or -1. */
   get(id: number): number {
-    if (id < this.direct.length) return this.direct[id] - 1;
+    if (id < this.direct.length) return this.direct[id]! - 1;
     if (id < DIRECT_LIMIT || this.sparse === undefined) return ABSENT;
     return this.sparse.get(id) ?? ABSENT;
   }

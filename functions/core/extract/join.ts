@@ -7,7 +7,7 @@
  * features.tsv is written straight from the columns (a million users would otherwise mean a
  * million objects just to print them).
  */
-import { FEATURE_NAMES, type Categories } from '../schema.ts';
+import { EVENT_TYPE_FEATURE_NAMES, PLATFORM_FEATURE_NAMES, categoryName, type Categories } from '../schema.ts';
 import type { WeekId } from '../weeks.ts';
 import type { EventAggregate } from './event-aggregate.ts';
 import type { CrmTable, ProfileTable } from './tables.ts';
@@ -17,6 +17,8 @@ import { ByteWriter, encodeNames } from './byte-writer.ts';
 
 const TAB = 9;
 const LF = 10;
+/** The 12 count features, in the order of a UserTable row. */
+const COUNT_NAMES = [...PLATFORM_FEATURE_NAMES, ...EVENT_TYPE_FEATURE_NAMES];
 
 export function joinWeek(aggregate: EventAggregate, crm: CrmTable, profiles: ProfileTable): ExtractedWeek {
   const t = aggregate.table;
@@ -29,10 +31,10 @@ export function joinWeek(aggregate: EventAggregate, crm: CrmTable, profiles: Pro
   let noCrm = 0;
   let noProfile = 0;
   for (let i = 0; i < order.length; i++) {
-    const slot = order[i];
-    const userId = t.userIds[slot];
+    const slot = order[i]!; // per user: i < order.length
+    const userId = t.userIdAt(slot);
     activeUsers[i] = userId;
-    const company = crm.get(t.companyIds[slot]);
+    const company = crm.get(t.companyIdAt(slot));
     const profile = profiles.packed(userId);
     if (company === undefined) noCrm++;
     if (profile < 0) noProfile++;
@@ -98,24 +100,27 @@ class JoinedWeek implements ExtractedWeek {
     const social = encodeNames(names.social_type);
     const out = new ByteWriter();
     const week = new TextEncoder().encode(`\t${this.week}\t`);
+    // Per joined user: slots, companies and packed have one entry each, and a company's
+    // indices were matched against these very lists, so the reads carry `!`.
     for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i];
-      const c = companies[i];
-      out.uint(table.userIds[slot]);
+      const slot = slots[i]!;
+      const c = companies[i]!;
+      const p = packed[i]!;
+      out.uint(table.userIdAt(slot));
       out.bytes(week);
-      out.bytes(industry[c.industry]);
+      out.bytes(industry[c.industry]!);
       out.byte(TAB);
-      out.bytes(region[c.region]);
+      out.bytes(region[c.region]!);
       out.byte(TAB);
-      out.bytes(social[c.socialType]);
+      out.bytes(social[c.socialType]!);
       for (let k = 0; k < COUNT_WIDTH; k++) {
         out.byte(TAB);
         out.uint(table.count(slot, k));
       }
       out.byte(TAB);
-      out.uint(packed[i] & 1);
+      out.uint(p & 1);
       out.byte(TAB);
-      out.uint(packed[i] >> 1);
+      out.uint(p >> 1);
       out.byte(LF);
       if (out.full) yield out.take();
     }
@@ -127,15 +132,17 @@ class JoinedWeek implements ExtractedWeek {
     const { table, names, slots, companies, packed } = this.columns;
     const slot = slots[i];
     const c = companies[i];
-    const counts = table.countsOf(slot);
+    const p = packed[i];
+    if (slot === undefined || c === undefined || p === undefined)
+      throw new RangeError(`joined row ${i} does not exist (${this.joined} rows)`);
     const values: Record<string, string | number> = {
-      industry: names.industry[c.industry],
-      region: names.region[c.region],
-      social_type: names.social_type[c.socialType],
+      industry: categoryName(names, 'industry', c.industry),
+      region: categoryName(names, 'region', c.region),
+      social_type: categoryName(names, 'social_type', c.socialType),
     };
-    for (let k = 0; k < COUNT_WIDTH; k++) values[FEATURE_NAMES[3 + k]] = counts[k];
-    values.gender = packed[i] & 1;
-    values.age = packed[i] >> 1;
-    return { userId: table.userIds[slot], week: this.week, features: values as unknown as FeatureValues };
+    COUNT_NAMES.forEach((name, k) => (values[name] = table.count(slot, k)));
+    values.gender = p & 1;
+    values.age = p >> 1;
+    return { userId: table.userIdAt(slot), week: this.week, features: values as unknown as FeatureValues };
   }
 }

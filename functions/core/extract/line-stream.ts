@@ -22,6 +22,13 @@ export const CODE = Object.freeze(Object.fromEntries(REJECT_REASONS.map((r, i) =
   Record<RejectReason, number>
 >;
 
+/** The reason a reject code stands for; throws on a number that is no code (a bug, never bad input). */
+export function reasonOf(code: number): RejectReason {
+  const reason = REJECT_REASONS[code];
+  if (reason === undefined) throw new Error(`${code} is not a reject code (0..${REJECT_REASONS.length - 1})`);
+  return reason;
+}
+
 const LF = 10;
 const CR = 13;
 const TAB = 9;
@@ -105,7 +112,7 @@ export abstract class LineStream {
     const rejected = this.rejected;
     this.totalLines += this.line;
     this.totalAccepted += this.accepted;
-    for (let i = 0; i < rejected.length; i++) this.totalRejected[i] += rejected[i];
+    rejected.forEach((n, i) => (this.totalRejected[i]! += n)); // both sized REJECT_REASONS.length
     const counts = toLineCounts(this.line, this.accepted, rejected);
     assertLineCounts(counts, this.source);
     return counts;
@@ -154,13 +161,14 @@ export abstract class LineStream {
   }
 
   protected rejectBytes(code: number, buf: Uint8Array, start: number, end: number): void {
-    this.rejected[code]++;
+    const reason = reasonOf(code);
+    this.rejected[code]!++;
     if (this.onReject !== undefined) {
       const cut = Math.min(end, start + MAX_RAW_BYTES);
       this.onReject({
         source: this.source,
         line: this.line,
-        reason: REJECT_REASONS[code],
+        reason,
         raw: decoder.decode(buf.subarray(start, cut)),
       });
     }
@@ -189,7 +197,10 @@ function countTabs(buf: Uint8Array, start: number, end: number): number {
 
 export function toLineCounts(linesRead: number, accepted: number, rejected: ArrayLike<number>): LineCounts {
   const byReason: Partial<Record<RejectReason, number>> = {};
-  for (let i = 0; i < REJECT_REASONS.length; i++) if (rejected[i] > 0) byReason[REJECT_REASONS[i]] = rejected[i];
+  REJECT_REASONS.forEach((reason, i) => {
+    const n = rejected[i] ?? 0;
+    if (n > 0) byReason[reason] = n;
+  });
   return { linesRead, accepted, rejected: byReason };
 }
 

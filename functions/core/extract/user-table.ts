@@ -37,6 +37,19 @@ export class UserTable {
     return this.slots.get(userId);
   }
 
+  // The accessors below take a slot this table handed out (slotOf, addUser, sortedSlots):
+  // in range by construction, and read per user on the output paths, so `!` and no check.
+
+  /** The user id of a slot. */
+  userIdAt(slot: number): number {
+    return this.userIds[slot]!;
+  }
+
+  /** The company of the user's earliest event (-1 before any event). */
+  companyIdAt(slot: number): number {
+    return this.companyIds[slot]!;
+  }
+
   /** Adds a user that has no slot yet and returns its slot. */
   addUser(userId: number): number {
     const slot = this.size++;
@@ -58,7 +71,7 @@ export class UserTable {
   count(slot: number, k: number): number {
     const index = slot * ROW + k;
     const carried = this.carried.size === 0 ? 0 : (this.carried.get(index) ?? 0);
-    return this.rows[index] + carried;
+    return this.rows[index]! + carried;
   }
 
   /** The user's 12 counts. */
@@ -69,7 +82,8 @@ export class UserTable {
   }
 
   private firstOffset(slot: number): number {
-    return this.rows[slot * ROW + FIRST_LO] + this.rows[slot * ROW + FIRST_HI] * 65536;
+    const base = slot * ROW;
+    return this.rows[base + FIRST_LO]! + this.rows[base + FIRST_HI]! * 65536;
   }
 
   /** event_time of the user's earliest event. */
@@ -82,8 +96,9 @@ export class UserTable {
     let slot = this.slots.get(userId);
     if (slot < 0) slot = this.addUser(userId);
     const base = slot * ROW;
+    if (counts.length !== COUNT_WIDTH) throw new Error(`addCounts: ${counts.length} counts, expected ${COUNT_WIDTH}`);
     for (let k = 0; k < COUNT_WIDTH; k++) {
-      const total = this.count(slot, k) + counts[k];
+      const total = this.count(slot, k) + counts[k]!;
       this.rows[base + k] = total & 0xffff;
       const high = total - (total & 0xffff);
       if (high > 0) this.carried.set(base + k, high);

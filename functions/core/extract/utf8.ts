@@ -4,7 +4,7 @@
 export function isValidUtf8(buf: Uint8Array, start: number, end: number): boolean {
   let i = start;
   while (i < end) {
-    const c = buf[i];
+    const c = buf[i]!;
     if (c < 0x80) {
       i++;
       continue;
@@ -29,7 +29,7 @@ export function isValidUtf8(buf: Uint8Array, start: number, end: number): boolea
     }
     if (i + need >= end) return false; // truncated sequence
     for (let k = 1; k <= need; k++) {
-      const b = buf[i + k];
+      const b = buf[i + k]!;
       if ((b & 0xc0) !== 0x80) return false;
       cp = (cp << 6) | (b & 0x3f);
     }
