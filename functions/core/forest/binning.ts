@@ -40,7 +40,7 @@ export function quantileThresholds(column: Float32Array, maxBins: number): Float
   const step = Math.ceil(column.length / QUANTILE_SAMPLE);
   const sample =
     step > 1
-      ? Float32Array.from({ length: Math.ceil(column.length / step) }, (_, i) => column[i * step])
+      ? Float32Array.from({ length: Math.ceil(column.length / step) }, (_, i) => column[i * step]!)
       : Float32Array.from(column);
   const sorted = sample.sort();
   const n = sorted.length;
@@ -55,7 +55,7 @@ export function quantileThresholds(column: Float32Array, maxBins: number): Float
     if (sorted[i] === sorted[i + 1]) continue;
     // Rows 0..i hold values ≤ sorted[i]: cut here once that passes the next quantile.
     if (everyBoundary || i + 1 >= nextCut) {
-      cuts.push((sorted[i] + sorted[i + 1]) / 2);
+      cuts.push((sorted[i]! + sorted[i + 1]!) / 2);
       if (cuts.length === maxBins - 1) break;
       while (nextCut <= i + 1) nextCut += share;
     }
@@ -69,7 +69,7 @@ export function binOf(thresholds: Float64Array, value: number): number {
   let hi = thresholds.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (value <= thresholds[mid]) hi = mid;
+    if (value <= thresholds[mid]!) hi = mid;
     else lo = mid + 1;
   }
   return lo;
@@ -91,17 +91,17 @@ export function binColumns(
   const binCount: number[] = [];
   const thresholds: Float64Array[] = [];
   const categorical: boolean[] = [];
-  for (let f = 0; f < features.length; f++) {
+  for (const [f, feature] of features.entries()) {
     const column = columns[f];
-    if (column.length < rows) throw new Error(`column ${features[f].name} has ${column.length} rows, labels ${rows}`);
-    if (features[f].kind === 'categorical') {
-      const k = features[f].values?.length ?? 0;
-      if (k > 32)
-        throw new Error(`categorical feature ${features[f].name} has ${k} categories; at most 32 are supported`);
+    if (column === undefined || column.length < rows)
+      throw new Error(`column ${feature.name} has ${column?.length ?? 0} rows, labels ${rows}`);
+    if (feature.kind === 'categorical') {
+      const k = feature.values?.length ?? 0;
+      if (k > 32) throw new Error(`categorical feature ${feature.name} has ${k} categories; at most 32 are supported`);
       for (let r = 0; r < rows; r++) {
-        const v = column[r];
+        const v = column[r]!;
         if (!(v >= 0 && v < k && Number.isInteger(v))) {
-          throw new Error(`row ${r}: ${features[f].name} = ${v} is not a category index (0..${k - 1})`);
+          throw new Error(`row ${r}: ${feature.name} = ${v} is not a category index (0..${k - 1})`);
         }
         rowBins[r * stride + f] = v;
       }
@@ -110,7 +110,7 @@ export function binColumns(
       categorical.push(true);
     } else {
       const t = quantileThresholds(column.subarray(0, rows), maxBins);
-      for (let r = 0; r < rows; r++) rowBins[r * stride + f] = binOf(t, column[r]);
+      for (let r = 0; r < rows; r++) rowBins[r * stride + f] = binOf(t, column[r]!);
       binCount.push(t.length + 1);
       thresholds.push(t);
       categorical.push(false);

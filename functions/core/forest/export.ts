@@ -6,9 +6,8 @@
  * categories going to children[0], in the schema's order). `impurity` uses the model's
  * impurity measure; `probability` and `impurity` are rounded to 4 decimals.
  */
-import type { ForestModel } from './model.ts';
-import { impurityOf } from './tree.ts';
-import type { FlatTree } from './tree.ts';
+import { schemaFeature, type ForestModel } from './model.ts';
+import { impurityOf, nodeOf, type FlatTree } from './tree.ts';
 
 export interface TreeNode {
   id: number;
@@ -32,18 +31,18 @@ const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 /** The words of node i's condition (the one that holds on children[0]). */
 export function conditionText(model: ForestModel, tree: FlatTree, i: number): string {
-  const spec = model.schema.features[tree.feature[i]];
+  const { feature, split } = nodeOf(tree, i);
+  const spec = schemaFeature(model, feature);
   if (spec.kind === 'categorical') {
-    const names = (spec.values ?? []).filter((_, c) => ((tree.split[i] >>> c) & 1) === 1);
+    const names = (spec.values ?? []).filter((_, c) => ((split >>> c) & 1) === 1);
     return `${spec.name} ∈ {${names.join(', ')}}`;
   }
-  return `${spec.name} ≤ ${Number(tree.split[i].toPrecision(6))}`;
+  return `${spec.name} ≤ ${Number(split.toPrecision(6))}`;
 }
 
 export function exportTree(model: ForestModel, tree: FlatTree): TreeNode {
   const node = (i: number): TreeNode => {
-    const c0 = tree.count0[i];
-    const c1 = tree.count1[i];
+    const { feature, left, right, count0: c0, count1: c1 } = nodeOf(tree, i);
     const p = c1 / (c0 + c1);
     const out: TreeNode = {
       id: i,
@@ -53,10 +52,10 @@ export function exportTree(model: ForestModel, tree: FlatTree): TreeNode {
       probability: round4(p),
       prediction: p >= 0.5 ? 1 : 0,
     };
-    if (tree.feature[i] >= 0) {
+    if (feature >= 0) {
       out.condition = conditionText(model, tree, i);
-      out.feature = model.schema.features[tree.feature[i]].name;
-      out.children = [node(tree.left[i]), node(tree.right[i])];
+      out.feature = schemaFeature(model, feature).name;
+      out.children = [node(left), node(right)];
     }
     return out;
   };

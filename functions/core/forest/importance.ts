@@ -4,6 +4,7 @@
  * trees and normalised to sum 1 (as scikit-learn and MLlib do).
  */
 import type { ForestModel } from './model.ts';
+import { nodeOf } from './tree.ts';
 
 export interface FeatureImportance {
   readonly feature: string;
@@ -17,13 +18,15 @@ export function featureImportance(model: ForestModel): FeatureImportance[] {
     const perTree = new Float64Array(d);
     let total = 0;
     for (let i = 0; i < tree.feature.length; i++) {
-      if (tree.feature[i] < 0) continue;
-      const decrease = tree.gain[i] * (tree.count0[i] + tree.count1[i]);
-      perTree[tree.feature[i]] += decrease;
+      const { feature, gain, count0, count1 } = nodeOf(tree, i);
+      if (feature < 0) continue;
+      if (feature >= d) throw new RangeError(`tree node ${i}: feature ${feature} is not in the schema (${d} features)`);
+      const decrease = gain * (count0 + count1);
+      perTree[feature]! += decrease;
       total += decrease;
     }
-    if (total > 0) for (let f = 0; f < d; f++) sum[f] += perTree[f] / total;
+    if (total > 0) perTree.forEach((share, f) => (sum[f]! += share / total));
   }
   const all = sum.reduce((a, b) => a + b, 0);
-  return model.schema.features.map((f, i) => ({ feature: f.name, importance: all > 0 ? sum[i] / all : 0 }));
+  return model.schema.features.map((f, i) => ({ feature: f.name, importance: all > 0 ? (sum[i] ?? 0) / all : 0 }));
 }

@@ -36,8 +36,9 @@ export function binaryMetrics(labels: ArrayLike<number>, probabilities: ArrayLik
   let logLoss = 0;
   let positives = 0;
   for (let i = 0; i < n; i++) {
-    const y = labels[i];
-    const p = probabilities[i];
+    // i < n, and both have n entries (checked above)
+    const y = labels[i]!;
+    const p = probabilities[i]!;
     positives += y;
     if (p >= 0.5) {
       if (y === 1) confusion.tp++;
@@ -73,17 +74,18 @@ function rocCurve(
   const n = labels.length;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => probabilities[b] - probabilities[a]);
+  // The sort and the walk below index rows 0..n-1 of arrays that have n entries.
+  order.sort((a, b) => probabilities[b]! - probabilities[a]!);
   const points: [number, number][] = [[0, 0]];
   let tp = 0;
   let fp = 0;
   let area = 0;
   for (let i = 0; i < n;) {
-    const score = probabilities[order[i]];
+    const score = probabilities[order[i]!];
     let dtp = 0;
     let dfp = 0;
-    while (i < n && probabilities[order[i]] === score) {
-      if (labels[order[i]] === 1) dtp++;
+    while (i < n && probabilities[order[i]!] === score) {
+      if (labels[order[i]!] === 1) dtp++;
       else dfp++;
       i++;
     }
@@ -100,5 +102,5 @@ function rocCurve(
 function downsample(points: [number, number][], max: number): [number, number][] {
   if (points.length <= max) return points;
   const step = (points.length - 1) / (max - 1);
-  return Array.from({ length: max }, (_, i) => points[Math.round(i * step)]);
+  return Array.from({ length: max }, (_, i) => points[Math.round(i * step)]!); // ≤ points.length - 1
 }

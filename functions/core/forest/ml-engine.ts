@@ -35,14 +35,16 @@ export function nextDown(x: number): number {
   if (x === 0) return -Number.MIN_VALUE;
   const bits = new Float64Array([x]);
   const ints = new BigInt64Array(bits.buffer);
-  ints[0] += x > 0 ? -1n : 1n;
-  return bits[0];
+  ints[0]! += x > 0 ? -1n : 1n; // both views are one element long
+  return bits[0]!;
 }
 
 function distributionOf(node: MlNode): number[] {
   const d = node.distribution;
   if (!d) throw new Error('ml-random-forest leaf without a distribution');
-  return Array.isArray(d) ? d[0] : d.to1DArray();
+  const distribution = Array.isArray(d) ? d[0] : d.to1DArray();
+  if (!distribution) throw new Error('ml-random-forest leaf with an empty distribution');
+  return distribution;
 }
 
 interface TrainingRows {
@@ -65,7 +67,7 @@ export function trainMlRandomForest(
     throw new InvalidForestParams('the ml-random-forest engine supports impurity "gini" only');
   const d = schema.length;
   const perTree = featuresPerNode(options, d);
-  const X = Array.from({ length: set.rows }, (_, r) => Array.from(set.columns, (c) => c[r]));
+  const X = Array.from({ length: set.rows }, (_, r) => Array.from(set.columns, (c) => c[r] ?? NaN));
   const y = Array.from(set.labels.subarray(0, set.rows));
   const forest = new RandomForestClassifier({
     nEstimators: options.numTrees,
@@ -79,9 +81,11 @@ export function trainMlRandomForest(
   } as never);
   forest.train(X, y);
   const internals = forest as unknown as { estimators: { root: MlNode }[]; indexes: number[][] };
-  const trees = internals.estimators.map((estimator, i) =>
-    convertTree(estimator.root, internals.indexes[i], schema, X),
-  );
+  const trees = internals.estimators.map((estimator, i) => {
+    const features = internals.indexes[i];
+    if (!features) throw new Error(`ml-random-forest tree ${i} has no feature indexes`);
+    return convertTree(estimator.root, features, schema, X);
+  });
   return Promise.resolve({
     formatVersion: 1,
     engine: 'ml-random-forest',
@@ -107,8 +111,10 @@ export function convertTree(root: MlNode, features: number[], schema: FeatureInf
     const samples = Math.max(1, reaching.length);
     if (node.left && node.right && node.splitColumn !== undefined && node.splitValue !== undefined) {
       const f = features[node.splitColumn];
+      const spec = f === undefined ? undefined : schema[f];
+      if (f === undefined || spec === undefined)
+        throw new Error(`ml-random-forest split on column ${node.splitColumn}, which maps to no schema feature`);
       const v = node.splitValue;
-      const spec = schema[f];
       if (spec.kind === 'categorical') {
         let mask = 0;
         for (let c = 0; c < (spec.values?.length ?? 0); c++) if (c < v) mask = (mask | (1 << c)) >>> 0;
@@ -118,16 +124,20 @@ export function convertTree(root: MlNode, features: number[], schema: FeatureInf
       }
       tree.feature[id] = f;
       tree.gain[id] = Number.isFinite(node.gain) ? Number((node.gain as number).toPrecision(6)) : 0;
-      tree.left[id] = visit(
+      // Rows have one value per schema feature, and f is one (checked above).
+      const left = visit(
         node.left,
-        reaching.filter((row) => row[f] < v),
+        reaching.filter((row) => row[f]! < v),
       );
-      tree.right[id] = visit(
+      const right = visit(
         node.right,
-        reaching.filter((row) => !(row[f] < v)),
+        reaching.filter((row) => !(row[f]! < v)),
       );
-      tree.count0[id] = tree.count0[tree.left[id]] + tree.count0[tree.right[id]];
-      tree.count1[id] = tree.count1[tree.left[id]] + tree.count1[tree.right[id]];
+      tree.left[id] = left;
+      tree.right[id] = right;
+      // The children were just visited: their counts exist.
+      tree.count0[id] = tree.count0[left]! + tree.count0[right]!;
+      tree.count1[id] = tree.count1[left]! + tree.count1[right]!;
     } else {
       // The library sums 1/n per row, so a pure leaf can read 1.0000000000000002.
       const p1 = Math.min(1, Math.max(0, distributionOf(node)[1] ?? 0));

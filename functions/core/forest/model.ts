@@ -14,7 +14,7 @@
 import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type Categories } from '../schema.ts';
 import type { FeatureInfo } from './binning.ts';
 import type { ForestOptions } from './params.ts';
-import type { FlatTree } from './tree.ts';
+import { nodeOf, type FlatTree } from './tree.ts';
 
 export const MODEL_FORMAT_VERSION = 1;
 
@@ -51,6 +51,16 @@ export function productSchema(categories: Categories = DEFAULT_CATEGORIES): Feat
       ? { name: spec.name, kind: spec.kind, values: [...featureCategories(spec, categories)] }
       : { name: spec.name, kind: spec.kind },
   );
+}
+
+/** Feature `index` of the model's schema; throws when the schema has no such feature. */
+export function schemaFeature(model: Pick<ForestModel, 'schema'>, index: number): FeatureInfo {
+  const feature = model.schema.features[index];
+  if (feature === undefined)
+    throw new RangeError(
+      `feature index ${index} is not in the model's schema (${model.schema.features.length} features)`,
+    );
+  return feature;
 }
 
 export function serializeModel(model: ForestModel): string {
@@ -127,28 +137,26 @@ function checkTree(raw: unknown, index: number, features: FeatureInfo[], fail: (
   }
   const parents = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const f = tree.feature[i];
-    const c0 = tree.count0[i];
-    const c1 = tree.count1[i];
+    const { feature: f, split: s, left, right, count0: c0, count1: c1 } = nodeOf(tree, i);
     if (c0 < 0 || c1 < 0 || c0 + c1 <= 0) fail(`${where} node ${i}: class counts must be ≥ 0 with a positive total`);
     if (f === -1) {
-      if (tree.left[i] !== -1 || tree.right[i] !== -1)
-        fail(`${where} node ${i}: a leaf (feature -1) must have children -1`);
+      if (left !== -1 || right !== -1) fail(`${where} node ${i}: a leaf (feature -1) must have children -1`);
       continue;
     }
-    if (!Number.isInteger(f) || f < 0 || f >= features.length)
-      fail(`${where} node ${i}: feature ${f} is not a feature index`);
-    for (const child of [tree.left[i], tree.right[i]]) {
+    const spec = features[f];
+    if (!Number.isInteger(f) || spec === undefined)
+      return fail(`${where} node ${i}: feature ${f} is not a feature index`);
+    for (const child of [left, right]) {
       if (!Number.isInteger(child) || child <= i || child >= n)
         fail(`${where} node ${i}: child ${child} must be a later node index below ${n}`);
-      parents[child]++;
+      parents[child]!++; // child < n, checked above
     }
-    if (features[f].kind === 'categorical') {
-      const s = tree.split[i];
-      if (!Number.isInteger(s) || s < 0 || s >= 2 ** (features[f].values?.length ?? 0))
-        fail(`${where} node ${i}: category mask ${s} is out of range for ${features[f].name}`);
+    if (spec.kind === 'categorical') {
+      if (!Number.isInteger(s) || s < 0 || s >= 2 ** (spec.values?.length ?? 0))
+        fail(`${where} node ${i}: category mask ${s} is out of range for ${spec.name}`);
     }
   }
-  for (let i = 1; i < n; i++)
-    if (parents[i] !== 1) fail(`${where} node ${i} is reached from ${parents[i]} parents (expected 1)`);
+  parents.forEach((count, i) => {
+    if (i > 0 && count !== 1) fail(`${where} node ${i} is reached from ${count} parents (expected 1)`);
+  });
 }

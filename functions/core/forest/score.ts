@@ -8,6 +8,7 @@
  * a category index the model never saw at a node goes to the node's right branch.
  */
 import type { ForestModel } from './model.ts';
+import { nodeOf } from './tree.ts';
 
 interface CompiledForest {
   readonly trees: number;
@@ -53,32 +54,33 @@ function compile(model: ForestModel): CompiledForest {
   let base = 0;
   model.trees.forEach((tree, t) => {
     out.roots[t] = base;
-    // Breadth-first order: queue[i] is the original index of new node base + i.
-    const queue = [0];
-    const level = [0];
-    for (let i = 0; i < queue.length; i++) {
-      const old = queue[i];
-      const at = base + i;
-      const f = tree.feature[old];
-      out.depth[t] = Math.max(out.depth[t], level[i]);
-      if (f < 0) {
-        out.value[at] = tree.count1[old] / (tree.count0[old] + tree.count1[old]);
+    // Breadth-first order: the i-th entry of the queue becomes new node base + i.
+    const queue = [{ old: 0, level: 0 }];
+    let depth = 0;
+    let i = 0;
+    for (const { old, level } of queue) {
+      const at = base + i++;
+      const node = nodeOf(tree, old);
+      depth = Math.max(depth, level);
+      if (node.feature < 0) {
+        out.value[at] = node.count1 / (node.count0 + node.count1);
         out.kind[at] = 1;
         out.split[at] = Infinity;
         out.child[at] = at;
+        out.meta[at] = at << 6;
         continue;
       }
-      out.feature[at] = f;
-      out.split[at] = tree.split[old];
-      out.kind[at] = categorical[f] ? 2 : 1;
-      out.child[at] = base + queue.length;
-      queue.push(tree.left[old], tree.right[old]);
-      level.push(level[i] + 1, level[i] + 1);
+      out.feature[at] = node.feature;
+      out.split[at] = node.split;
+      out.kind[at] = categorical[node.feature] ? 2 : 1;
+      const child = base + queue.length;
+      out.child[at] = child;
+      out.meta[at] = (child << 6) | ((categorical[node.feature] ? 1 : 0) << 5) | node.feature;
+      queue.push({ old: node.left, level: level + 1 }, { old: node.right, level: level + 1 });
     }
+    out.depth[t] = depth;
     base += tree.feature.length;
   });
-  for (let i = 0; i < total; i++)
-    out.meta[i] = (out.child[i] << 6) | ((out.kind[i] === 2 ? 1 : 0) << 5) | out.feature[i];
   compiled.set(model, out);
   return out;
 }
@@ -108,29 +110,29 @@ export function scoreColumns(
   for (let start = 0; start < rows; start += BLOCK) {
     const n = Math.min(BLOCK, rows - start);
     for (let f = 0; f < d; f++) {
-      const column = columns[f];
+      const column = columns[f]!;
       const o = f * BLOCK;
-      for (let i = 0; i < n; i++) block[o + i] = column[start + i];
+      for (let i = 0; i < n; i++) block[o + i] = column[start + i]!;
     }
     for (let t = 0; t < c.trees; t++) {
-      at.fill(c.roots[t], 0, n);
-      for (let level = depth[t]; level > 0; level--) {
+      at.fill(c.roots[t]!, 0, n);
+      for (let level = depth[t]!; level > 0; level--) {
         for (let i = 0; i < n; i++) {
-          const node = at[i];
-          const m = meta[node];
-          const x = block[(m & 31) * BLOCK + i];
-          const s = split[node];
+          const node = at[i]!;
+          const m = meta[node]!;
+          const x = block[(m & 31) * BLOCK + i]!;
+          const s = split[node]!;
           // Branch-free: the direction is data, so a branch would be mispredicted half the time.
           const cont = +(x > s);
           const right = cont + ((m >>> 5) & 1) * (1 - ((s >>> x) & 1) - cont);
           at[i] = (m >>> 6) + right;
         }
       }
-      for (let i = 0; i < n; i++) out[start + i] += value[at[i]];
+      for (let i = 0; i < n; i++) out[start + i]! += value[at[i]!]!;
     }
   }
   const inv = 1 / c.trees;
-  for (let r = 0; r < rows; r++) out[r] *= inv;
+  for (let r = 0; r < rows; r++) out[r]! *= inv;
   return out;
 }
 
@@ -175,9 +177,11 @@ export function encodeNamed(model: ForestModel, record: NamedFeatures): Float32A
 /** Probability of retention for one named record, e.g. `{industry: 'BANK', …, gender: 1, age: 34}`. */
 export function scoreNamed(model: ForestModel, record: NamedFeatures): number {
   const row = encodeNamed(model, record);
-  return scoreColumns(
+  const [probability] = scoreColumns(
     model,
     Array.from(row, (v) => Float32Array.of(v)),
     1,
-  )[0];
+  );
+  if (probability === undefined) throw new Error('scoring one record gave no probability');
+  return probability;
 }

@@ -27,6 +27,41 @@ export interface FlatTree {
   readonly gain: number[];
 }
 
+/** One node of a FlatTree as a record. */
+export interface FlatNode {
+  readonly feature: number;
+  readonly split: number;
+  readonly left: number;
+  readonly right: number;
+  readonly count0: number;
+  readonly count1: number;
+  readonly gain: number;
+}
+
+/** Node i of a tree (for walks over a model, not for the training and scoring loops); throws when there is none. */
+export function nodeOf(tree: FlatTree, i: number): FlatNode {
+  const [feature, split, left, right, count0, count1, gain] = [
+    tree.feature[i],
+    tree.split[i],
+    tree.left[i],
+    tree.right[i],
+    tree.count0[i],
+    tree.count1[i],
+    tree.gain[i],
+  ];
+  if (
+    feature === undefined ||
+    split === undefined ||
+    left === undefined ||
+    right === undefined ||
+    count0 === undefined ||
+    count1 === undefined ||
+    gain === undefined
+  )
+    throw new RangeError(`tree node ${i} does not exist (the tree has ${tree.feature.length} nodes)`);
+  return { feature, split, left, right, count0, count1, gain };
+}
+
 export function impurityOf(kind: ForestOptions['impurity'], c0: number, c1: number): number {
   const t = c0 + c1;
   if (t <= 0) return 0;
@@ -46,14 +81,14 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
   const weights = new Uint32Array(n);
   if (options.bootstrap) {
     const draws = Math.max(1, Math.round(n * options.subsamplingRate));
-    for (let i = 0; i < draws; i++) weights[Math.floor(random() * n)]++;
+    for (let i = 0; i < draws; i++) weights[Math.floor(random() * n)]!++;
   } else if (options.subsamplingRate >= 1) {
     weights.fill(1);
   } else {
     for (let r = 0; r < n; r++) weights[r] = random() < options.subsamplingRate ? 1 : 0;
   }
   let used = 0;
-  for (let r = 0; r < n; r++) if (weights[r] > 0) used++;
+  for (let r = 0; r < n; r++) if (weights[r]! > 0) used++;
   // The drawn rows are copied into node order and moved with their node at every split:
   // a node's rows are always one contiguous run of records, so every histogram pass reads
   // memory front to back. A record is W words: the d bins as bytes, padding, and last the
@@ -70,11 +105,11 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
   let c1 = 0;
   for (let r = 0, o = 0; r < n; r++) {
     if (weights[r] === 0) continue;
-    for (let k = 0, from = r * rowWords, to = o * W; k < rowWords; k++) records[to + k] = binWords[from + k];
-    records[o * W + W - 1] = weights[r] * 2 + labels[r];
+    for (let k = 0, from = r * rowWords, to = o * W; k < rowWords; k++) records[to + k] = binWords[from + k]!;
+    records[o * W + W - 1] = weights[r]! * 2 + labels[r]!;
     o++;
-    if (labels[r] === 1) c1 += weights[r];
-    else c0 += weights[r];
+    if (labels[r] === 1) c1 += weights[r]!;
+    else c0 += weights[r]!;
   }
 
   const featureCount = d;
@@ -106,10 +141,10 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
     // ties between equal gains resolve the same way every time.
     for (let i = 0; i < perNode; i++) {
       const j = i + Math.floor(random() * (featureCount - i));
-      const t = perm[i];
-      perm[i] = perm[j];
+      const t = perm[i]!;
+      perm[i] = perm[j]!;
       perm[j] = t;
-      chosen[i] = perm[i];
+      chosen[i] = perm[i]!;
     }
     chosen.sort();
 
@@ -128,22 +163,22 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
     const stride = maxBins * 2;
     hists.fill(0, 0, perNode * stride);
     for (let i = start; i < end; i++) {
-      const p = records[i * W + W - 1];
+      const p = records[i * W + W - 1]!;
       const w = p >>> 1;
       const row = i * B;
-      for (let c = 0, o = p & 1; c < perNode; c++, o += stride) hists[o + recordBytes[row + chosen[c]] * 2] += w;
+      for (let c = 0, o = p & 1; c < perNode; c++, o += stride) hists[o + recordBytes[row + chosen[c]!]! * 2]! += w;
     }
     for (let c = 0; c < perNode; c++) {
-      const f = chosen[c];
-      const nb = binCount[f];
+      const f = chosen[c]!;
+      const nb = binCount[f]!;
       if (nb < 2) continue;
       const hist = hists.subarray(c * stride, (c + 1) * stride);
       if (!categorical[f]) {
         let l0 = 0;
         let l1 = 0;
         for (let b = 0; b < nb - 1; b++) {
-          l0 += hist[b * 2];
-          l1 += hist[b * 2 + 1];
+          l0 += hist[b * 2]!;
+          l1 += hist[b * 2 + 1]!;
           const g = consider(l0, l1);
           if (g > bestGain) {
             bestGain = g;
@@ -155,16 +190,16 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
         }
       } else {
         let m = 0;
-        for (let b = 0; b < nb; b++) if (hist[b * 2] + hist[b * 2 + 1] > 0) order[m++] = b;
-        const rate = (b: number): number => hist[b * 2 + 1] / (hist[b * 2] + hist[b * 2 + 1]);
+        for (let b = 0; b < nb; b++) if (hist[b * 2]! + hist[b * 2 + 1]! > 0) order[m++] = b;
+        const rate = (b: number): number => hist[b * 2 + 1]! / (hist[b * 2]! + hist[b * 2 + 1]!);
         const present = Array.from(order.subarray(0, m)).sort((a, b) => rate(a) - rate(b) || a - b);
         let l0 = 0;
         let l1 = 0;
         let mask = 0;
         for (let k = 0; k < m - 1; k++) {
-          const b = present[k];
-          l0 += hist[b * 2];
-          l1 += hist[b * 2 + 1];
+          const b = present[k]!;
+          l0 += hist[b * 2]!;
+          l1 += hist[b * 2 + 1]!;
           mask = (mask | (1 << b)) >>> 0;
           const g = consider(l0, l1);
           if (g > bestGain) {
@@ -183,7 +218,7 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
     // an unread one), a right row waits in the spill buffers and is copied back after.
     const isCat = categorical[bestFeature];
     tree.feature[id] = bestFeature;
-    tree.split[id] = isCat ? bestSplit : data.thresholds[bestFeature][bestSplit];
+    tree.split[id] = isCat ? bestSplit : data.thresholds[bestFeature]![bestSplit]!;
     tree.gain[id] = Number(bestGain.toPrecision(6));
     if (depth + 1 >= maxDepth) {
       // Both children are leaves: their counts are known, their rows are never read again.
@@ -194,12 +229,12 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
     let lo = start;
     let spilled = 0;
     for (let i = start; i < end; i++) {
-      const v = recordBytes[i * B + bestFeature];
+      const v = recordBytes[i * B + bestFeature]!;
       if (isCat ? ((bestSplit >>> v) & 1) === 1 : v <= bestSplit) {
-        if (lo !== i) for (let k = 0, from = i * W, to = lo * W; k < W; k++) records[to + k] = records[from + k];
+        if (lo !== i) for (let k = 0, from = i * W, to = lo * W; k < W; k++) records[to + k] = records[from + k]!;
         lo++;
       } else {
-        for (let k = 0, from = i * W, to = spilled * W; k < W; k++) spill[to + k] = records[from + k];
+        for (let k = 0, from = i * W, to = spilled * W; k < W; k++) spill[to + k] = records[from + k]!;
         spilled++;
       }
     }

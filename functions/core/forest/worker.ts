@@ -19,7 +19,8 @@ export interface TreeJobResult {
   readonly trees: { index: number; tree: FlatTree }[];
 }
 
-parentPort?.on('message', (job: TreeJob) => {
+const port = parentPort;
+port?.on('message', (job: TreeJob) => {
   const trees = job.trees.map((index) => ({ index, tree: trainTree(job.data, job.options, index) }));
-  parentPort!.postMessage({ trees } satisfies TreeJobResult);
+  port.postMessage({ trees } satisfies TreeJobResult);
 });
