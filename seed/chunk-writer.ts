@@ -80,8 +80,7 @@ export class ChunkWriter {
 
   async flush(): Promise<void> {
     if (this.pos >= CHUNK) this.cut();
-    while (this.full.length > 0) {
-      const chunk = this.full.shift()!;
+    for (let chunk = this.full.shift(); chunk !== undefined; chunk = this.full.shift()) {
       this.bytes += chunk.length;
       this.inFlight.push({ done: this.file.write(chunk), chunk });
       if (this.inFlight.length >= IN_FLIGHT) await this.settleOldest();
@@ -91,17 +90,21 @@ export class ChunkWriter {
   async close(): Promise<void> {
     this.cut();
     await this.flush();
-    while (this.inFlight.length > 0) await this.settleOldest();
+    while (await this.settleOldest());
     await this.file.close();
   }
 
-  private async settleOldest(): Promise<void> {
-    const { done, chunk } = this.inFlight.shift()!;
+  /** Waits for the oldest write; false when none is in flight. */
+  private async settleOldest(): Promise<boolean> {
+    const oldest = this.inFlight.shift();
+    if (oldest === undefined) return false;
+    const { done, chunk } = oldest;
     await done;
     // Only whole chunk buffers come back (not a long line's own copy).
     if (this.file.reusesChunks && chunk.byteOffset === 0 && chunk.buffer.byteLength === CHUNK + SLACK) {
       this.spare.push(new Uint8Array(chunk.buffer));
     }
+    return true;
   }
 
   private cut(): void {

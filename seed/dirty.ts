@@ -112,7 +112,8 @@ export class DirtyPlan {
   /** Every fault once first (so each file has all kinds), then random ones (one long line a file). */
   private take(): Fault {
     const n = this.injected++;
-    const pick = n < this.faults.length ? this.faults[n] : this.repeatable[this.rng.int(this.repeatable.length)];
+    const pick = this.faults[n] ?? this.repeatable[this.rng.int(this.repeatable.length)];
+    if (pick === undefined) throw new Error('no repeatable fault to inject (the plan has only line_too_long)');
     this.expectation.rejected[pick] = (this.expectation.rejected[pick] ?? 0) + 1;
     return pick;
   }
@@ -208,8 +209,8 @@ export function writeDirtyCrm(w: ChunkWriter, fault: Fault, row: string[], rng: 
       f[0] = `-${Number(row[0]) + 1}`;
       break;
     case 'unknown_category': {
-      const which = 1 + rng.int(3);
-      f[which] = ['MINING', 'MARS-1', 'MYSPACE'][which - 1];
+      const which = 1 + rng.int(3); // industry, region or social_type
+      f[which] = which === 1 ? 'MINING' : which === 2 ? 'MARS-1' : 'MYSPACE';
       break;
     }
     case 'invalid_utf8':

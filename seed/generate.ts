@@ -4,7 +4,7 @@
  * with a dirty rate, dirty_expected.json. Streams through a sink in bounded memory: per-user
  * state in typed arrays, events built one day at a time and sorted by time.
  */
-import { CATEGORY_LISTS, DEFAULT_CATEGORIES } from '../functions/core/schema.ts';
+import { CATEGORY_LISTS, DEFAULT_CATEGORIES, categoryName } from '../functions/core/schema.ts';
 import { DEFAULT_BASE_WEEK, nextWeek, parseWeekId, weekSpan, type WeekId } from '../functions/core/weeks.ts';
 import { ChunkWriter } from './chunk-writer.ts';
 import {
@@ -147,11 +147,12 @@ export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promi
     await done(`${list}.meta`, w);
   }
 
+  // c < companies: the population has an entry for it
   const crmRow = (c: number) => [
     String(c),
-    DEFAULT_CATEGORIES.industry[pop.industry[c]],
-    DEFAULT_CATEGORIES.region[pop.region[c]],
-    DEFAULT_CATEGORIES.social_type[pop.social[c]],
+    categoryName(DEFAULT_CATEGORIES, 'industry', pop.industry[c]!),
+    categoryName(DEFAULT_CATEGORIES, 'region', pop.region[c]!),
+    categoryName(DEFAULT_CATEGORIES, 'social_type', pop.social[c]!),
   ];
   const profileRow = (i: number) => [String(userId(i)), String(pop.gender[i]), String(pop.age[i])];
   const tables = [
@@ -215,8 +216,8 @@ export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promi
       retained += label;
       for (let e = 0; e < uw.events; e++) {
         const slot = i * 7 + weekRng.pick(DAY_CUMULATIVE);
-        if (dayCounts[slot] < 255) {
-          dayCounts[slot]++;
+        if (dayCounts[slot]! < 255) {
+          dayCounts[slot]!++;
           events++;
         }
       }
@@ -345,7 +346,7 @@ async function writeWeekEvents(
 
   for (let day = 0; day < 7; day++) {
     let n = 0;
-    for (let i = 0; i < users; i++) n += dayCounts[i * 7 + day];
+    for (let i = 0; i < users; i++) n += dayCounts[i * 7 + day]!;
     if (n > capacity) {
       capacity = Math.ceil(n * 1.2);
       dayUsers = new Uint32Array(capacity);
@@ -357,46 +358,46 @@ async function writeWeekEvents(
     perSecond.fill(0);
     let e = 0;
     for (let i = 0; i < users; i++) {
-      const count = dayCounts[i * 7 + day];
+      const count = dayCounts[i * 7 + day]!;
       if (count === 0) continue;
       const typeBase = i * EVENT_TYPE_COUNT;
-      const typeTotal = typeCumulative[typeBase + EVENT_TYPE_COUNT - 1];
+      const typeTotal = typeCumulative[typeBase + EVENT_TYPE_COUNT - 1]!;
       for (let c = 0; c < count; c++) {
         // Office hours mostly (08:00–18:00), some at any time.
         const second = rng.float() < 0.8 ? 8 * 3600 + rng.int(10 * 3600) : rng.int(SECONDS_PER_DAY);
-        const platform = rng.float() < MAIN_PLATFORM_SHARE ? mainPlatform[i] : rng.pick(PLATFORM_CUMULATIVE);
+        const platform = rng.float() < MAIN_PLATFORM_SHARE ? mainPlatform[i]! : rng.pick(PLATFORM_CUMULATIVE);
         const x = rng.float() * typeTotal;
         let type = 0;
-        while (type < EVENT_TYPE_COUNT - 1 && x >= typeCumulative[typeBase + type]) type++;
+        while (type < EVENT_TYPE_COUNT - 1 && x >= typeCumulative[typeBase + type]!) type++;
         dayUsers[e] = i;
         daySeconds[e] = second;
         dayCodes[e] = platform * 8 + type;
-        perSecond[second + 1]++;
+        perSecond[second + 1]!++;
         e++;
       }
     }
     // Counting sort by second, stable (user order within a second).
-    for (let s = 1; s <= SECONDS_PER_DAY; s++) perSecond[s] += perSecond[s - 1];
-    for (let j = 0; j < e; j++) order[perSecond[daySeconds[j]]++] = j;
+    for (let s = 1; s <= SECONDS_PER_DAY; s++) perSecond[s]! += perSecond[s - 1]!;
+    for (let j = 0; j < e; j++) order[perSecond[daySeconds[j]!]!++] = j;
     const dayStart = span.start + day * SECONDS_PER_DAY;
     for (let r = 0; r < e; r++) {
-      const j = order[r];
-      const i = dayUsers[j];
-      const time = dayStart + daySeconds[j];
+      const j = order[r]!;
+      const i = dayUsers[j]!;
+      const time = dayStart + daySeconds[j]!;
       for (let f = plan.nextFault(); f; f = plan.nextFault()) dirtyLine(f, time);
       const crlf = plan.validLine();
-      const code = dayCodes[j];
+      const code = dayCodes[j]!;
       w.int(++anonymousId);
       w.byte(9);
       w.int(userId(i));
       w.byte(9);
       w.int(companyOf(i, companies));
       w.byte(9);
-      w.raw(PLATFORM_BYTES[code >> 3]);
+      w.raw(PLATFORM_BYTES[code >> 3]!);
       w.byte(9);
       w.int(time);
       w.byte(9);
-      w.raw(TYPE_BYTES[code & 7]);
+      w.raw(TYPE_BYTES[code & 7]!);
       w.byte(9);
       w.byte(seenEver[i] ? 48 : 49);
       seenEver[i] = 1;

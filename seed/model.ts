@@ -100,7 +100,7 @@ export function createPopulation(users: number, companies: number, seed: number)
     pop.age[i] = 20 + rng.int(51);
     let sum = 0;
     for (let t = 0; t < EVENT_TYPE_COUNT; t++) {
-      sum += TYPE_BASE[t] * Math.exp(TYPE_TILT[t] * h);
+      sum += TYPE_BASE[t]! * Math.exp(TYPE_TILT[t]! * h);
       pop.typeCumulative[i * EVENT_TYPE_COUNT + t] = sum;
     }
   }
@@ -115,12 +115,12 @@ function ageEffect(age: number): number {
 
 /** Whether the user is active in week 0. */
 export function activeAtStart(pop: Population, i: number, rng: Random): boolean {
-  return rng.chance(sigmoid(2.4 + 0.6 * pop.engagement[i]));
+  return rng.chance(sigmoid(2.4 + 0.6 * pop.engagement[i]!));
 }
 
 /** Whether a user absent last week comes back this week (rare, more so for engaged users). */
 export function returnsAfterAbsence(pop: Population, i: number, rng: Random): boolean {
-  return rng.chance(sigmoid(-1.8 + 0.6 * pop.engagement[i]));
+  return rng.chance(sigmoid(-1.8 + 0.6 * pop.engagement[i]!));
 }
 
 export interface UserWeek {
@@ -132,7 +132,7 @@ export interface UserWeek {
 
 /** One active user's week: this week's mood moves engagement; events and retention follow. */
 export function userWeek(pop: Population, i: number, rng: Random, out: UserWeek): UserWeek {
-  const engaged = pop.engagement[i] + WEEK_MOOD_SD * rng.normal();
+  const engaged = pop.engagement[i]! + WEEK_MOOD_SD * rng.normal();
   const meanShift = (ACTIVITY_SLOPE * ACTIVITY_SLOPE * (1 + WEEK_MOOD_SD * WEEK_MOOD_SD)) / 2;
   const lambda = MEAN_EVENTS * Math.exp(ACTIVITY_SLOPE * engaged - meanShift);
   out.events = Math.max(1, rng.poisson(lambda));
@@ -140,11 +140,11 @@ export function userWeek(pop: Population, i: number, rng: Random, out: UserWeek)
   const logit =
     RETAIN_BASE +
     RETAIN_ENGAGEMENT * engaged +
-    RETAIN_SATISFACTION * pop.satisfaction[i] +
-    PLATFORM_EFFECT[pop.mainPlatform[i]] +
-    INDUSTRY_EFFECT[pop.industry[c]] +
-    REGION_EFFECT[pop.region[c]] +
-    ageEffect(pop.age[i]) +
+    RETAIN_SATISFACTION * pop.satisfaction[i]! +
+    PLATFORM_EFFECT[pop.mainPlatform[i]!]! +
+    INDUSTRY_EFFECT[pop.industry[c]!]! +
+    REGION_EFFECT[pop.region[c]!]! +
+    ageEffect(pop.age[i]!) +
     RETAIN_NOISE_SD * rng.normal();
   out.pRetained = sigmoid(logit);
   return out;

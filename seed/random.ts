@@ -85,9 +85,9 @@ export class Random {
 
   /** Index drawn from cumulative weights (last entry = total). */
   pick(cumulative: ArrayLike<number>): number {
-    const x = this.float() * cumulative[cumulative.length - 1];
+    const x = this.float() * cumulative[cumulative.length - 1]!;
     let i = 0;
-    while (i < cumulative.length - 1 && x >= cumulative[i]) i++;
+    while (i < cumulative.length - 1 && x >= cumulative[i]!) i++;
     return i;
   }
 }
