@@ -190,8 +190,7 @@ export function parseTrends(value: unknown): TrendsDocument {
 export function countNodes(root: TreeNode): number {
   let count = 0;
   const stack: TreeNode[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     count++;
     if (node.children) stack.push(...node.children);
   }

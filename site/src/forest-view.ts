@@ -21,8 +21,8 @@ export function createForestView(panel: HTMLElement): ForestView {
   function drawForest(doc: TreesDocument): void {
     const picker = el('select', { id: 'tree-picker', 'data-testid': 'tree-picker' });
     const nodeCounts = doc.trees.map(countNodes);
-    doc.trees.forEach((_, i) => {
-      picker.append(el('option', { value: String(i) }, `Tree ${i} · ${count(nodeCounts[i])} nodes`));
+    nodeCounts.forEach((nodes, i) => {
+      picker.append(el('option', { value: String(i) }, `Tree ${i} · ${count(nodes)} nodes`));
     });
     const previous = el('button', { type: 'button', 'aria-label': 'Previous tree' }, '‹');
     const next = el('button', { type: 'button', 'aria-label': 'Next tree' }, '›');
@@ -51,13 +51,16 @@ export function createForestView(panel: HTMLElement): ForestView {
     const chart: TreeChart = createTreeChart(stage, tooltip);
 
     function report(index: number): void {
-      status.textContent = `Tree ${index}: ${count(nodeCounts[index])} nodes, ${count(chart.drawnCount())} shown.`;
+      const total = nodeCounts[index] ?? 0; // index comes from the picker, whose options are the trees
+      status.textContent = `Tree ${index}: ${count(total)} nodes, ${count(chart.drawnCount())} shown.`;
       status.setAttribute('data-drawn', String(chart.drawnCount()));
-      status.setAttribute('data-total', String(nodeCounts[index]));
+      status.setAttribute('data-total', String(total));
     }
     function choose(index: number): void {
+      const tree = doc.trees[index];
+      if (tree === undefined) return; // a model without trees: nothing to show
       picker.value = String(index);
-      chart.show(doc.trees[index], `Tree ${index} of model ${doc.modelVersion}`);
+      chart.show(tree, `Tree ${index} of model ${doc.modelVersion}`);
       report(index);
     }
     picker.addEventListener('change', () => choose(Number(picker.value)));

@@ -13,29 +13,35 @@ function viewFromHash(): ViewName {
 }
 
 export function setUpTabs(onShow: (view: ViewName) => void): void {
-  const tabs = VIEWS.map((name) => document.getElementById(`tab-${name}`) as HTMLAnchorElement);
+  const tabs = VIEWS.map((name) => ({ name, tab: document.getElementById(`tab-${name}`) as HTMLAnchorElement }));
 
   function show(view: ViewName): void {
-    for (const [i, name] of VIEWS.entries()) {
+    for (const { name, tab } of tabs) {
       const active = name === view;
-      tabs[i].setAttribute('aria-selected', String(active));
-      tabs[i].tabIndex = active ? 0 : -1;
+      tab.setAttribute('aria-selected', String(active));
+      tab.tabIndex = active ? 0 : -1;
       (document.getElementById(`view-${name}`) as HTMLElement).hidden = !active;
     }
     document.body.dataset.view = view;
     onShow(view);
   }
 
-  for (const [i, tab] of tabs.entries()) {
+  for (const [i, { name, tab }] of tabs.entries()) {
     // Show at once; the link still updates the fragment (and history), whose hashchange is then a no-op.
-    tab.addEventListener('click', () => show(VIEWS[i]));
+    tab.addEventListener('click', () => show(name));
     tab.addEventListener('keydown', (event) => {
-      const moves: Record<string, number> = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 };
-      if (!(event.key in moves)) return;
+      const moves: Partial<Record<string, number>> = {
+        ArrowRight: i + 1,
+        ArrowLeft: i - 1,
+        Home: 0,
+        End: tabs.length - 1,
+      };
+      const move = moves[event.key];
+      if (move === undefined) return;
       event.preventDefault();
-      const target = tabs[(moves[event.key] + tabs.length) % tabs.length];
-      target.focus();
-      target.click();
+      const target = tabs[(move + tabs.length) % tabs.length]?.tab; // always one: the index is taken modulo
+      target?.focus();
+      target?.click();
     });
   }
   window.addEventListener('hashchange', () => show(viewFromHash()));

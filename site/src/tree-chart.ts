@@ -62,16 +62,15 @@ export function createTreeChart(container: HTMLElement, tooltip: Tooltip): TreeC
   let focusedId = 0;
   let laidOut: Point[] = [];
 
-  function layout(): Point {
-    const h = hierarchy<TreeNode>(root!, (d) => (collapsed.has(d.id) ? null : d.children));
+  function layout(tree: TreeNode): Point {
+    const h = hierarchy<TreeNode>(tree, (d) => (collapsed.has(d.id) ? null : d.children));
     return treeLayout<TreeNode>().nodeSize([ROW, COLUMN])(h);
   }
 
   function hiddenBelow(node: TreeNode): number {
     let n = 0;
     const stack = node.children ? [...node.children] : [];
-    while (stack.length > 0) {
-      const next = stack.pop()!;
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
       n++;
       if (next.children) stack.push(...next.children);
     }
@@ -79,7 +78,8 @@ export function createTreeChart(container: HTMLElement, tooltip: Tooltip): TreeC
   }
 
   function draw(keepInPlace?: { id: number; x: number; y: number }): void {
-    const top = layout();
+    if (root === undefined) return; // nothing shown yet
+    const top = layout(root);
     laidOut = top.descendants();
     // The tree keeps one Tab stop: if folding hid the node that had it, the root takes it.
     if (!laidOut.some((p) => p.data.id === focusedId)) focusedId = top.data.id;
@@ -105,7 +105,7 @@ export function createTreeChart(container: HTMLElement, tooltip: Tooltip): TreeC
       .attr('x', (p) => p.y - 16)
       .attr('y', (p) => p.x - 5)
       .attr('text-anchor', 'end')
-      .text((p) => (p.parent!.data.children![0] === p.data ? 'yes' : 'no'));
+      .text((p) => (p.parent?.data.children?.[0] === p.data ? 'yes' : 'no'));
 
     const groups = nodes
       .selectAll<SVGGElement, Point>('g.node')
@@ -238,9 +238,9 @@ export function createTreeChart(container: HTMLElement, tooltip: Tooltip): TreeC
 
   function collapseBelow(depth: number): void {
     collapsed.clear();
-    const stack: [TreeNode, number][] = [[root!, 0]];
-    while (stack.length > 0) {
-      const [node, d] = stack.pop()!;
+    const stack: [TreeNode, number][] = root ? [[root, 0]] : [];
+    for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+      const [node, d] = top;
       if (!node.children) continue;
       if (d >= depth) collapsed.add(node.id);
       else for (const child of node.children) stack.push([child, d + 1]);

@@ -66,7 +66,12 @@ function table(rounds: TrendRound[]): HTMLElement {
 
 function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
   const rounds = [...doc.rounds].sort((a, b) => a.round - b.round);
-  const last = rounds[rounds.length - 1];
+  const first = rounds[0];
+  const last = rounds.at(-1);
+  if (first === undefined || last === undefined) {
+    panel.replaceChildren(emptyState('No prediction rounds yet.', NO_TRENDS_ADVICE));
+    return;
+  }
   const summary = el('p', { class: 'headline', 'data-testid': 'trend-summary' });
   summary.textContent =
     `Latest round ${last.round}: ${count(last.scored)} users scored, ${count(last.retained)} predicted retained ` +
@@ -75,7 +80,7 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
   const stage = el('div', { class: 'trend-stage' });
   const tooltip = createTooltip(stage);
   const x = scaleLinear()
-    .domain([rounds[0].round, Math.max(last.round, rounds[0].round + 1)])
+    .domain([first.round, Math.max(last.round, first.round + 1)])
     .range([MARGIN.left, WIDTH - MARGIN.right]);
   const y = scaleLinear()
     .domain([0, Math.max(1, max(rounds, (r) => r.scored) ?? 1)])
@@ -161,6 +166,7 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
   function select_(index: number): void {
     selected = Math.max(0, Math.min(rounds.length - 1, index));
     const r = rounds[selected];
+    if (r === undefined) return; // never: rounds is not empty and selected is clamped
     rule.attr('x1', x(r.round)).attr('x2', x(r.round)).attr('display', null);
     marker.attr('cx', x(r.round)).attr('cy', y(r.retained)).attr('display', null);
     svg.attr('data-selected-round', r.round);
@@ -205,11 +211,7 @@ export function createTrendsView(panel: HTMLElement): TrendsView {
       if (loaded.state === 'ok') {
         if (loaded.text === shownText) return; // unchanged: do not disturb a reader hovering the chart
         shownText = loaded.text;
-        if (loaded.doc.rounds.length === 0) {
-          panel.replaceChildren(emptyState('No prediction rounds yet.', NO_TRENDS_ADVICE));
-          return;
-        }
-        drawTrends(panel, loaded.doc);
+        drawTrends(panel, loaded.doc); // or its empty state, without rounds
         return;
       }
       shownText = undefined;
