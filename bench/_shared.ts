@@ -11,6 +11,22 @@ export const root = fileURLToPath(new URL('../', import.meta.url));
 /** Node 24 runs the .ts files directly: no tsx start-up cost. */
 export const node = join(root, 'node_modules/.bin/node');
 
+/** `value`, or an error naming what is missing (a result, an argument, a row a benchmark expects). */
+export function present<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`bench: ${what} is missing`);
+  return value;
+}
+
+/** Command-line argument i of this process (a child the benchmark started with it). */
+export function argvAt(i: number): string {
+  return present(process.argv[i], `command-line argument ${i}`);
+}
+
+/** A child's result: the JSON on the last line of its output. */
+export function lastJsonLine<T>(stdout: string, what: string): T {
+  return JSON.parse(present(stdout.trim().split('\n').at(-1), `the output of ${what}`)) as T;
+}
+
 /** xorshift32: the same files on every run for a seed. */
 export function random(seed: number): () => number {
   let x = seed >>> 0 || 1;

@@ -10,8 +10,10 @@ import { parseActiveUsers, parseFeaturesTsv } from '../functions/core/training/f
 import { labelAndSplit } from '../functions/core/training/labels.ts';
 import { encodeDataset, decodeDataset } from '../functions/core/training/dataset-file.ts';
 import { forestEngine } from '../functions/core/training/forest-engine.ts';
+import { present } from './_shared.ts';
 
-const [stage, arg] = process.argv.slice(2);
+const [stage, json] = process.argv.slice(2);
+const arg = present(json, `the JSON argument of stage ${stage}`);
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 // Loaded before the clock starts: a Lambda's init is not part of its invocation time.
 const prepareHandler = stage === 'prepare' ? (await import('../functions/handlers/prepare.ts')).handler : undefined;
@@ -21,10 +23,10 @@ const started = performance.now();
 let result: unknown;
 switch (stage) {
   case 'prepare':
-    result = await prepareHandler!(JSON.parse(arg));
+    result = await present(prepareHandler, 'the prepare handler')(JSON.parse(arg));
     break;
   case 'train':
-    result = await trainHandler!(JSON.parse(arg));
+    result = await present(trainHandler, 'the train handler')(JSON.parse(arg));
     break;
   case 'prepare-local': {
     const { features, active } = JSON.parse(arg) as { features: string; active: string };

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { localAwsEnv, s3ClientConfig, startEmulators } from '../infra/local/emulators.ts';
-import { measure, root, type Measured } from './_shared.ts';
+import { argvAt, measure, root, type Measured } from './_shared.ts';
 
 const self = fileURLToPath(import.meta.url);
 const BUCKET = 'bench-data';
@@ -116,7 +116,7 @@ async function child(endpoint: string, bucket: string, key: string): Promise<voi
 }
 
 if (process.argv[1] === self && process.argv[2] === 'child') {
-  await child(process.argv[3], process.argv[4], process.argv[5]);
+  await child(argvAt(3), argvAt(4), argvAt(5));
 } else if (process.argv[1] === self) {
   await run({ quick: process.argv.includes('--quick') });
 }

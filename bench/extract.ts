@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_CATEGORIES } from '../functions/core/schema.ts';
 import { weekSpan } from '../functions/core/weeks.ts';
 import { parseFeaturesTsv, type FeatureRow } from '../functions/core/extract/index.ts';
-import { measure, random, root, type Measured } from './_shared.ts';
+import { argvAt, measure, present, random, root, type Measured } from './_shared.ts';
 
 const self = fileURLToPath(import.meta.url);
 const WEEK = '0';
@@ -91,7 +91,7 @@ async function prepareInputs(sizes: Sizes): Promise<Inputs> {
     profiles: join(dir, 'nosql_user_profile.data'),
   };
   const rnd = random(7);
-  const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)];
+  const pick = <T>(list: readonly T[]) => present(list[Math.floor(rnd() * list.length)], 'a value of an empty list');
   const { start } = weekSpan(WEEK);
   const c = DEFAULT_CATEGORIES;
   if (!existsSync(inputs.crm)) {
@@ -122,7 +122,9 @@ async function prepareInputs(sizes: Sizes): Promise<Inputs> {
         pick(c.event_type),
         rnd() < 0.1 ? '1' : '0',
       ];
-      return rnd() < MALFORMED_RATE ? BREAKERS[broken++ % BREAKERS.length](fields) : fields.join('\t');
+      return rnd() < MALFORMED_RATE
+        ? present(BREAKERS[broken++ % BREAKERS.length], 'a breaker')(fields)
+        : fields.join('\t');
     });
   }
   if (!existsSync(inputs.eventsGz)) {
@@ -299,10 +301,10 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   console.log('');
   console.log('| job | wall s | CPU s | events/s (wall) | peak RSS MB | wall vs DuckDB typed | CPU vs DuckDB typed |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  const reference = (name: string) =>
-    results.get(name.includes('gzip') ? 'DuckDB typed, gzip' : 'DuckDB typed, plain')!;
+  const result = (name: string) => present(results.get(name), `the result of "${name}"`);
+  const reference = (name: string) => result(name.includes('gzip') ? 'DuckDB typed, gzip' : 'DuckDB typed, plain');
   for (const [name] of jobs) {
-    const m = results.get(name)!;
+    const m = result(name);
     console.log(
       `| ${name} | ${m.wallSeconds.toFixed(2)} | ${m.cpuSeconds.toFixed(2)} | ` +
         `${Math.round(sizes.events / m.wallSeconds).toLocaleString('en')} | ${m.peakRssMb} | ` +
@@ -311,8 +313,8 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   }
   console.log('');
   const goal = (name: string, max: number) => {
-    const ratio = results.get(name)!.wallSeconds / reference(name).wallSeconds;
-    const cpu = results.get(name)!.cpuSeconds / reference(name).cpuSeconds;
+    const ratio = result(name).wallSeconds / reference(name).wallSeconds;
+    const cpu = result(name).cpuSeconds / reference(name).cpuSeconds;
     return (
       `${name}: wall ${ratio.toFixed(2)}× DuckDB typed (goal ≤ ${max}×) ${ratio <= max ? 'met' : 'NOT met'}; ` +
       `CPU ${cpu.toFixed(2)}× (ours includes the sha256 worker and gunzip threads)`
@@ -320,28 +322,26 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   };
   console.log(goal('retention extract, plain', 0.5));
   console.log(goal('retention extract, gzip', 0.75));
-  const peak = Math.max(
-    results.get('retention extract, plain')!.peakRssMb,
-    results.get('retention extract, gzip')!.peakRssMb,
-  );
+  const peak = Math.max(result('retention extract, plain').peakRssMb, result('retention extract, gzip').peakRssMb);
   console.log(`our peak RSS ${peak} MB (goal ≤ 256 MB) ${peak <= 256 ? 'met' : 'NOT met'}`);
 
-  const read = (path: string) => parseFeaturesTsv(readFileSync(path, 'utf8'));
-  const oursPlain = read(jobs[0][2]);
+  const read = (name: string) =>
+    parseFeaturesTsv(readFileSync(present(jobs.find(([n]) => n === name)?.[2], `the output of "${name}"`), 'utf8'));
+  const oursPlain = read('retention extract, plain');
+  const duckTyped = read('DuckDB typed, plain');
   console.log('');
-  console.log(`ours gzip vs ours plain: ${compare(read(jobs[3][2]), oursPlain)}`);
-  console.log(`ours vs DuckDB strict:   ${compare(oursPlain, read(jobs[2][2]))}`);
-  console.log(`ours vs DuckDB typed:    ${compare(oursPlain, read(jobs[1][2]))}`);
-  console.log(`DuckDB typed gzip vs plain: ${compare(read(jobs[4][2]), read(jobs[1][2]))}`);
+  console.log(`ours gzip vs ours plain: ${compare(read('retention extract, gzip'), oursPlain)}`);
+  console.log(`ours vs DuckDB strict:   ${compare(oursPlain, read('DuckDB strict, plain'))}`);
+  console.log(`ours vs DuckDB typed:    ${compare(oursPlain, duckTyped)}`);
+  console.log(`DuckDB typed gzip vs plain: ${compare(read('DuckDB typed, gzip'), duckTyped)}`);
   console.log('');
   console.log(
-    'ours, plain, as printed:\n' + results.get('retention extract, plain')!.stdout.trimEnd().replace(/^/gm, '    '),
+    'ours, plain, as printed:\n' + result('retention extract, plain').stdout.trimEnd().replace(/^/gm, '    '),
   );
 }
 
 if (process.argv[1] === self && process.argv[2] === 'duckdb') {
-  const [, , , mode, events, crm, profiles, out] = process.argv;
-  await duckdbChild(mode as 'typed' | 'strict', events, crm, profiles, out);
+  await duckdbChild(argvAt(3) as 'typed' | 'strict', argvAt(4), argvAt(5), argvAt(6), argvAt(7));
 } else if (process.argv[1] === self) {
   await run({ quick: process.argv.includes('--quick') });
 }

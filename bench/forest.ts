@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { isTestUser } from '../functions/core/dataset/index.ts';
 import { binaryMetrics, countNodes, scoreColumns, trainForest } from '../functions/core/forest/index.ts';
 import { mulberry32 } from '../functions/core/forest/rng.ts';
+import { argvAt, lastJsonLine, present } from './_shared.ts';
 
 interface BenchOptions {
   quick: boolean;
@@ -72,22 +73,23 @@ export function generate(users: number, seed = 1): { train: Split; test: Split }
   for (let id = 1; id <= users; id++) {
     const side = isTestUser(id, 7) ? test : train;
     const r = side.rows++;
-    const c = side.columns;
+    // The draws in a fixed order (the same data for a seed), then the row into the columns.
     const industry = Math.floor(random() * 6);
     const region = Math.floor(random() * 8);
-    c[0][r] = industry;
-    c[1][r] = region;
-    c[2][r] = Math.floor(random() * 3);
+    const social = Math.floor(random() * 3);
     const e = gauss();
     const u = random();
     const main = PLATFORM_SHARE.findIndex((s) => u < s);
     const lambda = Math.exp(1.8 + 0.6 * e);
-    for (let p = 0; p < 5; p++) c[3 + p][r] = poisson(lambda * ((p === main ? 0.75 : 0) + 0.05));
-    for (let t = 0; t < 7; t++) c[8 + t][r] = poisson(lambda * TYPE_BASE[t]);
-    c[15][r] = random() < 0.5 ? 1 : 0;
+    const platforms = Array.from({ length: 5 }, (_, p) => poisson(lambda * ((p === main ? 0.75 : 0) + 0.05)));
+    const types = TYPE_BASE.map((base) => poisson(lambda * base));
+    const gender = random() < 0.5 ? 1 : 0;
     const age = 20 + Math.floor(random() * 51);
-    c[16][r] = age;
-    const z = -0.2 + 1.2 * e + INDUSTRY[industry] + REGION[region] + PLATFORM[main] - 0.01 * (age - 45);
+    const values = [industry, region, social, ...platforms, ...types, gender, age];
+    for (const [f, v] of values.entries()) present(side.columns[f], `column ${f}`)[r] = v;
+    const effect = (table: readonly number[], i: number) => present(table[i], `the effect of drawn index ${i}`);
+    const z =
+      -0.2 + 1.2 * e + effect(INDUSTRY, industry) + effect(REGION, region) + effect(PLATFORM, main) - 0.01 * (age - 45);
     const p = 1 / (1 + Math.exp(-z));
     side.truth[r] = p;
     side.labels[r] = random() < p ? 1 : 0;
@@ -159,8 +161,9 @@ function sklearn(train: Split, test: Split): ChildResult['sklearn'] {
       ['test', test],
     ] as const) {
       const rowMajor = new Float32Array(set.rows * FEATURES);
-      for (let r = 0; r < set.rows; r++)
-        for (let f = 0; f < FEATURES; f++) rowMajor[r * FEATURES + f] = set.columns[f][r];
+      set.columns.forEach((column, f) =>
+        column.subarray(0, set.rows).forEach((v, r) => (rowMajor[r * FEATURES + f] = v)),
+      );
       writeFileSync(join(dir, `${name}.f32`), rowMajor);
       writeFileSync(join(dir, `${name}.u8`), set.labels);
     }
@@ -169,7 +172,7 @@ function sklearn(train: Split, test: Split): ChildResult['sklearn'] {
       [join(root, 'bench/sklearn_forest.py'), dir, String(PARAMS.numTrees), String(PARAMS.maxDepth)],
       { encoding: 'utf8', maxBuffer: 1 << 20 },
     );
-    return JSON.parse(out.trim().split('\n').at(-1)!) as { fitSeconds: number; auc: number };
+    return lastJsonLine<{ fitSeconds: number; auc: number }>(out, 'the sklearn script');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -190,7 +193,7 @@ function spawnChild(users: number, workers: number, engine: string, withSklearn:
       { maxBuffer: 1 << 22 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`bench child (${users} users, ${engine}) failed: ${stderr || error.message}`));
-        else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildResult);
+        else resolve(lastJsonLine<ChildResult>(stdout, `the bench child (${users} users, ${engine})`));
       },
     );
   });
@@ -230,6 +233,5 @@ export async function run(opts: BenchOptions): Promise<void> {
 }
 
 if (process.argv[2] === '--forest-child') {
-  const [, , , users, workers, engine, withSklearn] = process.argv;
-  await child(Number(users), Number(workers), engine, withSklearn === 'sklearn');
+  await child(Number(argvAt(3)), Number(argvAt(4)), argvAt(5), argvAt(6) === 'sklearn');
 }

@@ -37,6 +37,7 @@ import { putEntries } from '../functions/aws/kinesis-producer.ts';
 import { S3Client as S3 } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { BenchOptions } from './run.ts';
+import { present } from './_shared.ts';
 
 const BATCH = 500;
 const encoder = new TextEncoder();
@@ -48,7 +49,7 @@ function generator(seed: number) {
 
 function makeRecords(count: number, round: number, seed = 1): PredictionRecord[] {
   const random = generator(seed);
-  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
+  const pick = <T>(list: readonly T[]) => present(list[Math.floor(random() * list.length)], 'a value of an empty list');
   const n = (max: number) => Math.floor(random() * max);
   return Array.from({ length: count }, (_, i) => ({
     userId: i + 1,
@@ -82,7 +83,7 @@ async function trainModel(): Promise<string> {
   records.forEach((r, row) => {
     const parsed = parseRecord(encoder.encode(JSON.stringify(r)), prepareModelFeatures);
     if (!parsed.ok) throw new Error(parsed.reason.detail);
-    parsed.row.forEach((v, f) => (columns[f][row] = v));
+    parsed.row.forEach((v, f) => (present(columns[f], `feature column ${f}`)[row] = v));
     labels[row] = Number(r.features.pc) + Number(r.features.inspect) / 2 > 5 ? 1 : 0;
   });
   const trained = await forestEngine.train(
@@ -141,8 +142,8 @@ async function handlerThroughput(modelJson: string, total: number) {
   const sqs = new SQSClient(sqsClientConfig(emulators));
   try {
     await s3.send(new CreateBucketCommand({ Bucket: 'data' }));
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'results' }))).QueueUrl!;
-    const poisonUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'poison' }))).QueueUrl!;
+    const queueUrl = present((await sqs.send(new CreateQueueCommand({ QueueName: 'results' }))).QueueUrl, 'QueueUrl');
+    const poisonUrl = present((await sqs.send(new CreateQueueCommand({ QueueName: 'poison' }))).QueueUrl, 'QueueUrl');
     const models = { current: async () => model };
     const rows: { name: string; ms: number }[] = [];
 
@@ -188,7 +189,7 @@ async function handlerThroughput(modelJson: string, total: number) {
     for (const e of events) await handler(e);
     rows.push({ name: 'predict handler, SendMessageBatch to fauxqs', ms: performance.now() - t });
 
-    const reference = rows[0].ms;
+    const reference = present(rows[0], 'the first measurement').ms;
     console.log(
       `\n### Handler throughput: ${fmt(total)} records in invocations of ${BATCH} (one after the other, this process)`,
     );
@@ -296,7 +297,7 @@ async function runPhase(
     i % 100 === 99
       ? {
           PartitionKey: `poison-${phase.round}-${i}`,
-          Data: encoder.encode(POISON_KINDS[Math.floor(i / 100) % POISON_KINDS.length]()),
+          Data: encoder.encode(present(POISON_KINDS[Math.floor(i / 100) % POISON_KINDS.length], 'a poison kind')()),
           poison: true,
         }
       : { PartitionKey: String(r.userId), Data: encoder.encode(JSON.stringify(r)), poison: false },
@@ -316,7 +317,7 @@ async function runPhase(
       const now = performance.now();
       const messages = got.Messages ?? [];
       for (const m of messages) {
-        const { userId, round } = JSON.parse(m.Body!) as { userId: number; round: number };
+        const { userId, round } = JSON.parse(present(m.Body, 'a message body')) as { userId: number; round: number };
         if (round !== phase.round) continue;
         seen.set(userId, (seen.get(userId) ?? 0) + 1);
         latencies.push(now - (putAt.get(userId) ?? now));
@@ -326,7 +327,10 @@ async function runPhase(
         await cloud.clients.sqs.send(
           new DeleteMessageBatchCommand({
             QueueUrl: resultsUrl,
-            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+            Entries: messages.map((m, i) => ({
+              Id: String(i),
+              ReceiptHandle: present(m.ReceiptHandle, 'a receipt handle'),
+            })),
           }),
         );
     }
@@ -408,11 +412,14 @@ async function drainAll(sqs: SQSClient, url: string): Promise<Record<string, unk
       empty++;
       continue;
     }
-    out.push(...messages.map((m) => JSON.parse(m.Body!) as Record<string, unknown>));
+    out.push(...messages.map((m) => JSON.parse(present(m.Body, 'a message body')) as Record<string, unknown>));
     await sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: url,
-        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        Entries: messages.map((m, i) => ({
+          Id: String(i),
+          ReceiptHandle: present(m.ReceiptHandle, 'a receipt handle'),
+        })),
       }),
     );
   }

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { directorySink, generateDemoData } from '../seed/index.ts';
+import { argvAt, present } from './_shared.ts';
 
 const self = fileURLToPath(import.meta.url);
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -32,8 +33,9 @@ async function child(mode: string, out: string, size: number): Promise<ChildRepo
       { users: size, weeks: 1, seed: 1, gzip: mode === 'seed-gzip' },
       directorySink(out),
     );
-    events = result.weeks[0].events;
-    const log = result.weeks[0].eventsFile;
+    const week = present(result.weeks[0], 'the generated week');
+    events = week.events;
+    const log = week.eventsFile;
     bytes = statSync(join(out, log)).size;
   } else {
     // The reference: `size` bytes from one reused buffer, with the same backpressure.
@@ -87,7 +89,7 @@ export async function run(opts: { quick: boolean }): Promise<void> {
       `seed ${users} users, 1 week, plain`,
       (seed.ms / 1000).toFixed(2),
       seed.maxRssMb.toFixed(0),
-      (seed.events! / (seed.ms / 1000)).toFixed(0),
+      (present(seed.events, 'the event count of the seed run') / (seed.ms / 1000)).toFixed(0),
       mb(seed.bytes),
       `${(seed.ms / reference.ms).toFixed(2)}×`,
     ],
@@ -95,18 +97,18 @@ export async function run(opts: { quick: boolean }): Promise<void> {
       `seed ${users} users, 1 week, --gzip`,
       (gzip.ms / 1000).toFixed(2),
       gzip.maxRssMb.toFixed(0),
-      (gzip.events! / (gzip.ms / 1000)).toFixed(0),
+      (present(gzip.events, 'the event count of the gzip run') / (gzip.ms / 1000)).toFixed(0),
       mb(gzip.bytes),
       `${(gzip.ms / reference.ms).toFixed(2)}×`,
     ],
   ];
   console.log(`${seed.events} events in the week (goal: under 60 s a week, bounded memory)`);
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  // A column is as wide as its widest cell (every row has the header's cells).
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0))) ?? [];
   for (const r of rows)
-    console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+    console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));
 }
 
 if (process.argv[1] === self && process.argv[2] === '--child') {
-  const [, , , mode, out, size] = process.argv;
-  console.log(JSON.stringify(await child(mode, out, Number(size))));
+  console.log(JSON.stringify(await child(argvAt(3), argvAt(4), Number(argvAt(5)))));
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { BenchOptions } from './run.ts';
+import { present } from './_shared.ts';
 import { buildSite } from '../site/build.ts';
 import { countNodes } from '../site/src/documents.ts';
 import { makeCardDocument, makeTreesDocument, makeTrendsDocument } from '../test/site/fixture-documents.ts';
@@ -19,7 +20,7 @@ const gzipKiB = (bytes: Buffer) => gzipSync(bytes, { level: 9 }).length / 1024;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  return present(sorted[Math.floor(sorted.length / 2)], 'a median of no values');
 }
 
 /** Milliseconds from navigation start until `selector` matches `count` elements. */

@@ -18,6 +18,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { startEmulators, s3ClientConfig, localAwsEnv } from '../infra/local/emulators.ts';
 import { FEATURE_NAMES, DEFAULT_CATEGORIES } from '../functions/core/schema.ts';
 import type { BenchOptions } from './run.ts';
+import { lastJsonLine, present } from './_shared.ts';
 
 const execFileAsync = promisify(execFile);
 const projectRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -72,7 +73,7 @@ async function child(stage: string, arg: unknown, env: Record<string, string>): 
       maxBuffer: 16 * 2 ** 20,
     },
   );
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measurement;
+  return lastJsonLine<Measurement>(stdout, `the ${stage} child`);
 }
 
 export async function run(opts: BenchOptions): Promise<void> {
@@ -106,11 +107,14 @@ export async function run(opts: BenchOptions): Promise<void> {
         runId: string;
         combinations: { runId: string; id: string; params: Record<string, unknown> }[];
       };
-      const combination = prepared.combinations[0];
+      const combination = present(prepared.combinations[0], 'a grid combination from prepare');
       const trainBin = await s3.send(
         new GetObjectCommand({ Bucket: bucket, Key: `training/${prepared.runId}/train.bin` }),
       );
-      writeFileSync(join(dir, 'train.bin'), await trainBin.Body!.transformToByteArray());
+      writeFileSync(
+        join(dir, 'train.bin'),
+        await present(trainBin.Body, 'the body of train.bin').transformToByteArray(),
+      );
       const train = await child('train', combination, env);
       const trainLocal = await child(
         'train-local',
@@ -152,8 +156,8 @@ export async function run(opts: BenchOptions): Promise<void> {
     'ref peak RSS MB',
     'process baseline MB',
   ];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
   console.log(
     'reference: the same parse/label/split (prepare) or forest (train) on local files, no S3; engine: see functions/core/training/forest-engine.ts',
