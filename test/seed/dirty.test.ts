@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { extractEvents, parseCrmTable, parseProfileTable, type Reject } from '#core/extract/index.ts';
+import { defined } from '../support/defined.ts';
 import { demo, type Demo } from './fixtures.ts';
 
 const ALL_EVENT_FAULTS = [
@@ -41,21 +42,25 @@ function crlfLines(bytes: Uint8Array): number {
 
 describe('seed --dirty', () => {
   let d: Demo;
-  let expected: Record<string, Expected>;
+  /** A file's entry in dirty_expected.json (throws when it has none). */
+  let expected: (name: string) => Expected;
+  let expectedNames: string[];
   beforeAll(async () => {
     d = await demo({ users: 1000, weeks: 2, seed: 11, dirty: 0.02, gzip: true });
-    expected = JSON.parse(d.text('dirty_expected.json')).files;
+    const files = JSON.parse(d.text('dirty_expected.json')).files as Record<string, Expected | undefined>;
+    expected = (name) => defined(files[name], `${name} in dirty_expected.json`);
+    expectedNames = Object.keys(files);
   });
 
   it('announces every file it dirtied, with every kind of fault', () => {
-    expect(Object.keys(expected).sort()).toEqual(
+    expect(expectedNames.sort()).toEqual(
       ['crm_info.data', 'nosql_user_profile.data', 'user_events_week0.log.gz', 'user_events_week1.log.gz'].sort(),
     );
     for (const week of ['0', '1'])
-      expect(Object.keys(expected[`user_events_week${week}.log.gz`].rejected).sort()).toEqual(
+      expect(Object.keys(expected(`user_events_week${week}.log.gz`).rejected).sort()).toEqual(
         [...ALL_EVENT_FAULTS].sort(),
       );
-    expect(Object.keys(expected['crm_info.data'].rejected).sort()).toEqual(
+    expect(Object.keys(expected('crm_info.data').rejected).sort()).toEqual(
       [
         'duplicate_key',
         'empty_line',
@@ -67,7 +72,7 @@ describe('seed --dirty', () => {
         'line_too_long',
       ].sort(),
     );
-    expect(Object.keys(expected['nosql_user_profile.data'].rejected).sort()).toEqual(
+    expect(Object.keys(expected('nosql_user_profile.data').rejected).sort()).toEqual(
       [
         'duplicate_key',
         'empty_line',
@@ -84,12 +89,12 @@ describe('seed --dirty', () => {
 
   it('mixes about RATE malformed lines into each event log, and CRLF endings into valid lines', () => {
     for (const week of ['0', '1']) {
-      const e = expected[`user_events_week${week}.log.gz`];
+      const e = expected(`user_events_week${week}.log.gz`);
       const dirty = Object.values(e.rejected).reduce((a, b) => a + b, 0);
       expect(dirty / (dirty + e.valid)).toBeCloseTo(0.02, 2);
-      expect(e.valid).toBe(d.result.weeks[Number(week)].events);
+      expect(e.valid).toBe(d.week(week).events);
       expect(e.crlf).toBeGreaterThan(0);
-      expect(crlfLines(gunzipSync(d.files.get(`user_events_week${week}.log.gz`)!))).toBe(e.crlf);
+      expect(crlfLines(gunzipSync(d.bytes(`user_events_week${week}.log.gz`)))).toBe(e.crlf);
     }
   });
 
@@ -97,31 +102,31 @@ describe('seed --dirty', () => {
     for (const week of ['0', '1']) {
       const name = `user_events_week${week}.log.gz`;
       const rejects: Reject[] = [];
-      const aggregate = await extractEvents([{ name, chunks: [gunzipSync(d.files.get(name)!)] }], {
+      const aggregate = await extractEvents([{ name, chunks: [gunzipSync(d.bytes(name))] }], {
         week,
         onReject: (r) => rejects.push(r),
       });
-      expect(byReason(rejects), name).toEqual(expected[name].rejected);
-      expect(aggregate.lineCounts.accepted, name).toBe(expected[name].valid);
+      expect(byReason(rejects), name).toEqual(expected(name).rejected);
+      expect(aggregate.lineCounts.accepted, name).toBe(expected(name).valid);
     }
   });
 
   it('tables: the extractor rejects exactly the injected lines, duplicates included', async () => {
     const crmRejects: Reject[] = [];
-    const crm = await parseCrmTable(d.files.get('crm_info.data')!, {
+    const crm = await parseCrmTable(d.bytes('crm_info.data'), {
       name: 'crm_info.data',
       onReject: (r) => crmRejects.push(r),
     });
-    expect(byReason(crmRejects)).toEqual(expected['crm_info.data'].rejected);
-    expect(crm.lineCounts().accepted).toBe(expected['crm_info.data'].valid);
+    expect(byReason(crmRejects)).toEqual(expected('crm_info.data').rejected);
+    expect(crm.lineCounts().accepted).toBe(expected('crm_info.data').valid);
 
     const profileRejects: Reject[] = [];
-    const profiles = await parseProfileTable(d.files.get('nosql_user_profile.data')!, {
+    const profiles = await parseProfileTable(d.bytes('nosql_user_profile.data'), {
       name: 'nosql_user_profile.data',
       onReject: (r) => profileRejects.push(r),
     });
-    expect(byReason(profileRejects)).toEqual(expected['nosql_user_profile.data'].rejected);
-    expect(profiles.lineCounts().accepted).toBe(expected['nosql_user_profile.data'].valid);
+    expect(byReason(profileRejects)).toEqual(expected('nosql_user_profile.data').rejected);
+    expect(profiles.lineCounts().accepted).toBe(expected('nosql_user_profile.data').valid);
   });
 
   it('writes no dirty_expected.json for a clean run', async () => {

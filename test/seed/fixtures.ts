@@ -4,7 +4,11 @@ import { generateDemoData, memorySink, type SeedOptions, type SeedResult } from 
 export interface Demo {
   readonly result: SeedResult;
   readonly files: Map<string, Uint8Array>;
+  /** A file's bytes; throws (naming the files there are) when the run wrote no such file. */
+  bytes(name: string): Uint8Array;
   text(name: string): string;
+  /** The run's report of week `index`; throws when the run has no such week. */
+  week(index: number | string): SeedResult['weeks'][number];
   /** Lines of a file without their line ends (a last empty piece after the final LF dropped). */
   lines(name: string): string[];
 }
@@ -12,15 +16,22 @@ export interface Demo {
 export async function demo(options: SeedOptions): Promise<Demo> {
   const sink = memorySink();
   const result = await generateDemoData(options, sink);
-  const text = (name: string) => {
-    const bytes = sink.files.get(name);
-    if (!bytes) throw new Error(`no file ${name}; have ${[...sink.files.keys()].join(', ')}`);
-    return new TextDecoder().decode(bytes);
+  const bytes = (name: string) => {
+    const found = sink.files.get(name);
+    if (!found) throw new Error(`no file ${name}; have ${[...sink.files.keys()].join(', ')}`);
+    return found;
   };
+  const text = (name: string) => new TextDecoder().decode(bytes(name));
   return {
     result,
     files: sink.files,
+    bytes,
     text,
+    week: (index) => {
+      const week = result.weeks[Number(index)];
+      if (!week) throw new Error(`no week ${index}; the run has ${result.weeks.length}`);
+      return week;
+    },
     lines: (name) => {
       const all = text(name).split('\n');
       if (all.at(-1) === '') all.pop();
@@ -48,19 +59,21 @@ export function activeUsers(d: Demo, name: string): Set<number> {
 
 /** Area under the ROC curve (ties count half), for the signal checks. */
 export function auc(scores: readonly number[], labels: readonly number[]): number {
-  const order = scores.map((_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  const rows = scores.map((score, i) => ({ score, positive: Boolean(labels[i]) })).sort((a, b) => a.score - b.score);
   let positives = 0;
   let rankSum = 0;
-  for (let k = 0; k < order.length;) {
+  for (let k = 0; k < rows.length;) {
+    // rows[k .. j) tie on one score: each of them gets the block's mean rank.
+    const score = rows[k]?.score;
     let j = k;
-    while (j < order.length && scores[order[j]] === scores[order[k]]) j++;
-    for (let t = k; t < j; t++)
-      if (labels[order[t]]) {
+    while (j < rows.length && rows[j]?.score === score) j++;
+    for (const row of rows.slice(k, j))
+      if (row.positive) {
         rankSum += (k + j + 1) / 2;
         positives++;
       }
     k = j;
   }
-  const negatives = order.length - positives;
+  const negatives = rows.length - positives;
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }

@@ -47,7 +47,7 @@ describe('seed formats (numbered weeks)', () => {
       expect(weekFromName(name)).toBe(week);
       const { start, end } = weekSpan(week);
       const lines = d.lines(name);
-      expect(lines.length).toBe(d.result.weeks[Number(week)].events);
+      expect(lines.length).toBe(d.week(week).events);
       let previous = start;
       const faults: string[] = []; // collected, not one expect per field: 30k lines stay fast
       const check = (ok: boolean, what: string, n: number) => {
@@ -62,8 +62,8 @@ describe('seed formats (numbered weeks)', () => {
         check(Number(anonymous) === n + 1, 'anonymous_id is the line number', n);
         check(Number.isInteger(u) && u >= 1 && u <= USERS, 'user id', n);
         check(Number(company) === u % COMPANIES, 'company_id = user_id % companies', n);
-        check(DEFAULT_CATEGORIES.platform.includes(platform), 'platform', n);
-        check(DEFAULT_CATEGORIES.event_type.includes(type), 'event type', n);
+        check(DEFAULT_CATEGORIES.platform.includes(platform ?? ''), 'platform', n);
+        check(DEFAULT_CATEGORIES.event_type.includes(type ?? ''), 'event type', n);
         check(Number.isInteger(t) && t >= start && t < end, 'inside the week', n);
         check(t >= previous, 'time order', n);
         previous = t;
@@ -80,7 +80,7 @@ describe('seed formats (numbered weeks)', () => {
   });
 
   it('has about 10 events per user-week and most users active in week 0', () => {
-    const week0 = d.result.weeks[0];
+    const week0 = d.week(0);
     expect(week0.activeUsers / USERS).toBeGreaterThan(0.85);
     expect(week0.activeUsers / USERS).toBeLessThan(0.97);
     expect(week0.events / week0.activeUsers).toBeGreaterThan(8);

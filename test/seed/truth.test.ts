@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activeUsers, auc, demo, truthRows, type Demo } from './fixtures.ts';
+import { defined } from '../support/defined.ts';
 
 describe('seed truth and signal', () => {
   let d: Demo;
@@ -29,7 +30,7 @@ describe('seed truth and signal', () => {
       for (const [user, [, retained]] of truth)
         expect(next.has(user), `user ${user} week ${week}`).toBe(retained === 1);
       const returning = [...next].filter((u) => !truth.has(u));
-      expect(returning.length).toBe(d.result.weeks[week].returning);
+      expect(returning.length).toBe(d.week(week).returning);
       expect(returning.length / next.size).toBeLessThan(0.15);
     }
   });
@@ -63,17 +64,18 @@ describe('seed truth and signal', () => {
       events.set(u, (events.get(u) ?? 0) + 1);
       if (f[5] === 'CANCEL_INSPECTION') cancels.set(u, (cancels.get(u) ?? 0) + 1);
     }
-    const users = [...truth.keys()].sort((a, b) => events.get(a)! - events.get(b)!);
+    // A user of the truth file missing from the log has 0 events (none is: truth lists the active users).
+    const eventsOf = (u: number) => events.get(u) ?? 0;
+    const users = [...truth.keys()].sort((a, b) => eventsOf(a) - eventsOf(b));
     const quarter = Math.floor(users.length / 4);
-    const retention = (list: number[]) => list.reduce((n, u) => n + truth.get(u)![1], 0) / list.length;
+    const retention = (list: number[]) =>
+      list.reduce((n, u) => n + defined(truth.get(u), `user ${u} in the truth`)[1], 0) / list.length;
     const quiet = retention(users.slice(0, quarter));
     const busy = retention(users.slice(-quarter));
     expect(busy - quiet).toBeGreaterThan(0.35);
     // The event-type mix matters too: a high share of cancelled inspections means leaving.
-    const cancelShare = (u: number) => (cancels.get(u) ?? 0) / events.get(u)!;
-    const byCancel = [...truth.keys()]
-      .filter((u) => events.get(u)! >= 5)
-      .sort((a, b) => cancelShare(a) - cancelShare(b));
+    const cancelShare = (u: number) => (cancels.get(u) ?? 0) / eventsOf(u);
+    const byCancel = [...truth.keys()].filter((u) => eventsOf(u) >= 5).sort((a, b) => cancelShare(a) - cancelShare(b));
     const q = Math.floor(byCancel.length / 4);
     expect(retention(byCancel.slice(0, q)) - retention(byCancel.slice(-q))).toBeGreaterThan(0.1);
   });
@@ -89,14 +91,17 @@ describe('seed truth and signal', () => {
       if (f[5] === 'CANCEL_INSPECTION') c[1]--;
       counts.set(Number(f[1]), c);
     }
-    const users = [...truth.keys()];
-    const labels = users.map((u) => truth.get(u)![1]);
+    const users = [...truth];
+    const labels = users.map(([, [, label]]) => label);
     const visible = auc(
-      users.map((u) => Math.log(counts.get(u)![0]) + (1.5 * counts.get(u)![1]) / counts.get(u)![0]),
+      users.map(([u]) => {
+        const [n, mix] = defined(counts.get(u), `user ${u} in the week's events`);
+        return Math.log(n) + (1.5 * mix) / n;
+      }),
       labels,
     );
     const best = auc(
-      users.map((u) => truth.get(u)![0]),
+      users.map(([, [p]]) => p),
       labels,
     );
     expect(visible).toBeGreaterThan(0.7);

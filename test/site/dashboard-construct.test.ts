@@ -93,7 +93,7 @@ describe('dashboard hosting', () => {
     const outputs = template.findOutputs('*');
     const url = Object.entries(outputs).find(([name]) => name.includes('DashboardUrl'));
     expect(url, 'a DashboardUrl output').toBeDefined();
-    expect(JSON.stringify(url![1].Value)).toContain('DomainName');
+    expect(JSON.stringify(url?.[1].Value)).toContain('DomainName');
     const bucket = Object.entries(outputs).find(([name]) => name.includes('SiteBucketName'));
     expect(bucket?.[1].Value).toEqual({
       Ref: stack.getLogicalId(dashboard.siteBucket.node.defaultChild as CfnElement),

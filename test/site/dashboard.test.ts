@@ -10,6 +10,7 @@ import { countNodes, type TreeNode } from '../../site/src/documents.ts';
 import { makeTrendsDocument } from './fixture-documents.ts';
 import { engineDocuments } from './engine-documents.ts';
 import { startDashboard, type Dashboard } from './dashboard-harness.ts';
+import { defined } from '../support/defined.ts';
 
 const { trees, card } = await engineDocuments({ trees: 6, maxDepth: 6 });
 const trends = makeTrendsDocument(24);
@@ -17,8 +18,7 @@ const trends = makeTrendsDocument(24);
 function nodesOf(root: TreeNode): TreeNode[] {
   const all: TreeNode[] = [];
   const stack = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     all.push(node);
     if (node.children) stack.push(...node.children);
   }
@@ -59,20 +59,23 @@ describe('forest view', () => {
   });
 
   it('shows each leaf’s probability of retention as the model states it', async () => {
-    const tree = trees.trees[2];
+    const tree = defined(trees.trees[2], 'tree 2');
     await page.selectOption('#tree-picker', '2');
     await page.click('[data-action="expand-all"]');
     const onScreen = await page.$$eval('svg.tree-chart g.node[data-leaf]', (gs) =>
       gs.map((g) => ({
         id: Number(g.getAttribute('data-node-id')),
         probability: Number(g.getAttribute('data-probability')),
-        text: g.querySelector('text')!.textContent!,
+        text: g.querySelector('text')?.textContent ?? '',
       })),
     );
     const leaves = nodesOf(tree).filter((n) => !n.children);
     expect(onScreen.length).toBe(leaves.length);
     for (const leaf of leaves) {
-      const shown = onScreen.find((s) => s.id === leaf.id)!;
+      const shown = defined(
+        onScreen.find((s) => s.id === leaf.id),
+        `leaf ${leaf.id} on screen`,
+      );
       expect(shown.probability).toBe(leaf.probability);
       expect(shown.text).toContain(`${(leaf.probability * 100).toFixed(1)}%`);
       expect(shown.text).toContain(leaf.prediction === 1 ? 'retained' : 'not retained');
@@ -80,14 +83,13 @@ describe('forest view', () => {
   });
 
   it('writes each split’s condition in words and folds a subtree on click', async () => {
-    const tree = trees.trees[0];
+    const tree = defined(trees.trees[0], 'tree 0');
     await page.selectOption('#tree-picker', '0');
     await page.click('[data-action="expand-all"]');
     const rootLabel = await page.locator('svg.tree-chart g.node[data-node-id="0"] text').textContent();
-    expect(rootLabel).toBe(
-      tree.condition!.slice(0, 29) + (tree.condition!.length > 30 ? '…' : tree.condition!.slice(29)),
-    );
-    const firstChild = tree.children![0];
+    const condition = defined(tree.condition, "the root's condition");
+    expect(rootLabel).toBe(condition.slice(0, 29) + (condition.length > 30 ? '…' : condition.slice(29)));
+    const firstChild = defined(tree.children?.[0], "the root's first child");
     const hidden = countNodes(firstChild) - 1;
     await page.click(`svg.tree-chart g.node[data-node-id="${firstChild.id}"]`);
     expect(await drawn(page)).toBe(countNodes(tree) - hidden);
@@ -99,7 +101,7 @@ describe('forest view', () => {
   });
 
   it('shows samples, impurity and class counts when a node is hovered', async () => {
-    const tree = trees.trees[0];
+    const tree = defined(trees.trees[0], 'tree 0');
     await page.hover('svg.tree-chart g.node[data-node-id="0"] circle');
     const tooltip = page.locator('.tree-stage .tooltip');
     await expect(tooltip.isVisible()).resolves.toBe(true);
@@ -110,14 +112,15 @@ describe('forest view', () => {
   });
 
   it('moves between nodes with arrow keys and folds with Enter', async () => {
-    const tree = trees.trees[0];
+    const tree = defined(trees.trees[0], 'tree 0');
+    const firstChild = defined(tree.children?.[0], "the root's first child");
     await page.click('[data-action="expand-all"]');
     await page.focus('svg.tree-chart g.node[data-node-id="0"]');
     await page.keyboard.press('ArrowRight');
     const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-node-id'));
-    expect(Number(focused)).toBe(tree.children![0].id);
+    expect(Number(focused)).toBe(firstChild.id);
     await page.keyboard.press('ArrowLeft'); // on an expanded node: folds it
-    expect(await drawn(page)).toBe(countNodes(tree) - (countNodes(tree.children![0]) - 1));
+    expect(await drawn(page)).toBe(countNodes(tree) - (countNodes(firstChild) - 1));
     await page.keyboard.press('Enter'); // unfolds again
     expect(await drawn(page)).toBe(countNodes(tree));
   });
@@ -126,11 +129,11 @@ describe('forest view', () => {
     await page.selectOption('#tree-picker', '1');
     const transform = () => page.locator('svg.tree-chart > g').getAttribute('transform');
     const fitted = await transform();
-    const box = (await page.locator('svg.tree-chart').boundingBox())!;
+    const box = defined(await page.locator('svg.tree-chart').boundingBox(), 'the tree chart on screen');
     await page.mouse.move(box.x + box.width / 2, box.y + 20);
     await page.mouse.wheel(0, -400);
     await page.waitForFunction(
-      (t) => document.querySelector('svg.tree-chart > g')!.getAttribute('transform') !== t,
+      (t) => document.querySelector('svg.tree-chart > g')?.getAttribute('transform') !== t,
       fitted,
     );
     const scale = (t: string | null) => Number(/scale\(([^)]+)\)/.exec(t ?? '')?.[1]);
@@ -142,7 +145,8 @@ describe('forest view', () => {
     expect(await transform()).not.toBe(zoomed);
     await page.click('[data-action="fit"]');
     // Same fit, up to sub-pixel differences in the measured bounding box.
-    const numbers = (t: string | null) => (t ?? '').match(/-?[\d.]+(e-?\d+)?/g)!.map(Number);
+    const numbers = (t: string | null) =>
+      defined((t ?? '').match(/-?[\d.]+(e-?\d+)?/g), `numbers in the transform "${t}"`).map(Number);
     const refit = numbers(await transform());
     numbers(fitted).forEach((n, i) => expect(refit[i]).toBeCloseTo(n, 0));
   });
@@ -157,7 +161,7 @@ describe('forest view', () => {
     const stops = await page.$$eval('svg.tree-chart g.node[tabindex="0"]', (gs) =>
       gs.map((g) => g.getAttribute('data-node-id')),
     );
-    expect(stops).toEqual([String(trees.trees[0].id)]);
+    expect(stops).toEqual([String(trees.trees[0]?.id)]);
   });
 });
 
@@ -192,12 +196,12 @@ describe('trends view', () => {
   });
 
   it('reads out a round on hover', async () => {
-    const box = (await page.locator('svg.trend-chart').boundingBox())!;
+    const box = defined(await page.locator('svg.trend-chart').boundingBox(), 'the trend chart on screen');
     // Round 12 of 0..23 sits at this fraction of the plot area (margins 64 of 900 each side).
     const x = box.x + ((64 + (12 / 23) * (900 - 128)) / 900) * box.width;
     await page.mouse.move(x, box.y + box.height / 2);
     const text = await page.locator('.trend-stage .tooltip').textContent();
-    const round = trends.rounds[12];
+    const round = defined(trends.rounds[12], 'round 12');
     expect(await page.locator('svg.trend-chart').getAttribute('data-selected-round')).toBe('12');
     expect(text).toContain(round.scored.toLocaleString('en'));
     expect(text).toContain(round.retained.toLocaleString('en'));
@@ -209,7 +213,8 @@ describe('trends view', () => {
     await page.keyboard.press('ArrowRight');
     expect(await page.locator('svg.trend-chart').getAttribute('data-selected-round')).toBe('1');
     const readout = await page.locator('[data-testid="trend-readout"]').textContent();
-    expect(readout).toContain(`Round 1: ${trends.rounds[1].scored.toLocaleString('en')} scored`);
+    const round = defined(trends.rounds[1], 'round 1');
+    expect(readout).toContain(`Round 1: ${round.scored.toLocaleString('en')} scored`);
   });
 
   it('picks up a new round without a reload', async () => {
@@ -223,7 +228,7 @@ describe('trends view', () => {
         timeout: 10_000,
       },
     );
-    const last = more.rounds[24];
+    const last = defined(more.rounds[24], 'round 24');
     expect(
       Number(await fast.locator('circle[data-series="retained"][data-round="24"]').getAttribute('data-value')),
     ).toBe(last.retained);

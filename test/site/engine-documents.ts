@@ -4,11 +4,12 @@
  * Publish writes it, and a card whose metrics and importances come from scoring a held-out
  * set. The tests then check the dashboard against what training actually produces.
  */
-import { FEATURES, featureCategories } from '../../functions/core/schema.ts';
+import { FEATURES, featureCategories, featureIndex } from '../../functions/core/schema.ts';
 import { forestEngine } from '../../functions/core/training/forest-engine.ts';
 import type { LabelledSet } from '../../functions/core/training/labels.ts';
 import { parseTrees, type CardDocument, type TreesDocument } from '../../site/src/documents.ts';
 import { makeCardDocument, random } from './fixture-documents.ts';
+import { defined } from '../support/defined.ts';
 
 function generatedSet(rows: number, seed: number): LabelledSet {
   const rand = random(seed);
@@ -29,11 +30,12 @@ function generatedSet(rows: number, seed: number): LabelledSet {
     }
     return column;
   });
-  const pc = columns[FEATURES.findIndex((f) => f.name === 'pc')];
-  const age = columns[FEATURES.findIndex((f) => f.name === 'age')];
-  const labels = new Uint8Array(rows);
+  const pc = defined(columns[featureIndex('pc')], 'the pc column');
+  const age = defined(columns[featureIndex('age')], 'the age column');
   // Retention depends on desktop use and age, plus noise: something for the trees to find.
-  for (let r = 0; r < rows; r++) labels[r] = pc[r] * 0.12 + (age[r] < 40 ? 0.25 : 0) + rand() * 0.6 > 0.55 ? 1 : 0;
+  const labels = Uint8Array.from(pc.subarray(0, rows), (desktop, r) =>
+    desktop * 0.12 + (defined(age[r], `age of row ${r}`) < 40 ? 0.25 : 0) + rand() * 0.6 > 0.55 ? 1 : 0,
+  );
   return { rows, userIds: Float64Array.from({ length: rows }, (_, i) => i + 1), columns, labels };
 }
 

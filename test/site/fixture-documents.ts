@@ -5,6 +5,7 @@
  * (Used until the forest engine lands; then tests can switch to its exportTrees output.)
  */
 import type { CardDocument, TreeNode, TreesDocument, TrendsDocument } from '../../site/src/documents.ts';
+import { defined } from '../support/defined.ts';
 
 export interface ForestFixtureOptions {
   trees?: number;
@@ -79,11 +80,11 @@ function makeTree(rand: () => number, samples: number, maxDepth: number): TreeNo
       node.feature = feature;
       node.condition = `${feature} ≤ ${threshold}`;
     } else {
-      const names = Object.keys(CATEGORICAL);
-      const feature = names[Math.floor(rand() * names.length)];
-      const values = CATEGORICAL[feature].filter(() => rand() < 0.5);
+      const lists = Object.entries(CATEGORICAL);
+      const [feature, list] = defined(lists[Math.floor(rand() * lists.length)], 'a categorical feature');
+      const values = list.filter(() => rand() < 0.5);
       node.feature = feature;
-      node.condition = `${feature} ∈ {${(values.length > 0 ? values : [CATEGORICAL[feature][0]]).join(', ')}}`;
+      node.condition = `${feature} ∈ {${(values.length > 0 ? values : list.slice(0, 1)).join(', ')}}`;
     }
     node.children = [grow(left, depth + 1), grow(right, depth + 1)];
     return node;
@@ -134,7 +135,7 @@ export function makeCardDocument(options: { seed?: number; modelVersion?: string
       confusion: { tp: 412, fp: 84, tn: 140, fn: 52 },
       roc,
     },
-    featureImportance: features.map((feature, i) => ({ feature, importance: raw[i] / total })),
+    featureImportance: features.map((feature, i) => ({ feature, importance: (raw[i] ?? 0) / total })),
     dataStats: { trainUsers: 2750, testUsers: 688, retainedShare: 0.688 },
     candidates: [
       { id: 'c0', params: { trees: 30, maxDepth: 6 }, auc: auc - 0.021, errorRate: 0.2011, nodes: 1460 },

@@ -30,8 +30,7 @@ afterAll(async () => {
 function leaves(root: TreeNode): TreeNode[] {
   const out: TreeNode[] = [];
   const stack = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     if (node.children) stack.push(...node.children);
     else out.push(node);
   }
@@ -66,9 +65,9 @@ describe('dashboard on the pipeline’s published documents', () => {
   it('shows every prediction round of the published trends', async () => {
     await page.click('#tab-trends');
     expect(await page.locator('svg.trend-chart').getAttribute('data-rounds')).toBe(String(trends.rounds.length));
-    const last = trends.rounds[trends.rounds.length - 1];
+    const last = trends.rounds.at(-1);
     expect(await page.getByTestId('trend-summary').textContent()).toContain(
-      `${last.retained.toLocaleString('en')} predicted retained`,
+      `${last?.retained.toLocaleString('en')} predicted retained`,
     );
     expect(dashboard.pageErrors).toEqual([]);
   });

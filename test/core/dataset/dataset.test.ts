@@ -11,7 +11,7 @@ describe('labelled sets from extracted weeks', () => {
     const set = buildTrainingSet([header, row(3), row(1, 'HEALTH'), row(2)].join('\n') + '\n', '2\n3\n99\n');
     expect(Array.from(set.userIds)).toEqual([1, 2, 3]); // rows come out sorted by user
     expect(Array.from(set.labels)).toEqual([0, 1, 1]);
-    expect(set.columns[0][0]).toBe(4); // HEALTH's index in the industry list
+    expect(set.columns[0]?.[0]).toBe(4); // HEALTH's index in the industry list
   });
 
   it('splits 70/30 by user and seed, whatever the row order', () => {

@@ -17,6 +17,7 @@ import {
 import { DEFAULT_CATEGORIES as C } from '#core/schema.ts';
 import { weekSpan } from '#core/weeks.ts';
 import { random } from '../../../bench/_shared.ts';
+import { defined } from '../../support/defined.ts';
 
 const WEEK = '5';
 const { start, end } = weekSpan(WEEK);
@@ -24,10 +25,10 @@ const enc = new TextEncoder();
 
 /** Events: [bytes of the line without its end, expected reason or undefined]. */
 function generateEvents(rnd: () => number, count: number): [Uint8Array, RejectReason | undefined][] {
-  const pick = <T>(l: readonly T[]) => l[Math.floor(rnd() * l.length)];
+  const pick = <T>(l: readonly T[]) => defined(l[Math.floor(rnd() * l.length)], 'an item of a non-empty list');
   const lines: [Uint8Array, RejectReason | undefined][] = [];
   for (let i = 0; i < count; i++) {
-    const f = [
+    const f: [string, string, string, string, string, string, string] = [
       String(i),
       String(Math.floor(rnd() * 50)),
       String(Math.floor(rnd() * 12)),
@@ -101,8 +102,8 @@ function referenceCounts(lines: [Uint8Array, RejectReason | undefined][]) {
     const f = dec.decode(bytes).replace(/\r$/, '').split('\t');
     const user = Number(f[1]);
     const u = users.get(user) ?? { counts: new Array(12).fill(0), first: Infinity, company: -1 };
-    u.counts[C.platform.indexOf(f[3])]++;
-    u.counts[5 + C.event_type.indexOf(f[5])]++;
+    u.counts[C.platform.indexOf(defined(f[3], 'a platform'))]++;
+    u.counts[5 + C.event_type.indexOf(defined(f[5], 'an event type'))]++;
     if (Number(f[4]) < u.first) {
       u.first = Number(f[4]);
       u.company = Number(f[2]);
@@ -172,7 +173,7 @@ describe('a generated dirty week', () => {
       const reference = referenceCounts(lines);
       expect(events.size).toBe(reference.size);
       for (const u of events.users()) {
-        const r = reference.get(u.userId)!;
+        const r = defined(reference.get(u.userId), `user ${u.userId} in the reference`);
         expect([u.counts, u.companyId, u.firstEventTime]).toEqual([r.counts, r.company, r.first]);
       }
       // The week: users 45..49 have no profile; every company 0..11 is in the CRM table.
@@ -187,7 +188,7 @@ describe('a generated dirty week', () => {
         crm: { ...crm.lineCounts(), rows: crm.size },
         profiles: { ...profiles.lineCounts(), rows: profiles.size },
       });
-      const sum = (o: Partial<Record<string, number>>) => Object.values(o).reduce((a, b) => a! + b!, 0)!;
+      const sum = (o: Partial<Record<string, number>>) => Object.values(o).reduce((a: number, b) => a + (b ?? 0), 0);
       expect(manifest.linesRead).toBe(lines.length);
       expect(manifest.accepted + sum(manifest.rejected)).toBe(manifest.linesRead);
       const seen = new Set(rejects.map((r) => r.reason));

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { generateDemoData, memorySink, type FileExpectation } from '#seed/index.ts';
+import { defined } from '../../support/defined.ts';
 import {
   REJECT_REASONS,
   buildManifest,
@@ -28,14 +29,14 @@ describe('seed --dirty data', () => {
     it(`extracts as dirty_expected.json says (${gzip ? 'gzip' : 'plain'} logs)`, async () => {
       const sink = memorySink();
       const result = await generateDemoData({ users: 400, weeks: 2, dirty: 0.04, seed: 11, gzip }, sink);
-      const file = (name: string) => sink.files.get(name)!;
+      const file = (name: string) => defined(sink.files.get(name), `the generated file ${name}`);
       const expectedFile = JSON.parse(new TextDecoder().decode(file('dirty_expected.json'))) as {
         files: Record<string, FileExpectation>;
       };
       const expected = expectedFile.files;
       expect(expected).toEqual(result.dirtyExpected);
       const check = (name: string, counts: { linesRead: number; accepted: number; rejected: object }) => {
-        const e = expected[name];
+        const e = defined(expected[name], `${name} in dirty_expected.json`);
         const injected = Object.values(e.rejected).reduce((a, b) => a + (b ?? 0), 0);
         expect({ name, ...counts }).toEqual({
           name,

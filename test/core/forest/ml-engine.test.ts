@@ -10,9 +10,10 @@ import {
 import { convertTree, nextDown } from '../../../functions/core/forest/ml-engine.ts';
 import { productSchema } from '../../../functions/core/forest/model.ts';
 import { churnProbability, generateSet } from './synthetic.ts';
+import { defined } from '../../support/defined.ts';
 
 const set = generateSet(300, 51, (row, random) => (random() < churnProbability(row) ? 1 : 0));
-const rows = Array.from({ length: set.rows }, (_, r) => Array.from(set.columns, (c) => c[r]));
+const rows = Array.from({ length: set.rows }, (_, r) => Array.from(set.columns, (c) => defined(c[r], `row ${r}`)));
 
 describe('ml-random-forest engine', () => {
   it('converts the library’s trees faithfully: every tree gives the library’s leaf share for every row', () => {
@@ -32,7 +33,8 @@ describe('ml-random-forest engine', () => {
     };
     const schema = productSchema();
     internals.estimators.forEach((estimator, t) => {
-      const tree = convertTree(estimator.root as never, internals.indexes[t], schema, rows);
+      const features = defined(internals.indexes[t], `the feature indexes of tree ${t}`);
+      const tree = convertTree(estimator.root as never, features, schema, rows);
       const single = loadModel({
         formatVersion: 1,
         engine: 'ml-random-forest',
@@ -43,7 +45,7 @@ describe('ml-random-forest engine', () => {
       });
       const ours = scoreColumns(single, set.columns);
       rows.forEach((row, r) => {
-        const picked = internals.indexes[t].map((f) => row[f]);
+        const picked = features.map((f) => defined(row[f], `feature ${f} of row ${r}`));
         const libraryShare = estimator.root.classify(picked).to1DArray()[1] ?? 0;
         expect(ours[r]).toBeCloseTo(libraryShare, 12);
       });

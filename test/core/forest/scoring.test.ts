@@ -10,6 +10,7 @@ import {
 } from '../../../functions/core/forest/index.ts';
 import { DEFAULT_CATEGORIES, FEATURES, featureCategories } from '../../../functions/core/schema.ts';
 import { churnProbability, generateSet } from './synthetic.ts';
+import { defined } from '../../support/defined.ts';
 
 const set = generateSet(2000, 31, (row, random) => (random() < churnProbability(row) ? 1 : 0));
 const model = trainForestSync(set, { numTrees: 8, maxDepth: 7, featureSubsetStrategy: 'onethird' });
@@ -17,21 +18,26 @@ const model = trainForestSync(set, { numTrees: 8, maxDepth: 7, featureSubsetStra
 /** A row as the named record the prediction flow receives. */
 function named(r: number): Record<string, string | number> {
   return Object.fromEntries(
-    FEATURES.map((spec, f) => [
-      spec.name,
-      spec.kind === 'categorical' && spec.name !== 'gender'
-        ? featureCategories(spec)[set.columns[f][r]]
-        : set.columns[f][r],
-    ]),
+    FEATURES.map((spec, f) => {
+      const value = defined(set.columns[f]?.[r], `${spec.name} of row ${r}`);
+      return [
+        spec.name,
+        spec.kind === 'categorical' && spec.name !== 'gender'
+          ? defined(featureCategories(spec)[value], `${spec.name} category ${value}`)
+          : value,
+      ];
+    }),
   );
 }
 
 /** Follows a trees.json node by reading its condition text only. */
 function walk(node: TreeNode, record: Record<string, string | number>): number {
   while (node.children) {
-    const m = /^(\w+) (≤|∈) (.*)$/.exec(node.condition!)!;
-    const value = record[m[1]];
-    const holds = m[2] === '≤' ? Number(value) <= Number(m[3]) : m[3].slice(1, -1).split(', ').includes(String(value));
+    const { name, op, operand } = /^(?<name>\w+) (?<op>≤|∈) (?<operand>.*)$/.exec(node.condition ?? '')?.groups ?? {};
+    if (name === undefined || operand === undefined) throw new Error(`unreadable condition "${node.condition}"`);
+    const value = record[name];
+    const holds =
+      op === '≤' ? Number(value) <= Number(operand) : operand.slice(1, -1).split(', ').includes(String(value));
     node = holds ? node.children[0] : node.children[1];
   }
   return node.probability;
@@ -61,7 +67,7 @@ describe('scoring', () => {
     };
     const trees = exportTrees(model);
     trees.forEach(check);
-    expect(trees[0].samples).toBe(2000); // bootstrap draws as many rows as the set has
+    expect(trees[0]?.samples).toBe(2000); // bootstrap draws as many rows as the set has
   });
 
   it('explains why a named record cannot be scored', () => {

@@ -8,8 +8,7 @@ import {
   trainForest,
   trainForestSync,
 } from '../../../functions/core/forest/index.ts';
-import { featureIndex } from '../../../functions/core/schema.ts';
-import { churnProbability, generateSet } from './synthetic.ts';
+import { churnProbability, feature, generateSet } from './synthetic.ts';
 
 const noisy = (seed: number, rows = 3000) =>
   generateSet(rows, seed, (row, random) => (random() < churnProbability(row) ? 1 : 0));
@@ -33,9 +32,8 @@ describe('histogram forest training', () => {
   });
 
   it('separates with one category-subset split what no single numeric threshold on the index can', () => {
-    const region = featureIndex('region');
     // Regions 1, 4 and 6 retain: not a contiguous range of indices, so a numeric split on the index needs several cuts.
-    const rule = (row: Float32Array) => ([1, 4, 6].includes(row[region]) ? 1 : 0);
+    const rule = (row: Float32Array) => ([1, 4, 6].includes(feature(row, 'region')) ? 1 : 0);
     const model = trainForestSync(generateSet(2000, 3, rule), {
       numTrees: 1,
       maxDepth: 1,
@@ -43,15 +41,13 @@ describe('histogram forest training', () => {
       bootstrap: false,
     });
     const root = exportTrees(model)[0];
-    expect(root.feature).toBe('region');
-    expect(root.children?.every((child) => child.impurity === 0)).toBe(true);
+    expect(root?.feature).toBe('region');
+    expect(root?.children?.every((child) => child.impurity === 0)).toBe(true);
     expect(evaluateModel(model, generateSet(1000, 4, rule)).errorRate).toBe(0);
   });
 
   it('classifies separable data perfectly on the test set', () => {
-    const pc = featureIndex('pc');
-    const age = featureIndex('age');
-    const rule = (row: Float32Array) => (row[pc] >= 5 && row[age] < 40 ? 1 : 0);
+    const rule = (row: Float32Array) => (feature(row, 'pc') >= 5 && feature(row, 'age') < 40 ? 1 : 0);
     const model = trainForestSync(generateSet(3000, 5, rule), { numTrees: 10, maxDepth: 6 });
     const metrics = evaluateModel(model, generateSet(1500, 6, rule));
     expect(metrics.errorRate).toBe(0);
