@@ -33,10 +33,10 @@ interface MlNode {
 /** The largest double below x: turns the library's `x < v` into our `x ≤ t`. */
 export function nextDown(x: number): number {
   if (x === 0) return -Number.MIN_VALUE;
-  const bits = new Float64Array([x]);
-  const ints = new BigInt64Array(bits.buffer);
-  ints[0]! += x > 0 ? -1n : 1n; // both views are one element long
-  return bits[0]!;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  view.setBigInt64(0, view.getBigInt64(0) + (x > 0 ? -1n : 1n));
+  return view.getFloat64(0);
 }
 
 function distributionOf(node: MlNode): number[] {
@@ -99,7 +99,8 @@ export function trainMlRandomForest(
 /** One library tree as a FlatTree; `features` maps the tree's columns to schema indices. */
 export function convertTree(root: MlNode, features: number[], schema: FeatureInfo[], rows: number[][]): FlatTree {
   const tree: FlatTree = { feature: [], split: [], left: [], right: [], count0: [], count1: [], gain: [] };
-  const visit = (node: MlNode, reaching: number[][]): number => {
+  // Returns the node's index and its class counts (a parent's are the sum of its children's).
+  const visit = (node: MlNode, reaching: number[][]): { id: number; c0: number; c1: number } => {
     const id = tree.feature.length;
     tree.feature.push(-1);
     tree.split.push(0);
@@ -133,18 +134,17 @@ export function convertTree(root: MlNode, features: number[], schema: FeatureInf
         node.right,
         reaching.filter((row) => !(row[f]! < v)),
       );
-      tree.left[id] = left;
-      tree.right[id] = right;
-      // The children were just visited: their counts exist.
-      tree.count0[id] = tree.count0[left]! + tree.count0[right]!;
-      tree.count1[id] = tree.count1[left]! + tree.count1[right]!;
-    } else {
-      // The library sums 1/n per row, so a pure leaf can read 1.0000000000000002.
-      const p1 = Math.min(1, Math.max(0, distributionOf(node)[1] ?? 0));
-      tree.count1[id] = p1 * samples;
-      tree.count0[id] = (1 - p1) * samples;
+      tree.left[id] = left.id;
+      tree.right[id] = right.id;
+      tree.count0[id] = left.c0 + right.c0;
+      tree.count1[id] = left.c1 + right.c1;
+      return { id, c0: left.c0 + right.c0, c1: left.c1 + right.c1 };
     }
-    return id;
+    // The library sums 1/n per row, so a pure leaf can read 1.0000000000000002.
+    const p1 = Math.min(1, Math.max(0, distributionOf(node)[1] ?? 0));
+    tree.count1[id] = p1 * samples;
+    tree.count0[id] = (1 - p1) * samples;
+    return { id, c0: (1 - p1) * samples, c1: p1 * samples };
   };
   visit(root, rows);
   return tree;
