@@ -28,7 +28,7 @@ export interface FlatTree {
 }
 
 /** One node of a FlatTree as a record. */
-export interface FlatNode {
+interface FlatNode {
   readonly feature: number;
   readonly split: number;
   readonly left: number;
