@@ -91,10 +91,12 @@ export function binColumns(
   const binCount: number[] = [];
   const thresholds: Float64Array[] = [];
   const categorical: boolean[] = [];
-  for (const [f, feature] of features.entries()) {
+  // A counted loop, not entries(): `f` indexes rowBins in the row loops below.
+  for (let f = 0; f < d; f++) {
+    const feature = features[f];
     const column = columns[f];
-    if (column === undefined || column.length < rows)
-      throw new Error(`column ${feature.name} has ${column?.length ?? 0} rows, labels ${rows}`);
+    if (feature === undefined || column === undefined || column.length < rows)
+      throw new Error(`column ${feature?.name ?? f} has ${column?.length ?? 0} rows, labels ${rows}`);
     if (feature.kind === 'categorical') {
       const k = feature.values?.length ?? 0;
       if (k > 32) throw new Error(`categorical feature ${feature.name} has ${k} categories; at most 32 are supported`);
