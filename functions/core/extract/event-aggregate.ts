@@ -49,7 +49,7 @@ export class EventAggregate {
       const t = this.table;
       const ids = t.userIds.slice(0, t.size).sort();
       const order = new Uint32Array(t.size);
-      ids.forEach((id, i) => (order[i] = t.slotOf(id)));
+      for (let i = 0; i < order.length; i++) order[i] = t.slotOf(ids[i]!); // per user: a counted loop
       this.order = order;
     }
     return this.order;
