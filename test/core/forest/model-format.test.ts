@@ -7,6 +7,7 @@ import {
   trainForestSync,
 } from '../../../functions/core/forest/index.ts';
 import { churnProbability, generateSet } from './synthetic.ts';
+import { defined } from '../../support/defined.ts';
 
 const set = generateSet(1500, 21, (row, random) => (random() < churnProbability(row) ? 1 : 0));
 const model = trainForestSync(set, { numTrees: 4, maxDepth: 5 });
@@ -15,8 +16,10 @@ const json = serializeModel(model);
 interface ModelJson {
   formatVersion: number;
   schema: { features: { kind: string; values?: string[] }[] };
-  trees: Record<string, unknown[]>[];
+  trees: Record<'feature' | 'left' | 'count0', unknown[]>[];
 }
+const featureOf = (m: ModelJson, i: number) => defined(m.schema.features[i], `schema feature ${i}`);
+const treeOf = (m: ModelJson, i: number) => defined(m.trees[i], `tree ${i}`);
 const edit = (change: (m: ModelJson) => void): string => {
   const copy = JSON.parse(json) as ModelJson;
   change(copy);
@@ -49,19 +52,19 @@ describe('model.json', () => {
 
   it('rejects a schema other than this code’s features', () => {
     expect(() => loadModel(edit((m) => m.schema.features.pop()))).toThrow(/schema does not match/);
-    expect(() => loadModel(edit((m) => (m.schema.features[16].kind = 'categorical')))).toThrow(/schema does not match/);
-    expect(() => loadModel(edit((m) => delete m.schema.features[0].values))).toThrow(
+    expect(() => loadModel(edit((m) => (featureOf(m, 16).kind = 'categorical')))).toThrow(/schema does not match/);
+    expect(() => loadModel(edit((m) => delete featureOf(m, 0).values))).toThrow(
       /industry needs 1\.\.32 category names/,
     );
   });
 
   it('rejects corrupt tree arrays', () => {
-    expect(() => loadModel(edit((m) => m.trees[0].left.pop()))).toThrow(/tree 0: "left" has/);
-    expect(() => loadModel(edit((m) => (m.trees[1].left[0] = 0)))).toThrow(
+    expect(() => loadModel(edit((m) => treeOf(m, 0).left.pop()))).toThrow(/tree 0: "left" has/);
+    expect(() => loadModel(edit((m) => (treeOf(m, 1).left[0] = 0)))).toThrow(
       /tree 1 node 0: child 0 must be a later node/,
     );
-    expect(() => loadModel(edit((m) => (m.trees[0].feature[0] = 17)))).toThrow(/feature 17 is not a feature index/);
-    expect(() => loadModel(edit((m) => (m.trees[0].count0[0] = 'x')))).toThrow(
+    expect(() => loadModel(edit((m) => (treeOf(m, 0).feature[0] = 17)))).toThrow(/feature 17 is not a feature index/);
+    expect(() => loadModel(edit((m) => (treeOf(m, 0).count0[0] = 'x')))).toThrow(
       /"count0" must be an array of finite numbers/,
     );
     expect(() => loadModel(edit((m) => (m.trees = [])))).toThrow(/trees are missing or empty/);
