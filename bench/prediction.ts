@@ -87,7 +87,7 @@ async function trainModel(): Promise<string> {
     labels[row] = Number(r.features.pc) + Number(r.features.inspect) / 2 > 5 ? 1 : 0;
   });
   const trained = await forestEngine.train(
-    { rows: records.length, userIds: new Float64Array(records.length), columns, labels },
+    { rows: records.length, columns, labels },
     { numTrees: 20, maxDepth: 8, seed: 3 },
     { threads: 1 },
   );

@@ -67,7 +67,7 @@ export async function trainTinyModel(seed = 1): Promise<string> {
     labels[r] = columns[pcIndex][r] > 2 ? 1 : 0;
   }
   const trained = await forestEngine.train(
-    { rows, userIds: Float64Array.from({ length: rows }, (_, i) => i + 1), columns, labels },
+    { rows, columns, labels },
     { numTrees: 5, maxDepth: 3, seed, featureSubsetStrategy: 'all' },
     { threads: 1 },
   );

@@ -53,18 +53,23 @@ interface TrainingRows {
   readonly labels: Uint8Array;
 }
 
+/** Throws InvalidForestParams when this engine cannot train `options` (on `rows` rows, when given). */
+export function checkMlRandomForest(options: ForestOptions, rows?: number): void {
+  if (rows !== undefined && rows > ML_RANDOM_FOREST_MAX_ROWS) {
+    throw new InvalidForestParams(
+      `the ml-random-forest engine trains at most ${ML_RANDOM_FOREST_MAX_ROWS} rows (got ${rows}): its time grows with the square of the rows (hours at 70k). Use engine "histogram", the default.`,
+    );
+  }
+  if (options.impurity !== 'gini')
+    throw new InvalidForestParams('the ml-random-forest engine supports impurity "gini" only');
+}
+
 export function trainMlRandomForest(
   set: TrainingRows,
   options: ForestOptions,
   schema: FeatureInfo[],
 ): Promise<ForestModel> {
-  if (set.rows > ML_RANDOM_FOREST_MAX_ROWS) {
-    throw new InvalidForestParams(
-      `the ml-random-forest engine trains at most ${ML_RANDOM_FOREST_MAX_ROWS} rows (got ${set.rows}): its time grows with the square of the rows (hours at 70k). Use engine "histogram", the default.`,
-    );
-  }
-  if (options.impurity !== 'gini')
-    throw new InvalidForestParams('the ml-random-forest engine supports impurity "gini" only');
+  checkMlRandomForest(options, set.rows);
   const d = schema.length;
   const perTree = featuresPerNode(options, d);
   const X = Array.from({ length: set.rows }, (_, r) => Array.from(set.columns, (c) => c[r] ?? NaN));

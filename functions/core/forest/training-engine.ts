@@ -1,25 +1,27 @@
 /**
- * The histogram engine bound to the training flow's TrainingEngine interface
- * (functions/core/training/engine.ts): what forest-engine.ts there swaps in for its
- * stand-in. Model text in, model text out; the last model parsed is kept.
+ * The histogram engine bound to the ForestEngine interface (engine.ts). Model text in,
+ * model text out; the last model parsed is kept, since callers ask several questions of one
+ * model in a row (score, then importance, then trees).
  */
-import type { TrainingEngine } from '../training/engine.ts';
+import type { ForestEngine } from './engine.ts';
 import { countNodes, treesDocument } from './export.ts';
 import { featureImportance } from './importance.ts';
 import { binaryMetrics } from './metrics.ts';
+import { checkMlRandomForest } from './ml-engine.ts';
 import { loadModel, serializeModel, type ForestModel } from './model.ts';
+import { resolveOptions } from './params.ts';
 import { scoreColumns } from './score.ts';
 import { trainForest } from './train.ts';
 
 let cached: { json: string; model: ForestModel } | undefined;
 
 /** loadModel with a one-model cache: prediction scores many batches with one model. */
-export function loadModelCached(json: string): ForestModel {
+function loadModelCached(json: string): ForestModel {
   if (cached?.json !== json) cached = { json, model: loadModel(json) };
   return cached.model;
 }
 
-export const histogramEngine: TrainingEngine = {
+export const histogramEngine: ForestEngine = {
   async train(set, params, options) {
     const model = await trainForest(set, params, {
       workers: options.threads ?? 1,
@@ -27,9 +29,17 @@ export const histogramEngine: TrainingEngine = {
     });
     return { modelJson: serializeModel(model), nodes: countNodes(model) };
   },
+  check(params, rows) {
+    const options = resolveOptions(params);
+    if (options.engine === 'ml-random-forest') checkMlRandomForest(options, rows);
+  },
   score: (modelJson, set) => scoreColumns(loadModelCached(modelJson), set.columns, set.rows),
   metrics: (labels, probabilities) => binaryMetrics(labels, probabilities),
   featureImportance: (modelJson) => featureImportance(loadModelCached(modelJson)),
+  describe(modelJson) {
+    const model = loadModelCached(modelJson);
+    return { params: model.params, training: model.training };
+  },
   treesDocument: (modelJson, modelVersion) => JSON.stringify(treesDocument(loadModelCached(modelJson), modelVersion)),
   nodes: (modelJson) => countNodes(loadModelCached(modelJson)),
 };

@@ -1,12 +1,12 @@
 /**
  * A published model made ready to score records: its version, the features it expects
  * (for record validation) and a batch scorer. Scoring goes through the training flow's
- * TrainingEngine binding (training/forest-engine.ts), so prediction scores with whichever
+ * ForestEngine binding (training/forest-engine.ts), so prediction scores with whichever
  * engine trained the model; only the schema reading below knows model.json's shape.
  */
 import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type FeatureKind } from '../schema.ts';
 import { forestEngine } from '../training/forest-engine.ts';
-import type { TrainingEngine } from '../training/engine.ts';
+import type { ForestEngine } from '../forest/engine.ts';
 import type { ModelFeature } from './record.ts';
 
 export interface PredictionModel {
@@ -52,11 +52,7 @@ function defaultFeature(spec: (typeof FEATURES)[number]): ModelFeature {
 }
 
 /** Reads model.json once; `engine` is the scorer binding (the training flow's by default). */
-export function prepareModel(
-  modelJson: string,
-  version: string,
-  engine: TrainingEngine = forestEngine,
-): PredictionModel {
+export function prepareModel(modelJson: string, version: string, engine: ForestEngine = forestEngine): PredictionModel {
   const parsed = JSON.parse(modelJson) as SchemaLike;
   const features = modelFeatures(parsed);
   // The engine scores a column table; prove the model loads now, not at the first record.
@@ -67,12 +63,7 @@ export function prepareModel(
     score(rows) {
       if (rows.length === 0) return new Float64Array(0);
       const columns = features.map((_, f) => Float32Array.from(rows, (row) => row[f]));
-      return engine.score(modelJson, {
-        rows: rows.length,
-        userIds: new Float64Array(rows.length),
-        columns,
-        labels: new Uint8Array(rows.length),
-      });
+      return engine.score(modelJson, { rows: rows.length, columns });
     },
   };
 }
