@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isTestUser } from '../functions/core/dataset/index.ts';
+import { isTestUser } from '../functions/core/training/labels.ts';
 import { binaryMetrics, countNodes, scoreColumns, trainForest } from '../functions/core/forest/index.ts';
 import { mulberry32 } from '../functions/core/forest/rng.ts';
 import { argvAt, lastJsonLine, present } from './_shared.ts';

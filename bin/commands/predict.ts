@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXIT_OK, UsageError, required, type Command } from '../cli-kit.ts';
 import { readFeaturesFile } from './train.ts';
-import { parseFeaturesTsv } from '../../functions/core/dataset/index.ts';
+import { parseFeaturesTsv } from '../../functions/core/training/features-table.ts';
 import { loadModel, scoreColumns } from '../../functions/core/forest/index.ts';
 import { withCategoryOverrides, type CategoryListName } from '../../functions/core/schema.ts';
 

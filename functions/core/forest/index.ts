@@ -1,5 +1,5 @@
 /**
- * The forest engine (issue 3): a histogram random forest in pure TypeScript, its model
+ * The forest engine: a histogram random forest in pure TypeScript, its model
  * format, scorer, metrics and tree export. Public API; see each module for the details.
  *
  *   const model = await trainForest(trainSet, { numTrees: 20, maxDepth: 10 }, { workers: 2 });
@@ -10,6 +10,9 @@
  *   scoreNamed(again, { industry: 'BANK', …, gender: 1, age: 34 });
  *   validateNamedFeatures(again, record);          // reason string, or undefined when fine
  *   treesDocument(again, 'v1');                    // trees.json
+ *
+ * The rest of the product goes through ForestEngine (engine.ts; histogramEngine binds it):
+ * model text in, model text out.
  */
 export { DEFAULT_OPTIONS, InvalidForestParams, featuresPerNode, resolveOptions } from './params.ts';
 export type { EngineName, FeatureSubsetStrategy, ForestOptions, Impurity, LooseParams } from './params.ts';
@@ -30,6 +33,6 @@ export type { FeatureImportance } from './importance.ts';
 export { conditionText, countNodes, exportTree, exportTrees, treesDocument } from './export.ts';
 export type { TreeNode, TreesDocument } from './export.ts';
 export { ML_RANDOM_FOREST_MAX_ROWS } from './ml-engine.ts';
-export { CLI_GRID, buildCard, evaluateModel, parameterGrid, trainCandidate, trainGrid } from './run.ts';
-export type { Candidate, CardInput, ModelCard } from './run.ts';
-export { histogramEngine, loadModelCached } from './training-engine.ts';
+export { evaluateModel } from './evaluate.ts';
+export type { ForestEngine, ModelDescription, ScoringSet, TrainedModel } from './engine.ts';
+export { histogramEngine } from './training-engine.ts';

@@ -44,6 +44,31 @@ export function decideGate(auc: number, currentAuc: number | undefined, settings
   return { ...base, decision: 'promote', reason: `test AUC ${f(auc)} ≥ floor ${f(floor)}; ${versus}` };
 }
 
+/** The published model as the gate sees it: its version and its AUC on this run's test set. */
+export interface CurrentModelScore {
+  readonly version: string;
+  /** Undefined when the engine cannot read the current model (`unreadable` says why). */
+  readonly auc: number | undefined;
+  readonly unreadable: string | undefined;
+}
+
+/**
+ * The gate against whatever model is current. One the engine cannot read (another engine or
+ * format) cannot be compared: the floor alone decides, and the reason says so.
+ */
+export function decideGateAgainst(
+  auc: number,
+  current: CurrentModelScore | undefined,
+  settings: GateSettings,
+): GateDecision {
+  const decided = decideGate(auc, current?.auc, settings);
+  if (!current?.unreadable) return decided;
+  return {
+    ...decided,
+    reason: `${decided.reason} (current model ${current.version} not comparable: ${current.unreadable})`,
+  };
+}
+
 /** Reads floor/margin from settings text (env or context), falling back to the defaults. */
 export function readGateSettings(floor: string | undefined, margin: string | undefined): GateSettings {
   const parse = (raw: string | undefined, fallback: number, name: string) => {

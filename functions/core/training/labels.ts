@@ -61,8 +61,14 @@ export function labelAndSplit(table: FeatureTable, labelWeekActive: ReadonlySet<
   return { train: pick(0, table.rows - testRows), test: pick(1, testRows) };
 }
 
+export interface LabelStats {
+  readonly rows: number;
+  readonly retained: number;
+  readonly notRetained: number;
+}
+
 /** Counts a person reads in the model card. */
-export function labelStats(set: LabelledSet): { rows: number; retained: number; notRetained: number } {
+export function labelStats(set: LabelledSet): LabelStats {
   let retained = 0;
   for (let r = 0; r < set.rows; r++) retained += set.labels[r];
   return { rows: set.rows, retained, notRetained: set.rows - retained };

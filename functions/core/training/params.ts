@@ -33,13 +33,16 @@ export const DEFAULT_SPLIT_SEED = 7;
 /** Bounds that keep one Train Lambda inside its limits; a bigger run is a configuration error. */
 export const MAX_COMBINATIONS = 32;
 
-/** Reads a run's `params` input; throws a readable error on a bad shape. */
-export function readRunParams(input: unknown): RunParams {
-  if (input === undefined || input === null) return { splitSeed: DEFAULT_SPLIT_SEED, grid: DEFAULT_GRID };
+/**
+ * Reads a run's `params` input over a default grid (`{}` makes exactly the options given one
+ * combination, as `retention train` without --grid); throws a readable error on a bad shape.
+ */
+export function readRunParams(input: unknown, defaults: RunParams['grid'] = DEFAULT_GRID): RunParams {
+  if (input === undefined || input === null) return { splitSeed: DEFAULT_SPLIT_SEED, grid: defaults };
   if (typeof input !== 'object' || Array.isArray(input)) {
     throw new Error(`params must be an object of option → value or list of values, got ${JSON.stringify(input)}`);
   }
-  const grid: Record<string, readonly ParamValue[]> = { ...DEFAULT_GRID };
+  const grid: Record<string, readonly ParamValue[]> = { ...defaults };
   let splitSeed = DEFAULT_SPLIT_SEED;
   for (const [name, raw] of Object.entries(input)) {
     if (name === 'splitSeed') {

@@ -27,8 +27,9 @@ export function trainingRunId(identity: RunIdentity): string {
     sources: [...identity.sources].sort(),
   });
   const hash = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
-  const name = `train-${safe(identity.trainWeek)}-${safe(identity.labelWeek)}-${hash}`;
-  return name.slice(0, NAME_LIMIT);
+  // Long week names (`retention train` names a week by its folder) give way; the hash stays whole.
+  const weeks = `train-${safe(identity.trainWeek)}-${safe(identity.labelWeek)}`.slice(0, NAME_LIMIT - hash.length - 1);
+  return `${weeks}-${hash}`;
 }
 
 /** The version a published model gets: sortable by time, unique by run. */

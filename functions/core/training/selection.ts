@@ -10,7 +10,7 @@ export interface ScoredCandidate {
 /** Two AUCs closer than this are a tie (they differ only in floating-point noise). */
 const AUC_TIE = 1e-9;
 
-/** The best candidate by test AUC; a tie goes to the smaller model, then to the lower id. */
+/** The best candidate by test AUC; a tie goes to the smaller model, then to the earlier id (c2 before c10). */
 export function pickBest<T extends ScoredCandidate>(candidates: readonly T[]): T {
   if (candidates.length === 0)
     throw new Error('no candidate to choose from: every training task failed or the grid was empty');
@@ -20,8 +20,13 @@ export function pickBest<T extends ScoredCandidate>(candidates: readonly T[]): T
     const better =
       Number.isNaN(best.auc) ||
       c.auc > best.auc + AUC_TIE ||
-      (Math.abs(c.auc - best.auc) <= AUC_TIE && (c.nodes < best.nodes || (c.nodes === best.nodes && c.id < best.id)));
+      (Math.abs(c.auc - best.auc) <= AUC_TIE &&
+        (c.nodes < best.nodes || (c.nodes === best.nodes && earlier(c.id, best.id))));
     if (better) best = c;
   }
   return best;
+}
+
+function earlier(a: string, b: string): boolean {
+  return a.localeCompare(b, 'en', { numeric: true }) < 0;
 }
