@@ -23,10 +23,10 @@ const started = performance.now();
 let result: unknown;
 switch (stage) {
   case 'prepare':
-    result = await present(prepareHandler, 'the prepare handler')(JSON.parse(arg));
+    result = await present(prepareHandler, 'the prepare handler')(JSON.parse(arg), undefined);
     break;
   case 'train':
-    result = await present(trainHandler, 'the train handler')(JSON.parse(arg));
+    result = await present(trainHandler, 'the train handler')(JSON.parse(arg), undefined);
     break;
   case 'prepare-local': {
     const { features, active } = JSON.parse(arg) as { features: string; active: string };

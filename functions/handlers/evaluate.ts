@@ -4,14 +4,16 @@
  * state reads `best.auc` and `gate.minAcceptedAuc`; the full metrics go to
  * training/<runId>/evaluation.json for Publish and for people.
  */
-import { decodeDataset } from '../core/training/dataset-file.ts';
-import { forestEngine } from '../core/training/forest-engine.ts';
-import { decideGate, readGateSettings, type GateDecision } from '../core/training/gate.ts';
-import { trainingKeys } from '../core/training/keys.ts';
-import { pickBest } from '../core/training/selection.ts';
-import type { Metrics } from '../core/training/engine.ts';
-import type { ForestParams } from '../core/training/params.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { ForestEngine } from '../core/forest/engine.ts';
+import type { FeatureImportance } from '../core/forest/importance.ts';
+import type { Metrics } from '../core/forest/metrics.ts';
+import { decodeDataset } from '../core/training/dataset-file.ts';
+import { evaluateCandidates, type CandidateSummary } from '../core/training/evaluate.ts';
+import { forestEngine } from '../core/training/forest-engine.ts';
+import { readGateSettings, type GateDecision, type GateSettings } from '../core/training/gate.ts';
+import { trainingKeys } from '../core/training/keys.ts';
+import { lazyHandler } from '../aws/lambda-handler.ts';
 import { TrainingStore, requireEnv } from '../aws/training-store.ts';
 import { currentModelAuc } from '../aws/current-model.ts';
 import type { TrainOutput } from './train.ts';
@@ -22,14 +24,6 @@ export interface EvaluateInput {
   readonly labelWeek: string;
   readonly trainedAt: string;
   readonly candidates: TrainOutput[];
-}
-
-export interface CandidateSummary {
-  readonly id: string;
-  readonly params: ForestParams;
-  readonly auc: number;
-  readonly errorRate: number;
-  readonly nodes: number;
 }
 
 export interface EvaluateOutput {
@@ -43,70 +37,68 @@ export interface EvaluateOutput {
   readonly gate: GateDecision;
 }
 
+/** training/<runId>/evaluation.json. */
 export interface Evaluation extends EvaluateOutput {
   readonly formatVersion: 1;
   readonly metrics: Metrics;
-  readonly featureImportance: { feature: string; importance: number }[];
+  readonly featureImportance: FeatureImportance[];
 }
 
-type Scored = TrainOutput & { auc: number; errorRate: number; metrics: Metrics; modelJson: string };
-
-const store = new TrainingStore();
-const logger = new Logger();
-
-export async function handler(event: EvaluateInput): Promise<EvaluateOutput> {
-  const bucket = requireEnv('DATA_BUCKET');
-  const settings = readGateSettings(process.env.GATE_FLOOR, process.env.GATE_MARGIN);
-  const keys = trainingKeys(event.runId);
-  const test = decodeDataset(await store.getBytes(bucket, keys.test), keys.test);
-
-  const scored: Scored[] = [];
-  for (const candidate of event.candidates) {
-    const modelJson = await store.getText(bucket, candidate.modelKey);
-    const metrics = forestEngine.metrics(test.labels, forestEngine.score(modelJson, test));
-    scored.push({ ...candidate, auc: metrics.auc, errorRate: metrics.errorRate, metrics, modelJson });
-  }
-  const winner = pickBest(scored);
-  const current = await currentModelAuc(store, bucket, test);
-  const decided = decideGate(winner.auc, current?.auc, settings);
-  // A current model this engine cannot read (another engine or format) cannot be compared:
-  // the floor alone decides, and the reason says so.
-  const gate = current?.unreadable
-    ? {
-        ...decided,
-        reason: `${decided.reason} (current model ${current.version} not comparable: ${current.unreadable})`,
-      }
-    : decided;
-  const summary = (c: Scored): CandidateSummary => ({
-    id: c.id,
-    params: c.params,
-    auc: c.auc,
-    errorRate: c.errorRate,
-    nodes: c.nodes,
-  });
-  const output: EvaluateOutput = {
-    runId: event.runId,
-    trainWeek: event.trainWeek,
-    labelWeek: event.labelWeek,
-    trainedAt: event.trainedAt,
-    best: { ...summary(winner), modelKey: winner.modelKey },
-    candidates: scored.map(summary),
-    ...(current?.auc !== undefined ? { current: { version: current.version, auc: current.auc } } : {}),
-    gate,
-  };
-  const evaluation: Evaluation = {
-    formatVersion: 1,
-    ...output,
-    metrics: winner.metrics,
-    featureImportance: forestEngine.featureImportance(winner.modelJson),
-  };
-  await store.put(bucket, keys.evaluation, JSON.stringify(evaluation, null, 2) + '\n');
-  logger.info('evaluated', {
-    runId: event.runId,
-    best: output.best.id,
-    auc: output.best.auc,
-    gate: gate.decision,
-    reason: gate.reason,
-  });
-  return output;
+export interface EvaluateDeps {
+  readonly store: TrainingStore;
+  readonly dataBucket: string;
+  readonly engine: ForestEngine;
+  readonly gate: GateSettings;
+  readonly logger: Logger;
 }
+
+export function createEvaluateHandler(deps: EvaluateDeps) {
+  const { store, dataBucket: bucket, engine, logger } = deps;
+  return async (event: EvaluateInput): Promise<EvaluateOutput> => {
+    const keys = trainingKeys(event.runId);
+    const test = decodeDataset(await store.getBytes(bucket, keys.test), keys.test);
+    const candidates = [];
+    for (const candidate of event.candidates)
+      candidates.push({ ...candidate, modelJson: await store.getText(bucket, candidate.modelKey) });
+    const current = await currentModelAuc(store, bucket, engine, test);
+    const evaluated = evaluateCandidates(engine, test, candidates, current, deps.gate);
+    const output: EvaluateOutput = {
+      runId: event.runId,
+      trainWeek: event.trainWeek,
+      labelWeek: event.labelWeek,
+      trainedAt: event.trainedAt,
+      best: { ...evaluated.best, modelKey: evaluated.winner.modelKey },
+      candidates: evaluated.candidates,
+      ...(evaluated.current ? { current: evaluated.current } : {}),
+      gate: evaluated.gate,
+    };
+    const evaluation: Evaluation = {
+      formatVersion: 1,
+      ...output,
+      metrics: evaluated.metrics,
+      featureImportance: evaluated.featureImportance,
+    };
+    await store.put(bucket, keys.evaluation, JSON.stringify(evaluation, null, 2) + '\n');
+    const { gate } = evaluated;
+    logger.info('evaluated', {
+      runId: event.runId,
+      best: output.best.id,
+      auc: output.best.auc,
+      gate: gate.decision,
+      reason: gate.reason,
+    });
+    return output;
+  };
+}
+
+function evaluateDepsFromEnv(): EvaluateDeps {
+  return {
+    store: new TrainingStore(),
+    dataBucket: requireEnv('DATA_BUCKET'),
+    engine: forestEngine,
+    gate: readGateSettings(process.env.GATE_FLOOR, process.env.GATE_MARGIN),
+    logger: new Logger(),
+  };
+}
+
+export const handler = lazyHandler(() => createEvaluateHandler(evaluateDepsFromEnv()));

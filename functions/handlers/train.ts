@@ -4,11 +4,13 @@
  * training/<runId>/candidates/<id>/model.json.
  */
 import { availableParallelism } from 'node:os';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { ForestEngine } from '../core/forest/engine.ts';
 import { decodeDataset } from '../core/training/dataset-file.ts';
 import { forestEngine } from '../core/training/forest-engine.ts';
 import { trainingKeys } from '../core/training/keys.ts';
 import type { ForestParams } from '../core/training/params.ts';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { lazyHandler } from '../aws/lambda-handler.ts';
 import { TrainingStore, requireEnv } from '../aws/training-store.ts';
 
 export interface TrainInput {
@@ -25,36 +27,58 @@ export interface TrainOutput {
   readonly trainSeconds: number;
 }
 
-const store = new TrainingStore();
-const logger = new Logger();
+export interface TrainDeps {
+  readonly store: TrainingStore;
+  readonly dataBucket: string;
+  readonly engine: ForestEngine;
+  /** Worker threads for the trees: the cores the Lambda's memory buys. */
+  readonly threads: number;
+  /** The compiled worker script beside the bundle; undefined from source. */
+  readonly workerUrl: URL | undefined;
+  readonly logger: Logger;
+}
 
-export async function handler(event: TrainInput): Promise<TrainOutput> {
-  const bucket = requireEnv('DATA_BUCKET');
-  const keys = trainingKeys(event.runId);
-  const set = decodeDataset(await store.getBytes(bucket, keys.train), keys.train);
-  // The worker script is bundled beside this handler (FOREST_WORKER names the file).
-  const worker = process.env.FOREST_WORKER;
-  const workerUrl = worker ? new URL(`./${worker}`, import.meta.url) : undefined;
-  const started = performance.now();
-  const model = await forestEngine.train(set, event.params, { workerUrl, threads: availableParallelism() });
-  const trainSeconds = (performance.now() - started) / 1000;
-  const modelKey = keys.candidateModel(event.id);
-  await store.put(bucket, modelKey, model.modelJson);
-  logger.info('candidate trained', {
-    runId: event.runId,
-    id: event.id,
-    params: event.params,
-    rows: set.rows,
-    nodes: model.nodes,
-    trainSeconds,
-    threads: availableParallelism(),
-    workers: Boolean(workerUrl),
-  });
-  return {
-    id: event.id,
-    params: event.params,
-    modelKey,
-    nodes: model.nodes,
-    trainSeconds: Math.round(trainSeconds * 1000) / 1000,
+export function createTrainHandler(deps: TrainDeps) {
+  const { store, dataBucket: bucket, engine, threads, workerUrl, logger } = deps;
+  return async (event: TrainInput): Promise<TrainOutput> => {
+    const keys = trainingKeys(event.runId);
+    const set = decodeDataset(await store.getBytes(bucket, keys.train), keys.train);
+    const started = performance.now();
+    const model = await engine.train(set, event.params, { workerUrl, threads });
+    const trainSeconds = (performance.now() - started) / 1000;
+    const modelKey = keys.candidateModel(event.id);
+    await store.put(bucket, modelKey, model.modelJson);
+    logger.info('candidate trained', {
+      runId: event.runId,
+      id: event.id,
+      params: event.params,
+      rows: set.rows,
+      nodes: model.nodes,
+      trainSeconds,
+      threads,
+      workers: Boolean(workerUrl),
+    });
+    return {
+      id: event.id,
+      params: event.params,
+      modelKey,
+      nodes: model.nodes,
+      trainSeconds: Math.round(trainSeconds * 1000) / 1000,
+    };
   };
 }
+
+function trainDepsFromEnv(): TrainDeps {
+  // The worker script is bundled beside this handler (FOREST_WORKER names the file).
+  const worker = process.env.FOREST_WORKER;
+  return {
+    store: new TrainingStore(),
+    dataBucket: requireEnv('DATA_BUCKET'),
+    engine: forestEngine,
+    threads: availableParallelism(),
+    workerUrl: worker ? new URL(`./${worker}`, import.meta.url) : undefined,
+    logger: new Logger(),
+  };
+}
+
+export const handler = lazyHandler(() => createTrainHandler(trainDepsFromEnv()));
