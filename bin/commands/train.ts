@@ -12,21 +12,12 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { EXIT_OK, UsageError, integer, optional, required, type Command, type ParsedArgs } from '../cli-kit.ts';
 import { cloudTrainingOptions, cloudTrainingUsage, runCloudTraining } from './train-cloud.ts';
-import { buildTrainingSet, splitByUser } from '../../functions/core/dataset/index.ts';
-import {
-  CLI_GRID,
-  InvalidForestParams,
-  buildCard,
-  countNodes,
-  parameterGrid,
-  resolveOptions,
-  serializeModel,
-  trainGrid,
-  treesDocument,
-  type LooseParams,
-} from '../../functions/core/forest/index.ts';
-
-const DEFAULT_SPLIT_SEED = 7;
+import { InvalidForestParams } from '../../functions/core/forest/index.ts';
+import { parseActiveUsers, parseFeaturesTsv } from '../../functions/core/training/features-table.ts';
+import { forestEngine } from '../../functions/core/training/forest-engine.ts';
+import { DEFAULT_GRID, DEFAULT_SPLIT_SEED, type ParamValue } from '../../functions/core/training/params.ts';
+import { TrainingInputError, planRun, type RunPlan, type RunSources } from '../../functions/core/training/prepare.ts';
+import { trainInProcess } from '../../functions/core/training/train-in-process.ts';
 
 /** features.tsv or features.tsv.gz of an extracted week directory. */
 export async function readFeaturesFile(dirOrFile: string): Promise<{ text: string; path: string }> {
@@ -39,15 +30,24 @@ export async function readFeaturesFile(dirOrFile: string): Promise<{ text: strin
   throw new Error(`${dirOrFile}: no features.tsv or features.tsv.gz (run retention extract first)`);
 }
 
-async function readManifest(dir: string): Promise<{ week?: string; sources?: unknown[] } | undefined> {
-  const path = join(dir, 'manifest.json');
-  return existsSync(path)
-    ? (JSON.parse(await readFile(path, 'utf8')) as { week?: string; sources?: unknown[] })
-    : undefined;
+interface ReadFile {
+  readonly path: string;
+  readonly text: string;
 }
 
-function forestParams(args: ParsedArgs): LooseParams {
-  const params: Record<string, string | number | boolean> = {};
+async function readManifest(dir: string): Promise<(ReadFile & { week?: string }) | undefined> {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) return undefined;
+  const text = await readFile(path, 'utf8');
+  return { path, text, week: (JSON.parse(text) as { week?: string }).week };
+}
+
+const fingerprint = (file: ReadFile) =>
+  `${file.path}@${createHash('sha256').update(file.text).digest('hex').slice(0, 16)}`;
+
+/** The forest flags in the training flow's `params` form (option → value), numbers as numbers. */
+function runParams(args: ParsedArgs): Record<string, ParamValue> {
+  const params: Record<string, ParamValue> = {};
   const flags: [string, string][] = [
     ['num-trees', 'numTrees'],
     ['max-depth', 'maxDepth'],
@@ -62,17 +62,30 @@ function forestParams(args: ParsedArgs): LooseParams {
   ];
   for (const [flag, name] of flags) {
     const value = optional(args, flag);
-    if (value !== undefined) params[name] = value;
+    if (value !== undefined)
+      params[name] = value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
   }
   if (args.values['no-bootstrap'] === true) params.bootstrap = false;
-  try {
-    resolveOptions(params);
-  } catch (error) {
-    if (error instanceof InvalidForestParams) throw new UsageError(error.message);
-    throw error;
-  }
+  if (optional(args, 'split-seed') !== undefined)
+    params.splitSeed = integer(args, 'split-seed', DEFAULT_SPLIT_SEED, 0, 2 ** 32 - 1);
   return params;
 }
+
+/** Without --grid the options given are the one combination; with it, they replace the default grid's values. */
+function plan(args: ParsedArgs, params: Record<string, ParamValue>): RunPlan {
+  try {
+    return planRun(forestEngine, params, args.values.grid === true ? DEFAULT_GRID : {});
+  } catch (error) {
+    if (error instanceof InvalidForestParams || error instanceof TrainingInputError)
+      throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+const gridText = Object.entries(DEFAULT_GRID)
+  .filter(([, values]) => values.length > 1)
+  .map(([name, values]) => `${name} ${values.join('/')}`)
+  .join(' × ');
 
 export const command: Command = {
   summary: 'train the forest on week W labelled by week W+1; write model.json, card.json, trees.json',
@@ -98,8 +111,8 @@ seed). Writes DIR/model.json, DIR/card.json (metrics on the test set) and DIR/tr
   --seed N                       forest seed: same data + seed → same model (default 7)
   --split-seed N                 train/test split seed (default ${DEFAULT_SPLIT_SEED})
   --engine histogram|ml-random-forest   (default histogram; ml-random-forest ≤ 5000 rows)
-  --grid                         try numTrees ${CLI_GRID.numTrees.join('/')} × maxDepth ${CLI_GRID.maxDepth.join('/')} ×
-                                 featureSubsetStrategy ${CLI_GRID.featureSubsetStrategy.join('/')}; keep the best test AUC
+  --grid                         try the training flow's default grid (${gridText}); the options
+                                 given replace its values; keep the best test AUC
   --workers N                    worker threads for the trees (default: the machine's cores)
   --cloud ...                    start the cloud training flow instead (retention train-cloud --help)
 `,
@@ -129,63 +142,51 @@ seed). Writes DIR/model.json, DIR/card.json (metrics on the test set) and DIR/tr
     const nextDir = required(args, 'next');
     const out = required(args, 'out');
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
-    const params = forestParams(args);
-    const splitSeed = integer(args, 'split-seed', DEFAULT_SPLIT_SEED, 0, 2 ** 32 - 1);
+    const params = runParams(args);
+    const runPlan = plan(args, params);
     const workers = integer(args, 'workers', availableParallelism(), 1, 256);
 
     const features = await readFeaturesFile(featuresDir);
     const activePath = join(nextDir, 'active_users.txt');
     if (!existsSync(activePath))
       throw new Error(`${nextDir}: no active_users.txt (run retention extract on week W+1 first)`);
-    const all = buildTrainingSet(features.text, await readFile(activePath, 'utf8'), { source: features.path });
-    const { train, test } = splitByUser(all, splitSeed);
-    if (train.rows === 0 || test.rows === 0)
-      throw new Error(`${features.path}: ${all.rows} users are too few to split 70/30`);
-
-    const grid = args.values.grid === true ? parameterGrid(CLI_GRID, params) : [params];
-    const started = performance.now();
-    const { best, candidates } = await trainGrid(train, test, grid, { workers });
-    const seconds = (performance.now() - started) / 1000;
-
-    const modelJson = serializeModel(best.model);
+    const active: ReadFile = { path: activePath, text: await readFile(activePath, 'utf8') };
     const [trainManifest, labelManifest] = await Promise.all([readManifest(featuresDir), readManifest(nextDir)]);
-    const trainWeek = trainManifest?.week ?? featuresDir;
-    const labelWeek = labelManifest?.week ?? nextDir;
-    const modelVersion = `${trainWeek}-${createHash('sha256').update(modelJson).digest('hex').slice(0, 12)}`;
-    let testRetained = 0;
-    for (let r = 0; r < test.rows; r++) testRetained += test.labels[r];
-    const card = buildCard({
-      model: best.model,
-      metrics: best.metrics,
-      modelVersion,
-      trainedAt: new Date().toISOString(),
-      trainWeek,
-      labelWeek,
-      sources: [
-        trainManifest && {
-          manifest: join(featuresDir, 'manifest.json'),
-          week: trainManifest.week,
-          sources: trainManifest.sources,
-        },
-        labelManifest && { manifest: join(nextDir, 'manifest.json'), week: labelManifest.week },
-      ].filter(Boolean),
-      testStats: { rows: test.rows, retained: testRetained, notRetained: test.rows - testRetained },
-      candidates,
+    const manifests = [trainManifest, labelManifest].filter((m) => m !== undefined);
+    const sources: RunSources = {
+      trainWeek: [features.path],
+      labelWeek: [active.path],
+      manifests: manifests.map((m) => ({ key: m.path, manifest: JSON.parse(m.text) as unknown })),
+    };
+    const run = await trainInProcess(forestEngine, {
+      plan: runPlan,
+      params,
+      trainWeek: trainManifest?.week ?? featuresDir,
+      labelWeek: labelManifest?.week ?? nextDir,
+      trainParts: [parseFeaturesTsv(features.text, features.path)],
+      labelParts: [parseActiveUsers(active.text)],
+      sources,
+      fingerprints: [features, active, ...manifests].map(fingerprint),
+      startedAt: new Date(),
+      threads: workers,
     });
-    await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'model.json'), modelJson);
-    await writeFile(join(out, 'card.json'), JSON.stringify(card, null, 2) + '\n');
-    await writeFile(join(out, 'trees.json'), JSON.stringify(treesDocument(best.model, modelVersion)));
 
-    const m = best.metrics;
-    const p = best.model.params;
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'model.json'), run.documents.model);
+    await writeFile(join(out, 'card.json'), run.documents.card);
+    await writeFile(join(out, 'trees.json'), run.documents.trees);
+
+    const { train, test } = run.prepared.sets;
+    const { best, metrics: m } = run.evaluated;
+    const p = forestEngine.describe(run.evaluated.winner.modelJson).params;
+    const count = runPlan.combinations.length;
     console.log(
-      `trained ${candidates.length} candidate${candidates.length > 1 ? 's' : ''} on ${train.rows} users in ${seconds.toFixed(1)} s (${p.engine}, ${p.numTrees} trees, depth ${p.maxDepth}, ${p.featureSubsetStrategy}); ${countNodes(best.model)} nodes`,
+      `trained ${count} candidate${count > 1 ? 's' : ''} on ${train.rows} users in ${run.trainSeconds.toFixed(1)} s (${p.engine}, ${p.numTrees} trees, depth ${p.maxDepth}, ${p.featureSubsetStrategy}); ${best.nodes} nodes`,
     );
     console.log(
       `test set ${test.rows} users: AUC ${m.auc.toFixed(4)}  error ${m.errorRate.toFixed(4)}  baseline error ${m.baselineErrorRate.toFixed(4)}`,
     );
-    console.log(`wrote ${join(out, 'model.json')}, card.json, trees.json (model ${modelVersion})`);
+    console.log(`wrote ${join(out, 'model.json')}, card.json, trees.json (model ${run.version})`);
     return EXIT_OK;
   },
 };

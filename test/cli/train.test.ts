@@ -92,23 +92,42 @@ describe('retention train', () => {
     expect(trees.trees[0]).toHaveProperty('condition');
   });
 
-  it('keeps the best of a grid, listing every candidate in the card', async () => {
-    const run = await cli([
-      'train',
-      '--features',
-      join(dir, 'w0'),
-      '--next',
-      join(dir, 'w1'),
-      '--out',
-      join(dir, 'grid'),
-      '--grid',
-      '--workers',
-      '1',
+  it("keeps the best of the training flow's grid, listing every candidate in the card", async () => {
+    const grid = async (out: string, ...options: string[]) => {
+      const run = await cli([
+        'train',
+        '--features',
+        join(dir, 'w0'),
+        '--next',
+        join(dir, 'w1'),
+        '--out',
+        join(dir, out),
+        '--grid',
+        '--workers',
+        '1',
+        ...options,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^trained ${options.length > 0 ? 2 : 4} candidates on \\d+ users`));
+      return JSON.parse(await readFile(join(dir, out, 'card.json'), 'utf8')) as {
+        candidates: { id: string; params: Record<string, unknown>; auc: number }[];
+        metrics: { auc: number };
+      };
+    };
+    const card = await grid('grid');
+    // The default grid (core/training/params.ts): depth 6 or 10 × sqrt or onethird features, 20 trees.
+    expect(
+      card.candidates.map((c) => [c.id, c.params.maxDepth, c.params.featureSubsetStrategy, c.params.numTrees]),
+    ).toEqual([
+      ['c0', 6, 'sqrt', 20],
+      ['c1', 10, 'sqrt', 20],
+      ['c2', 6, 'onethird', 20],
+      ['c3', 10, 'onethird', 20],
     ]);
-    expect(run.code).toBe(0);
-    const card = JSON.parse(await readFile(join(dir, 'grid/card.json'), 'utf8'));
-    expect(card.candidates).toHaveLength(12);
-    expect(card.metrics.auc).toBe(Math.max(...card.candidates.map((c: { auc: number }) => c.auc)));
+    expect(card.metrics.auc).toBe(Math.max(...card.candidates.map((c) => c.auc)));
+    // An option given replaces the grid's values for it.
+    const shallow = await grid('grid-shallow', '--max-depth', '3');
+    expect(shallow.candidates.map((c) => c.params.maxDepth)).toEqual([3, 3]);
   }, 60_000);
 
   it('fails with one line and exit 2 on a bad option, exit 1 when the next week is missing', async () => {

@@ -1,32 +1,31 @@
 /**
- * The training handlers in-process against emulated S3 (real SDK): Prepare's labels, merge
- * and split on hand-made weeks, and Publish's atomicity (the pointer moves last; a failure
- * before it leaves the current model; versions are immutable).
+ * The training handlers in-process against emulated S3 (real SDK), their dependencies
+ * injected: Prepare's labels, merge and split on hand-made weeks, its option checks before
+ * any write, and Publish's atomicity (the pointer moves last; a failure before it leaves
+ * the current model; versions are immutable) and its supersede and re-judge rules.
  */
+import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { startTestEmulators, pointSdkAtEmulators, type TestEmulators } from '../support/emulators.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { startTestEmulators, type TestEmulators } from '../support/emulators.ts';
+import { listKeys } from '../support/local-cloud.ts';
 import { decodeDataset } from '../../functions/core/training/dataset-file.ts';
 import { isTestUser } from '../../functions/core/training/labels.ts';
+import { forestEngine } from '../../functions/core/training/forest-engine.ts';
+import { DEFAULT_GATE, type GateSettings } from '../../functions/core/training/gate.ts';
 import { featureIndex } from '../../functions/core/schema.ts';
+import { TrainingStore } from '../../functions/aws/training-store.ts';
+import { createPrepareHandler } from '../../functions/handlers/prepare.ts';
+import { createTrainHandler } from '../../functions/handlers/train.ts';
+import { createEvaluateHandler, type EvaluateOutput } from '../../functions/handlers/evaluate.ts';
+import { createPublishHandler } from '../../functions/handlers/publish.ts';
 import { activeUsersTxt, featuresTsv, manifestJson, type HandMadeUser } from './fixtures/weeks.ts';
-import type * as PrepareModule from '../../functions/handlers/prepare.ts';
-import type * as TrainModule from '../../functions/handlers/train.ts';
-import type * as EvaluateModule from '../../functions/handlers/evaluate.ts';
-import type * as PublishModule from '../../functions/handlers/publish.ts';
-
-type Handlers = {
-  prepare: typeof PrepareModule;
-  train: typeof TrainModule;
-  evaluate: typeof EvaluateModule;
-  publish: typeof PublishModule;
-};
 
 describe('training handlers on emulated S3', () => {
   let local: TestEmulators;
-  let restoreSdk: () => void;
-  let h: Handlers;
-  let secondRun: Promise<Awaited<ReturnType<Handlers['evaluate']['handler']>>> | undefined;
+  let h: ReturnType<typeof handlers>;
+  let secondRun: Promise<EvaluateOutput> | undefined;
   const data = 'data-bucket';
   const site = 'site-bucket';
   const put = (key: string, body: string) =>
@@ -34,6 +33,32 @@ describe('training handlers on emulated S3', () => {
   const get = async (bucket: string, key: string) =>
     (await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
   const getText = async (bucket: string, key: string) => new TextDecoder().decode(await get(bucket, key));
+
+  /** The handlers as their Lambdas build them, on the emulated S3; `settings` as the stack would set them. */
+  function handlers(settings: { siteBucket?: string; gate?: GateSettings } = {}) {
+    const common = {
+      store: new TrainingStore(local.s3),
+      dataBucket: data,
+      engine: forestEngine,
+      logger: new Logger({ logLevel: 'SILENT' }),
+    };
+    const gate = settings.gate ?? DEFAULT_GATE;
+    const now = () => new Date();
+    return {
+      prepare: createPrepareHandler({ ...common, now }),
+      train: createTrainHandler({ ...common, threads: availableParallelism(), workerUrl: undefined }),
+      evaluate: createEvaluateHandler({ ...common, gate }),
+      publish: createPublishHandler({ ...common, siteBucket: settings.siteBucket ?? site, gate, now }),
+    };
+  }
+
+  /** Prepare, Train each combination, Evaluate: what the state machine runs before the Gate. */
+  async function evaluated(params: Record<string, unknown>, using = h): Promise<EvaluateOutput> {
+    const prepared = await using.prepare({ trainWeek: '0', labelWeek: '1', params });
+    const candidates = [];
+    for (const c of prepared.combinations) candidates.push(await using.train(c));
+    return using.evaluate({ ...prepared, candidates });
+  }
 
   // Week 0: users 1..600; user 5 appears in both parts (pc 2 + pc 3). Week 1: even users
   // are active, plus user 9000 who was not in week 0 (not an example).
@@ -47,9 +72,6 @@ describe('training handlers on emulated S3', () => {
 
   beforeAll(async () => {
     local = await startTestEmulators();
-    restoreSdk = pointSdkAtEmulators(local);
-    process.env.DATA_BUCKET = data;
-    process.env.SITE_BUCKET = site;
     await local.s3.send(new CreateBucketCommand({ Bucket: data }));
     await local.s3.send(new CreateBucketCommand({ Bucket: site }));
     await put('extracted/week=0/part=a/features.tsv', featuresTsv('0', partA));
@@ -61,22 +83,14 @@ describe('training handlers on emulated S3', () => {
     await put('extracted/week=1/part=a/features.tsv', featuresTsv('1', []));
     await put('extracted/week=1/part=a/active_users.txt', activeUsersTxt(active1));
     await put('extracted/week=1/part=a/manifest.json', manifestJson('1', active1.length));
-    h = {
-      prepare: await import('../../functions/handlers/prepare.ts'),
-      train: await import('../../functions/handlers/train.ts'),
-      evaluate: await import('../../functions/handlers/evaluate.ts'),
-      publish: await import('../../functions/handlers/publish.ts'),
-    };
+    h = handlers();
   });
   afterAll(async () => {
-    restoreSdk?.();
-    delete process.env.DATA_BUCKET;
-    delete process.env.SITE_BUCKET;
     await local?.stop();
   });
 
   it('Prepare merges the parts, labels by the label week and splits 70/30 by user hash and seed', async () => {
-    const out = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params: { splitSeed: 11, numTrees: 3 } });
+    const out = await h.prepare({ trainWeek: '0', labelWeek: '1', params: { splitSeed: 11, numTrees: 3 } });
     const train = decodeDataset(await get(data, `training/${out.runId}/train.bin`), 'train.bin');
     const test = decodeDataset(await get(data, `training/${out.runId}/test.bin`), 'test.bin');
     const rows = new Map<number, { label: number; pc: number; side: string }>();
@@ -101,9 +115,9 @@ describe('training handlers on emulated S3', () => {
   });
 
   it('Prepare gives another split for another seed, and the same run id for the same inputs', async () => {
-    const a = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params: { splitSeed: 11, numTrees: 3 } });
-    const b = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params: { splitSeed: 12, numTrees: 3 } });
-    const again = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params: { numTrees: 3, splitSeed: 11 } });
+    const a = await h.prepare({ trainWeek: '0', labelWeek: '1', params: { splitSeed: 11, numTrees: 3 } });
+    const b = await h.prepare({ trainWeek: '0', labelWeek: '1', params: { splitSeed: 12, numTrees: 3 } });
+    const again = await h.prepare({ trainWeek: '0', labelWeek: '1', params: { numTrees: 3, splitSeed: 11 } });
     expect(again.runId).toBe(a.runId);
     expect(b.runId).not.toBe(a.runId);
     const testA = decodeDataset(await get(data, `training/${a.runId}/test.bin`), 'a');
@@ -111,28 +125,37 @@ describe('training handlers on emulated S3', () => {
     expect(Array.from(testA.userIds)).not.toEqual(Array.from(testB.userIds));
   });
 
+  it('Prepare refuses a bad option in any combination before it writes anything', async () => {
+    const before = await listKeys(local.s3, data, 'training/');
+    await expect(h.prepare({ trainWeek: '0', labelWeek: '1', params: { maxDepth: [4, 31] } })).rejects.toMatchObject({
+      name: 'InvalidTrainingParams',
+      message: 'maxDepth must be a whole number from 0 to 30, got 31',
+    });
+    const mlEntropy = { engine: 'ml-random-forest', impurity: ['gini', 'entropy'] };
+    await expect(h.prepare({ trainWeek: '0', labelWeek: '1', params: mlEntropy })).rejects.toThrow(
+      'the ml-random-forest engine supports impurity "gini" only',
+    );
+    await expect(h.prepare({ trainWeek: '0', labelWeek: '1', params: { numTrees: [] } })).rejects.toMatchObject({
+      name: 'TrainingInputError',
+      message: 'params.numTrees lists no value',
+    });
+    expect(await listKeys(local.s3, data, 'training/')).toEqual(before);
+  });
+
   it('Publish writes the version, then moves the pointer; a failure before the pointer leaves the current model', async () => {
-    const runOnce = async (params: Record<string, unknown>) => {
-      const prepared = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params });
-      const candidates = [];
-      for (const c of prepared.combinations) candidates.push(await h.train.handler(c));
-      return h.evaluate.handler({ ...prepared, candidates });
-    };
-    const first = await runOnce({ numTrees: 3, maxDepth: 3, featureSubsetStrategy: 'all' });
-    const published = await h.publish.handler(first);
+    const first = await evaluated({ numTrees: 3, maxDepth: 3, featureSubsetStrategy: 'all' });
+    const published = await h.publish(first);
     expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(published.version);
     expect(published.written.at(-1)).toBe('data:models/current.json');
 
     // A second run whose site copy fails (its bucket does not exist): the new version's
     // documents may be written, but models/current.json still names the first version.
-    const second = await runOnce({ numTrees: 4, maxDepth: 3, featureSubsetStrategy: 'all' });
-    process.env.SITE_BUCKET = 'no-such-site-bucket';
-    await expect(h.publish.handler(second)).rejects.toThrow(/bucket/i);
-    process.env.SITE_BUCKET = site;
+    const second = await evaluated({ numTrees: 4, maxDepth: 3, featureSubsetStrategy: 'all' });
+    await expect(handlers({ siteBucket: 'no-such-site-bucket' }).publish(second)).rejects.toThrow(/bucket/i);
     expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(published.version);
 
     // Retrying the same Publish finds its immutable documents unchanged and completes.
-    const retried = await h.publish.handler(second);
+    const retried = await h.publish(second);
     expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(retried.version);
     expect(retried.version).not.toBe(published.version);
     const card = JSON.parse(await getText(site, 'data/card.json'));
@@ -146,7 +169,7 @@ describe('training handlers on emulated S3', () => {
     const { version } = JSON.parse(await getText(data, 'models/current.json'));
     const key = `models/${version}/card.json`;
     await put(key, (await getText(data, key)).replace('"formatVersion": 1', '"formatVersion": 1, "edited": true'));
-    await expect(h.publish.handler(evaluation)).rejects.toThrow(
+    await expect(h.publish(evaluation)).rejects.toThrow(
       /already exists with other content; published versions are immutable/,
     );
   });
@@ -156,14 +179,7 @@ describe('training handlers on emulated S3', () => {
       'models/current.json',
       JSON.stringify({ formatVersion: 1, version: 'old-engine', publishedAt: '2026-01-01T00:00:00Z' }),
     );
-    const prepared = await h.prepare.handler({
-      trainWeek: '0',
-      labelWeek: '1',
-      params: { numTrees: 2, maxDepth: 2, featureSubsetStrategy: 'all' },
-    });
-    const candidates = [];
-    for (const c of prepared.combinations) candidates.push(await h.train.handler(c));
-    const evaluation = await h.evaluate.handler({ ...prepared, candidates });
+    const evaluation = await evaluated({ numTrees: 2, maxDepth: 2, featureSubsetStrategy: 'all' });
     expect(evaluation.gate.decision).toBe('promote');
     expect(evaluation.gate.currentAuc).toBeUndefined();
     expect(evaluation.gate.reason).toMatch(/\(current model old-engine not comparable: .*formatVersion.*\)$/);
@@ -172,13 +188,13 @@ describe('training handlers on emulated S3', () => {
   it("Prepare reads only the parts the week's _COMPLETE.json lists", async () => {
     await put('extracted/week=0/part=stale/features.tsv', featuresTsv('0', [{ userId: 99999, pc: 1 }]));
     await put('extracted/week=0/part=stale/active_users.txt', activeUsersTxt([99999]));
-    const withoutMarker = await h.prepare.handler({ trainWeek: '0', labelWeek: '1' });
+    const withoutMarker = await h.prepare({ trainWeek: '0', labelWeek: '1' });
     expect(withoutMarker.stats.train.rows + withoutMarker.stats.test.rows).toBe(601);
     await put(
       'extracted/week=0/_COMPLETE.json',
       JSON.stringify({ formatVersion: 1, week: '0', layout: 'parts', parts: ['a', 'b'], manifests: [] }),
     );
-    const out = await h.prepare.handler({ trainWeek: '0', labelWeek: '1' });
+    const out = await h.prepare({ trainWeek: '0', labelWeek: '1' });
     expect(out.stats.train.rows + out.stats.test.rows).toBe(600);
     expect(out.runId).not.toBe(withoutMarker.runId);
   });
@@ -190,7 +206,7 @@ describe('training handlers on emulated S3', () => {
     );
     const pointer = JSON.stringify({ formatVersion: 1, version: 'later', publishedAt: '2026-01-01T00:00:00Z' });
     await put('models/current.json', pointer);
-    const out = await h.publish.handler(evaluation);
+    const out = await h.publish(evaluation);
     expect(out).toMatchObject({ decision: 'superseded', written: [] });
     expect(out.reason).toBe('the current model later was trained on week 5, later than week 0; it stays');
     expect(await getText(data, 'models/current.json')).toBe(pointer);
@@ -200,30 +216,18 @@ describe('training handlers on emulated S3', () => {
       'models/current.json',
       JSON.stringify({ formatVersion: 1, version: 'old-engine', publishedAt: '2026-01-01T00:00:00Z' }),
     );
-    const evaluated = async (params: Record<string, unknown>) => {
-      const prepared = await h.prepare.handler({ trainWeek: '0', labelWeek: '1', params });
-      const candidates = [];
-      for (const c of prepared.combinations) candidates.push(await h.train.handler(c));
-      return h.evaluate.handler({ ...prepared, candidates });
-    };
     // A one-leaf forest (AUC 0.5) passes the floor only because it is lowered for this test.
-    const floor = process.env.GATE_FLOOR;
-    process.env.GATE_FLOOR = '0.4';
-    try {
-      // Both evaluated against the same (unreadable) current model, as two concurrent runs are.
-      const strong = await evaluated({ numTrees: 10, maxDepth: 4, featureSubsetStrategy: 'all' });
-      const weak = await evaluated({ numTrees: 1, maxDepth: 0, featureSubsetStrategy: 'all' });
-      expect(weak.gate.decision).toBe('promote');
-      expect(weak.best.auc).toBeLessThan(strong.best.auc - 0.01);
-      const published = await h.publish.handler(strong);
-      const late = await h.publish.handler(weak);
-      expect(late).toMatchObject({ decision: 'reject', written: [] });
-      expect(late.reason).toMatch(/worse than the current model's .* by more than the margin/);
-      expect(late.reason).toContain(`model ${published.version} was published while this run was evaluated`);
-      expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(published.version);
-    } finally {
-      if (floor === undefined) delete process.env.GATE_FLOOR;
-      else process.env.GATE_FLOOR = floor;
-    }
+    const lowFloor = handlers({ gate: { floor: 0.4, margin: DEFAULT_GATE.margin } });
+    // Both evaluated against the same (unreadable) current model, as two concurrent runs are.
+    const strong = await evaluated({ numTrees: 10, maxDepth: 4, featureSubsetStrategy: 'all' }, lowFloor);
+    const weak = await evaluated({ numTrees: 1, maxDepth: 0, featureSubsetStrategy: 'all' }, lowFloor);
+    expect(weak.gate.decision).toBe('promote');
+    expect(weak.best.auc).toBeLessThan(strong.best.auc - 0.01);
+    const published = await lowFloor.publish(strong);
+    const late = await lowFloor.publish(weak);
+    expect(late).toMatchObject({ decision: 'reject', written: [] });
+    expect(late.reason).toMatch(/worse than the current model's .* by more than the margin/);
+    expect(late.reason).toContain(`model ${published.version} was published while this run was evaluated`);
+    expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(published.version);
   });
 });

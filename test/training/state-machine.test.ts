@@ -1,23 +1,49 @@
 /**
  * The training state machine from the synthesized template, run by the local Step Functions
  * runner with every task invoking the Lambda bundle CDK built, against emulated S3:
- * success (published, pointer last), a gate rejection (current model stays), and a task
- * failure ending in TrainingFailed with a readable cause.
+ * success (published, pointer last), a gate rejection (current model stays), task
+ * failures ending in TrainingFailed with a readable cause, and the same result as
+ * `retention train` on the same demo weeks.
  */
+import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listKeys, readText, type LocalCloud } from '../support/local-cloud.ts';
 import { LocalStateMachine } from '../../infra/local/stepfunctions.ts';
-import { startTrainingCloud } from './fixtures/cloud.ts';
+import { startTrainingCloud, type TrainingCloud } from './fixtures/cloud.ts';
 import { parseCard, parseTrees } from '../../site/src/documents.ts';
+
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The command line in another process, as a user runs it. */
+async function retention(...args: string[]): Promise<string> {
+  const node = join(projectRoot, 'node_modules/.bin/node'); // Node 24 runs the .ts entry directly
+  const { stdout } = await promisify(execFile)(node, [join(projectRoot, 'bin/retention.ts'), ...args]);
+  return stdout;
+}
+
+/** Keys all the way down (an array by its first element): what two documents of one format share. */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length === 0 ? [] : [shape(value[0])];
+  if (value === null || typeof value !== 'object') return typeof value;
+  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
+  return Object.fromEntries(entries.map(([key, inner]) => [key, shape(inner)]));
+}
 
 describe('training state machine, run locally end to end', () => {
   let cloud: LocalCloud;
   let data: string;
   let site: string;
   let machine: LocalStateMachine;
+  let put: TrainingCloud['put'];
   beforeAll(async () => {
-    ({ cloud, data, site, machine } = await startTrainingCloud());
+    ({ cloud, data, site, machine, put } = await startTrainingCloud());
   });
   afterAll(() => cloud?.stop());
 
@@ -86,12 +112,34 @@ describe('training state machine, run locally end to end', () => {
     expect(outcome.events.some((e) => e.type === 'StateEntered' && e.state === 'PrepareFailed')).toBe(true);
   });
 
-  it("catches a failure inside the Map as a Train failure with the engine's message", async () => {
-    const outcome = await machine.run({ trainWeek: '0', labelWeek: '1', params: { numTrees: 0 } });
+  it('refuses a bad option in any combination at Prepare, before anything is written', async () => {
+    const before = await listKeys(cloud.clients.s3, data, 'training/');
+    const outcome = await machine.run({ trainWeek: '0', labelWeek: '1', params: { numTrees: [3, 0] } });
     expect(outcome.status).toBe('FAILED');
     if (outcome.status !== 'FAILED') return;
     expect(outcome.error).toBe('InvalidTrainingParams');
-    expect(outcome.cause).toBe('Train failed: numTrees must be a whole number from 1 to 1000, got 0');
+    expect(outcome.cause).toBe('Prepare failed: numTrees must be a whole number from 1 to 1000, got 0');
+    expect(outcome.events.some((e) => e.type === 'StateEntered' && e.state === 'Train')).toBe(false);
+    expect(await listKeys(cloud.clients.s3, data, 'training/')).toEqual(before);
+  });
+
+  it('catches a failure inside the Map as a Train failure with its message', async () => {
+    // The train set disappears between Prepare and Train: the real Train bundle fails reading it.
+    const broken = new LocalStateMachine(cloud.stateMachines[0].definition, {
+      retryIntervalMs: 0,
+      invoke: async (fn, event) => {
+        if (cloud.functionId(fn).startsWith('TrainingTrainFunction')) {
+          const { runId } = event as { runId: string };
+          await cloud.clients.s3.send(new DeleteObjectCommand({ Bucket: data, Key: `training/${runId}/train.bin` }));
+        }
+        return cloud.invoke(fn, event);
+      },
+    });
+    const outcome = await broken.run({ trainWeek: '0', labelWeek: '1', params: { numTrees: 2, maxDepth: 2 } });
+    expect(outcome.status).toBe('FAILED');
+    if (outcome.status !== 'FAILED') return;
+    expect(outcome.error).toBe('NoSuchKey');
+    expect(outcome.cause).toMatch(/^Train failed: /);
     expect(outcome.events.some((e) => e.type === 'StateEntered' && e.state === 'Evaluate')).toBe(false);
   });
 
@@ -116,4 +164,52 @@ describe('training state machine, run locally end to end', () => {
     if (outcome.status !== 'SUCCEEDED') throw new Error(`${outcome.error}: ${outcome.cause}`);
     expect(outcome.events.filter((e) => e.type === 'StateRetried' && e.state === 'Train')).toHaveLength(1);
   });
+
+  it('gives the same candidates, winner and card as `retention train` on the same demo weeks and parameters', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'same-training-'));
+    try {
+      const raw = join(dir, 'raw');
+      await retention('seed', '--out', raw, '--users', '600', '--weeks', '2', '--iso-weeks', '2026-W46');
+      for (const week of ['2026-W46', '2026-W47']) {
+        const events = join(raw, `user_events_${week}.log`);
+        const tables = ['--crm', join(raw, 'crm_info.data'), '--profiles', join(raw, 'nosql_user_profile.data')];
+        await retention('extract', '--events', events, ...tables, '--meta', raw, '--out', join(dir, week));
+        for (const file of ['features.tsv', 'active_users.txt', 'manifest.json'])
+          await put(data, `extracted/week=${week}/part=demo/${file}`, await readFile(join(dir, week, file), 'utf8'));
+      }
+      const weeks = ['--features', join(dir, '2026-W46'), '--next', join(dir, '2026-W47')];
+      await retention('train', ...weeks, '--out', join(dir, 'out'), '--grid', '--num-trees', '5', '--max-depth', '4');
+      const local = JSON.parse(await readFile(join(dir, 'out/card.json'), 'utf8'));
+
+      const params = { numTrees: 5, maxDepth: 4 };
+      const outcome = await machine.run({ trainWeek: '2026-W46', labelWeek: '2026-W47', params });
+      if (outcome.status !== 'SUCCEEDED') throw new Error(`${outcome.error}: ${outcome.cause}`);
+      const output = outcome.output as { runId: string; decision: string; version: string; auc: number };
+      const evaluation = JSON.parse(await readText(cloud.clients.s3, data, `training/${output.runId}/evaluation.json`));
+      expect(local.candidates).toHaveLength(2); // sqrt and onethird features
+      expect(evaluation.candidates).toEqual(local.candidates);
+      expect(output.auc).toBe(local.metrics.auc);
+      expect(evaluation.metrics).toEqual(local.metrics);
+
+      // One card builder: the published card has the command line's shape and the same figures.
+      expect(output.decision).toBe('promote');
+      const card = JSON.parse(await readText(cloud.clients.s3, data, `models/${output.version}/card.json`));
+      // The one difference: the cloud compared with a current model, the command line has none.
+      expect(card.gate.currentAuc).toEqual(expect.any(Number));
+      delete card.gate.currentAuc;
+      expect(shape(card)).toEqual(shape(local));
+      for (const field of [
+        'params',
+        'metrics',
+        'featureImportance',
+        'dataStats',
+        'candidates',
+        'trainWeek',
+        'labelWeek',
+      ])
+        expect(card[field], field).toEqual(local[field]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
