@@ -1,4 +1,7 @@
-/** The training flow's pure rules: gate, winner choice, run ids, parameter grid, dataset file, publish order. */
+/**
+ * The training core on plain inputs: gate, winner choice, run ids, parameter grid and run plan,
+ * prepared sets and dataset file, the model card, and the publish rules and order.
+ */
 import { describe, expect, it } from 'vitest';
 import { decideGate, readGateSettings } from '../../functions/core/training/gate.ts';
 import { pickBest } from '../../functions/core/training/selection.ts';
@@ -9,7 +12,13 @@ import { isTestUser, labelAndSplit } from '../../functions/core/training/labels.
 import { mergeFeatureTables, parseFeaturesTsv } from '../../functions/core/training/features-table.ts';
 import { isSupersededBy, publishPlan } from '../../functions/core/training/publish-plan.ts';
 import { featureIndex } from '../../functions/core/schema.ts';
-import { featuresTsv } from './fixtures/weeks.ts';
+import { featuresTsv, learnableWeek } from './fixtures/weeks.ts';
+import { InvalidForestParams } from '../../functions/core/forest/index.ts';
+import { forestEngine } from '../../functions/core/training/forest-engine.ts';
+import { DEFAULT_GATE } from '../../functions/core/training/gate.ts';
+import { TrainingInputError, planRun, prepareSets } from '../../functions/core/training/prepare.ts';
+import { buildCard, publicationDocuments } from '../../functions/core/training/card.ts';
+import { decidePublication, type CurrentAtPublish } from '../../functions/core/training/publish-decision.ts';
 
 describe('gate', () => {
   const settings = { floor: 0.6, margin: 0.02 };
@@ -45,6 +54,26 @@ describe('winner', () => {
     expect(pickBest(c).id).toBe('c2');
     expect(() => pickBest([])).toThrow(/no candidate/);
   });
+  it('counts AUCs within 1e-9 as a tie, goes to the earlier id on a full tie, and never picks NaN', () => {
+    const near = [
+      { id: 'c0', auc: 0.85 + 5e-10, nodes: 300 },
+      { id: 'c1', auc: 0.85, nodes: 120 },
+    ];
+    expect(pickBest(near).id).toBe('c1');
+    const same = { auc: 0.85, nodes: 120 };
+    expect(
+      pickBest([
+        { id: 'c10', ...same },
+        { id: 'c2', ...same },
+      ]).id,
+    ).toBe('c2');
+    expect(
+      pickBest([
+        { id: 'c0', auc: NaN, nodes: 1 },
+        { id: 'c1', auc: 0.6, nodes: 9 },
+      ]).id,
+    ).toBe('c1');
+  });
 });
 
 describe('run ids and versions', () => {
@@ -57,6 +86,13 @@ describe('run ids and versions', () => {
     expect(trainingRunId({ ...base, sources: ['m1@a', 'm2@changed'], params: { maxDepth: 4, numTrees: 3 } })).not.toBe(
       id,
     );
+  });
+  it('keep the whole hash when the weeks are long names (a folder, for the command line)', () => {
+    const folder = '/tmp/a-rather/long/folder/of/extracted/features/week0'.repeat(2);
+    const id = trainingRunId({ ...base, trainWeek: folder, params: { numTrees: 3 } });
+    expect(id.length).toBeLessThanOrEqual(80);
+    expect(id).toMatch(/^train-tmparather.*-[0-9a-f]{16}$/);
+    expect(trainingRunId({ ...base, trainWeek: folder, params: { numTrees: 4 } })).not.toBe(id);
   });
   it('versions sort by time', () => {
     expect(modelVersion('train-0-1-0123456789abcdef', new Date('2026-11-29T02:03:04.567Z'))).toBe(
@@ -177,5 +213,131 @@ describe('publish order', () => {
       version: 'v1',
       publishedAt: '1970-01-01T00:00:00.000Z',
     });
+  });
+});
+
+describe('the run plan', () => {
+  it('is the default grid with the options given replacing its values, or exactly the options given', () => {
+    expect(planRun(forestEngine, { maxDepth: 4 }).combinations.map((c) => c.params.featureSubsetStrategy)).toEqual([
+      'sqrt',
+      'onethird',
+    ]);
+    expect(planRun(forestEngine, { numTrees: 3 }, {}).combinations).toEqual([{ id: 'c0', params: { numTrees: 3 } }]);
+  });
+  it("checks every combination with the engine's own option checks", () => {
+    expect(() => planRun(forestEngine, { maxDepth: [4, 31] })).toThrow(InvalidForestParams);
+    expect(() => planRun(forestEngine, { engine: 'ml-random-forest', impurity: 'entropy' })).toThrow(
+      'the ml-random-forest engine supports impurity "gini" only',
+    );
+    expect(() => planRun(forestEngine, { maxDepth: [] })).toThrow(TrainingInputError);
+  });
+  it('checks the rows an engine can train once the split is known, and refuses a week too small to split', () => {
+    const { users, retained } = learnableWeek(7200);
+    const table = parseFeaturesTsv(featuresTsv('0', users), 'f.tsv');
+    const ml = planRun(forestEngine, { engine: 'ml-random-forest', numTrees: 2 }, {});
+    expect(() => prepareSets(forestEngine, ml, '0', [table], [new Set(retained)])).toThrow(
+      /ml-random-forest engine trains at most 5000 rows \(got 5\d{3}\)/,
+    );
+    const one = parseFeaturesTsv(featuresTsv('0', users.slice(0, 1)), 'f.tsv');
+    expect(() => prepareSets(forestEngine, ml, '0', [one], [new Set(retained)])).toThrow(TrainingInputError);
+  });
+  it('labels by the union of the label week parts', () => {
+    const { users } = learnableWeek(100);
+    const table = parseFeaturesTsv(featuresTsv('0', users), 'f.tsv');
+    const plan = planRun(forestEngine, {}, {});
+    const { dataStats } = prepareSets(forestEngine, plan, '0', [table], [new Set([1, 2]), new Set([2, 3, 500])]);
+    expect(dataStats).toMatchObject({ trainWeekUsers: 100, labelWeekActiveUsers: 4 });
+    expect(dataStats.train.retained + dataStats.test.retained).toBe(3);
+  });
+});
+
+describe('the model card', () => {
+  it('has one shape: the resolved options with the split seed, the train side as the model saw it, the gate', async () => {
+    const { users, retained } = learnableWeek(300);
+    const table = parseFeaturesTsv(featuresTsv('0', users), 'f.tsv');
+    const plan = planRun(forestEngine, { numTrees: 2, maxDepth: 2 }, {});
+    const { sets, dataStats } = prepareSets(forestEngine, plan, '0', [table], [new Set(retained)]);
+    const trained = await forestEngine.train(sets.train, plan.combinations[0].params, {});
+    const gate = decideGate(0.9, 0.8, DEFAULT_GATE);
+    const input = {
+      modelVersion: 'v1',
+      runId: 'train-0-1-0123456789abcdef',
+      trainedAt: '2026-11-29T00:00:00.000Z',
+      trainWeek: '0',
+      labelWeek: '1',
+      sources: { trainWeek: ['f.tsv'], labelWeek: ['a.txt'], manifests: [] },
+      splitSeed: plan.splitSeed,
+      dataStats,
+      metrics: forestEngine.metrics(sets.test.labels, forestEngine.score(trained.modelJson, sets.test)),
+      featureImportance: forestEngine.featureImportance(trained.modelJson),
+      candidates: [],
+      gate,
+    };
+    const card = buildCard(input, forestEngine.describe(trained.modelJson));
+    expect(Object.keys(card)).toEqual([
+      'formatVersion',
+      'modelVersion',
+      'trainedAt',
+      'trainWeek',
+      'labelWeek',
+      'runId',
+      'sources',
+      'params',
+      'metrics',
+      'featureImportance',
+      'dataStats',
+      'candidates',
+      'gate',
+    ]);
+    expect(card.params).toMatchObject({ numTrees: 2, maxDepth: 2, maxBins: 32, engine: 'histogram', splitSeed: 7 });
+    expect(card.dataStats.train).toMatchObject(dataStats.train);
+    expect(card.dataStats.train.features).toHaveLength(17);
+    expect(card.dataStats.test).toEqual(dataStats.test);
+    expect(card.gate).toEqual({ decision: 'promote', reason: gate.reason, floor: 0.55, margin: 0.01, currentAuc: 0.8 });
+    const documents = publicationDocuments(forestEngine, trained.modelJson, input);
+    expect(JSON.parse(documents.card)).toEqual(card);
+    expect(JSON.parse(documents.trees)).toMatchObject({ formatVersion: 1, modelVersion: 'v1' });
+  });
+});
+
+describe('publishing a promoted winner', () => {
+  const run = { trainWeek: '3', best: { auc: 0.8 }, current: { version: 'v-old' }, gate: { reason: 'passed' } };
+  const current = (version: string, trainWeek: string | undefined, auc: number | undefined) => {
+    const asked: string[] = [];
+    const view: CurrentAtPublish = {
+      version,
+      trainWeek: async () => (asked.push('trainWeek'), trainWeek),
+      scoreOnTest: async () => (
+        asked.push('score'),
+        { version, auc, unreadable: auc === undefined ? 'no' : undefined }
+      ),
+    };
+    return { view, asked };
+  };
+  it('promotes when nothing is published, or the model Evaluate compared with is still current', async () => {
+    expect(await decidePublication(run, undefined, DEFAULT_GATE)).toEqual({ decision: 'promote', reason: 'passed' });
+    const same = current('v-old', '2', 0.95);
+    expect(await decidePublication(run, same.view, DEFAULT_GATE)).toEqual({ decision: 'promote', reason: 'passed' });
+    expect(same.asked).toEqual(['trainWeek']); // not scored again
+  });
+  it('leaves a model trained on a later week in place', async () => {
+    const later = current('v-later', '4', 0.5);
+    expect(await decidePublication(run, later.view, DEFAULT_GATE)).toEqual({
+      decision: 'superseded',
+      reason: 'the current model v-later was trained on week 4, later than week 3; it stays',
+    });
+    expect(later.asked).toEqual(['trainWeek']);
+  });
+  it('judges again against a model published since Evaluate; one it cannot read does not count', async () => {
+    const better = current('v-new', '3', 0.9);
+    const judged = await decidePublication(run, better.view, DEFAULT_GATE);
+    expect(judged.decision).toBe('reject');
+    expect(judged.reason).toBe(
+      "test AUC 0.8000 is worse than the current model's 0.9000 by more than the margin 0.0100 (model v-new was published while this run was evaluated; judged again against it)",
+    );
+    expect((await decidePublication(run, current('v-new', '3', 0.805).view, DEFAULT_GATE)).decision).toBe('promote');
+    expect((await decidePublication(run, current('v-new', undefined, undefined).view, DEFAULT_GATE)).decision).toBe(
+      'promote',
+    );
   });
 });
