@@ -111,8 +111,9 @@ seed). Writes DIR/model.json, DIR/card.json (metrics on the test set) and DIR/tr
   --seed N                       forest seed: same data + seed → same model (default 7)
   --split-seed N                 train/test split seed (default ${DEFAULT_SPLIT_SEED})
   --engine histogram|ml-random-forest   (default histogram; ml-random-forest ≤ 5000 rows)
-  --grid                         try the training flow's default grid (${gridText}); the options
-                                 given replace its values; keep the best test AUC
+  --grid                         try the training flow's default grid, keep the best test AUC:
+                                 ${gridText}
+                                 (the options given replace the grid's values)
   --workers N                    worker threads for the trees (default: the machine's cores)
   --cloud ...                    start the cloud training flow instead (retention train-cloud --help)
 `,
