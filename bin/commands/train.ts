@@ -30,19 +30,19 @@ export async function readFeaturesFile(dirOrFile: string): Promise<{ text: strin
   throw new Error(`${dirOrFile}: no features.tsv or features.tsv.gz (run retention extract first)`);
 }
 
-interface ReadFile {
+interface InputFile {
   readonly path: string;
   readonly text: string;
 }
 
-async function readManifest(dir: string): Promise<(ReadFile & { week?: string }) | undefined> {
+async function readManifest(dir: string): Promise<(InputFile & { week?: string }) | undefined> {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) return undefined;
   const text = await readFile(path, 'utf8');
   return { path, text, week: (JSON.parse(text) as { week?: string }).week };
 }
 
-const fingerprint = (file: ReadFile) =>
+const fingerprint = (file: InputFile) =>
   `${file.path}@${createHash('sha256').update(file.text).digest('hex').slice(0, 16)}`;
 
 /** The forest flags in the training flow's `params` form (option → value), numbers as numbers. */
@@ -151,7 +151,7 @@ seed). Writes DIR/model.json, DIR/card.json (metrics on the test set) and DIR/tr
     const activePath = join(nextDir, 'active_users.txt');
     if (!existsSync(activePath))
       throw new Error(`${nextDir}: no active_users.txt (run retention extract on week W+1 first)`);
-    const active: ReadFile = { path: activePath, text: await readFile(activePath, 'utf8') };
+    const active: InputFile = { path: activePath, text: await readFile(activePath, 'utf8') };
     const [trainManifest, labelManifest] = await Promise.all([readManifest(featuresDir), readManifest(nextDir)]);
     const manifests = [trainManifest, labelManifest].filter((m) => m !== undefined);
     const sources: RunSources = {
