@@ -20,6 +20,7 @@ import { createPrepareHandler } from '../../functions/handlers/prepare.ts';
 import { createTrainHandler } from '../../functions/handlers/train.ts';
 import { createEvaluateHandler, type EvaluateOutput } from '../../functions/handlers/evaluate.ts';
 import { createPublishHandler } from '../../functions/handlers/publish.ts';
+import { createRecordRejectionHandler } from '../../functions/handlers/record-rejection.ts';
 import { activeUsersTxt, featuresTsv, manifestJson, type HandMadeUser } from './fixtures/weeks.ts';
 
 describe('training handlers on emulated S3', () => {
@@ -49,6 +50,7 @@ describe('training handlers on emulated S3', () => {
       train: createTrainHandler({ ...common, threads: availableParallelism(), workerUrl: undefined }),
       evaluate: createEvaluateHandler({ ...common, gate }),
       publish: createPublishHandler({ ...common, siteBucket: settings.siteBucket ?? site, gate, now }),
+      recordRejection: createRecordRejectionHandler({ ...common, now }),
     };
   }
 
@@ -162,6 +164,23 @@ describe('training handlers on emulated S3', () => {
     expect(card.modelVersion).toBe(retried.version);
     expect(card.gate.currentAuc).toBeCloseTo(first.best.auc, 10); // the same split seed: the same test set
     secondRun = Promise.resolve(second);
+  });
+
+  it('RecordRejection writes why the gate said no, and leaves the pointer alone', async () => {
+    const pointer = await getText(data, 'models/current.json');
+    // One leaf: AUC 0.5, below the floor.
+    const judged = await evaluated({ numTrees: 1, maxDepth: 0, featureSubsetStrategy: 'all' });
+    expect(judged.gate.decision).toBe('reject');
+    const out = await h.recordRejection(judged);
+    expect(out).toMatchObject({
+      runId: judged.runId,
+      decision: 'reject',
+      reason: judged.gate.reason,
+      auc: judged.best.auc,
+    });
+    const record = JSON.parse(await getText(data, `training/${judged.runId}/rejected.json`));
+    expect(record).toMatchObject({ formatVersion: 1, trainWeek: '0', reason: judged.gate.reason, best: judged.best });
+    expect(await getText(data, 'models/current.json')).toBe(pointer);
   });
 
   it('Publish refuses to replace a published version with other content', async () => {

@@ -5,7 +5,7 @@
  */
 import type { FeatureTable } from './features-table.ts';
 
-export const TEST_SHARE = 0.3;
+const TEST_SHARE = 0.3;
 
 export interface LabelledSet {
   readonly rows: number;
@@ -21,7 +21,7 @@ export interface PreparedSets {
 }
 
 /** 32-bit integer mix (murmur3 finalizer) of the user id and the seed. */
-export function userHash(userId: number, seed: number): number {
+function userHash(userId: number, seed: number): number {
   let h = (Math.imul(userId | 0, 0x9e3779b1) ^ Math.imul(seed | 0, 0x85ebca6b) ^ Math.floor(userId / 2 ** 32)) >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
