@@ -66,10 +66,10 @@ export function readRunParams(input: unknown, defaults: RunParams['grid'] = DEFA
 
 /** The cartesian product of the grid, in a stable order (option names sorted, values as given). */
 export function parameterCombinations(grid: RunParams['grid']): Combination[] {
-  const names = Object.keys(grid).sort();
+  const lists = Object.entries(grid).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   let rows: Record<string, ParamValue>[] = [{}];
-  for (const name of names) {
-    rows = rows.flatMap((row) => grid[name].map((value) => ({ ...row, [name]: value })));
+  for (const [name, values] of lists) {
+    rows = rows.flatMap((row) => values.map((value) => ({ ...row, [name]: value })));
   }
   if (rows.length > MAX_COMBINATIONS) {
     throw new Error(`params make ${rows.length} combinations; at most ${MAX_COMBINATIONS} are allowed in one run`);

@@ -85,7 +85,8 @@ export function prepareSets(
 }
 
 function union(sets: readonly ReadonlySet<number>[]): ReadonlySet<number> {
-  if (sets.length === 1) return sets[0];
+  const [only] = sets;
+  if (sets.length === 1 && only) return only;
   const all = new Set<number>();
   for (const set of sets) for (const id of set) all.add(id);
   return all;

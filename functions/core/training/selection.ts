@@ -12,10 +12,11 @@ const AUC_TIE = 1e-9;
 
 /** The best candidate by test AUC; a tie goes to the smaller model, then to the earlier id (c2 before c10). */
 export function pickBest<T extends ScoredCandidate>(candidates: readonly T[]): T {
-  if (candidates.length === 0)
+  const [first, ...rest] = candidates;
+  if (first === undefined)
     throw new Error('no candidate to choose from: every training task failed or the grid was empty');
-  let best = candidates[0];
-  for (const c of candidates.slice(1)) {
+  let best = first;
+  for (const c of rest) {
     if (Number.isNaN(c.auc)) continue;
     const better =
       Number.isNaN(best.auc) ||
