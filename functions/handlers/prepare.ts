@@ -17,6 +17,7 @@ import {
   prepareSets,
   type DataStats,
   type PreparedRecord,
+  type RunSources,
 } from '../core/training/prepare.ts';
 import { trainingRunId } from '../core/training/run-id.ts';
 import { parseWeekId } from '../core/weeks.ts';
@@ -57,26 +58,14 @@ export function createPrepareHandler(deps: PrepareDeps) {
       weekSources(store, bucket, trainWeek),
       weekSources(store, bucket, labelWeek),
     ]);
-    const trainParts = requireParts(train, 'features');
-    const labelParts = requireParts(label, 'activeUsers');
     const runId = trainingRunId({
       trainWeek,
       labelWeek,
       params: event.params,
       sources: [...train.fingerprints, ...label.fingerprints],
     });
-    const tables = [];
-    for (const key of trainParts) tables.push(parseFeaturesTsv(await store.getText(bucket, key), key));
-    const active = [];
-    for (const key of labelParts) active.push(parseActiveUsers(await store.getText(bucket, key)));
-    const { sets, dataStats } = prepareSets(engine, plan, trainWeek, tables, active);
-    const manifests = await Promise.all(
-      [...train.parts, ...label.parts].flatMap(({ manifest }) =>
-        manifest
-          ? [store.getText(bucket, manifest.key).then((text) => ({ key: manifest.key, manifest: JSON.parse(text) }))]
-          : [],
-      ),
-    );
+    const weeks = await readWeeks(store, bucket, train, label);
+    const { sets, dataStats } = prepareSets(engine, plan, trainWeek, weeks.tables, weeks.activeUsers);
     const trainedAt = deps.now().toISOString();
     const prepared: PreparedRecord = {
       formatVersion: 1,
@@ -87,7 +76,7 @@ export function createPrepareHandler(deps: PrepareDeps) {
       splitSeed: plan.splitSeed,
       grid: plan.grid,
       dataStats,
-      sources: { trainWeek: trainParts, labelWeek: labelParts, manifests },
+      sources: weeks.sources,
     };
     const keys = trainingKeys(runId);
     await Promise.all([
@@ -101,7 +90,7 @@ export function createPrepareHandler(deps: PrepareDeps) {
       runId,
       trainWeek,
       labelWeek,
-      parts: tables.length,
+      parts: weeks.tables.length,
       ...stats,
       combinations: combinations.length,
     });
@@ -127,6 +116,25 @@ function checkedWeek(value: unknown, name: string): string {
   } catch (error) {
     throw new TrainingInputError(`${name}: ${(error as Error).message}`);
   }
+}
+
+/** The run's extracted objects, read and parsed: the train week's features, the label week's active users. */
+async function readWeeks(store: TrainingStore, bucket: string, train: WeekSources, label: WeekSources) {
+  const featureKeys = requireParts(train, 'features');
+  const activeKeys = requireParts(label, 'activeUsers');
+  const tables = [];
+  for (const key of featureKeys) tables.push(parseFeaturesTsv(await store.getText(bucket, key), key));
+  const activeUsers = [];
+  for (const key of activeKeys) activeUsers.push(parseActiveUsers(await store.getText(bucket, key)));
+  const manifests = await Promise.all(
+    [...train.parts, ...label.parts].flatMap(({ manifest }) =>
+      manifest
+        ? [store.getText(bucket, manifest.key).then((text) => ({ key: manifest.key, manifest: JSON.parse(text) }))]
+        : [],
+    ),
+  );
+  const sources: RunSources = { trainWeek: featureKeys, labelWeek: activeKeys, manifests };
+  return { tables, activeUsers, sources };
 }
 
 /** The key of `file` in every part of the week; throws when a part lacks it or there is none. */
