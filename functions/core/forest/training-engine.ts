@@ -1,7 +1,7 @@
 /**
  * The histogram engine bound to the ForestEngine interface (engine.ts). Model text in,
- * model text out; the last model parsed is kept, since callers ask several questions of one
- * model in a row (score, then importance, then trees).
+ * model text out; the last model trained or parsed is kept, since callers ask several
+ * questions of one model in a row (score, then importance, then trees).
  */
 import type { ForestEngine } from './engine.ts';
 import { countNodes, treesDocument } from './export.ts';
@@ -27,7 +27,10 @@ export const histogramEngine: ForestEngine = {
       workers: options.threads ?? 1,
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
     });
-    return { modelJson: serializeModel(model), nodes: countNodes(model) };
+    const modelJson = serializeModel(model);
+    // Whoever trained in this process asks about the model next: no need to parse it back.
+    cached = { json: modelJson, model };
+    return { modelJson, nodes: countNodes(model) };
   },
   check(params, rows) {
     const options = resolveOptions(params);
