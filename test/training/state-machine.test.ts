@@ -138,8 +138,8 @@ describe('training state machine, run locally end to end', () => {
     const outcome = await broken.run({ trainWeek: '0', labelWeek: '1', params: { numTrees: 2, maxDepth: 2 } });
     expect(outcome.status).toBe('FAILED');
     if (outcome.status !== 'FAILED') return;
-    expect(outcome.error).toBe('NoSuchKey');
-    expect(outcome.cause).toMatch(/^Train failed: /);
+    expect(outcome.error).toBe('ObjectNotFoundError');
+    expect(outcome.cause).toMatch(/^Train failed: .*training\/train-0-1-[0-9a-f]{16}\/train\.bin/);
     expect(outcome.events.some((e) => e.type === 'StateEntered' && e.state === 'Evaluate')).toBe(false);
   });
 
