@@ -42,10 +42,11 @@ export function parseFeaturesTsv(
       },
       row: (userId, _week, values) => {
         userIds[row] = userId;
+        // The reader gives one value per feature, in FEATURES order, as columns and lookups are.
         for (let f = 0; f < values.length; f++) {
-          const value = values[f];
+          const value = values[f]!;
           // Category names were checked against `categories` by the reader; gender comes as 0/1.
-          columns[f][row] = typeof value === 'number' ? value : lookups[f]!.get(value)!;
+          columns[f]![row] = typeof value === 'number' ? value : lookups[f]!.get(value)!;
         }
         row++;
       },
@@ -61,20 +62,22 @@ export function parseFeaturesTsv(
  * as the extraction keeps a user's company from the first event.
  */
 export function mergeFeatureTables(tables: readonly FeatureTable[]): FeatureTable {
-  if (tables.length === 1) return tables[0];
+  const [only] = tables;
+  if (tables.length === 1 && only) return only;
   const indexOf = new Map<number, number>();
   const ids: number[] = [];
   const columns = FEATURES.map(() => [] as number[]);
+  // Rows below each table's count, one column per feature in every table as here, `at` a row already pushed.
   for (const table of tables) {
     for (let r = 0; r < table.rows; r++) {
-      const id = table.userIds[r];
+      const id = table.userIds[r]!;
       const at = indexOf.get(id);
       if (at === undefined) {
         indexOf.set(id, ids.length);
         ids.push(id);
-        for (let f = 0; f < columns.length; f++) columns[f].push(table.columns[f][r]);
+        for (let f = 0; f < columns.length; f++) columns[f]!.push(table.columns[f]![r]!);
       } else {
-        for (let f = 0; f < columns.length; f++) if (SUMMED[f]) columns[f][at] += table.columns[f][r];
+        for (let f = 0; f < columns.length; f++) if (SUMMED[f]) columns[f]![at]! += table.columns[f]![r]!;
       }
     }
   }
@@ -86,14 +89,15 @@ export function mergeFeatureTables(tables: readonly FeatureTable[]): FeatureTabl
 }
 
 function sortByUser(table: FeatureTable): FeatureTable {
+  // Every index here is a row of the table.
   let sorted = true;
-  for (let r = 1; r < table.rows && sorted; r++) sorted = table.userIds[r - 1] < table.userIds[r];
+  for (let r = 1; r < table.rows && sorted; r++) sorted = table.userIds[r - 1]! < table.userIds[r]!;
   if (sorted) return table;
-  const order = Array.from({ length: table.rows }, (_, i) => i).sort((a, b) => table.userIds[a] - table.userIds[b]);
+  const order = Array.from({ length: table.rows }, (_, i) => i).sort((a, b) => table.userIds[a]! - table.userIds[b]!);
   return {
     rows: table.rows,
-    userIds: Float64Array.from(order, (i) => table.userIds[i]),
-    columns: table.columns.map((column) => Float32Array.from(order, (i) => column[i])),
+    userIds: Float64Array.from(order, (i) => table.userIds[i]!),
+    columns: table.columns.map((column) => Float32Array.from(order, (i) => column[i]!)),
   };
 }
 

@@ -38,11 +38,13 @@ export function isTestUser(userId: number, seed: number): boolean {
 
 /** Labels every row of the train week and splits the rows 70/30. */
 export function labelAndSplit(table: FeatureTable, labelWeekActive: ReadonlySet<number>, seed: number): PreparedSets {
+  // r counts the table's rows and o the side's; the columns are the table's, one per feature.
   const side = new Uint8Array(table.rows);
   let testRows = 0;
   for (let r = 0; r < table.rows; r++) {
-    side[r] = isTestUser(table.userIds[r], seed) ? 1 : 0;
-    testRows += side[r];
+    const isTest = isTestUser(table.userIds[r]!, seed) ? 1 : 0;
+    side[r] = isTest;
+    testRows += isTest;
   }
   const pick = (which: number, rows: number): LabelledSet => {
     const userIds = new Float64Array(rows);
@@ -51,9 +53,10 @@ export function labelAndSplit(table: FeatureTable, labelWeekActive: ReadonlySet<
     let o = 0;
     for (let r = 0; r < table.rows; r++) {
       if (side[r] !== which) continue;
-      userIds[o] = table.userIds[r];
-      labels[o] = labelWeekActive.has(table.userIds[r]) ? 1 : 0;
-      for (let f = 0; f < columns.length; f++) columns[f][o] = table.columns[f][r];
+      const userId = table.userIds[r]!;
+      userIds[o] = userId;
+      labels[o] = labelWeekActive.has(userId) ? 1 : 0;
+      for (let f = 0; f < columns.length; f++) columns[f]![o] = table.columns[f]![r]!;
       o++;
     }
     return { rows, userIds, labels, columns };
@@ -70,6 +73,6 @@ export interface LabelStats {
 /** Counts a person reads in the model card. */
 export function labelStats(set: LabelledSet): LabelStats {
   let retained = 0;
-  for (let r = 0; r < set.rows; r++) retained += set.labels[r];
+  for (let r = 0; r < set.rows; r++) retained += set.labels[r]!; // rows of the set
   return { rows: set.rows, retained, notRetained: set.rows - retained };
 }
