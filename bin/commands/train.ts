@@ -90,7 +90,7 @@ const gridText = Object.entries(DEFAULT_GRID)
 export const command: Command = {
   summary: 'train the forest on week W labelled by week W+1; write model.json, card.json, trees.json',
   usage: `usage: retention train --features DIR_W --next DIR_W1 --out DIR [options]
-       ${cloudTrainingUsage.split('\n')[0].replace('usage: ', '')}
+       ${cloudTrainingUsage.slice(0, cloudTrainingUsage.indexOf('\n')).replace('usage: ', '')}
 
 Rows are the users of week W's features.tsv; label 1 ("retained") when the user is in week
 W+1's active_users.txt. Users split 70/30 into train and test by a hash of (user_id, split

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../functions/core/forest/index.ts';
 import { DEFAULT_CATEGORIES, FEATURE_NAMES } from '../../functions/core/schema.ts';
 import { mulberry32 } from '../../functions/core/forest/rng.ts';
+import { defined } from '../support/defined.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const node = join(root, 'node_modules/.bin/node'); // Node 24 runs the .ts entry directly
@@ -27,7 +28,7 @@ const USERS = 1200;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'train-cli-'));
   const random = mulberry32(5);
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
+  const pick = <T>(list: readonly T[]): T => defined(list[Math.floor(random() * list.length)], 'a list item');
   const lines = [['user_id', 'week', ...FEATURE_NAMES].join('\t')];
   const active: number[] = [];
   for (let id = 1; id <= USERS; id++) {

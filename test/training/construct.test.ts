@@ -11,6 +11,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildTrainingApp } from './fixtures/app.ts';
+import { defined } from '../support/defined.ts';
 
 interface AslState {
   Type: string;
@@ -26,6 +27,7 @@ describe('training construct', () => {
   let stack: Stack;
   let template: Template;
   let states: Record<string, AslState>;
+  const state = (name: string): AslState => defined(states[name], `state ${name}`);
   beforeAll(() => {
     const app = buildTrainingApp({
       outdir: mkdtempSync(join(tmpdir(), 'training-construct-')),
@@ -39,7 +41,10 @@ describe('training construct', () => {
     stack = app.node.findChild('TrainingFixture') as Stack;
     app.synth();
     template = Template.fromStack(stack);
-    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const machine = defined(
+      Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0],
+      'the state machine',
+    );
     // The definition is an Fn::Join of strings and tokens; the tokens are only ARNs.
     const parts = (machine.Properties.DefinitionString['Fn::Join'][1] as unknown[]).map((p) =>
       typeof p === 'string' ? p : 'arn:token',
@@ -48,34 +53,38 @@ describe('training construct', () => {
   });
 
   it('gives every task a timeout, Lambda-error retries with backoff and a catch', () => {
-    const tasks = { ...states, ...states.TrainCandidates.ItemProcessor!.States };
+    const tasks = { ...states, ...state('TrainCandidates').ItemProcessor!.States };
     const names = Object.entries(tasks)
       .filter(([, s]) => s.Type === 'Task')
       .map(([n]) => n)
       .sort();
     expect(names).toEqual(['Evaluate', 'Prepare', 'Publish', 'RecordRejection', 'Train']);
     for (const name of names) {
-      expect(tasks[name].TimeoutSeconds, name).toBeGreaterThanOrEqual(60);
-      expect(tasks[name].Retry?.[0].ErrorEquals, name).toContain('Lambda.ServiceException');
-      expect(tasks[name].Retry?.[0].BackoffRate, name).toBe(2);
-      expect(tasks[name].Retry?.[1].ErrorEquals, name).toEqual(['Lambda.TooManyRequestsException']);
+      const task = defined(tasks[name], `task ${name}`);
+      expect(task.TimeoutSeconds, name).toBeGreaterThanOrEqual(60);
+      expect(task.Retry?.[0]?.ErrorEquals, name).toContain('Lambda.ServiceException');
+      expect(task.Retry?.[0]?.BackoffRate, name).toBe(2);
+      expect(task.Retry?.[1]?.ErrorEquals, name).toEqual(['Lambda.TooManyRequestsException']);
     }
     for (const name of ['Prepare', 'Evaluate', 'Publish', 'RecordRejection', 'TrainCandidates']) {
-      expect(states[name].Catch?.[0].Next, name).toBe(`${name === 'TrainCandidates' ? 'Train' : name}Failed`);
+      expect(state(name).Catch?.[0]?.Next, name).toBe(`${name === 'TrainCandidates' ? 'Train' : name}Failed`);
     }
-    expect(states.TrainCandidates.MaxConcurrency).toBe(4);
-    expect(states.TrainingFailed.Type).toBe('Fail');
+    expect(state('TrainCandidates').MaxConcurrency).toBe(4);
+    expect(state('TrainingFailed').Type).toBe('Fail');
   });
 
   it('takes the gate floor from context into the Choice and the margin into Evaluate', () => {
-    expect(JSON.stringify(states.Gate.Choices)).toContain('"NumericGreaterThanEquals":0.61');
+    expect(JSON.stringify(state('Gate').Choices)).toContain('"NumericGreaterThanEquals":0.61');
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: { GATE_FLOOR: '0.61', GATE_MARGIN: '0.02' } },
     });
   });
 
   it("starts on a week's completion marker only", () => {
-    const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications'));
+    const notifications = defined(
+      Object.values(template.findResources('Custom::S3BucketNotifications'))[0],
+      'the bucket notifications',
+    );
     expect(JSON.stringify(notifications.Properties.NotificationConfiguration)).toContain(
       '"Filter":{"Key":{"FilterRules":[{"Name":"suffix","Value":"_COMPLETE.json"},{"Name":"prefix","Value":"extracted/"}]}}',
     );

@@ -13,6 +13,7 @@ import { mergeFeatureTables, parseFeaturesTsv } from '../../functions/core/train
 import { isSupersededBy, publishPlan } from '../../functions/core/training/publish-plan.ts';
 import { featureIndex } from '../../functions/core/schema.ts';
 import { featuresTsv, learnableWeek } from './fixtures/weeks.ts';
+import { defined } from '../support/defined.ts';
 import { InvalidForestParams } from '../../functions/core/forest/index.ts';
 import { forestEngine } from '../../functions/core/training/forest-engine.ts';
 import { DEFAULT_GATE } from '../../functions/core/training/gate.ts';
@@ -132,8 +133,8 @@ describe('prepared data', () => {
   it('reads features.tsv into columns sorted by user, categories as indices', () => {
     expect(table.rows).toBe(50);
     expect(table.userIds[0]).toBe(1);
-    expect(table.columns[featureIndex('pc')][0]).toBe(49);
-    expect(table.columns[featureIndex('region')][0]).toBe(7);
+    expect(table.columns[featureIndex('pc')]?.[0]).toBe(49);
+    expect(table.columns[featureIndex('region')]?.[0]).toBe(7);
   });
   it('names the file and line of a bad value', () => {
     const bad = featuresTsv('0', [{ userId: 1, pc: 1, region: 'MARS' }]);
@@ -156,8 +157,8 @@ describe('prepared data', () => {
     );
     const merged = mergeFeatureTables([a, b]);
     expect(Array.from(merged.userIds)).toEqual([3, 7]);
-    expect(merged.columns[featureIndex('pc')][1]).toBe(7);
-    expect(merged.columns[featureIndex('age')][1]).toBe(30);
+    expect(merged.columns[featureIndex('pc')]?.[1]).toBe(7);
+    expect(merged.columns[featureIndex('age')]?.[1]).toBe(30);
   });
   it('round-trips through the compact dataset file', () => {
     const { train } = labelAndSplit(table, new Set([1, 2, 3]), 5);
@@ -168,9 +169,8 @@ describe('prepared data', () => {
     const bytes = encodeDataset(train);
     // A Node Buffer that views a larger, pooled buffer at an odd offset reads the same.
     const pooled = Buffer.concat([Buffer.from('xyz'), Buffer.from(bytes)]).subarray(3);
-    expect(Array.from(decodeDataset(pooled, 'pooled.bin').columns[featureIndex('pc')])).toEqual(
-      Array.from(train.columns[featureIndex('pc')]),
-    );
+    const pc = (set: { columns: Float32Array[] }) => Array.from(defined(set.columns[featureIndex('pc')], 'pc'));
+    expect(pc(decodeDataset(pooled, 'pooled.bin'))).toEqual(pc(train));
     expect(() => decodeDataset(bytes.subarray(0, bytes.length - 4), 'cut.bin')).toThrow(
       /cut.bin: \d+ bytes, expected \d+ for \d+ rows/,
     );
@@ -257,7 +257,7 @@ describe('the model card', () => {
     const table = parseFeaturesTsv(featuresTsv('0', users), 'f.tsv');
     const plan = planRun(forestEngine, { numTrees: 2, maxDepth: 2 }, {});
     const { sets, dataStats } = prepareSets(forestEngine, plan, '0', [table], [new Set(retained)]);
-    const trained = await forestEngine.train(sets.train, plan.combinations[0].params, {});
+    const trained = await forestEngine.train(sets.train, defined(plan.combinations[0], 'a combination').params, {});
     const gate = decideGate(0.9, 0.8, DEFAULT_GATE);
     const input = {
       modelVersion: 'v1',

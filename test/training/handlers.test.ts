@@ -22,6 +22,7 @@ import { createEvaluateHandler, type EvaluateOutput } from '../../functions/hand
 import { createPublishHandler } from '../../functions/handlers/publish.ts';
 import { createRecordRejectionHandler } from '../../functions/handlers/record-rejection.ts';
 import { activeUsersTxt, featuresTsv, manifestJson, type HandMadeUser } from './fixtures/weeks.ts';
+import { defined } from '../support/defined.ts';
 
 describe('training handlers on emulated S3', () => {
   let local: TestEmulators;
@@ -95,13 +96,17 @@ describe('training handlers on emulated S3', () => {
     const out = await h.prepare({ trainWeek: '0', labelWeek: '1', params: { splitSeed: 11, numTrees: 3 } });
     const train = decodeDataset(await get(data, `training/${out.runId}/train.bin`), 'train.bin');
     const test = decodeDataset(await get(data, `training/${out.runId}/test.bin`), 'test.bin');
-    const rows = new Map<number, { label: number; pc: number; side: string }>();
+    const rows = new Map<number, { label: number | undefined; pc: number | undefined; side: string }>();
     for (const [side, set] of [
       ['train', train],
       ['test', test],
     ] as const) {
       for (let r = 0; r < set.rows; r++)
-        rows.set(set.userIds[r], { label: set.labels[r], pc: set.columns[featureIndex('pc')][r], side });
+        rows.set(defined(set.userIds[r], 'a user'), {
+          label: set.labels[r],
+          pc: set.columns[featureIndex('pc')]?.[r],
+          side,
+        });
     }
     expect([...rows.keys()].sort((a, b) => a - b)).toEqual(users.map((u) => u.userId)); // 9000 is not an example
     for (const [userId, row] of rows) {

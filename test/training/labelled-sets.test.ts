@@ -14,7 +14,7 @@ const split = (rows: string[], active: string, seed = 7) =>
 const byUser = ({ train, test }: { train: LabelledSet; test: LabelledSet }) =>
   [train, test]
     .flatMap((set) =>
-      Array.from(set.userIds, (userId, r) => ({ userId, label: set.labels[r], industry: set.columns[0][r] })),
+      Array.from(set.userIds, (userId, r) => ({ userId, label: set.labels[r], industry: set.columns[0]?.[r] })),
     )
     .sort((a, b) => a.userId - b.userId);
 
@@ -23,7 +23,7 @@ describe('labelled sets from extracted weeks', () => {
     const rows = byUser(split([row(3), row(1, 'HEALTH'), row(2)], '2\n3\n99\n'));
     expect(rows.map((r) => r.userId)).toEqual([1, 2, 3]);
     expect(rows.map((r) => r.label)).toEqual([0, 1, 1]);
-    expect(rows[0].industry).toBe(4); // HEALTH's index in the industry list
+    expect(rows[0]?.industry).toBe(4); // HEALTH's index in the industry list
   });
 
   it('splits 70/30 by user and seed, whatever the row order', () => {

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startTrainingCloud, type TrainingCloud } from './fixtures/cloud.ts';
+import { defined } from '../support/defined.ts';
 
 const execFileAsync = promisify(execFile);
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,7 +34,7 @@ describe('npm start training stage', () => {
     const summary = result.summary as TrainingSummary;
     expect(result.ok).toBe(true);
     expect(summary.runs).toHaveLength(1);
-    const [run] = summary.runs;
+    const run = defined(summary.runs[0], 'the run');
     expect(run).toMatchObject({ trainWeek: '0', labelWeek: '1', status: 'SUCCEEDED', decision: 'promote' });
     expect(run.candidates).toHaveLength(4);
     expect(summary.currentVersion).toBe(run.version);
@@ -54,7 +55,7 @@ describe('npm start training stage', () => {
     expect(first.stderr).toMatch(/^started: train-0-1-[0-9a-f]{16} in the local cloud/);
     expect(first.stderr).toMatch(/\npromoted \S+: test AUC/);
     expect(second.stderr.split('\n')[0]).toBe(
-      first.stderr.split('\n')[0].replace('started:', 'already started (same inputs):'),
+      first.stderr.split('\n')[0]?.replace('started:', 'already started (same inputs):'),
     );
     expect(JSON.parse(first.stdout).decision).toBe('promote');
     expect(local.cloud.stepFunctions.executions.size).toBe(2); // the stage's run and this one

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrainingCloud, type TrainingCloud } from './fixtures/cloud.ts';
+import { defined } from '../support/defined.ts';
 
 interface StartResult {
   runs: { runId: string; started: boolean; input: unknown }[];
@@ -40,7 +41,7 @@ describe('starting training when a week completes', () => {
   it('trains (W-1 → W) once the pair is complete, however many notifications follow', async () => {
     await markComplete('0', ['a', 'b']);
     expect(local.cloud.stepFunctions.executions.size).toBe(1);
-    const [execution] = local.cloud.stepFunctions.executions.values();
+    const execution = defined([...local.cloud.stepFunctions.executions.values()][0], 'the execution');
     expect(JSON.parse(execution.input)).toEqual({ trainWeek: '0', labelWeek: '1' });
     expect(execution.status).toBe('SUCCEEDED');
 

@@ -18,6 +18,7 @@ import { listKeys, readText, type LocalCloud } from '../support/local-cloud.ts';
 import { LocalStateMachine } from '../../infra/local/stepfunctions.ts';
 import { startTrainingCloud, type TrainingCloud } from './fixtures/cloud.ts';
 import { parseCard, parseTrees } from '../../site/src/documents.ts';
+import { defined } from '../support/defined.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -125,7 +126,7 @@ describe('training state machine, run locally end to end', () => {
 
   it('catches a failure inside the Map as a Train failure with its message', async () => {
     // The train set disappears between Prepare and Train: the real Train bundle fails reading it.
-    const broken = new LocalStateMachine(cloud.stateMachines[0].definition, {
+    const broken = new LocalStateMachine(defined(cloud.stateMachines[0], 'the state machine').definition, {
       retryIntervalMs: 0,
       invoke: async (fn, event) => {
         if (cloud.functionId(fn).startsWith('TrainingTrainFunction')) {
@@ -147,7 +148,7 @@ describe('training state machine, run locally end to end', () => {
     // Lambda throttling is the one failure here no emulator produces: the first Train call
     // answers as a throttled invoke would, the rest go to the real bundle.
     let throttled = 0;
-    const flaky = new LocalStateMachine(cloud.stateMachines[0].definition, {
+    const flaky = new LocalStateMachine(defined(cloud.stateMachines[0], 'the state machine').definition, {
       retryIntervalMs: 0,
       invoke: async (fn, event) => {
         if (cloud.functionId(fn).startsWith('TrainingTrainFunction') && throttled++ === 0) {
