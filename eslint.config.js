@@ -12,7 +12,7 @@ export default tseslint.config(
       'coverage/',
       'test-output/',
       'bench/output/',
-      'site/dist/',
+      'dashboard/dist/',
       '**/*.mjs',
     ],
   },
@@ -26,6 +26,11 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
       ],
       '@typescript-eslint/consistent-type-imports': 'error',
+      // Same-folder imports stay './x.ts'; anything further goes through package.json's "imports" aliases.
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./', message: 'Import through a #alias (package.json "imports"), not ../' }] },
+      ],
     },
   },
 );

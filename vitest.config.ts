@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { testProjects } from './test/support/test-projects.ts';
+import { testProjects } from '#test/support/test-projects.ts';
 
 // Each test file's project follows from what it starts (test/support/test-projects.ts).
 const files = testProjects(fileURLToPath(new URL('.', import.meta.url)));

@@ -6,18 +6,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { parseActiveUsers, parseFeaturesTsv } from '../functions/core/training/features-table.ts';
-import { labelAndSplit } from '../functions/core/training/labels.ts';
-import { encodeDataset, decodeDataset } from '../functions/core/training/dataset-file.ts';
-import { forestEngine } from '../functions/core/training/forest-engine.ts';
+import { parseActiveUsers, parseFeaturesTsv } from '#core/training/features-table.ts';
+import { labelAndSplit } from '#core/training/labels.ts';
+import { encodeDataset, decodeDataset } from '#core/training/dataset-file.ts';
+import { forestEngine } from '#core/training/forest-engine.ts';
 import { present } from './_shared.ts';
 
 const [stage, json] = process.argv.slice(2);
 const arg = present(json, `the JSON argument of stage ${stage}`);
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 // Loaded before the clock starts: a Lambda's init is not part of its invocation time.
-const prepareHandler = stage === 'prepare' ? (await import('../functions/handlers/prepare.ts')).handler : undefined;
-const trainHandler = stage === 'train' ? (await import('../functions/handlers/train.ts')).handler : undefined;
+const prepareHandler = stage === 'prepare' ? (await import('#handlers/training/prepare.ts')).handler : undefined;
+const trainHandler = stage === 'train' ? (await import('#handlers/training/train.ts')).handler : undefined;
 const baselineRssMb = mb(process.memoryUsage().rss);
 const started = performance.now();
 let result: unknown;

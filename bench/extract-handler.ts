@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { localAwsEnv, s3ClientConfig, startEmulators } from '../infra/local/emulators.ts';
+import { localAwsEnv, s3ClientConfig, startEmulators } from '#infra/local/emulators.ts';
 import { argvAt, measure, root, type Measured } from './_shared.ts';
 
 const self = fileURLToPath(import.meta.url);
@@ -101,8 +101,8 @@ async function child(endpoint: string, bucket: string, key: string): Promise<voi
   process.env.DATA_BUCKET = bucket;
   process.env.LOG_LEVEL = 'WARN';
   process.env.AWS_ENDPOINT_URL_S3 = endpoint;
-  const { handler } = await import('../functions/handlers/extract.ts');
-  const { buildS3Event } = await import('../infra/local/s3-event.ts');
+  const { handler } = await import('#handlers/extraction/extract.ts');
+  const { buildS3Event } = await import('#infra/local/s3-event.ts');
   const event = buildS3Event({
     region: process.env.AWS_REGION ?? 'us-east-1',
     bucket,

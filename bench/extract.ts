@@ -30,9 +30,9 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CATEGORIES } from '../functions/core/schema.ts';
-import { weekSpan } from '../functions/core/weeks.ts';
-import { parseFeaturesTsv, type FeatureRow } from '../functions/core/extract/index.ts';
+import { DEFAULT_CATEGORIES } from '#core/schema.ts';
+import { weekSpan } from '#core/weeks.ts';
+import { parseFeaturesTsv, type FeatureRow } from '#core/extraction/index.ts';
 import { argvAt, measure, present, random, root, type Measured } from './_shared.ts';
 
 const self = fileURLToPath(import.meta.url);

@@ -21,9 +21,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isTestUser } from '../functions/core/training/labels.ts';
-import { binaryMetrics, countNodes, scoreColumns, trainForest } from '../functions/core/forest/index.ts';
-import { mulberry32 } from '../functions/core/forest/rng.ts';
+import { isTestUser } from '#core/training/labels.ts';
+import { binaryMetrics, countNodes, scoreColumns, trainForest } from '#core/forest/index.ts';
+import { mulberry32 } from '#core/forest/rng.ts';
 import { argvAt, lastJsonLine, present } from './_shared.ts';
 
 interface BenchOptions {

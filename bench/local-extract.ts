@@ -18,11 +18,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { DEFAULT_CATEGORIES } from '../functions/core/schema.ts';
-import { DEFAULT_BASE_WEEK, weekSpan } from '../functions/core/weeks.ts';
-import { startLocalCloud, type Activity } from '../infra/local/cloud.ts';
-import { dataBucket } from '../infra/local/stages/resources.ts';
-import { listKeys } from '../infra/local/stages/s3-read.ts';
+import { DEFAULT_CATEGORIES } from '#core/schema.ts';
+import { DEFAULT_BASE_WEEK, weekSpan } from '#core/weeks.ts';
+import { startLocalCloud, type Activity } from '#infra/local/cloud.ts';
+import { dataBucket } from '#infra/local/stages/resources.ts';
+import { listKeys } from '#infra/local/stages/s3-read.ts';
 import { random } from './_shared.ts';
 
 const projectRoot = fileURLToPath(new URL('../', import.meta.url));

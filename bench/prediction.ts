@@ -25,15 +25,15 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { startEmulators, s3ClientConfig, sqsClientConfig } from '../infra/local/emulators.ts';
-import { startLocalCloud } from '../infra/local/cloud.ts';
-import { dataBucket } from '../infra/local/stages/resources.ts';
-import { PREDICTION_OUTPUTS } from '../infra/constructs/prediction.ts';
-import { DEFAULT_CATEGORIES, FEATURES } from '../functions/core/schema.ts';
-import { forestEngine } from '../functions/core/training/forest-engine.ts';
-import { parseRecord, prepareModel, type PredictionRecord } from '../functions/core/prediction/index.ts';
-import { createPredictHandler } from '../functions/handlers/predict.ts';
-import { putEntries } from '../functions/aws/kinesis-producer.ts';
+import { startEmulators, s3ClientConfig, sqsClientConfig } from '#infra/local/emulators.ts';
+import { startLocalCloud } from '#infra/local/cloud.ts';
+import { dataBucket } from '#infra/local/stages/resources.ts';
+import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
+import { DEFAULT_CATEGORIES, FEATURES } from '#core/schema.ts';
+import { forestEngine } from '#core/training/forest-engine.ts';
+import { parseRecord, prepareModel, type PredictionRecord } from '#core/prediction/index.ts';
+import { createPredictHandler } from '#handlers/prediction/predict.ts';
+import { putEntries } from '#aws/prediction/kinesis-producer.ts';
 import { S3Client as S3 } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { BenchOptions } from './run.ts';

@@ -9,7 +9,7 @@ import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { directorySink, generateDemoData } from '../seed/index.ts';
+import { directorySink, generateDemoData } from '#seed/index.ts';
 import { argvAt, present } from './_shared.ts';
 
 const self = fileURLToPath(import.meta.url);

@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { BenchOptions } from './run.ts';
 import { present } from './_shared.ts';
-import { buildSite } from '../site/build.ts';
-import { countNodes } from '../site/src/documents.ts';
-import { makeCardDocument, makeTreesDocument, makeTrendsDocument } from '../test/site/fixture-documents.ts';
-import { startDashboard, type Dashboard } from '../test/site/dashboard-harness.ts';
+import { buildSite } from '#dashboard/build.ts';
+import { countNodes } from '#dashboard/src/documents.ts';
+import { makeCardDocument, makeTreesDocument, makeTrendsDocument } from '#test/dashboard/fixture-documents.ts';
+import { startDashboard, type Dashboard } from '#test/dashboard/dashboard-harness.ts';
 
 const gzipKiB = (bytes: Buffer) => gzipSync(bytes, { level: 9 }).length / 1024;
 

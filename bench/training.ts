@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { S3Client } from '@aws-sdk/client-s3';
-import { startEmulators, s3ClientConfig, localAwsEnv } from '../infra/local/emulators.ts';
-import { FEATURE_NAMES, DEFAULT_CATEGORIES } from '../functions/core/schema.ts';
+import { startEmulators, s3ClientConfig, localAwsEnv } from '#infra/local/emulators.ts';
+import { FEATURE_NAMES, DEFAULT_CATEGORIES } from '#core/schema.ts';
 import type { BenchOptions } from './run.ts';
 import { lastJsonLine, present } from './_shared.ts';
 

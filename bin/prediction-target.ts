@@ -8,9 +8,9 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { UsageError, optional, type Options, type ParsedArgs } from './cli-kit.ts';
-import { defaultStateDir, readRunningState } from '../infra/local/state-file.ts';
-import { kinesisClientConfig, s3ClientConfig, sqsClientConfig } from '../infra/local/emulators.ts';
-import { PREDICTION_OUTPUTS } from '../infra/constructs/prediction.ts';
+import { defaultStateDir, readRunningState } from '#infra/local/state-file.ts';
+import { kinesisClientConfig, s3ClientConfig, sqsClientConfig } from '#infra/local/emulators.ts';
+import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
 
 export const targetOptions: Options = {
   outputs: { type: 'string' },

@@ -4,8 +4,8 @@
  * with a dirty rate, dirty_expected.json. Streams through a sink in bounded memory: per-user
  * state in typed arrays, events built one day at a time and sorted by time.
  */
-import { CATEGORY_LISTS, DEFAULT_CATEGORIES, categoryName } from '../functions/core/schema.ts';
-import { DEFAULT_BASE_WEEK, nextWeek, parseWeekId, weekSpan, type WeekId } from '../functions/core/weeks.ts';
+import { CATEGORY_LISTS, DEFAULT_CATEGORIES, categoryName } from '#core/schema.ts';
+import { DEFAULT_BASE_WEEK, nextWeek, parseWeekId, weekSpan, type WeekId } from '#core/weeks.ts';
 import { ChunkWriter } from './chunk-writer.ts';
 import {
   CRM_FAULTS,

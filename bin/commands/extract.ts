@@ -4,8 +4,8 @@
  */
 import { enableCompileCache } from 'node:module';
 import { basename } from 'node:path';
-import { EXIT_OK, UsageError, list, optional, required, type Command } from '../cli-kit.ts';
-import { DEFAULT_BASE_WEEK, isWeekId, weekFromName, type WeekId } from '../../functions/core/weeks.ts';
+import { EXIT_OK, UsageError, list, optional, required, type Command } from '#bin/cli-kit.ts';
+import { DEFAULT_BASE_WEEK, isWeekId, weekFromName, type WeekId } from '#core/weeks.ts';
 
 /**
  * The extraction modules are imported when the command runs, after Node's on-disk compile
@@ -15,8 +15,8 @@ import { DEFAULT_BASE_WEEK, isWeekId, weekFromName, type WeekId } from '../../fu
 async function loadExtraction() {
   enableCompileCache?.();
   const [{ REJECT_REASONS }, local] = await Promise.all([
-    import('../../functions/core/extract/types.ts'),
-    import('../../functions/local/extract-files.ts'),
+    import('#core/extraction/types.ts'),
+    import('#local/extraction/extract-files.ts'),
   ]);
   return { REJECT_REASONS, ...local };
 }

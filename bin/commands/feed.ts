@@ -11,12 +11,12 @@ import {
   required,
   type Command,
   type ParsedArgs,
-} from '../cli-kit.ts';
-import { parseWeekId } from '../../functions/core/weeks.ts';
-import type { UserFeatures } from '../../functions/core/prediction/features-records.ts';
-import { feedRounds } from '../../functions/aws/prediction-feed.ts';
-import { nextRound, readWeekFeaturesFromFile, readWeekFeaturesFromS3 } from '../../functions/aws/week-features.ts';
-import { findPredictionTarget, targetOptions, targetUsage, type PredictionTarget } from '../prediction-target.ts';
+} from '#bin/cli-kit.ts';
+import { parseWeekId } from '#core/weeks.ts';
+import type { UserFeatures } from '#core/prediction/features-records.ts';
+import { feedRounds } from '#aws/prediction/feed.ts';
+import { nextRound, readWeekFeaturesFromFile, readWeekFeaturesFromS3 } from '#aws/prediction/week-features.ts';
+import { findPredictionTarget, targetOptions, targetUsage, type PredictionTarget } from '#bin/prediction-target.ts';
 
 export const command: Command = {
   summary: "put a week's features on the prediction stream, in rounds",

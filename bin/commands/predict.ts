@@ -5,11 +5,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EXIT_OK, UsageError, required, type Command } from '../cli-kit.ts';
+import { EXIT_OK, UsageError, required, type Command } from '#bin/cli-kit.ts';
 import { readFeaturesFile } from './train.ts';
-import { parseFeaturesTsv } from '../../functions/core/training/features-table.ts';
-import { loadModel, scoreColumns } from '../../functions/core/forest/index.ts';
-import { withCategoryOverrides, type CategoryListName } from '../../functions/core/schema.ts';
+import { parseFeaturesTsv } from '#core/training/features-table.ts';
+import { loadModel, scoreColumns } from '#core/forest/index.ts';
+import { withCategoryOverrides, type CategoryListName } from '#core/schema.ts';
 
 export const command: Command = {
   summary: 'score a features.tsv with a trained model; write user_id, probability, retained',

@@ -1,12 +1,12 @@
 /**
  * `retention results`: prints prediction results as they arrive on the results queue and
- * deletes each once printed (functions/aws/results-consumer.ts). Ctrl-C stops; --max N
+ * deletes each once printed (functions/aws/prediction/results-consumer.ts). Ctrl-C stops; --max N
  * stops after N.
  */
-import { EXIT_FAILED, EXIT_OK, integer, duration, type Command } from '../cli-kit.ts';
-import type { PredictionResult } from '../../functions/core/prediction/result.ts';
-import { consumeResults } from '../../functions/aws/results-consumer.ts';
-import { findPredictionTarget, targetOptions, targetUsage } from '../prediction-target.ts';
+import { EXIT_FAILED, EXIT_OK, integer, duration, type Command } from '#bin/cli-kit.ts';
+import type { PredictionResult } from '#core/prediction/result.ts';
+import { consumeResults } from '#aws/prediction/results-consumer.ts';
+import { findPredictionTarget, targetOptions, targetUsage } from '#bin/prediction-target.ts';
 
 export const command: Command = {
   summary: 'print prediction results from the results queue as they arrive (and delete them)',

@@ -1,9 +1,9 @@
 /**
  * `retention seed --out DIR`: writes the demo data (original formats, truth files, seed.json).
  */
-import { EXIT_OK, UsageError, decimal, integer, optional, required, type Command } from '../cli-kit.ts';
-import { isWeekId } from '../../functions/core/weeks.ts';
-import { directorySink, generateDemoData } from '../../seed/index.ts';
+import { EXIT_OK, UsageError, decimal, integer, optional, required, type Command } from '#bin/cli-kit.ts';
+import { isWeekId } from '#core/weeks.ts';
+import { directorySink, generateDemoData } from '#seed/index.ts';
 
 export const command: Command = {
   summary: 'write demo data: category lists, CRM, profiles, one event log a week, truth files',

@@ -3,9 +3,9 @@
  * the local cloud from the synthesized stack, the pipeline stages, where everything is), kept
  * running until Ctrl-C. Here: the options, the signals, the exit code.
  */
-import { EXIT_FAILED, EXIT_OK, decimal, integer, type Command } from '../cli-kit.ts';
-import { stderrConsole, type PipelineOptions } from '../../infra/local/pipeline.ts';
-import { runLocally, type LocalRunOutcome } from '../../infra/local/local-run.ts';
+import { EXIT_FAILED, EXIT_OK, decimal, integer, type Command } from '#bin/cli-kit.ts';
+import { stderrConsole, type PipelineOptions } from '#infra/local/pipeline.ts';
+import { runLocally, type LocalRunOutcome } from '#infra/local/local-run.ts';
 
 /** Exit code after Ctrl-C stopped the pipeline before it finished (128 + SIGINT). */
 const EXIT_INTERRUPTED = 130;

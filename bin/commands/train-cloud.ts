@@ -15,12 +15,12 @@ import {
   type Command,
   type Options,
   type ParsedArgs,
-} from '../cli-kit.ts';
-import { isWeekId, nextWeek } from '../../functions/core/weeks.ts';
-import { TrainingStore } from '../../functions/aws/training-store.ts';
-import { startTrainingRun } from '../../functions/aws/training-runs.ts';
-import { defaultStateDir, readRunningState } from '../../infra/local/state-file.ts';
-import { LOCAL_CREDENTIALS } from '../../infra/local/emulators.ts';
+} from '#bin/cli-kit.ts';
+import { isWeekId, nextWeek } from '#core/weeks.ts';
+import { TrainingStore } from '#aws/training/store.ts';
+import { startTrainingRun } from '#aws/training/runs.ts';
+import { defaultStateDir, readRunningState } from '#infra/local/state-file.ts';
+import { LOCAL_CREDENTIALS } from '#infra/local/emulators.ts';
 
 /** The flags the cloud path adds (train.ts merges them into its own for `--cloud`). */
 export const cloudTrainingOptions: Options = {

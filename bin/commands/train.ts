@@ -10,14 +10,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { EXIT_OK, UsageError, integer, optional, required, type Command, type ParsedArgs } from '../cli-kit.ts';
+import { EXIT_OK, UsageError, integer, optional, required, type Command, type ParsedArgs } from '#bin/cli-kit.ts';
 import { cloudTrainingOptions, cloudTrainingUsage, runCloudTraining } from './train-cloud.ts';
-import { InvalidForestParams } from '../../functions/core/forest/index.ts';
-import { parseActiveUsers, parseFeaturesTsv } from '../../functions/core/training/features-table.ts';
-import { forestEngine } from '../../functions/core/training/forest-engine.ts';
-import { DEFAULT_GRID, DEFAULT_SPLIT_SEED, type ParamValue } from '../../functions/core/training/params.ts';
-import { TrainingInputError, planRun, type RunPlan, type RunSources } from '../../functions/core/training/prepare.ts';
-import { trainInProcess } from '../../functions/core/training/train-in-process.ts';
+import { InvalidForestParams } from '#core/forest/index.ts';
+import { parseActiveUsers, parseFeaturesTsv } from '#core/training/features-table.ts';
+import { forestEngine } from '#core/training/forest-engine.ts';
+import { DEFAULT_GRID, DEFAULT_SPLIT_SEED, type ParamValue } from '#core/training/params.ts';
+import { TrainingInputError, planRun, type RunPlan, type RunSources } from '#core/training/prepare.ts';
+import { trainInProcess } from '#core/training/train-in-process.ts';
 
 /** features.tsv or features.tsv.gz of an extracted week directory. */
 export async function readFeaturesFile(dirOrFile: string): Promise<{ text: string; path: string }> {

@@ -3,7 +3,7 @@
  * objects, keys or common prefixes. Other code lists through these (or through the store).
  */
 import { paginateListObjectsV2, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import type { ListedObject } from '../core/storage.ts';
+import type { ListedObject } from '#core/storage/port.ts';
 import { describeS3Error } from './s3-errors.ts';
 
 export interface ListRequest {

@@ -21,7 +21,7 @@ import {
   type StreamWriteOptions,
   type WriteOptions,
   type WriteResult,
-} from '../core/storage.ts';
+} from '#core/storage/port.ts';
 import { describeS3Error, isS3NotFound, isS3PreconditionFailed } from './s3-errors.ts';
 import { listObjects } from './s3-list.ts';
 

@@ -4,7 +4,7 @@
  * costs ~0.3 s of CPU that need not sit on the parsing thread.
  */
 import { Worker } from 'node:worker_threads';
-import type { ObjectDigest } from '../core/storage.ts';
+import type { ObjectDigest } from '#core/storage/port.ts';
 
 // Plain JavaScript, run with eval: no loader, no type stripping in the worker.
 const WORKER = `

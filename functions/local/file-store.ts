@@ -31,7 +31,7 @@ import {
   type StreamWriteOptions,
   type WriteOptions,
   type WriteResult,
-} from '../core/storage.ts';
+} from '#core/storage/port.ts';
 import { digestFile } from './file-digest.ts';
 
 /** Read size; large enough that per-chunk costs vanish, small enough for the CPU cache. */

@@ -30,14 +30,14 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
-import { buildSite } from '../../site/build.ts';
-import { CONTENT_SECURITY_POLICY, DATA_MAX_AGE_SECONDS } from '../../site/security-headers.ts';
+import { buildSite } from '#dashboard/build.ts';
+import { CONTENT_SECURITY_POLICY, DATA_MAX_AGE_SECONDS } from '#dashboard/security-headers.ts';
 
 /** Where the site documents live in the site bucket. */
 export const SITE_DATA_PREFIX = 'data/';
 
 export interface DashboardProps {
-  /** An already built site (site/build.ts output); built into site/dist/ at synth when absent. */
+  /** An already built site (dashboard/build.ts output); built into dashboard/dist/ at synth when absent. */
   readonly siteDir?: string;
   /** What `cdk destroy` does with the site bucket (default DESTROY: everything in it is rebuilt or republished). */
   readonly removalPolicy?: RemovalPolicy;

@@ -7,8 +7,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag.ts';
-import type { StageSettings } from '../settings.ts';
+import { acknowledge } from '#infra/nag.ts';
+import type { StageSettings } from '#infra/settings.ts';
 
 export interface DataLakeProps {
   readonly settings: StageSettings;

@@ -15,9 +15,9 @@ import { EventType, type Bucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_BASE_WEEK } from '../../functions/core/weeks.ts';
-import { acknowledge } from '../nag.ts';
-import type { StageSettings } from '../settings.ts';
+import { DEFAULT_BASE_WEEK } from '#core/weeks.ts';
+import { acknowledge } from '#infra/nag.ts';
+import type { StageSettings } from '#infra/settings.ts';
 import type { ProjectFunctionProps } from './project-function.ts';
 
 /** The event objects the extract function is notified of. */
@@ -73,7 +73,7 @@ export class Extraction extends Construct {
 
     // Sized from bench (docs/deploy.md): a 10M-event week streamed in one invocation.
     this.extractFunction = props.newFunction(this, 'ExtractFunction', {
-      entry: 'functions/handlers/extract.ts',
+      entry: 'functions/handlers/extraction/extract.ts',
       memorySize: 1769,
       timeout: Duration.minutes(10),
       environment: {
@@ -94,7 +94,7 @@ export class Extraction extends Construct {
     }
 
     this.rejoinFunction = props.newFunction(this, 'RejoinFunction', {
-      entry: 'functions/handlers/rejoin.ts',
+      entry: 'functions/handlers/extraction/rejoin.ts',
       memorySize: 1769,
       timeout: Duration.minutes(10),
       environment,

@@ -9,7 +9,7 @@ import { Aspects, CfnResource, type IAspect } from 'aws-cdk-lib';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
-import type { LogSettings } from '../settings.ts';
+import type { LogSettings } from '#infra/settings.ts';
 
 /** A log group with the stage's retention and removal policy. */
 export function stageLogGroup(scope: Construct, id: string, settings: LogSettings): LogGroup {

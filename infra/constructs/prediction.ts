@@ -18,7 +18,7 @@ import { EventType, type Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag.ts';
+import { acknowledge } from '#infra/nag.ts';
 import type { FunctionFactory } from './training.ts';
 
 export interface PredictionProps {
@@ -85,7 +85,7 @@ export class Prediction extends Construct {
     });
 
     this.predictFunction = props.newFunction(this, 'PredictFunction', {
-      entry: 'functions/handlers/predict.ts',
+      entry: 'functions/handlers/prediction/predict.ts',
       memorySize: 1024,
       timeout: Duration.seconds(60),
       environment: {
@@ -115,7 +115,7 @@ export class Prediction extends Construct {
     );
 
     this.trendsFunction = props.newFunction(this, 'TrendsFunction', {
-      entry: 'functions/handlers/trends.ts',
+      entry: 'functions/handlers/prediction/trends.ts',
       memorySize: 512,
       timeout: Duration.seconds(60),
       environment: {
@@ -128,7 +128,7 @@ export class Prediction extends Construct {
     const cfnTrends = this.trendsFunction.node.defaultChild;
     if (cfnTrends instanceof CfnFunction) cfnTrends.reservedConcurrentExecutions = 1;
     props.dataBucket.grantRead(this.trendsFunction, 'predictions/trends/*');
-    // When each round was last recounted (functions/handlers/trends.ts): outside the notified prefix.
+    // When each round was last recounted (functions/handlers/prediction/trends.ts): outside the notified prefix.
     props.dataBucket.grantReadWrite(this.trendsFunction, 'predictions/trends-rebuilt/*');
     props.siteBucket.grantReadWrite(this.trendsFunction, 'data/trends.json');
     props.dataBucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.trendsFunction), {

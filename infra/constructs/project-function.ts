@@ -13,7 +13,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { StageSettings } from '../settings.ts';
+import type { StageSettings } from '#infra/settings.ts';
 import { stageLogGroup } from './log-groups.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,7 +23,7 @@ const REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 export interface ProjectFunctionProps {
-  /** The handler file, relative to the project root: `functions/handlers/<name>.ts`. */
+  /** The handler file, relative to the project root: `functions/handlers/<stage>/<name>.ts`. */
   readonly entry: string;
   /** MB; the stage's `retention:memory:<name>` overrides it. */
   readonly memorySize: number;
@@ -43,8 +43,8 @@ export class ProjectFunction extends NodejsFunction {
   public readonly explicitLogGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
-    if (!/^functions\/handlers\/[a-z0-9-]+\.ts$/.test(props.entry)) {
-      throw new Error(`${id}: entry must be functions/handlers/<name>.ts, got "${props.entry}"`);
+    if (!/^functions\/handlers\/[a-z]+\/[a-z0-9-]+\.ts$/.test(props.entry)) {
+      throw new Error(`${id}: entry must be functions/handlers/<stage>/<name>.ts, got "${props.entry}"`);
     }
     const name = basename(props.entry, '.ts');
     const logGroup = stageLogGroup(scope, `${id}Logs`, props.settings);

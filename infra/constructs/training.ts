@@ -32,8 +32,8 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, type IConstruct } from 'constructs';
-import { DEFAULT_GATE, type GateSettings } from '../../functions/core/training/gate.ts';
-import { readSettings, type LogSettings } from '../settings.ts';
+import { DEFAULT_GATE, type GateSettings } from '#core/training/gate.ts';
+import { readSettings, type LogSettings } from '#infra/settings.ts';
 import { stageLogGroup } from './log-groups.ts';
 
 /** Names the local runner and the tests look states up by. */
@@ -124,7 +124,7 @@ export class Training extends Construct {
       extra: Partial<TrainingFunctionSpec> = {},
     ) =>
       props.newFunction(this, `${name}Function`, {
-        entry: `functions/handlers/${file}`,
+        entry: `functions/handlers/training/${file}`,
         ...sizing,
         environment: { ...env },
         ...extra,

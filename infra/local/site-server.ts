@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SECURITY_HEADERS } from '../../site/security-headers.ts';
-import { buildSite } from '../../site/build.ts';
+import { SECURITY_HEADERS } from '#dashboard/security-headers.ts';
+import { buildSite } from '#dashboard/build.ts';
 
 export const DEFAULT_SITE_PORT = 7777;
 
@@ -23,7 +23,7 @@ export interface SiteServerOptions {
   s3: S3Client;
   /** The site bucket; its `data/` prefix is served under /data/. */
   bucket: string;
-  /** The built site (site/build.ts output); built into site/dist/ when absent. */
+  /** The built site (dashboard/build.ts output); built into dashboard/dist/ when absent. */
   siteDir?: string;
 }
 

@@ -11,7 +11,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { buildApp } from '../../infra/app.ts';
+import { buildApp } from '#infra/app.ts';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 const outdir = () => mkdtempSync(join(tmpdir(), 'stack-test-'));

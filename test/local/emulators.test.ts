@@ -10,8 +10,8 @@ import {
   ListShardsCommand,
   PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
-import { pointSdkAtEmulators, startTestEmulators, type S3Upload, type TestEmulators } from '../support/emulators.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { pointSdkAtEmulators, startTestEmulators, type S3Upload, type TestEmulators } from '#test/support/emulators.ts';
+import { waitFor } from '#test/support/wait-for.ts';
 
 describe('local emulators', () => {
   let local: TestEmulators;

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { waitFor } from '../support/wait-for.ts';
+import { waitFor } from '#test/support/wait-for.ts';
 import { buildFixtureApp } from './fixtures/stack.ts';
-import { listKeys, readText, receiveJson, startLocalCloud, type LocalCloud } from '../support/local-cloud.ts';
-import type { Activity } from '../../infra/local/cloud.ts';
+import { listKeys, readText, receiveJson, startLocalCloud, type LocalCloud } from '#test/support/local-cloud.ts';
+import type { Activity } from '#infra/local/cloud.ts';
 
 const byPrefix = <T>(record: Record<string, T>, prefix: string): T => {
   const key = Object.keys(record).find((k) => k.startsWith(prefix));

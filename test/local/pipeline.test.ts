@@ -1,7 +1,7 @@
 /** The stage runner of `npm start`: order, summaries, stopping at the first failure. */
 import { describe, expect, it } from 'vitest';
-import { runStages, type Console, type Stage } from '../../infra/local/pipeline.ts';
-import type { LocalCloud } from '../../infra/local/cloud.ts';
+import { runStages, type Console, type Stage } from '#infra/local/pipeline.ts';
+import type { LocalCloud } from '#infra/local/cloud.ts';
 
 const options = { users: 10, weeks: 3, once: true, seed: 1 };
 // The runner only hands the cloud to stages; these stages do not touch it.

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { DEFAULT_BASE_WEEK, weekSpan } from '../../functions/core/weeks.ts';
-import { dataBucket } from '../../infra/local/stages/resources.ts';
-import { listKeys, readText, startTestCloud, type LocalCloud } from '../support/local-cloud.ts';
+import { DEFAULT_BASE_WEEK, weekSpan } from '#core/weeks.ts';
+import { dataBucket } from '#infra/local/stages/resources.ts';
+import { listKeys, readText, startTestCloud, type LocalCloud } from '#test/support/local-cloud.ts';
 
 describe('local cloud running the product stack', () => {
   let cloud: LocalCloud;

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../support/wait-for.ts';
+import { waitFor } from '#test/support/wait-for.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -1,6 +1,6 @@
 /** The synthesis cache key: stable while nothing changes, different when the context does. */
 import { describe, expect, it } from 'vitest';
-import { synthInputsHash } from '../../infra/local/synth-cache.ts';
+import { synthInputsHash } from '#infra/local/synth-cache.ts';
 
 describe('synthInputsHash', () => {
   it('is the same for the same sources and context, and differs with another context', () => {

@@ -8,7 +8,7 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { Prediction } from '../../infra/constructs/prediction.ts';
+import { Prediction } from '#infra/constructs/prediction.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 

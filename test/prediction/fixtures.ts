@@ -12,10 +12,10 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { FEATURES, DEFAULT_CATEGORIES } from '../../functions/core/schema.ts';
-import { forestEngine } from '../../functions/core/training/forest-engine.ts';
-import type { PredictionRecord } from '../../functions/core/prediction/record.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { FEATURES, DEFAULT_CATEGORIES } from '#core/schema.ts';
+import { forestEngine } from '#core/training/forest-engine.ts';
+import type { PredictionRecord } from '#core/prediction/record.ts';
+import { waitFor } from '#test/support/wait-for.ts';
 
 /** Features of one user: counts from the user id so tests can predict the outcome (pc > 2 → retained). */
 export function features(userId: number, pc = userId % 6): Record<string, string | number> {

@@ -7,14 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { featuresTsv } from '../training/fixtures/weeks.ts';
+import { featuresTsv } from '#test/training/fixtures/weeks.ts';
 import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { startTestCloud, readText, type LocalCloud } from '../support/local-cloud.ts';
-import { waitFor } from '../support/wait-for.ts';
-import { putEntries, putUserFeatures } from '../../functions/aws/kinesis-producer.ts';
-import { PREDICTION_OUTPUTS } from '../../infra/constructs/prediction.ts';
-import type { PredictionResult } from '../../functions/core/prediction/result.ts';
-import type { PoisonMessage } from '../../functions/core/prediction/poison.ts';
+import { startTestCloud, readText, type LocalCloud } from '#test/support/local-cloud.ts';
+import { waitFor } from '#test/support/wait-for.ts';
+import { putEntries, putUserFeatures } from '#aws/prediction/kinesis-producer.ts';
+import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
+import type { PredictionResult } from '#core/prediction/result.ts';
+import type { PoisonMessage } from '#core/prediction/poison.ts';
 import { buildPredictionApp } from './fixture-app.ts';
 import { publishModel, record, trainTinyModel } from './fixtures.ts';
 

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startTestEmulators, s3ClientConfig, type TestEmulators } from '../support/emulators.ts';
-import { ModelCache } from '../../functions/aws/model-cache.ts';
+import { startTestEmulators, s3ClientConfig, type TestEmulators } from '#test/support/emulators.ts';
+import { ModelCache } from '#aws/prediction/model-cache.ts';
 import { publishModel, trainTinyModel } from './fixtures.ts';
 
 describe('model cache', () => {

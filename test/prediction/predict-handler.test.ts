@@ -15,13 +15,13 @@ import {
   DeleteMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
-import { startTestEmulators, sqsClientConfig, type TestEmulators } from '../support/emulators.ts';
-import { createPredictHandler, NoModelError } from '../../functions/handlers/predict.ts';
-import { ModelCache } from '../../functions/aws/model-cache.ts';
-import { putEntries } from '../../functions/aws/kinesis-producer.ts';
-import { rebuildTrends } from '../../functions/aws/trend-parts.ts';
-import type { PredictionResult } from '../../functions/core/prediction/result.ts';
-import type { PoisonMessage } from '../../functions/core/prediction/poison.ts';
+import { startTestEmulators, sqsClientConfig, type TestEmulators } from '#test/support/emulators.ts';
+import { createPredictHandler, NoModelError } from '#handlers/prediction/predict.ts';
+import { ModelCache } from '#aws/prediction/model-cache.ts';
+import { putEntries } from '#aws/prediction/kinesis-producer.ts';
+import { rebuildTrends } from '#aws/prediction/trend-parts.ts';
+import type { PredictionResult } from '#core/prediction/result.ts';
+import type { PoisonMessage } from '#core/prediction/poison.ts';
 import { createStream, publishModel, readEvent, record, trainTinyModel } from './fixtures.ts';
 
 describe('predict handler on emulated Kinesis, SQS and S3', () => {

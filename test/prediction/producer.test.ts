@@ -1,8 +1,8 @@
 /** The producer against kinesalite: batches of 500, partition key userId, failed entries retried. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { startTestEmulators, kinesisClientConfig, type TestEmulators } from '../support/emulators.ts';
-import { putUserFeatures, PutRecordsError } from '../../functions/aws/kinesis-producer.ts';
+import { startTestEmulators, kinesisClientConfig, type TestEmulators } from '#test/support/emulators.ts';
+import { putUserFeatures, PutRecordsError } from '#aws/prediction/kinesis-producer.ts';
 import { createStream, readEvent, record } from './fixtures.ts';
 
 describe('putUserFeatures on emulated Kinesis', () => {

@@ -11,7 +11,7 @@ import {
   roundOfPartKey,
   modelFeatures,
   poisonMessage,
-} from '../../functions/core/prediction/index.ts';
+} from '#core/prediction/index.ts';
 import { features } from './fixtures.ts';
 
 const schema = modelFeatures({});

@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { startTestCloud, type LocalCloud } from '../support/local-cloud.ts';
-import { waitFor } from '../support/wait-for.ts';
-import { createPredictionStage, type PredictionSummary } from '../../infra/local/stages/prediction.ts';
-import type { StageContext } from '../../infra/local/pipeline.ts';
-import { featuresTsv } from '../training/fixtures/weeks.ts';
+import { startTestCloud, type LocalCloud } from '#test/support/local-cloud.ts';
+import { waitFor } from '#test/support/wait-for.ts';
+import { createPredictionStage, type PredictionSummary } from '#infra/local/stages/prediction.ts';
+import type { StageContext } from '#infra/local/pipeline.ts';
+import { featuresTsv } from '#test/training/fixtures/weeks.ts';
 import { buildPredictionApp } from './fixture-app.ts';
 import { publishModel, trainTinyModel } from './fixtures.ts';
 

@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
-import { pointSdkAtEmulators, startTestEmulators, type TestEmulators } from '../support/emulators.ts';
-import { createTrendsHandler, handler } from '../../functions/handlers/trends.ts';
-import { CLOCK_MARGIN_MS, trendPart, trendPartKey } from '../../functions/core/prediction/trends.ts';
-import { encodeEventKey } from '../../infra/local/s3-event.ts';
+import { pointSdkAtEmulators, startTestEmulators, type TestEmulators } from '#test/support/emulators.ts';
+import { createTrendsHandler, handler } from '#handlers/prediction/trends.ts';
+import { CLOCK_MARGIN_MS, trendPart, trendPartKey } from '#core/prediction/trends.ts';
+import { encodeEventKey } from '#infra/local/s3-event.ts';
 
 const eventFor = (...parts: { key: string; at: Date }[]) =>
   ({

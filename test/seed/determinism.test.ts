@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseEventLine } from '#core/extract/index.ts';
+import { parseEventLine } from '#core/extraction/index.ts';
 import { directorySink, generateDemoData } from '#seed/index.ts';
 import { demo } from './fixtures.ts';
 

@@ -4,8 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
-import { extractEvents, parseCrmTable, parseProfileTable, type Reject } from '#core/extract/index.ts';
-import { defined } from '../support/defined.ts';
+import { extractEvents, parseCrmTable, parseProfileTable, type Reject } from '#core/extraction/index.ts';
+import { defined } from '#test/support/defined.ts';
 import { demo, type Demo } from './fixtures.ts';
 
 const ALL_EVENT_FAULTS = [

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activeUsers, auc, demo, truthRows, type Demo } from './fixtures.ts';
-import { defined } from '../support/defined.ts';
+import { defined } from '#test/support/defined.ts';
 
 describe('seed truth and signal', () => {
   let d: Demo;

@@ -17,7 +17,7 @@ import {
   localAwsEnv,
   type Emulators,
   type EmulatorOptions,
-} from '../../infra/local/emulators.ts';
+} from '#infra/local/emulators.ts';
 
 export {
   startEmulators,
@@ -28,8 +28,8 @@ export {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   LOCAL_ACCOUNT,
-} from '../../infra/local/emulators.ts';
-export type { Emulators, Endpoints, S3Upload } from '../../infra/local/emulators.ts';
+} from '#infra/local/emulators.ts';
+export type { Emulators, Endpoints, S3Upload } from '#infra/local/emulators.ts';
 
 export interface TestEmulators extends Emulators {
   readonly s3: S3Client;

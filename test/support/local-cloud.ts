@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../infra/local/cloud.ts';
-import { listKeys as listStageKeys } from '../../infra/local/stages/s3-read.ts';
+import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '#infra/local/cloud.ts';
+import { listKeys as listStageKeys } from '#infra/local/stages/s3-read.ts';
 
-export { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../infra/local/cloud.ts';
+export { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '#infra/local/cloud.ts';
 
 /** Starts a local cloud in a fresh temporary state folder; `stop()` also removes the folder. */
 export async function startTestCloud(options: Omit<LocalCloudOptions, 'stateDir'> = {}): Promise<LocalCloud> {

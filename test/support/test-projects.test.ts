@@ -20,49 +20,49 @@ describe('test projects', () => {
   it('puts a file by what it imports, through the test helpers it imports, whatever its folder', () => {
     write({
       'test/core/plain.test.ts': [
-        "import { parse } from '../../functions/core/parse.ts';",
-        "import type { LocalCloud } from '../../infra/local/cloud.ts';",
-        "// import { startLocalCloud } from '../../infra/local/cloud.ts';",
+        "import { parse } from '#core/parse.ts';",
+        "import type { LocalCloud } from '#infra/local/cloud.ts';",
+        "// import { startLocalCloud } from '#infra/local/cloud.ts';",
         "const text = `import { spawn } from 'node:child_process';`;",
       ],
       'test/core/spawns.test.ts': ["import { execFile } from 'node:child_process';"],
-      'test/site/pure.test.ts': [
+      'test/dashboard/pure.test.ts': [
         "import { documents } from './documents.ts';",
         "import type { Page } from './harness.ts';",
       ],
-      'test/site/documents.ts': ['export const documents = 1;'],
-      'test/site/page.test.ts': ["import { open } from './harness.ts';"],
-      'test/site/harness.ts': [
+      'test/dashboard/documents.ts': ['export const documents = 1;'],
+      'test/dashboard/page.test.ts': ["import { open } from './harness.ts';"],
+      'test/dashboard/harness.ts': [
         "import { CreateBucketCommand } from '@aws-sdk/client-s3';",
         "import { launch } from './browser.ts';",
-        "import { startTestEmulators } from '../support/emulators.ts';",
+        "import { startTestEmulators } from './emulators.ts';",
       ],
-      'test/site/browser.ts': ["import { chromium, type Browser } from 'playwright-core';"],
+      'test/dashboard/browser.ts': ["import { chromium, type Browser } from 'playwright-core';"],
       'test/support/emulators.ts': [
         'import {',
         '  startEmulators,',
         '  type Emulators,',
-        "} from '../../infra/local/emulators.ts';",
+        "} from '#infra/local/emulators.ts';",
       ],
       'test/stage/cloud.test.ts': ["import { cloud } from './fixtures/cloud.ts';"],
       'test/stage/fixtures/cloud.ts': [
         "import { app } from './app.ts';",
         "import { startTestCloud } from '../../support/cloud.ts';",
       ],
-      'test/support/cloud.ts': ["import { startLocalCloud as start } from '../../infra/local/cloud.ts';"],
+      'test/support/cloud.ts': ["import { startLocalCloud as start } from '#infra/local/cloud.ts';"],
       'test/stage/fixtures/app.ts': [
         "import { cloud } from './cloud.ts';",
         "import { App, Stack } from 'aws-cdk-lib';",
       ],
       'test/stage/synth.test.ts': [
         "import { Template } from 'aws-cdk-lib/assertions';",
-        "import { buildApp } from '../../infra/app.ts';",
+        "import { buildApp } from '#infra/app.ts';",
       ],
     });
     expect(testProjects(scratch)).toEqual({
-      unit: ['test/core/plain.test.ts', 'test/site/pure.test.ts'],
+      unit: ['test/core/plain.test.ts', 'test/dashboard/pure.test.ts'],
       emulated: ['test/core/spawns.test.ts', 'test/stage/cloud.test.ts', 'test/stage/synth.test.ts'],
-      browser: ['test/site/page.test.ts'],
+      browser: ['test/dashboard/page.test.ts'],
     });
   });
 
@@ -70,10 +70,10 @@ describe('test projects', () => {
     const projects = testProjects(root);
     const all = Object.values(projects).flat();
     expect(new Set(all).size).toBe(all.length);
-    expect(projects.unit).toContain('test/core/forest/metrics.test.ts');
+    expect(projects.unit).toContain('test/forest/metrics.test.ts');
     expect(projects.emulated).toEqual(
       expect.arrayContaining(['test/local/emulators.test.ts', 'test/infra/stack.test.ts', 'test/seed/cli.test.ts']),
     );
-    expect(projects.browser).toContain('test/site/dashboard.test.ts');
+    expect(projects.browser).toContain('test/dashboard/dashboard.test.ts');
   });
 });

@@ -3,23 +3,23 @@
  * prepared sets and dataset file, the model card, and the publish rules and order.
  */
 import { describe, expect, it } from 'vitest';
-import { decideGate, readGateSettings } from '../../functions/core/training/gate.ts';
-import { pickBest } from '../../functions/core/training/selection.ts';
-import { modelVersion, trainingRunId } from '../../functions/core/training/run-id.ts';
-import { parameterCombinations, readRunParams } from '../../functions/core/training/params.ts';
-import { decodeDataset, encodeDataset } from '../../functions/core/training/dataset-file.ts';
-import { isTestUser, labelAndSplit } from '../../functions/core/training/labels.ts';
-import { mergeFeatureTables, parseFeaturesTsv } from '../../functions/core/training/features-table.ts';
-import { isSupersededBy, publishPlan } from '../../functions/core/training/publish-plan.ts';
-import { featureIndex } from '../../functions/core/schema.ts';
+import { decideGate, readGateSettings } from '#core/training/gate.ts';
+import { pickBest } from '#core/training/selection.ts';
+import { modelVersion, trainingRunId } from '#core/training/run-id.ts';
+import { parameterCombinations, readRunParams } from '#core/training/params.ts';
+import { decodeDataset, encodeDataset } from '#core/training/dataset-file.ts';
+import { isTestUser, labelAndSplit } from '#core/training/labels.ts';
+import { mergeFeatureTables, parseFeaturesTsv } from '#core/training/features-table.ts';
+import { isSupersededBy, publishPlan } from '#core/training/publish-plan.ts';
+import { featureIndex } from '#core/schema.ts';
 import { featuresTsv, learnableWeek } from './fixtures/weeks.ts';
-import { defined } from '../support/defined.ts';
-import { InvalidForestParams } from '../../functions/core/forest/index.ts';
-import { forestEngine } from '../../functions/core/training/forest-engine.ts';
-import { DEFAULT_GATE } from '../../functions/core/training/gate.ts';
-import { TrainingInputError, planRun, prepareSets } from '../../functions/core/training/prepare.ts';
-import { buildCard, publicationDocuments } from '../../functions/core/training/card.ts';
-import { decidePublication, type CurrentAtPublish } from '../../functions/core/training/publish-decision.ts';
+import { defined } from '#test/support/defined.ts';
+import { InvalidForestParams } from '#core/forest/index.ts';
+import { forestEngine } from '#core/training/forest-engine.ts';
+import { DEFAULT_GATE } from '#core/training/gate.ts';
+import { TrainingInputError, planRun, prepareSets } from '#core/training/prepare.ts';
+import { buildCard, publicationDocuments } from '#core/training/card.ts';
+import { decidePublication, type CurrentAtPublish } from '#core/training/publish-decision.ts';
 
 describe('gate', () => {
   const settings = { floor: 0.6, margin: 0.02 };

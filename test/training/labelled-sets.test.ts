@@ -1,9 +1,9 @@
 /** Labelled sets from extracted weeks: the labels, the 70/30 split by user and seed, the dataset file. */
 import { describe, expect, it } from 'vitest';
-import { decodeDataset, encodeDataset } from '../../functions/core/training/dataset-file.ts';
-import { parseActiveUsers, parseFeaturesTsv } from '../../functions/core/training/features-table.ts';
-import { labelAndSplit, type LabelledSet } from '../../functions/core/training/labels.ts';
-import { FEATURE_NAMES } from '../../functions/core/schema.ts';
+import { decodeDataset, encodeDataset } from '#core/training/dataset-file.ts';
+import { parseActiveUsers, parseFeaturesTsv } from '#core/training/features-table.ts';
+import { labelAndSplit, type LabelledSet } from '#core/training/labels.ts';
+import { FEATURE_NAMES } from '#core/schema.ts';
 
 const header = ['user_id', 'week', ...FEATURE_NAMES].join('\t');
 const row = (id: number, industry = 'BANK', age = 30) =>

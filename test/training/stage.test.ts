@@ -4,12 +4,12 @@
  * decision and the published version. And `retention train --cloud` against that local cloud.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { training, type TrainingSummary } from '../../infra/local/stages/training.ts';
+import { training, type TrainingSummary } from '#infra/local/stages/training.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startTrainingCloud, type TrainingCloud } from './fixtures/cloud.ts';
-import { defined } from '../support/defined.ts';
+import { defined } from '#test/support/defined.ts';
 
 const execFileAsync = promisify(execFile);
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrainingCloud, type TrainingCloud } from './fixtures/cloud.ts';
-import { defined } from '../support/defined.ts';
+import { defined } from '#test/support/defined.ts';
 
 interface StartResult {
   runs: { runId: string; started: boolean; input: unknown }[];

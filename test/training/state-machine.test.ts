@@ -14,11 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listKeys, readText, type LocalCloud } from '../support/local-cloud.ts';
-import { LocalStateMachine } from '../../infra/local/stepfunctions.ts';
+import { listKeys, readText, type LocalCloud } from '#test/support/local-cloud.ts';
+import { LocalStateMachine } from '#infra/local/stepfunctions.ts';
 import { startTrainingCloud, type TrainingCloud } from './fixtures/cloud.ts';
-import { parseCard, parseTrees } from '../../site/src/documents.ts';
-import { defined } from '../support/defined.ts';
+import { parseCard, parseTrees } from '#dashboard/src/documents.ts';
+import { defined } from '#test/support/defined.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 

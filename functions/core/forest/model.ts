@@ -11,7 +11,7 @@
  *   "trees": [ { "feature": [..], "split": [..], "left": [..], "right": [..], "count0": [..], "count1": [..], "gain": [..] } ] }
  * ```
  */
-import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type Categories } from '../schema.ts';
+import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type Categories } from '#core/schema.ts';
 import type { FeatureInfo } from './binning.ts';
 import type { ForestOptions } from './params.ts';
 import { nodeOf, type FlatTree } from './tree.ts';

@@ -4,7 +4,7 @@
  * model is byte-identical either way), and wrap them with the schema and data statistics.
  */
 import { Worker } from 'node:worker_threads';
-import type { Categories } from '../schema.ts';
+import type { Categories } from '#core/schema.ts';
 import { binColumns, type BinnedData, type FeatureInfo } from './binning.ts';
 import { MODEL_FORMAT_VERSION, productSchema, type ForestModel, type TrainingStats } from './model.ts';
 import { trainingStats } from './stats.ts';

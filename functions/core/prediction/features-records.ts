@@ -2,8 +2,8 @@
  * A week's features table (training/features-table.ts: categories as indices) turned back
  * into prediction records by feature name, as a producer sends them.
  */
-import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type Categories } from '../schema.ts';
-import type { FeatureTable } from '../training/features-table.ts';
+import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type Categories } from '#core/schema.ts';
+import type { FeatureTable } from '#core/training/features-table.ts';
 import type { PredictionRecord } from './record.ts';
 
 export type UserFeatures = Omit<PredictionRecord, 'round'>;

@@ -4,9 +4,9 @@
  * ForestEngine binding (training/forest-engine.ts), so prediction scores with whichever
  * engine trained the model; only the schema reading below knows model.json's shape.
  */
-import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type FeatureKind } from '../schema.ts';
-import { forestEngine } from '../training/forest-engine.ts';
-import type { ForestEngine } from '../forest/engine.ts';
+import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type FeatureKind } from '#core/schema.ts';
+import { forestEngine } from '#core/training/forest-engine.ts';
+import type { ForestEngine } from '#core/forest/engine.ts';
 import type { ModelFeature } from './record.ts';
 
 export interface PredictionModel {

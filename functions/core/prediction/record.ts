@@ -3,7 +3,7 @@
  * model's feature schema. A record that fails is a poison record: the reason says why in a
  * stable code plus a readable detail, and the record never reaches the model.
  */
-import type { FeatureKind } from '../schema.ts';
+import type { FeatureKind } from '#core/schema.ts';
 
 /** What a model expects, feature by feature, in the order its rows are built. */
 export interface ModelFeature {

@@ -2,11 +2,11 @@
  * card.json (docs/formats.md): what a model is, how it was chosen and on what data. One
  * builder for the Publish task and `retention train`, so both cards have one shape.
  */
-import type { ForestEngine, ModelDescription } from '../forest/engine.ts';
-import type { FeatureImportance } from '../forest/importance.ts';
-import type { Metrics } from '../forest/metrics.ts';
-import type { TrainingStats } from '../forest/model.ts';
-import type { ForestOptions } from '../forest/params.ts';
+import type { ForestEngine, ModelDescription } from '#core/forest/engine.ts';
+import type { FeatureImportance } from '#core/forest/importance.ts';
+import type { Metrics } from '#core/forest/metrics.ts';
+import type { TrainingStats } from '#core/forest/model.ts';
+import type { ForestOptions } from '#core/forest/params.ts';
 import type { CandidateSummary } from './evaluate.ts';
 import type { GateDecision } from './gate.ts';
 import type { DataStats, RunSources } from './prepare.ts';

@@ -4,7 +4,7 @@
  * labels (Uint8), then one Float32 column per feature in FEATURES order. About 77 bytes a
  * user, read back without parsing text.
  */
-import { FEATURE_NAMES } from '../schema.ts';
+import { FEATURE_NAMES } from '#core/schema.ts';
 import type { LabelledSet } from './labels.ts';
 
 export const DATASET_FORMAT_VERSION = 1;

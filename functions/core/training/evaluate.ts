@@ -3,9 +3,9 @@
  * candidate scored on the run's test set, the winner picked, the gate's decision against
  * the current model, and the winner's metrics and feature importance for the card.
  */
-import type { ForestEngine } from '../forest/engine.ts';
-import type { FeatureImportance } from '../forest/importance.ts';
-import type { Metrics } from '../forest/metrics.ts';
+import type { ForestEngine } from '#core/forest/engine.ts';
+import type { FeatureImportance } from '#core/forest/importance.ts';
+import type { Metrics } from '#core/forest/metrics.ts';
 import { decideGateAgainst, type CurrentModelScore, type GateDecision, type GateSettings } from './gate.ts';
 import type { LabelledSet } from './labels.ts';
 import type { ForestParams } from './params.ts';

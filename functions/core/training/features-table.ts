@@ -3,8 +3,8 @@
  * (categorical features hold the category's index in its list, gender 0/1). Built straight
  * from features.tsv text without a row object per user, so 1M users stay within tens of MB.
  */
-import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type Categories } from '../schema.ts';
-import { parseActiveUsers as readActiveUserIds, readFeaturesTsv } from '../extract/files.ts';
+import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type Categories } from '#core/schema.ts';
+import { parseActiveUsers as readActiveUserIds, readFeaturesTsv } from '#core/extraction/files.ts';
 
 export interface FeatureTable {
   readonly rows: number;

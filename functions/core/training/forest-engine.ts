@@ -4,7 +4,7 @@
  * which the Train bundle ships compiled beside the handler (FOREST_WORKER_ENTRY in
  * infra/constructs/training.ts); from source it runs as TypeScript.
  */
-import type { ForestEngine } from '../forest/engine.ts';
-import { histogramEngine } from '../forest/training-engine.ts';
+import type { ForestEngine } from '#core/forest/engine.ts';
+import { histogramEngine } from '#core/forest/training-engine.ts';
 
 export const forestEngine: ForestEngine = histogramEngine;

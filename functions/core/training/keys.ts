@@ -1,5 +1,5 @@
 /** Where the training flow keeps its objects (docs/formats.md, "Data bucket layout"). */
-import type { WeekId } from '../weeks.ts';
+import type { WeekId } from '#core/weeks.ts';
 
 export const trainingKeys = (runId: string) => ({
   prefix: `training/${runId}/`,

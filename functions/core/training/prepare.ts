@@ -5,7 +5,7 @@
  * read or written (not in each Train task after the data sets are written). Then the train
  * week's parts are merged, labelled by the label week's active users and split 70/30.
  */
-import type { ForestEngine } from '../forest/engine.ts';
+import type { ForestEngine } from '#core/forest/engine.ts';
 import { mergeFeatureTables, type FeatureTable } from './features-table.ts';
 import { labelAndSplit, labelStats, type LabelStats, type PreparedSets } from './labels.ts';
 import {

@@ -7,7 +7,7 @@
  */
 import { decideGate, type CurrentModelScore, type GateSettings } from './gate.ts';
 import { isSupersededBy } from './publish-plan.ts';
-import { isWeekId } from '../weeks.ts';
+import { isWeekId } from '#core/weeks.ts';
 
 /** The model current when Publish runs, read only as far as the rules need (scoring is not free). */
 export interface CurrentAtPublish {

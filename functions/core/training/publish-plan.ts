@@ -4,7 +4,7 @@
  * complete version, and a failure half-way leaves the previous model current.
  */
 import { CURRENT_MODEL_KEY, SITE_KEYS, modelKeys } from './keys.ts';
-import { weekSpan, type WeekId } from '../weeks.ts';
+import { weekSpan, type WeekId } from '#core/weeks.ts';
 
 export interface PlannedWrite {
   readonly bucket: 'data' | 'site';

@@ -5,7 +5,7 @@
  * Functions refuses a second execution (ExecutionAlreadyExists).
  */
 import { createHash } from 'node:crypto';
-import type { WeekId } from '../weeks.ts';
+import type { WeekId } from '#core/weeks.ts';
 
 export interface RunIdentity {
   readonly trainWeek: WeekId;

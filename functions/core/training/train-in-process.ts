@@ -3,7 +3,7 @@
  * machine runs as tasks (Prepare, Train per combination, Evaluate with the gate, Publish's
  * card and trees), on data already read, with no current model to compare against.
  */
-import type { ForestEngine } from '../forest/engine.ts';
+import type { ForestEngine } from '#core/forest/engine.ts';
 import { publicationDocuments } from './card.ts';
 import { evaluateCandidates, type CandidateModel, type Evaluated } from './evaluate.ts';
 import type { FeatureTable } from './features-table.ts';

@@ -4,8 +4,8 @@
  * long enough to check that the page and the three documents answer, then closes; otherwise
  * it stays up at http://localhost:7777 (RETENTION_DASHBOARD_PORT to change) until Ctrl-C.
  */
-import type { Stage, StageContext } from '../pipeline.ts';
-import { DEFAULT_SITE_PORT, startSiteServer, type SiteServer } from '../site-server.ts';
+import type { Stage, StageContext } from '#infra/local/pipeline.ts';
+import { DEFAULT_SITE_PORT, startSiteServer, type SiteServer } from '#infra/local/site-server.ts';
 import { siteBucket } from './resources.ts';
 
 const DOCUMENTS = ['data/trees.json', 'data/card.json', 'data/trends.json'] as const;

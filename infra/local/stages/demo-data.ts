@@ -7,7 +7,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Stage } from '../pipeline.ts';
+import type { Stage } from '#infra/local/pipeline.ts';
 import { dataBucket } from './resources.ts';
 import { generateDemoFiles } from './demo-files.ts';
 

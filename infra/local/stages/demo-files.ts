@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { generateDemoData, directorySink, type SeedResult } from '../../../seed/index.ts';
-import type { PipelineOptions } from '../pipeline.ts';
+import { generateDemoData, directorySink, type SeedResult } from '#seed/index.ts';
+import type { PipelineOptions } from '#infra/local/pipeline.ts';
 
 export interface DemoFile {
   /** The S3 key, or undefined for files that are not pipeline inputs. */

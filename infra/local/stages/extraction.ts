@@ -3,8 +3,8 @@
  * bucket notification triggers (or given up on), then reads the manifests it wrote under
  * `extracted/` and reports per week: source objects, lines, rejects by reason, users joined.
  */
-import type { Stage } from '../pipeline.ts';
-import type { LocalCloud } from '../cloud.ts';
+import type { Stage } from '#infra/local/pipeline.ts';
+import type { LocalCloud } from '#infra/local/cloud.ts';
 import type { DemoDataSummary } from './demo-data.ts';
 import { listKeys, readJson } from './s3-read.ts';
 

@@ -2,7 +2,7 @@
  * The stages of `npm start`, in order: demo data, extraction, training (the state machine),
  * prediction rounds, the dashboard at :7777. See pipeline.ts for `Stage`.
  */
-import type { Stage } from '../pipeline.ts';
+import type { Stage } from '#infra/local/pipeline.ts';
 import { dashboard } from './dashboard.ts';
 import { demoData } from './demo-data.ts';
 import { extraction } from './extraction.ts';

@@ -1,19 +1,19 @@
 /**
  * Stage "prediction": after training, feeds week 1's extracted features to the prediction
- * stream as round after round (functions/aws/prediction-feed.ts), watches the results queue
+ * stream as round after round (functions/aws/prediction/feed.ts), watches the results queue
  * (results-watcher.ts) and shows predictions and per-round counts live. The first round is
  * awaited and reported; then (not with --once) new rounds keep coming every few seconds
  * until Ctrl-C.
  */
-import type { Stage, StageContext } from '../pipeline.ts';
-import type { LocalCloud } from '../cloud.ts';
+import type { Stage, StageContext } from '#infra/local/pipeline.ts';
+import type { LocalCloud } from '#infra/local/cloud.ts';
 import { dataBucket } from './resources.ts';
-import { PREDICTION_OUTPUTS } from '../../constructs/prediction.ts';
-import { SITE_TRENDS_KEY, type TrendsDocument } from '../../../functions/core/prediction/trends.ts';
-import { CURRENT_MODEL_KEY } from '../../../functions/core/training/keys.ts';
-import { nextRound, readWeekFeaturesFromS3 } from '../../../functions/aws/week-features.ts';
-import type { UserFeatures } from '../../../functions/core/prediction/features-records.ts';
-import { abortableSleep, feedRounds } from '../../../functions/aws/prediction-feed.ts';
+import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
+import { SITE_TRENDS_KEY, type TrendsDocument } from '#core/prediction/trends.ts';
+import { CURRENT_MODEL_KEY } from '#core/training/keys.ts';
+import { nextRound, readWeekFeaturesFromS3 } from '#aws/prediction/week-features.ts';
+import type { UserFeatures } from '#core/prediction/features-records.ts';
+import { abortableSleep, feedRounds } from '#aws/prediction/feed.ts';
 import { readJson } from './s3-read.ts';
 import { ResultsWatcher } from './results-watcher.ts';
 

@@ -2,7 +2,7 @@
  * Finding the product's resources in a local cloud without knowing CDK's logical ids:
  * first a stack output whose name matches, then a logical id that matches.
  */
-import type { LocalCloud } from '../cloud.ts';
+import type { LocalCloud } from '#infra/local/cloud.ts';
 
 function pick<T extends { name: string }>(
   cloud: LocalCloud,

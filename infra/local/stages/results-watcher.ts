@@ -5,8 +5,8 @@
  */
 import { Consumer } from 'sqs-consumer';
 import type { Message } from '@aws-sdk/client-sqs';
-import type { LocalCloud } from '../cloud.ts';
-import { parseResult } from '../../../functions/core/prediction/result.ts';
+import type { LocalCloud } from '#infra/local/cloud.ts';
+import { parseResult } from '#core/prediction/result.ts';
 
 interface Tally {
   results: number;

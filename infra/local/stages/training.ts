@@ -6,13 +6,13 @@
  * decision, and the published version.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import type { Stage } from '../pipeline.ts';
-import type { LocalExecution } from '../stepfunctions.ts';
-import { LOCAL_CREDENTIALS } from '../emulators.ts';
+import type { Stage } from '#infra/local/pipeline.ts';
+import type { LocalExecution } from '#infra/local/stepfunctions.ts';
+import { LOCAL_CREDENTIALS } from '#infra/local/emulators.ts';
 import { dataBucket } from './resources.ts';
-import { TrainingStore } from '../../../functions/aws/training-store.ts';
-import { startTrainingRun } from '../../../functions/aws/training-runs.ts';
-import { CURRENT_MODEL_KEY, trainingKeys } from '../../../functions/core/training/keys.ts';
+import { TrainingStore } from '#aws/training/store.ts';
+import { startTrainingRun } from '#aws/training/runs.ts';
+import { CURRENT_MODEL_KEY, trainingKeys } from '#core/training/keys.ts';
 
 export interface TrainingRunSummary {
   runId: string;

@@ -1,0 +1,123 @@
+/**
+ * A CRM or profile table uploaded after the events: every extracted part is joined again
+ * from its stored per-user counts (user_counts.tsv.gz), without reading the events again.
+ * Each part's features, rejects (event rejects kept, table rejects replaced) and manifest
+ * are rewritten, and a complete week's `_COMPLETE.json` is written again so training sees
+ * the new features.
+ */
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { formatReject, parseManifest, parseUserCounts, type Manifest, type Reject } from '#core/extraction/index.ts';
+import { writeJoinedPart } from '#core/extraction/part-writer.ts';
+import { readCategoryLists, readJoinTables, type JoinTables } from '#core/extraction/sources.ts';
+import { objectChunks, readText, readTextIfExists } from '#core/storage/reads.ts';
+import type { ObjectStore } from '#core/storage/port.ts';
+import {
+  PART_FILES,
+  RAW_CATEGORY_LISTS,
+  RAW_KEYS,
+  RAW_TABLES,
+  completeMarkerKey,
+  partFileKey,
+  partOutputs,
+} from './keys.ts';
+
+const USER_COUNTS = new RegExp(`^extracted/week=([^/]+)/part=([^/]+)/${PART_FILES.userCounts.replace('.', '\\.')}$`);
+
+export interface RejoinResult {
+  readonly parts: { week: string; partId: string; joined: number; users: number }[];
+  readonly markersRewritten: string[];
+}
+
+/** Event rejects of the earlier run, streamed back (table rejects dropped: they are redone). */
+async function* keptEventRejects(bucket: ObjectStore, key: string): AsyncGenerator<string> {
+  const tables = new Set<string>([RAW_KEYS.crm, RAW_KEYS.profiles]);
+  const lines = createInterface({ input: Readable.from(objectChunks(bucket, key)), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.length === 0) continue;
+    const source = (JSON.parse(line) as { source?: string }).source ?? '';
+    if (!tables.has(source)) yield line + '\n';
+  }
+}
+
+/** What a rejoin of one or many parts needs once: the lists, the tables and the tables' rejects. */
+export interface RejoinInputs {
+  readonly metaSources: Manifest['sources'];
+  readonly tables: JoinTables;
+  readonly tableRejects: Reject[];
+}
+
+export async function readRejoinInputs(bucket: ObjectStore): Promise<RejoinInputs> {
+  const { categories, sources: metaSources } = await readCategoryLists(bucket, RAW_CATEGORY_LISTS);
+  const tableRejects: Reject[] = [];
+  const tables = await readJoinTables(bucket, RAW_TABLES, categories, {
+    onReject: (r) => tableRejects.push(r),
+    absentIsEmpty: true,
+  });
+  return { metaSources, tables, tableRejects };
+}
+
+/**
+ * Joins one extracted part again from its user counts. Returns undefined when the part has
+ * no manifest yet (its extraction is still running and checks the tables itself at the end).
+ */
+export async function rejoinPart(
+  bucket: ObjectStore,
+  week: string,
+  partId: string,
+  inputs: RejoinInputs,
+): Promise<{ week: string; partId: string; joined: number; users: number } | undefined> {
+  const manifestText = await readTextIfExists(bucket, partFileKey(week, partId, 'manifest'));
+  if (manifestText === undefined) return undefined;
+  const old: Manifest = parseManifest(manifestText);
+  const lineCounts = { linesRead: old.linesRead, accepted: old.accepted, rejected: { ...old.rejected } };
+  const events = parseUserCounts(await readText(bucket, partFileKey(week, partId, 'userCounts')), {
+    week,
+    baseWeek: old.baseWeek,
+    lineCounts,
+  });
+  const outputs = partOutputs(week, partId, { userCounts: false });
+  const kept = keptEventRejects(bucket, outputs.rejects);
+  const rejects = (async function* () {
+    yield* kept;
+    for (const r of inputs.tableRejects) yield formatReject(r);
+  })();
+  // The new object replaces the old one only when the write completes, i.e. after the old
+  // one has been read to its end, so reading and writing the same key is safe.
+  await bucket.writeStream(outputs.rejects, rejects, { gzip: true });
+  const eventSources = old.sources.filter((s) => s.kind === 'events');
+  const { manifest } = await writeJoinedPart(bucket, outputs, events, inputs.tables, {
+    baseWeek: old.baseWeek,
+    sources: [...inputs.metaSources, ...eventSources, ...inputs.tables.sources],
+  });
+  return { week, partId, joined: manifest.joined, users: manifest.users };
+}
+
+/** Writes a complete week's marker again (same bytes) so training starts on the new features. */
+export async function touchCompleteMarker(bucket: ObjectStore, week: string): Promise<string | undefined> {
+  const key = completeMarkerKey(week);
+  const marker = await readTextIfExists(bucket, key);
+  if (marker === undefined) return undefined;
+  await bucket.write(key, marker, { contentType: 'application/json' });
+  return key;
+}
+
+export async function rejoinAllParts(bucket: ObjectStore): Promise<RejoinResult> {
+  const parts = (await bucket.list('extracted/'))
+    .map((o) => USER_COUNTS.exec(o.key))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ week: m[1] ?? '', partId: m[2] ?? '' }));
+  if (parts.length === 0) return { parts: [], markersRewritten: [] };
+  const inputs = await readRejoinInputs(bucket);
+  const done: RejoinResult['parts'] = [];
+  for (const { week, partId } of parts) {
+    const result = await rejoinPart(bucket, week, partId, inputs);
+    if (result) done.push(result);
+  }
+  const markersRewritten: string[] = [];
+  for (const week of new Set(done.map((p) => p.week))) {
+    const key = await touchCompleteMarker(bucket, week);
+    if (key) markersRewritten.push(key);
+  }
+  return { parts: done, markersRewritten };
+}

@@ -1,0 +1,89 @@
+/**
+ * The local site server: built files from a folder and data/* straight from the emulated
+ * site bucket, with the headers CloudFront would add, and a clear failure on a busy port.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { startSiteServer, type SiteServer } from '#infra/local/site-server.ts';
+import { CONTENT_SECURITY_POLICY } from '#dashboard/security-headers.ts';
+import { startTestEmulators, type TestEmulators } from '#test/support/emulators.ts';
+
+const bucket = 'site-server-test';
+let local: TestEmulators;
+let server: SiteServer;
+let siteDir: string;
+
+beforeAll(async () => {
+  local = await startTestEmulators();
+  await local.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  siteDir = mkdtempSync(join(tmpdir(), 'site-server-'));
+  writeFileSync(join(siteDir, 'index.html'), '<!doctype html><title>t</title>');
+  writeFileSync(join(siteDir, 'app.js'), 'console.log(1)');
+  writeFileSync(join(siteDir, 'styles.css'), 'body{}');
+  server = await startSiteServer({ port: 0, s3: local.s3, bucket, siteDir });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await local?.stop();
+  rmSync(siteDir, { recursive: true, force: true });
+});
+
+const get = (path: string, init?: RequestInit) => fetch(new URL(path, server.url), init);
+
+describe('local site server', () => {
+  it('serves index.html at the root and each file with its content type and the security headers', async () => {
+    const root = await get('/');
+    expect(root.status).toBe(200);
+    expect(root.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await root.text()).toContain('<title>t</title>');
+    expect(root.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    expect(root.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await get('/app.js')).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await get('/styles.css')).headers.get('content-type')).toBe('text/css; charset=utf-8');
+  });
+
+  it('answers 404 for a missing file and refuses to leave the site folder', async () => {
+    expect((await get('/nothing.js')).status).toBe(404);
+    expect((await get('/%2e%2e/%2e%2e/etc/passwd')).status).not.toBe(200);
+    expect((await get('/', { method: 'POST' })).status).toBe(405);
+  });
+
+  it('reads data/* from the site bucket on every request, uncached', async () => {
+    expect((await get('/data/trends.json')).status).toBe(404);
+    const put = (body: string) =>
+      local.s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: 'data/trends.json', Body: body, ContentType: 'application/json' }),
+      );
+    await put('{"formatVersion":1,"rounds":[]}');
+    const first = await get('/data/trends.json');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    expect(first.headers.get('content-type')).toContain('application/json');
+    expect(await first.json()).toEqual({ formatVersion: 1, rounds: [] });
+    await put('{"formatVersion":1,"rounds":[{"round":0,"scored":2,"retained":1}]}');
+    expect(((await (await get('/data/trends.json')).json()) as { rounds: unknown[] }).rounds).toHaveLength(1);
+  });
+
+  it('gives a JSON content type to a document stored without one', async () => {
+    await local.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'data/card.json', Body: '{}' }));
+    expect((await get('/data/card.json')).headers.get('content-type')).toContain('application/json');
+  });
+
+  it('fails with a clear message when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expect(startSiteServer({ port, s3: local.s3, bucket, siteDir })).rejects.toThrow(
+        new RegExp(`port ${port} is already in use`),
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});
