@@ -2,7 +2,7 @@
  * A week's features table (training/features-table.ts: categories as indices) turned back
  * into prediction records by feature name, as a producer sends them.
  */
-import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type Categories } from '#core/schema.ts';
+import { DEFAULT_CATEGORIES, FEATURES, categoryName, type Categories } from '#core/schema.ts';
 import type { FeatureTable } from '#core/training/features-table.ts';
 import type { PredictionRecord } from './record.ts';
 
@@ -12,19 +12,22 @@ export function userFeaturesFromTable(
   table: FeatureTable,
   categories: Categories = DEFAULT_CATEGORIES,
 ): UserFeatures[] {
-  const lists = FEATURES.map((spec) => (spec.kind === 'categorical' ? featureCategories(spec, categories) : undefined));
-  const users: UserFeatures[] = new Array(table.rows);
-  for (let r = 0; r < table.rows; r++) {
+  const columns = FEATURES.map((spec, f) => {
+    const column = table.columns[f];
+    if (column === undefined) throw new Error(`the features table has no column ${f} (${spec.name})`);
+    // Gender travels as 0/1, as in features.tsv; other categories by name.
+    const list = spec.kind === 'categorical' && spec.categories !== 'gender' ? spec.categories : undefined;
+    return { name: spec.name, column, list };
+  });
+  return Array.from(table.userIds.subarray(0, table.rows), (userId, r) => {
     const features: Record<string, string | number> = {};
-    for (let f = 0; f < FEATURES.length; f++) {
-      const value = table.columns[f][r];
-      const list = lists[f];
-      // Gender travels as 0/1, as in features.tsv; other categories by name.
-      features[FEATURES[f].name] = list && FEATURES[f].categories !== 'gender' ? list[value] : value;
+    for (const { name, column, list } of columns) {
+      const value = column[r];
+      if (value === undefined) throw new Error(`the features table's column ${name} has no row ${r}`);
+      features[name] = list ? categoryName(categories, list, value) : value;
     }
-    users[r] = { userId: table.userIds[r], features };
-  }
-  return users;
+    return { userId, features };
+  });
 }
 
 /** The records of one round. */

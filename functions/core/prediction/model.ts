@@ -62,7 +62,8 @@ export function prepareModel(modelJson: string, version: string, engine: ForestE
     features,
     score(rows) {
       if (rows.length === 0) return new Float64Array(0);
-      const columns = features.map((_, f) => Float32Array.from(rows, (row) => row[f]));
+      // A row has one value per feature (validateRecord); a missing one would be NaN, as a typed array stores it.
+      const columns = features.map((_, f) => Float32Array.from(rows, (row) => row[f] ?? NaN));
       return engine.score(modelJson, { rows: rows.length, columns });
     },
   };

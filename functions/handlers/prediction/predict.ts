@@ -56,7 +56,8 @@ export function createPredictHandler(deps: PredictDeps) {
 
   return async function predict(event: KinesisStreamEvent, context?: Context): Promise<PredictResponse> {
     const records = event.Records ?? [];
-    if (records.length === 0) return { batchItemFailures: [] };
+    const [first] = records;
+    if (first === undefined) return { batchItemFailures: [] };
     const model = await deps.models.current();
     if (!model) {
       // Failing the whole invocation makes Lambda retry the batch: nothing is lost while no model exists.
@@ -70,14 +71,17 @@ export function createPredictHandler(deps: PredictDeps) {
     const sent = { results: 0, poison: 0 };
     const recordHandler = async (record: KinesisStreamRecord) => {
       const sequence = record.kinesis.sequenceNumber;
-      const p = batch.parsed.get(sequence)!;
+      // scoreBatch parsed every record of this event: a miss would be a bug, failing this record only.
+      const p = batch.parsed.get(sequence);
+      if (p === undefined) throw new Error(`record ${sequence} was not parsed with its batch`);
       if (!p.ok) {
         await poisonQueue.send({ MessageBody: JSON.stringify(poisonFor(record, p.reason)) });
         sent.poison++;
         logger.warn('poison record sent to the dead-letter queue', { sequenceNumber: sequence, reason: p.reason });
         return;
       }
-      const result = batch.scored.get(sequence)!;
+      const result = batch.scored.get(sequence);
+      if (result === undefined) throw new Error(`record ${sequence} parsed but was not scored`);
       await results.send({ MessageBody: JSON.stringify(result), MessageAttributes: resultAttributes(result) });
       sent.results++;
     };
@@ -90,7 +94,7 @@ export function createPredictHandler(deps: PredictDeps) {
     )) as PredictResponse;
     const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
 
-    await writeTrendParts(deps.s3, deps.dataBucket, trendParts(records, batch, failed, now()));
+    await writeTrendParts(deps.s3, deps.dataBucket, trendParts(first, batch, failed, now()));
     if (failed.length > 0)
       logger.warn('records not done, Lambda retries from the first', { failed: failed.length, first: failed[0] });
     if (deps.metrics) publishMetrics(deps.metrics, { ...sent, failed: failed.length, modelVersion: model.version });
@@ -116,9 +120,12 @@ function scoreBatch(records: KinesisStreamRecord[], model: PredictionModel, scor
   }
   const probabilities = model.score(good.map((g) => g.row));
   const scored = new Map<string, PredictionResult>();
-  good.forEach(({ sequence, record }, i) =>
-    scored.set(sequence, predictionResult(record.userId, record.round, probabilities[i], model.version, scoredAt)),
-  );
+  good.forEach(({ sequence, record }, i) => {
+    const probability = probabilities[i];
+    if (probability === undefined)
+      throw new Error(`the model scored ${probabilities.length} of ${good.length} records`);
+    scored.set(sequence, predictionResult(record.userId, record.round, probability, model.version, scoredAt));
+  });
   return { parsed, scored };
 }
 
@@ -136,13 +143,13 @@ function poisonFor(record: KinesisStreamRecord, reason: PoisonReason) {
  * Trends: the records Lambda will not re-deliver, per round; every round of the batch is
  * written (zero when none counted) so an earlier attempt's part under this key is replaced.
  */
-function trendParts(records: KinesisStreamRecord[], batch: ScoredBatch, failed: string[], at: Date) {
-  const shardId = shardOf(records[0]);
-  const firstSequence = records[0].kinesis.sequenceNumber;
+function trendParts(first: KinesisStreamRecord, batch: ScoredBatch, failed: string[], at: Date) {
+  const shardId = shardOf(first);
+  const firstSequence = first.kinesis.sequenceNumber;
   const counted = countedPrefix(
-    [...batch.scored.keys()].map((sequenceNumber) => ({ sequenceNumber })),
+    [...batch.scored].map(([sequenceNumber, result]) => ({ sequenceNumber, result })),
     failed,
-  ).map((r) => batch.scored.get(r.sequenceNumber)!);
+  ).map((r) => r.result);
   const counts = new Map(countByRound(counted).map((c) => [c.round, c]));
   const rounds = new Set([...batch.scored.values()].map((r) => r.round));
   return [...rounds].map((round) =>
