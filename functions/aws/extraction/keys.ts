@@ -63,12 +63,12 @@ export function partIdOf(fileName: string): string {
 export function eventObjectOf(key: string): EventObject {
   if (!key.startsWith(RAW_KEYS.events)) throw new EventKeyError(`${key} is not under ${RAW_KEYS.events}`);
   const rest = key.slice(RAW_KEYS.events.length);
-  const folder = /^week=([^/]+)\/([^/]+)$/.exec(rest);
-  if (folder) {
+  const [, folderWeek, file] = /^week=([^/]+)\/([^/]+)$/.exec(rest) ?? [];
+  if (folderWeek !== undefined && file !== undefined) {
     const week = weekFromName(key);
     if (!week)
-      throw new EventKeyError(`${key}: "${folder[1]}" is not a week (use a number or an ISO week like 2026-W46)`);
-    return { key, week, partId: partIdOf(folder[2]), layout: 'parts' };
+      throw new EventKeyError(`${key}: "${folderWeek}" is not a week (use a number or an ISO week like 2026-W46)`);
+    return { key, week, partId: partIdOf(file), layout: 'parts' };
   }
   if (rest.includes('/')) {
     throw new EventKeyError(

@@ -83,7 +83,8 @@ export class ModelCache {
 
 async function getText(s3: S3Client, bucket: string, key: string): Promise<string> {
   const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return response.Body!.transformToString();
+  if (!response.Body) throw new Error(`s3://${bucket}/${key}: empty response body`);
+  return response.Body.transformToString();
 }
 
 function isMissing(error: unknown): boolean {

@@ -24,6 +24,12 @@ export interface BatchSendReport {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** SendMessageBatch pairs each answer with its entry by Id: one without an Id cannot be matched. */
+function idOf(entry: { Id?: string | undefined }): string {
+  if (entry.Id === undefined) throw new Error('a SendMessageBatch entry or answer has no Id');
+  return entry.Id;
+}
+
 /** Sends up to 10 entries; retries the Failed ones (and a thrown request) with backoff. */
 export async function sendMessageBatchWithRetry(
   sqs: SQSClient,
@@ -35,6 +41,7 @@ export async function sendMessageBatchWithRetry(
     throw new Error(`SendMessageBatch takes at most ${SQS_BATCH_SIZE} entries, got ${entries.length}`);
   const maxAttempts = options.maxAttempts ?? 5;
   const baseDelay = options.baseDelayMs ?? 50;
+  entries.forEach(idOf); // before the first send: the catch below reads the pending entries' Ids
   const sent: string[] = [];
   let pending = [...entries];
   let lastFailures = new Map<string, { code: string; message: string }>();
@@ -42,23 +49,24 @@ export async function sendMessageBatchWithRetry(
     if (attempt > 1) await sleep(baseDelay * 2 ** (attempt - 2) * (0.5 + Math.random()));
     try {
       const response = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
-      for (const ok of response.Successful ?? []) sent.push(ok.Id!);
+      for (const ok of response.Successful ?? []) sent.push(idOf(ok));
       lastFailures = new Map(
-        (response.Failed ?? []).map((f) => [f.Id!, { code: f.Code ?? 'Unknown', message: f.Message ?? '' }]),
+        (response.Failed ?? []).map((f) => [idOf(f), { code: f.Code ?? 'Unknown', message: f.Message ?? '' }]),
       );
       // A sender fault is worth retrying; a client fault (a too-big message) will not get better.
-      const retry = new Set((response.Failed ?? []).filter((f) => f.SenderFault !== true).map((f) => f.Id!));
-      pending = pending.filter((e) => retry.has(e.Id!));
+      const retry = new Set((response.Failed ?? []).filter((f) => f.SenderFault !== true).map(idOf));
+      pending = pending.filter((e) => retry.has(idOf(e)));
     } catch (error) {
       lastFailures = new Map(
-        pending.map((e) => [e.Id!, { code: (error as Error).name, message: (error as Error).message }]),
+        pending.map((e) => [idOf(e), { code: (error as Error).name, message: (error as Error).message }]),
       );
     }
   }
   const accepted = new Set(sent);
   const failed = entries
-    .filter((e) => !accepted.has(e.Id!))
-    .map((e) => ({ id: e.Id!, ...(lastFailures.get(e.Id!) ?? { code: 'Unknown', message: 'not accepted' }) }));
+    .map(idOf)
+    .filter((id) => !accepted.has(id))
+    .map((id) => ({ id, ...(lastFailures.get(id) ?? { code: 'Unknown', message: 'not accepted' }) }));
   return { sent, failed };
 }
 
@@ -73,7 +81,7 @@ export class SqsBatcher {
   private readonly sqs: SQSClient;
   private readonly queueUrl: string;
   private readonly retry: RetryOptions;
-  private queued: { entry: SendMessageBatchRequestEntry; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private queued: { id: string; entry: MessageEntry; resolve: () => void; reject: (e: Error) => void }[] = [];
   private scheduled = false;
   private next = 0;
 
@@ -85,7 +93,7 @@ export class SqsBatcher {
 
   send(entry: MessageEntry): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ entry: { ...entry, Id: String(this.next++) }, resolve, reject });
+      this.queued.push({ id: String(this.next++), entry, resolve, reject });
       if (this.queued.length >= SQS_BATCH_SIZE) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -101,13 +109,13 @@ export class SqsBatcher {
       void sendMessageBatchWithRetry(
         this.sqs,
         this.queueUrl,
-        batch.map((b) => b.entry),
+        batch.map((b) => ({ ...b.entry, Id: b.id })),
         this.retry,
       ).then(
         (report) => {
           const failed = new Map(report.failed.map((f) => [f.id, f]));
           for (const b of batch) {
-            const f = failed.get(b.entry.Id!);
+            const f = failed.get(b.id);
             if (f) b.reject(new Error(`SQS refused the message: ${f.code} ${f.message}`));
             else b.resolve();
           }

@@ -3,7 +3,7 @@
  * one round recounted from its own parts and replaced in trends.json (the trends Lambda runs
  * one at a time, so that read-modify-write does not race).
  */
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   SITE_TRENDS_KEY,
   TRENDS_PREFIX,
@@ -15,6 +15,7 @@ import {
   type TrendPart,
   type TrendsDocument,
 } from '#core/prediction/trends.ts';
+import { listKeys } from '#aws/s3-list.ts';
 
 export async function writeTrendParts(s3: S3Client, bucket: string, parts: readonly TrendPart[]): Promise<string[]> {
   const keys: string[] = [];
@@ -82,17 +83,8 @@ export async function roundRebuiltAt(s3: S3Client, dataBucket: string, round: nu
 }
 
 async function readParts(s3: S3Client, bucket: string, prefix: string): Promise<TrendPart[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key!.endsWith('.json')) keys.push(o.Key!);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return mapLimit(keys, 16, async (key) => {
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return parseTrendPart(await got.Body!.transformToString(), key);
-  });
+  const keys = (await listKeys(s3, bucket, prefix)).filter((key) => key.endsWith('.json'));
+  return mapLimit(keys, 16, async (key) => parseTrendPart(await getText(s3, bucket, key), key));
 }
 
 async function writeTrends(s3: S3Client, siteBucket: string, document: TrendsDocument): Promise<void> {
@@ -107,10 +99,15 @@ async function writeTrends(s3: S3Client, siteBucket: string, document: TrendsDoc
   );
 }
 
+async function getText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!got.Body) throw new Error(`s3://${bucket}/${key}: empty response body`);
+  return got.Body.transformToString();
+}
+
 async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | undefined> {
   try {
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return JSON.parse(await got.Body!.transformToString()) as T;
+    return JSON.parse(await getText(s3, bucket, key)) as T;
   } catch (error) {
     if (
       error instanceof NoSuchKey ||
@@ -123,13 +120,11 @@ async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T 
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
-  let next = 0;
+  // The workers share one iterator: each takes the next item when it is free.
+  const queue = items.entries();
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-      }
+      for (const [i, item] of queue) out[i] = await fn(item);
     }),
   );
   return out;

@@ -58,7 +58,7 @@ export async function weekSources(store: TrainingStore, bucket: string, week: We
   if (listed)
     ordered = ordered.filter((p) => listed.has(p.prefix.slice(extractedPrefix(week).length + 'part='.length, -1)));
   const fingerprints = [
-    ...ordered.filter((p) => p.manifest).map((p) => `${p.manifest!.key}@${p.manifest!.etag}`),
+    ...ordered.flatMap((p) => (p.manifest ? [`${p.manifest.key}@${p.manifest.etag}`] : [])),
     ...(marker ? [`${marker.key}@${marker.etag}`] : []),
   ];
   return { week, complete: marker !== undefined, parts: ordered, fingerprints };
