@@ -115,7 +115,9 @@ function resolveWeek(flag: string | undefined, events: readonly string[]): WeekI
       );
     weeks.add(week);
   }
-  if (weeks.size > 1)
+  const [week, ...others] = weeks;
+  if (week === undefined) throw new UsageError('--events is required (one or more event log files)');
+  if (others.length > 0)
     throw new UsageError(`the event files name different weeks (${[...weeks].join(', ')}); extract one week at a time`);
-  return [...weeks][0];
+  return week;
 }

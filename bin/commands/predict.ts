@@ -38,11 +38,11 @@ export const command: Command = {
     const scores = scoreColumns(model, table.columns, table.rows);
     const lines = ['user_id\tprobability\tretained'];
     let retained = 0;
-    for (let r = 0; r < table.rows; r++) {
-      const p = scores[r];
+    // One score per row of the table (scoreColumns sizes its output by `rows`).
+    scores.forEach((p, r) => {
       retained += p >= 0.5 ? 1 : 0;
       lines.push(`${table.userIds[r]}\t${p.toFixed(6)}\t${p >= 0.5 ? 1 : 0}`);
-    }
+    });
     await writeFile(out, lines.join('\n') + '\n');
     console.log(`scored ${table.rows} users: ${retained} predicted retained; wrote ${out}`);
     return EXIT_OK;
