@@ -8,7 +8,7 @@ import { invokeAsync, type AsyncOutcome } from './async-invoke.ts';
 import { resolveString, type ResolveContext } from './intrinsics.ts';
 import type { Emit } from './activity.ts';
 import type { StackFunctions } from './stack-functions.ts';
-import type { LocalResources } from './stack-resources.ts';
+import { resourceOf, type LocalResources } from './stack-resources.ts';
 import type { LocalTemplate } from './template.ts';
 
 export interface AsyncFailure {
@@ -56,11 +56,12 @@ export class AsyncInvocations {
   /** Invokes a function (by logical id) as S3 does: retries, then the destinations. */
   async invoke(id: string, event: unknown): Promise<AsyncOutcome> {
     const { template, resources, functions, emit } = this.#settings;
-    const spec = template.functions.find((f) => f.logicalId === id)!;
+    const spec = template.functions.find((f) => f.logicalId === id);
+    if (spec === undefined) throw new Error(`the template has no function ${id}`);
     const config = template.invokeConfigs.find((c) => c.functionLogicalId === id);
     const onFailureArn = this.#resolveArn(config?.onFailure) ?? this.#resolveArn(spec.deadLetterTarget);
     const outcome = await invokeAsync((e) => functions.invoke(id, e, 'async'), event, {
-      functionArn: resources.functions[id].arn,
+      functionArn: resourceOf(resources.functions, 'function', id).arn,
       maximumRetryAttempts: config?.maximumRetryAttempts ?? 2,
       maximumEventAgeSeconds: config?.maximumEventAgeSeconds ?? 21_600,
       onFailure: this.destination(onFailureArn),

@@ -68,7 +68,10 @@ function ref(name: string, context: ResolveContext): string | typeof NO_VALUE {
   return address.ref;
 }
 
-function getAtt(logicalId: string, attribute: string, context: ResolveContext): string {
+/** `Fn::GetAtt` of [logicalId, ...attribute path]. */
+function getAtt([logicalId, ...path]: readonly string[], context: ResolveContext): string {
+  if (logicalId === undefined) throw new UnresolvableError('Fn::GetAtt names no resource');
+  const attribute = path.join('.');
   const address = context.addresses.get(logicalId);
   if (!address) throw new UnresolvableError(`Fn::GetAtt of unknown resource ${logicalId}`);
   const value = address.attributes[attribute];
@@ -88,8 +91,9 @@ function resolveValue(value: unknown, context: ResolveContext): unknown {
   }
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 1) {
-    const [key, arg] = entries[0];
+  const [single] = entries;
+  if (single !== undefined && entries.length === 1) {
+    const [key, arg] = single;
     const fn = intrinsic(key, arg, context);
     if (fn.matched) return fn.value;
   }
@@ -110,10 +114,8 @@ function intrinsic(key: string, arg: unknown, context: ResolveContext): { matche
   switch (key) {
     case 'Ref':
       return { matched: true, value: ref(String(arg), context) };
-    case 'Fn::GetAtt': {
-      const [id, ...attr] = Array.isArray(arg) ? arg.map(String) : String(arg).split('.');
-      return { matched: true, value: getAtt(id, attr.join('.'), context) };
-    }
+    case 'Fn::GetAtt':
+      return { matched: true, value: getAtt(Array.isArray(arg) ? arg.map(String) : String(arg).split('.'), context) };
     case 'Fn::Join': {
       const [separator, parts] = arg as [string, unknown];
       const list = resolveValue(parts, context) as unknown[];
@@ -123,10 +125,7 @@ function intrinsic(key: string, arg: unknown, context: ResolveContext): { matche
       const [template, variables] = Array.isArray(arg) ? (arg as [string, Record<string, unknown>]) : [String(arg), {}];
       const value = template.replace(/\$\{([^}!][^}]*)\}/g, (_, name: string) => {
         if (name in variables) return str(variables[name]);
-        if (name.includes('.')) {
-          const [id, ...attr] = name.split('.');
-          return getAtt(id, attr.join('.'), context);
-        }
+        if (name.includes('.')) return getAtt(name.split('.'), context);
         return str({ Ref: name });
       });
       return { matched: true, value: value.replace(/\$\{!/g, '${') };

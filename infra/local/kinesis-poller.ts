@@ -76,16 +76,18 @@ export class KinesisPoller {
     this.#running = true;
     const shards = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
     const iterators = await Promise.all(
-      (shards.Shards ?? []).map(async (shard) => {
-        const got = await kinesis.send(
-          new GetShardIteratorCommand({
-            StreamName: streamName,
-            ShardId: shard.ShardId,
-            ShardIteratorType: settings.startingPosition === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST',
-          }),
-        );
-        return { shardId: shard.ShardId!, iterator: got.ShardIterator };
-      }),
+      (shards.Shards ?? [])
+        .flatMap(({ ShardId }) => (ShardId === undefined ? [] : [ShardId]))
+        .map(async (shardId) => {
+          const got = await kinesis.send(
+            new GetShardIteratorCommand({
+              StreamName: streamName,
+              ShardId: shardId,
+              ShardIteratorType: settings.startingPosition === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST',
+            }),
+          );
+          return { shardId, iterator: got.ShardIterator };
+        }),
     );
     this.#loops = iterators.map(({ shardId, iterator }) => this.#pollShard(shardId, iterator));
   }
@@ -144,9 +146,8 @@ export class KinesisPoller {
     const { settings } = this.#options;
     const retryDelay = this.#options.retryDelayMs ?? 100;
     const work: Work[] = [{ records: batch, attempts: 0 }];
-    while (work.length > 0 && this.#running) {
-      const item = work.shift()!;
-      const oldest = item.records[0].ApproximateArrivalTimestamp?.getTime() ?? Date.now();
+    for (let item = work.shift(); item !== undefined && this.#running; item = work.shift()) {
+      const oldest = item.records[0]?.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
       if (settings.maximumRecordAgeSeconds >= 0 && Date.now() - oldest > settings.maximumRecordAgeSeconds * 1000) {
         await this.#giveUp(shardId, item, 'RecordAgeExceeded');
         continue;
@@ -218,8 +219,9 @@ export class KinesisPoller {
   }
 
   async #giveUp(shardId: string, item: Work, condition: string, result?: InvocationResult): Promise<void> {
+    // A batch holds one record at least; were it empty, the info would name no records.
     const first = item.records[0];
-    const last = item.records[item.records.length - 1];
+    const last = item.records.at(-1);
     this.#options.onBatch?.({ shardId, records: item.records.length, outcome: 'discarded', reason: condition });
     if (!this.#options.onFailure) return;
     await this.#options.onFailure({
@@ -238,10 +240,10 @@ export class KinesisPoller {
       timestamp: new Date().toISOString(),
       KinesisBatchInfo: {
         shardId,
-        startSequenceNumber: first.SequenceNumber,
-        endSequenceNumber: last.SequenceNumber,
-        approximateArrivalOfFirstRecord: first.ApproximateArrivalTimestamp?.toISOString(),
-        approximateArrivalOfLastRecord: last.ApproximateArrivalTimestamp?.toISOString(),
+        startSequenceNumber: first?.SequenceNumber,
+        endSequenceNumber: last?.SequenceNumber,
+        approximateArrivalOfFirstRecord: first?.ApproximateArrivalTimestamp?.toISOString(),
+        approximateArrivalOfLastRecord: last?.ApproximateArrivalTimestamp?.toISOString(),
         batchSize: item.records.length,
         streamArn: this.#options.streamArn,
       },

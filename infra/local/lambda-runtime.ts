@@ -107,19 +107,20 @@ export class LocalFunction {
   }
 
   #dispatch(): void {
-    while (this.#queue.length > 0) {
+    // The head of the queue leaves it only once an environment takes it (or cannot be made).
+    for (let pending = this.#queue[0]; pending !== undefined; pending = this.#queue[0]) {
       let env = this.#idle.pop();
       if (!env) {
         if (this.#all.size >= (this.#options.maxConcurrency ?? 2)) return;
         try {
           env = this.#spawn();
         } catch (error) {
-          const pending = this.#queue.shift()!;
+          this.#queue.shift();
           pending.resolve(failure(pending.request, 'Runtime.ImportModuleError', (error as Error).message));
           continue;
         }
       }
-      const pending = this.#queue.shift()!;
+      this.#queue.shift();
       env.current = pending;
       // The worker's own deadline starts when it begins: queueing time does not count, as on Lambda.
       pending.request.deadline = Date.now() + this.config.timeoutSeconds * 1000;

@@ -37,7 +37,8 @@ export type InvokeReply =
 type Handler = (event: unknown, context: unknown) => unknown;
 
 const init = workerData as WorkerInit;
-const port = parentPort!;
+if (!parentPort) throw new Error('lambda-worker.ts runs only as a worker thread (it has no parent port)');
+const port = parentPort;
 
 const handlerReady: Promise<Handler> = import(pathToFileURL(init.modulePath).href).then(
   (module: Record<string, unknown>) => {

@@ -146,15 +146,16 @@ export async function runBackground(
   base: { cloud: LocalCloud; options: PipelineOptions; signal: AbortSignal; console: Console },
 ): Promise<void> {
   const results = Object.fromEntries(report.stages.map((s) => [s.name, s.summary]));
-  await Promise.allSettled(
-    stages
-      .filter((s) => s.background)
-      .map((s) =>
-        s.background!(stageContext(base, results)).catch((error: Error) =>
-          base.console.line(`  ✗ ${s.title}: ${error.message}`),
-        ),
-      ),
-  );
+  const started: Promise<void>[] = [];
+  for (const s of stages) {
+    if (!s.background) continue;
+    started.push(
+      s
+        .background(stageContext(base, results))
+        .catch((error: Error) => base.console.line(`  ✗ ${s.title}: ${error.message}`)),
+    );
+  }
+  await Promise.allSettled(started);
 }
 
 function stageContext(

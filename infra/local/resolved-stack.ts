@@ -4,7 +4,7 @@
  */
 import { resolve, resolveString, type ResolveContext } from './intrinsics.ts';
 import type { LocalTemplate, StateMachineSpec } from './template.ts';
-import type { LocalResources } from './stack-resources.ts';
+import { resourceOf, type LocalResources } from './stack-resources.ts';
 
 export interface ResolvedStateMachine {
   readonly logicalId: string;
@@ -22,7 +22,7 @@ export function resolveStateMachines(
   return template.stateMachines.map((machine) => ({
     logicalId: machine.logicalId,
     name: machine.name,
-    arn: resources.stateMachines[machine.logicalId].arn,
+    arn: resourceOf(resources.stateMachines, 'state machine', machine.logicalId).arn,
     definition: resolveDefinition(machine, template, context),
   }));
 }
@@ -33,7 +33,7 @@ function resolveDefinition(
   template: LocalTemplate,
   context: ResolveContext,
 ): Record<string, unknown> {
-  const raw = template.template.Resources[machine.logicalId].Properties ?? {};
+  const raw = resourceOf(template.template.Resources, 'resource', machine.logicalId).Properties ?? {};
   let text =
     typeof machine.definition === 'string' ||
     (machine.definition && typeof machine.definition === 'object' && !('States' in machine.definition))

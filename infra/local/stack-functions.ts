@@ -7,7 +7,7 @@ import { LocalFunction, type InvocationResult, type RuntimeOptions } from './lam
 import { resolveString, type ResolveContext } from './intrinsics.ts';
 import type { Activity, Emit } from './activity.ts';
 import type { FunctionSpec, LocalTemplate } from './template.ts';
-import type { LocalResources } from './stack-resources.ts';
+import { resourceOf, type LocalResources } from './stack-resources.ts';
 
 export interface StackFunctionsSettings {
   readonly template: LocalTemplate;
@@ -33,7 +33,7 @@ export class StackFunctions {
       const config = {
         logicalId: spec.logicalId,
         name: spec.name,
-        arn: settings.resources.functions[spec.logicalId].arn,
+        arn: resourceOf(settings.resources.functions, 'function', spec.logicalId).arn,
         handler: spec.handler,
         assetDir: spec.assetDir,
         environment: functionEnvironment(spec, settings),
@@ -53,21 +53,23 @@ export class StackFunctions {
     if (this.#byId.has(fn)) return fn;
     const { template, resources } = this.#settings;
     const byName = template.functions.find(
-      (f) => f.name === fn || resources.functions[f.logicalId].arn === fn.replace(/:\$LATEST$/, ''),
+      (f) => f.name === fn || resources.functions[f.logicalId]?.arn === fn.replace(/:\$LATEST$/, ''),
     );
     if (byName) return byName.logicalId;
     const ids = [...this.#byId.keys()];
-    const prefixed = ids.filter((id) => id.startsWith(fn));
-    if (prefixed.length === 1) return prefixed[0];
-    const containing = ids.filter((id) => id.toLowerCase().includes(fn.toLowerCase()));
-    if (containing.length === 1) return containing[0];
+    const prefixed = onlyOne(ids.filter((id) => id.startsWith(fn)));
+    if (prefixed !== undefined) return prefixed;
+    const containing = onlyOne(ids.filter((id) => id.toLowerCase().includes(fn.toLowerCase())));
+    if (containing !== undefined) return containing;
     throw new Error(`no single local function matches "${fn}" (functions: ${ids.join(', ')})`);
   }
 
   /** Invokes `fn` (any name `id` accepts) once and reports the invocation. */
   async invoke(fn: string, event: unknown, trigger: Trigger): Promise<InvocationResult> {
     const id = this.id(fn);
-    const result = await this.#byId.get(id)!.invoke(event);
+    const local = this.#byId.get(id);
+    if (local === undefined) throw new Error(`no local function ${id}`);
+    const result = await local.invoke(event);
     this.#settings.emit({
       kind: 'invoke',
       function: id,
@@ -83,6 +85,10 @@ export class StackFunctions {
   async stop(): Promise<void> {
     await Promise.all([...this.#byId.values()].map((f) => f.stop()));
   }
+}
+
+function onlyOne<T>(items: readonly T[]): T | undefined {
+  return items.length === 1 ? items[0] : undefined;
 }
 
 /** What Lambda sets, the emulator settings, the template's variables resolved, the Step Functions endpoint. */

@@ -18,6 +18,13 @@ export interface LocalResources {
   readonly stateMachines: Record<string, { name: string; arn: string }>;
 }
 
+/** The local resource of one logical id; the template names only what was created, so a miss is a bug here. */
+export function resourceOf<T>(group: Readonly<Record<string, T>>, kind: string, logicalId: string): T {
+  const found = group[logicalId];
+  if (found === undefined) throw new Error(`the local stack has no ${kind} ${logicalId}`);
+  return found;
+}
+
 export interface StackResources {
   readonly resources: LocalResources;
   /** Resolves the template's intrinsics to the local names, URLs and ARNs. */
@@ -81,7 +88,8 @@ async function createQueues({ template, clients, region, account, resources, add
     const created = await clients.sqs.send(
       new CreateQueueCommand({ QueueName: queue.name, Attributes: queue.attributes }),
     );
-    const url = created.QueueUrl!;
+    const url = created.QueueUrl;
+    if (url === undefined) throw new Error(`creating queue ${queue.name}: the emulator returned no QueueUrl`);
     const attrs = await clients.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
     );
@@ -98,7 +106,7 @@ async function setRedrivePolicies({ template, clients, resources }: Creation, co
     const policy = resolve(queue.redrivePolicy, context);
     await clients.sqs.send(
       new SetQueueAttributesCommand({
-        QueueUrl: resources.queues[queue.logicalId].url,
+        QueueUrl: resourceOf(resources.queues, 'queue', queue.logicalId).url,
         Attributes: { RedrivePolicy: JSON.stringify(policy) },
       }),
     );

@@ -107,7 +107,8 @@ export class LocalStateMachine {
     for (const [state, kind] of this.#tasks) {
       handlers[state] = async (input: JsonValue): Promise<JsonValue> => {
         const taskInput = input as Record<string, unknown>;
-        const target = kind === 'invoke' ? String(taskInput.FunctionName) : this.#resources.get(state)!;
+        const target = kind === 'invoke' ? String(taskInput.FunctionName) : this.#resources.get(state);
+        if (target === undefined) throw new Error(`task state ${state} has no Resource`);
         const event = kind === 'invoke' ? taskInput.Payload : taskInput;
         const result = await this.#options.invoke(target, event);
         if (!result.ok)

@@ -17,8 +17,10 @@ export interface SynthesisOptions {
 
 export async function synthesizeTemplate(options: SynthesisOptions, stateDir: string): Promise<LocalTemplate> {
   const stacks = await synthesizeStacks(options, stateDir);
-  if (stacks.length !== 1) throw new Error(`the local cloud runs one stack, the app has ${stacks.length}`);
-  return readTemplate(stacks[0]);
+  const [stack] = stacks;
+  if (stack === undefined || stacks.length !== 1)
+    throw new Error(`the local cloud runs one stack, the app has ${stacks.length}`);
+  return readTemplate(stack);
 }
 
 async function synthesizeStacks(options: SynthesisOptions, stateDir: string) {

@@ -13,7 +13,7 @@ import type { Emit } from './activity.ts';
 import type { AsyncInvocations } from './async-invocations.ts';
 import type { EmulatorClients, Emulators, S3Upload } from './emulators.ts';
 import type { StackFunctions } from './stack-functions.ts';
-import type { LocalResources } from './stack-resources.ts';
+import { resourceOf, type LocalResources } from './stack-resources.ts';
 
 export interface TriggerSettings {
   readonly template: LocalTemplate;
@@ -94,7 +94,7 @@ export async function startKinesisPollers(
       streamName: stream.name,
       streamArn: stream.arn,
       region: context.region,
-      functionArn: resources.functions[fnId].arn,
+      functionArn: resourceOf(resources.functions, 'function', fnId).arn,
       settings: mapping,
       invoke: (event) => functions.invoke(fnId, event, 'async'),
       onFailure: asyncInvocations.destination(

@@ -32,20 +32,20 @@ export const demoData: Stage = {
     const folder = join(cloud.stateDir, 'demo');
     progress(`generating ${options.users} users × ${options.weeks} weeks`);
     const { files, seed } = await generateDemoFiles(options, folder);
-    const inputs = files.filter((f) => f.key !== undefined);
+    const inputs = files.flatMap(({ key, ...file }) => (key === undefined ? [] : [{ ...file, key }]));
     // Tables before weeks, so each week's extraction finds them on its first run.
     const isWeek = (key: string) => key.startsWith('raw/events/');
-    const ordered = [...inputs].sort((a, b) => Number(isWeek(a.key!)) - Number(isWeek(b.key!)));
+    const ordered = [...inputs].sort((a, b) => Number(isWeek(a.key)) - Number(isWeek(b.key)));
     const objects: DemoDataSummary['objects'] = [];
     for (const [index, file] of ordered.entries()) {
       progress(`uploading ${index + 1}/${ordered.length} ${file.key}`);
       const bytes = statSync(file.path).size;
       await new Upload({
         client: cloud.clients.s3,
-        params: { Bucket: bucket, Key: file.key!, Body: createReadStream(file.path) },
+        params: { Bucket: bucket, Key: file.key, Body: createReadStream(file.path) },
         partSize: 8 * MiB,
       }).done();
-      objects.push({ key: file.key!, bytes, lines: file.lines });
+      objects.push({ key: file.key, bytes, lines: file.lines });
     }
     const summary: DemoDataSummary = {
       bucket,

@@ -19,7 +19,8 @@ function pick<T extends { name: string }>(
     if (found) return found;
   }
   const matches = Object.entries(all).filter(([id]) => pattern.test(id));
-  if (matches.length === 1) return matches[0][1];
+  const [match] = matches;
+  if (match !== undefined && matches.length === 1) return match[1];
   const ids = Object.keys(all);
   throw new Error(`cannot tell which ${describe} to use (${kind}: ${ids.join(', ') || 'none'})`);
 }
