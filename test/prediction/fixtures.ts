@@ -12,18 +12,19 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { FEATURES, DEFAULT_CATEGORIES } from '#core/schema.ts';
+import { FEATURES, DEFAULT_CATEGORIES, categoryName, featureCategories, featureIndex } from '#core/schema.ts';
 import { forestEngine } from '#core/training/forest-engine.ts';
 import type { PredictionRecord } from '#core/prediction/record.ts';
 import { waitFor } from '#test/support/wait-for.ts';
+import { defined } from '#test/support/defined.ts';
 
 /** Features of one user: counts from the user id so tests can predict the outcome (pc > 2 → retained). */
 export function features(userId: number, pc = userId % 6): Record<string, string | number> {
   return {
     // Not userId % 6: that would copy pc's cycle, and a forest may then learn industry instead of pc.
-    industry: DEFAULT_CATEGORIES.industry[Math.floor(userId / 6) % 6],
-    region: DEFAULT_CATEGORIES.region[userId % 8],
-    social_type: DEFAULT_CATEGORIES.social_type[userId % 3],
+    industry: categoryName(DEFAULT_CATEGORIES, 'industry', Math.floor(userId / 6) % 6),
+    region: categoryName(DEFAULT_CATEGORIES, 'region', userId % 8),
+    social_type: categoryName(DEFAULT_CATEGORIES, 'social_type', userId % 3),
     iphone: userId % 3,
     android: 0,
     pc,
@@ -50,22 +51,15 @@ export const record = (userId: number, round: number, pc?: number): PredictionRe
 /** A forest that learned "retained ⇔ pc > 2" from 600 users. */
 export async function trainTinyModel(seed = 1): Promise<string> {
   const rows = 600;
-  const columns = FEATURES.map(() => new Float32Array(rows));
-  const labels = new Uint8Array(rows);
-  const pcIndex = FEATURES.findIndex((f) => f.name === 'pc');
-  for (let r = 0; r < rows; r++) {
-    const f = features(r + 1);
-    FEATURES.forEach((spec, i) => {
-      const v = f[spec.name];
-      columns[i][r] =
-        spec.kind === 'categorical'
-          ? spec.name === 'gender'
-            ? Number(v)
-            : (DEFAULT_CATEGORIES as Record<string, readonly string[]>)[spec.categories!].indexOf(String(v))
-          : Number(v);
-    });
-    labels[r] = columns[pcIndex][r] > 2 ? 1 : 0;
-  }
+  const users = Array.from({ length: rows }, (_, r) => features(r + 1));
+  // Categories as indices (gender's list is "0", "1"), counts and age as they are.
+  const columns = FEATURES.map((spec) =>
+    Float32Array.from(users, (f) =>
+      spec.kind === 'categorical' ? featureCategories(spec).indexOf(String(f[spec.name])) : Number(f[spec.name]),
+    ),
+  );
+  const pc = defined(columns[featureIndex('pc')], 'the pc column');
+  const labels = Uint8Array.from(pc, (v) => (v > 2 ? 1 : 0));
   const trained = await forestEngine.train(
     { rows, columns, labels },
     { numTrees: 5, maxDepth: 3, seed, featureSubsetStrategy: 'all' },
@@ -104,8 +98,8 @@ export async function readEvent(
   region = 'us-east-1',
 ): Promise<KinesisStreamEvent> {
   const d = await kinesis.send(new DescribeStreamCommand({ StreamName: streamName }));
-  const shardId = d.StreamDescription!.Shards![0].ShardId!;
-  const arn = d.StreamDescription!.StreamARN!;
+  const shardId = defined(d.StreamDescription?.Shards?.[0]?.ShardId, `the shard of stream ${streamName}`);
+  const arn = defined(d.StreamDescription?.StreamARN, `the ARN of stream ${streamName}`);
   let iterator = (
     await kinesis.send(
       new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
@@ -118,9 +112,9 @@ export async function readEvent(
       Records.push({
         kinesis: {
           kinesisSchemaVersion: '1.0',
-          partitionKey: r.PartitionKey!,
-          sequenceNumber: r.SequenceNumber!,
-          data: Buffer.from(r.Data!).toString('base64'),
+          partitionKey: defined(r.PartitionKey, 'a record partition key'),
+          sequenceNumber: defined(r.SequenceNumber, 'a record sequence number'),
+          data: Buffer.from(defined(r.Data, 'a record data')).toString('base64'),
           approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp ?? new Date()).getTime() / 1000,
         },
         eventSource: 'aws:kinesis',

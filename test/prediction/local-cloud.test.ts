@@ -9,7 +9,8 @@ import { execFile } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { featuresTsv } from '#test/training/fixtures/weeks.ts';
 import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { startTestCloud, readText, type LocalCloud } from '#test/support/local-cloud.ts';
+import { bucketName, output, startTestCloud, readText, type LocalCloud } from '#test/support/local-cloud.ts';
+import { defined } from '#test/support/defined.ts';
 import { waitFor } from '#test/support/wait-for.ts';
 import { putEntries, putUserFeatures } from '#aws/prediction/kinesis-producer.ts';
 import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
@@ -34,12 +35,15 @@ describe('prediction on the local cloud', () => {
         new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
       );
       const messages = got.Messages ?? [];
-      bodies.push(...messages.map((m) => JSON.parse(m.Body!) as T));
+      bodies.push(...messages.map((m) => JSON.parse(defined(m.Body, 'a message body')) as T));
       if (messages.length)
         await cloud.clients.sqs.send(
           new DeleteMessageBatchCommand({
             QueueUrl: url,
-            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+            Entries: messages.map((m, i) => ({
+              Id: String(i),
+              ReceiptHandle: defined(m.ReceiptHandle, 'a receipt handle'),
+            })),
           }),
         );
     }
@@ -47,10 +51,9 @@ describe('prediction on the local cloud', () => {
   }
 
   it('turns features into one result per user, poison into the poison queue, and counts the round', async () => {
-    const bucket = (id: RegExp) => Object.entries(cloud.resources.buckets).find(([k]) => id.test(k))![1].name;
-    const data = bucket(/DataBucket/);
-    const site = bucket(/SiteBucket/);
-    const stream = cloud.outputs[PREDICTION_OUTPUTS.stream];
+    const data = bucketName(cloud, /DataBucket/);
+    const site = bucketName(cloud, /SiteBucket/);
+    const stream = output(cloud, PREDICTION_OUTPUTS.stream);
     await publishModel(cloud.clients.s3, data, 'v1', await trainTinyModel(1));
 
     const users = Array.from({ length: 250 }, (_, i) => i + 1);
@@ -67,10 +70,10 @@ describe('prediction on the local cloud', () => {
       },
     ]);
 
-    const results = await drain<PredictionResult>(cloud.outputs[PREDICTION_OUTPUTS.results], 250);
+    const results = await drain<PredictionResult>(output(cloud, PREDICTION_OUTPUTS.results), 250);
     expect(results.map((r) => r.userId).sort((a, b) => a - b)).toEqual(users);
     expect(new Set(results.map((r) => r.resultId)).size).toBe(250);
-    const poison = await drain<PoisonMessage>(cloud.outputs[PREDICTION_OUTPUTS.poison], 2);
+    const poison = await drain<PoisonMessage>(output(cloud, PREDICTION_OUTPUTS.poison), 2);
     expect(poison.map((p) => p.reason.code).sort()).toEqual(['invalid_json', 'missing_feature']);
 
     const trends = await waitFor(
@@ -98,7 +101,7 @@ describe('prediction on the local cloud', () => {
   }
 
   it('retention feed puts the extracted week in rounds after the last counted one; retention results prints and deletes them', async () => {
-    const data = Object.entries(cloud.resources.buckets).find(([k]) => /DataBucket/.test(k))![1].name;
+    const data = bucketName(cloud, /DataBucket/);
     const users = Array.from({ length: 30 }, (_, i) => ({ userId: 1000 + i, pc: i % 6 }));
     await cloud.clients.s3.send(
       new PutObjectCommand({

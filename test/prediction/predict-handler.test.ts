@@ -23,6 +23,7 @@ import { rebuildTrends } from '#aws/prediction/trend-parts.ts';
 import type { PredictionResult } from '#core/prediction/result.ts';
 import type { PoisonMessage } from '#core/prediction/poison.ts';
 import { createStream, publishModel, readEvent, record, trainTinyModel } from './fixtures.ts';
+import { defined } from '../support/defined.ts';
 
 describe('predict handler on emulated Kinesis, SQS and S3', () => {
   let local: TestEmulators;
@@ -38,8 +39,9 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     local = await startTestEmulators();
     await local.s3.send(new CreateBucketCommand({ Bucket: data }));
     await local.s3.send(new CreateBucketCommand({ Bucket: site }));
-    resultsUrl = (await local.sqs.send(new CreateQueueCommand({ QueueName: 'results' }))).QueueUrl!;
-    poisonUrl = (await local.sqs.send(new CreateQueueCommand({ QueueName: 'poison' }))).QueueUrl!;
+    const created = (name: string) => local.sqs.send(new CreateQueueCommand({ QueueName: name }));
+    resultsUrl = defined((await created('results')).QueueUrl, 'the results queue URL');
+    poisonUrl = defined((await created('poison')).QueueUrl, 'the poison queue URL');
     [modelA, modelB] = await Promise.all([trainTinyModel(1), trainTinyModel(2)]);
   });
   afterAll(() => local?.stop());
@@ -48,7 +50,7 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     await local.sqs.send(new PurgeQueueCommand({ QueueUrl: resultsUrl }));
     await local.sqs.send(new PurgeQueueCommand({ QueueUrl: poisonUrl }));
     const parts = await local.s3.send(new ListObjectsV2Command({ Bucket: data, Prefix: 'predictions/' }));
-    for (const o of parts.Contents ?? []) await local.s3.send(new DeleteObjectCommand({ Bucket: data, Key: o.Key! }));
+    for (const o of parts.Contents ?? []) await local.s3.send(new DeleteObjectCommand({ Bucket: data, Key: o.Key }));
   });
 
   /** A fresh stream with these entries, read back as one Lambda event. */
@@ -102,13 +104,16 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
       }
       for (const m of messages)
         out.push({
-          body: JSON.parse(m.Body!),
+          body: JSON.parse(defined(m.Body, 'a message body')),
           attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])),
         });
       await local.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          Entries: messages.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: defined(m.ReceiptHandle, 'a receipt handle'),
+          })),
         }),
       );
     }
@@ -118,12 +123,11 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
   async function trendParts() {
     const listed = await local.s3.send(new ListObjectsV2Command({ Bucket: data, Prefix: 'predictions/trends/' }));
     return Promise.all(
-      (listed.Contents ?? []).map(async (o) => ({
-        key: o.Key!,
-        ...JSON.parse(
-          await (await local.s3.send(new GetObjectCommand({ Bucket: data, Key: o.Key! }))).Body!.transformToString(),
-        ),
-      })),
+      (listed.Contents ?? []).map(async (o) => {
+        const key = defined(o.Key, 'a listed key');
+        const got = await local.s3.send(new GetObjectCommand({ Bucket: data, Key: key }));
+        return { key, ...JSON.parse(await defined(got.Body, `the body of ${key}`).transformToString()) };
+      }),
     );
   }
 
@@ -171,10 +175,13 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     expect((await drain(resultsUrl)).map((m) => m.body.userId).sort()).toEqual([1, 3]);
     const poison = (await drain<PoisonMessage>(poisonUrl)).map((m) => m.body);
     expect(poison.map((p) => p.reason.code).sort()).toEqual(['invalid_json', 'unknown_category']);
-    const bad = poison.find((p) => p.reason.code === 'invalid_json')!;
+    const bad = defined(
+      poison.find((p) => p.reason.code === 'invalid_json'),
+      'the invalid_json poison message',
+    );
     expect(bad.dataText).toBe('{not json');
     expect(Buffer.from(bad.dataBase64, 'base64').toString()).toBe('{not json');
-    expect(bad.sequenceNumber).toBe(event.Records[1].kinesis.sequenceNumber);
+    expect(bad.sequenceNumber).toBe(event.Records[1]?.kinesis.sequenceNumber);
   });
 
   it('retries the entries SendMessageBatch reports as Failed until SQS accepts them', async () => {
@@ -188,7 +195,7 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     flaky.send = (async (command: Parameters<SQSClient['send']>[0]) => {
       if (command instanceof SendMessageBatchCommand) {
         const { input } = command as SendMessageBatchCommand;
-        const entries = input.Entries!;
+        const entries = input.Entries ?? [];
         const key = entries.map((e) => e.MessageBody).join();
         if (!firstTry.has(key) && entries.length > 3) {
           firstTry.add(key);
@@ -198,7 +205,12 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
             ...out,
             Failed: entries
               .slice(-3)
-              .map((e) => ({ Id: e.Id!, Code: 'ThrottlingException', SenderFault: false, Message: 'slow down' })),
+              .map((e) => ({
+                Id: defined(e.Id, 'an entry Id'),
+                Code: 'ThrottlingException',
+                SenderFault: false,
+                Message: 'slow down',
+              })),
           };
         }
       }
@@ -245,8 +257,8 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     const refusing = Object.create(real) as SQSClient;
     refusing.send = (async (command: Parameters<SQSClient['send']>[0]) => {
       if (!(command instanceof SendMessageBatchCommand)) return real.send(command);
-      const entries = command.input.Entries!;
-      const refused = entries.filter((e) => JSON.parse(e.MessageBody!).userId >= 15);
+      const entries = command.input.Entries ?? [];
+      const refused = entries.filter((e) => JSON.parse(defined(e.MessageBody, 'a message body')).userId >= 15);
       const kept = entries.filter((e) => !refused.includes(e));
       const out = kept.length
         ? await real.send(new SendMessageBatchCommand({ ...command.input, Entries: kept }))
@@ -254,7 +266,7 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
       return {
         ...out,
         Failed: refused.map((e) => ({
-          Id: e.Id!,
+          Id: defined(e.Id, 'an entry Id'),
           Code: 'InvalidMessageContents',
           SenderFault: true,
           Message: 'refused',

@@ -4,6 +4,7 @@ import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { startTestEmulators, kinesisClientConfig, type TestEmulators } from '#test/support/emulators.ts';
 import { putUserFeatures, PutRecordsError } from '#aws/prediction/kinesis-producer.ts';
 import { createStream, readEvent, record } from './fixtures.ts';
+import { defined } from '../support/defined.ts';
 
 describe('putUserFeatures on emulated Kinesis', () => {
   let local: TestEmulators;
@@ -19,7 +20,7 @@ describe('putUserFeatures on emulated Kinesis', () => {
     expect(report).toEqual({ accepted: 1201, retried: 0, requests: 3 });
     const event = await readEvent(local.kinesis, 'plain');
     expect(event.Records).toHaveLength(1201);
-    const first = event.Records[0].kinesis;
+    const first = defined(event.Records[0], 'the first record').kinesis;
     expect(JSON.parse(Buffer.from(first.data, 'base64').toString())).toEqual(records[0]);
     expect(first.partitionKey).toBe('1');
   });
@@ -34,7 +35,7 @@ describe('putUserFeatures on emulated Kinesis', () => {
     flaky.send = (async (command: Parameters<KinesisClient['send']>[0]) => {
       if (!(command instanceof PutRecordsCommand) || refusals >= 2) return real.send(command);
       refusals++;
-      const entries = command.input.Records!;
+      const entries = command.input.Records ?? [];
       const kept = entries.filter((_, i) => i % 2 === 0);
       const out = await real.send(new PutRecordsCommand({ ...command.input, Records: kept }));
       let k = 0;
@@ -43,7 +44,7 @@ describe('putUserFeatures on emulated Kinesis', () => {
         FailedRecordCount: entries.length - kept.length,
         Records: entries.map((_, i) =>
           i % 2 === 0
-            ? out.Records![k++]
+            ? defined(out.Records?.[k++], 'the answer to a kept record')
             : { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'slow down' },
         ),
       };
@@ -61,10 +62,10 @@ describe('putUserFeatures on emulated Kinesis', () => {
     const real = new KinesisClient(kinesisClientConfig(local));
     const refusing = Object.create(real) as KinesisClient;
     // Mock only here, as above: every entry refused every time.
-    refusing.send = (async (command: PutRecordsCommand) => ({
-      FailedRecordCount: command.input.Records!.length,
-      Records: command.input.Records!.map(() => ({ ErrorCode: 'InternalFailure' })),
-    })) as KinesisClient['send'];
+    refusing.send = (async (command: PutRecordsCommand) => {
+      const entries = command.input.Records ?? [];
+      return { FailedRecordCount: entries.length, Records: entries.map(() => ({ ErrorCode: 'InternalFailure' })) };
+    }) as KinesisClient['send'];
     await expect(putUserFeatures(refusing, 'any', [record(1, 0)], { maxAttempts: 3, baseDelayMs: 1 })).rejects.toThrow(
       PutRecordsError,
     );

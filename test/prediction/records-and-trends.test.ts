@@ -100,7 +100,7 @@ describe('trends per round', () => {
     const big = [
       '49545115243490985018280067714973144582180062593244200961',
       '49545115243490985018280067714973144582180062593244200962',
-    ];
+    ] as const;
     expect(
       countedPrefix(
         big.map((sequenceNumber) => ({ sequenceNumber })),

@@ -5,20 +5,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { startTestCloud, type LocalCloud } from '#test/support/local-cloud.ts';
+import { bucketName, startTestCloud, type LocalCloud } from '#test/support/local-cloud.ts';
 import { waitFor } from '#test/support/wait-for.ts';
 import { createPredictionStage, type PredictionSummary } from '#infra/local/stages/prediction.ts';
 import type { StageContext } from '#infra/local/pipeline.ts';
 import { featuresTsv } from '#test/training/fixtures/weeks.ts';
 import { buildPredictionApp } from './fixture-app.ts';
 import { publishModel, trainTinyModel } from './fixtures.ts';
+import { defined } from '../support/defined.ts';
 
 describe('npm start prediction stage', () => {
   let cloud: LocalCloud;
   let data: string;
   beforeAll(async () => {
     cloud = await startTestCloud({ buildApp: (o) => buildPredictionApp({ ...o, batchSize: 100 }) });
-    data = Object.entries(cloud.resources.buckets).find(([k]) => /DataBucket/.test(k))![1].name;
+    data = bucketName(cloud, /DataBucket/);
     const users = Array.from({ length: 120 }, (_, i) => ({ userId: i + 1, pc: i % 6 }));
     await cloud.clients.s3.send(
       new PutObjectCommand({
@@ -56,7 +57,7 @@ describe('npm start prediction stage', () => {
     expect(result.ok).toBe(true);
     expect(summary.rounds).toEqual([{ round: 0, sent: 120, results: 120, retained: 60, seconds: expect.any(Number) }]);
     expect(result.lines.join('\n')).toMatch(/round 0: 120\/120 users scored, 60 predicted retained/);
-    const background = stage.background!(context);
+    const background = defined(stage.background, 'the stage background').call(stage, context);
     await waitFor(() => logs.some((l) => l.startsWith('round 2:')), {
       what: 'background round 2 to be logged',
       timeoutMs: 60_000,

@@ -10,6 +10,7 @@ import { pointSdkAtEmulators, startTestEmulators, type TestEmulators } from '#te
 import { createTrendsHandler, handler } from '#handlers/prediction/trends.ts';
 import { CLOCK_MARGIN_MS, trendPart, trendPartKey } from '#core/prediction/trends.ts';
 import { encodeEventKey } from '#infra/local/s3-event.ts';
+import { defined } from '#test/support/defined.ts';
 
 const eventFor = (...parts: { key: string; at: Date }[]) =>
   ({
@@ -36,12 +37,10 @@ describe('trends handler on emulated S3', () => {
     );
     return { key, at: new Date() };
   };
-  const siteRounds = async () =>
-    JSON.parse(
-      await (
-        await local.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'data/trends.json' }))
-      ).Body!.transformToString(),
-    ).rounds;
+  const siteRounds = async () => {
+    const got = await local.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'data/trends.json' }));
+    return JSON.parse(await defined(got.Body, 'the body of trends.json').transformToString()).rounds;
+  };
   const update = (event: S3Event) =>
     createTrendsHandler({ s3: local.s3, dataBucket: 'data', siteBucket: 'site' })(event);
 

@@ -9,6 +9,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '#infra/local/cloud.ts';
 import { listKeys as listStageKeys } from '#infra/local/stages/s3-read.ts';
+import { defined } from './defined.ts';
 
 export { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '#infra/local/cloud.ts';
 
@@ -34,7 +35,7 @@ export async function startTestCloud(options: Omit<LocalCloudOptions, 'stateDir'
 
 export async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
   const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return got.Body!.transformToString();
+  return defined(got.Body, `the body of s3://${bucket}/${key}`).transformToString();
 }
 
 /** Every key under `prefix` (all keys by default), sorted: the local stages' listing. */
@@ -47,5 +48,18 @@ export async function receiveJson<T>(sqs: SQSClient, queueUrl: string, max = 10)
   const got = await sqs.send(
     new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 1 }),
   );
-  return (got.Messages ?? []).map((m) => JSON.parse(m.Body!) as T);
+  return (got.Messages ?? []).map((m) => JSON.parse(defined(m.Body, 'a message body')) as T);
+}
+
+/** A stack output of the local cloud, by its name. */
+export function output(cloud: LocalCloud, name: string): string {
+  return defined(cloud.outputs[name], `the stack output ${name}`);
+}
+
+/** The name of the one bucket whose logical id matches `pattern`. */
+export function bucketName(cloud: LocalCloud, pattern: RegExp): string {
+  return defined(
+    Object.entries(cloud.resources.buckets).find(([id]) => pattern.test(id))?.[1],
+    `a bucket matching ${pattern}`,
+  ).name;
 }

@@ -77,7 +77,7 @@ function valueImports(source: string): ValueImport[] {
       .split(',')
       .map((entry) => entry.trim())
       .filter((entry) => entry && !entry.startsWith('type '))
-      .map((entry) => entry.split(/\s+as\s+/)[0]!);
+      .map((entry) => entry.replace(/\s+as\s+[\s\S]*$/, '')); // the name before ` as `
     const whole = clause
       .replace(/\{[\s\S]*\}/, '')
       .replace(/,/g, '')
