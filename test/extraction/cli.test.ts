@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseFeaturesTsv, parseManifest, parseRejects } from '#core/extraction/index.ts';
 import { weekSpan } from '#core/weeks.ts';
 import { directorySink, generateDemoData } from '#seed/index.ts';
+import { defined } from '../support/defined.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const node = join(root, 'node_modules/.bin/node'); // Node 24, which runs the .ts entry directly
@@ -66,7 +67,7 @@ describe('retention extract', () => {
     expect(manifest.tables.crm.rejected).toEqual({ unknown_category: 1 });
     expect(manifest.tables.profiles.rejected).toEqual({ bad_number: 1 });
     expect(manifest.sources.map((s) => s.kind)).toEqual(['events', 'crm', 'profiles']);
-    expect(manifest.sources[0].bytes).toBe(Buffer.byteLength(events));
+    expect(defined(manifest.sources[0], 'the first source').bytes).toBe(Buffer.byteLength(events));
     const rejects = parseRejects(await readFile(join(out, 'rejects.jsonl'), 'utf8'));
     expect(rejects.map((x) => [x.line, x.reason])).toEqual([
       [5, 'outside_week'],
@@ -185,7 +186,7 @@ describe('retention extract', () => {
     ];
     const results = await Promise.all(cases.map(([args]) => cli(args)));
     for (const [i, [args, message]] of cases.entries()) {
-      const r = results[i];
+      const r = defined(results[i], `the result of case ${i}`);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

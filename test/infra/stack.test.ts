@@ -12,6 +12,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '#infra/app.ts';
+import { defined } from '#test/support/defined.ts';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 const outdir = () => mkdtempSync(join(tmpdir(), 'stack-test-'));
@@ -50,8 +51,9 @@ describe('RetentionForest stack', () => {
   const logicalId = (type: string, pattern: RegExp) => {
     const ids = Object.keys(template.findResources(type)).filter((id) => pattern.test(id));
     expect(ids, `${type} matching ${pattern}`).toHaveLength(1);
-    return ids[0];
+    return defined(ids[0], `${type} matching ${pattern}`);
   };
+  const resource = (id: string) => defined(resources[id], `resource ${id} in the template`);
 
   beforeAll(() => {
     built = buildApp({ outdir: outdir(), context: NO_BUNDLING });
@@ -88,26 +90,29 @@ describe('RetentionForest stack', () => {
   it('versions the data bucket and logs its access to the log bucket', () => {
     const data = logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/);
     const logs = logicalId('AWS::S3::Bucket', /^DataLakeAccessLogs/);
-    expect(resources[data].Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(resources[data].Properties.LoggingConfiguration?.DestinationBucketName).toEqual({ Ref: logs });
-    const rules = resources[data].Properties.LifecycleConfiguration?.Rules.map((r) => r.Id);
+    expect(resource(data).Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(resource(data).Properties.LoggingConfiguration?.DestinationBucketName).toEqual({ Ref: logs });
+    const rules = resource(data).Properties.LifecycleConfiguration?.Rules.map((r) => r.Id);
     expect(rules).toEqual(expect.arrayContaining(['abort-incomplete-uploads', 'expire-old-versions']));
   });
 
   it("logs the site bucket's access to the log bucket too, and empties it on destroy like the stage's other buckets", () => {
     const site = logicalId('AWS::S3::Bucket', /^DashboardSiteBucket/);
     const logs = logicalId('AWS::S3::Bucket', /^DataLakeAccessLogs/);
-    expect(resources[site].Properties.LoggingConfiguration).toEqual({
+    expect(resource(site).Properties.LoggingConfiguration).toEqual({
       DestinationBucketName: { Ref: logs },
       LogFilePrefix: 'site-bucket/',
     });
-    expect(resources[site].DeletionPolicy).toBe('Delete');
+    expect(resource(site).DeletionPolicy).toBe('Delete');
   });
 
   it('notifies the extract function of event objects under raw/events/ and the rejoin function of tables', () => {
     const extract = logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/);
     const rejoin = logicalId('AWS::Lambda::Function', /^ExtractionRejoinFunction/);
-    const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications'));
+    const notifications = defined(
+      Object.values(template.findResources('Custom::S3BucketNotifications'))[0],
+      'the bucket notifications resource',
+    );
     const configurations = notifications.Properties.NotificationConfiguration
       .LambdaFunctionConfigurations as LambdaNotification[];
     const rules = configurations.map((c) => {
@@ -129,7 +134,8 @@ describe('RetentionForest stack', () => {
 
   it('grants the extract function reads of raw/* and writes of extracted/* only', () => {
     const extract = logicalId('AWS::Lambda::Function', /^ExtractionExtractFunction/);
-    const role = template.findResources('AWS::Lambda::Function')[extract].Properties.Role['Fn::GetAtt'][0];
+    const extractFunction = defined(template.findResources('AWS::Lambda::Function')[extract], extract);
+    const role = extractFunction.Properties.Role['Fn::GetAtt'][0];
     const data = logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/);
     const statements: Statement[] = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => p.Properties.Roles.some((r: { Ref?: string }) => r.Ref === role))
@@ -158,7 +164,7 @@ describe('RetentionForest stack', () => {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
     });
-    expect(resources[queue].Properties.SqsManagedSseEnabled).toBe(true);
+    expect(resource(queue).Properties.SqsManagedSseEnabled).toBe(true);
   });
 
   it('runs every project function on Node.js 24, arm64, with its own log group and the logger settings', () => {
@@ -174,7 +180,7 @@ describe('RetentionForest stack', () => {
         LOG_LEVEL: 'INFO',
       });
       const group = fn.Properties.LoggingConfig.LogGroup.Ref;
-      expect(resources[group].Properties.RetentionInDays, id).toBe(30);
+      expect(resource(group).Properties.RetentionInDays, id).toBe(30);
     }
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -251,13 +257,15 @@ describe('stage settings from context', () => {
   it('keeps data and logs longer for prod', () => {
     const { stack } = buildApp({ outdir: outdir(), context: { ...NO_BUNDLING, 'retention:stage': 'prod' } });
     const template = Template.fromStack(stack);
-    const data = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) =>
-      id.startsWith('DataLakeDataBucket'),
-    )!;
+    const data = defined(
+      Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('DataLakeDataBucket')),
+      'DataLakeDataBucket',
+    );
     expect(data[1].DeletionPolicy).toBe('Retain');
-    const site = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) =>
-      id.startsWith('DashboardSiteBucket'),
-    )!;
+    const site = defined(
+      Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('DashboardSiteBucket')),
+      'DashboardSiteBucket',
+    );
     expect(site[1].DeletionPolicy).toBe('Retain');
     expect(Object.keys(template.findResources('Custom::S3AutoDeleteObjects'))).toEqual([]);
     expectStageLogGroups(template, { days: 365, policy: 'Retain' });
@@ -272,9 +280,12 @@ describe('stage settings from context', () => {
   it('sizes a function from retention:memory:<handler>', () => {
     const { stack } = buildApp({ outdir: outdir(), context: { ...NO_BUNDLING, 'retention:memory:extract': 3008 } });
     const template = Template.fromStack(stack);
-    const extract = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
-      id.startsWith('ExtractionExtractFunction'),
-    )!;
+    const extract = defined(
+      Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+        id.startsWith('ExtractionExtractFunction'),
+      ),
+      'ExtractionExtractFunction',
+    );
     expect(extract[1].Properties.MemorySize).toBe(3008);
   });
 

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { pointSdkAtEmulators, startTestEmulators, type S3Upload, type TestEmulators } from '#test/support/emulators.ts';
 import { waitFor } from '#test/support/wait-for.ts';
+import { defined } from '#test/support/defined.ts';
 
 describe('local emulators', () => {
   let local: TestEmulators;
@@ -31,9 +32,10 @@ describe('local emulators', () => {
     .flat()
     .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
   it.skipIf(networkAddress === undefined)('refuse connections on the network address', async () => {
+    const address = defined(networkAddress, 'a network address');
     for (const endpoint of [local.endpoints.s3, local.endpoints.kinesis]) {
       const port = Number(new URL(endpoint).port);
-      await expect(connectTo(networkAddress!, port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await expect(connectTo(address, port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
       await expect(connectTo('127.0.0.1', port)).resolves.toBeUndefined();
     }
   });
@@ -90,12 +92,12 @@ describe('local emulators', () => {
     const { ShardIterator } = await local.kinesis.send(
       new GetShardIteratorCommand({
         StreamName: 'emu-s',
-        ShardId: shards.Shards![0].ShardId!,
+        ShardId: defined(shards.Shards?.[0]?.ShardId, 'the shard of stream emu-s'),
         ShardIteratorType: 'TRIM_HORIZON',
       }),
     );
     const records = await local.kinesis.send(new GetRecordsCommand({ ShardIterator }));
-    expect(Buffer.from(records.Records![0].Data!).toString()).toBe('hello');
+    expect(Buffer.from(defined(records.Records?.[0]?.Data, 'the record put')).toString()).toBe('hello');
   });
 });
 

@@ -14,17 +14,15 @@ import { waitFor } from '#test/support/wait-for.ts';
 import { buildFixtureApp } from './fixtures/stack.ts';
 import { listKeys, readText, receiveJson, startLocalCloud, type LocalCloud } from '#test/support/local-cloud.ts';
 import type { Activity } from '#infra/local/cloud.ts';
+import { defined } from '#test/support/defined.ts';
 
-const byPrefix = <T>(record: Record<string, T>, prefix: string): T => {
-  const key = Object.keys(record).find((k) => k.startsWith(prefix));
-  if (!key) throw new Error(`no resource ${prefix}*`);
-  return record[key];
-};
+const byPrefix = <T>(record: Record<string, T>, prefix: string): T =>
+  defined(Object.entries(record).find(([k]) => k.startsWith(prefix))?.[1], `a resource ${prefix}*`);
 
 /** What Lambda sends to an async invocation's on-failure destination (the fields checked here). */
 interface AsyncFailureRecord {
   requestContext: { condition: string; approximateInvokeCount: number };
-  requestPayload: { Records: { s3: { object: { key: string } } }[] };
+  requestPayload: { Records: [{ s3: { object: { key: string } } }] }; // one object per S3 notification
   responsePayload: { errorMessage: string };
 }
 
@@ -78,7 +76,10 @@ describe('local cloud from a synthesized stack', () => {
     await put('in/fail-me.txt', 'x');
     await cloud.idle();
     const queue = byPrefix(cloud.resources.queues, 'CopyFailures');
-    const [record] = await receiveJson<AsyncFailureRecord>(cloud.clients.sqs, queue.url);
+    const record = defined(
+      (await receiveJson<AsyncFailureRecord>(cloud.clients.sqs, queue.url))[0],
+      'an on-failure destination record',
+    );
     expect(record.requestContext.condition).toBe('RetriesExhausted');
     expect(record.requestContext.approximateInvokeCount).toBe(2); // retryAttempts: 1
     expect(record.requestPayload.Records[0].s3.object.key).toBe('in/fail-me.txt');
@@ -131,7 +132,7 @@ describe('local cloud from a synthesized stack', () => {
     const next = await cloud.invoke('Limits', {});
     expect(next).toMatchObject({
       ok: true,
-      payload: { env: cloud.resources.functions[cloud.functionId('Limits')].name },
+      payload: { env: defined(cloud.resources.functions[cloud.functionId('Limits')], 'the Limits function').name },
     });
   });
 
@@ -147,7 +148,10 @@ describe('local cloud from a synthesized stack', () => {
     const attrs = await cloud.clients.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: work.url, AttributeNames: ['RedrivePolicy'] }),
     );
-    expect(JSON.parse(attrs.Attributes!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: dead.arn, maxReceiveCount: 3 });
+    expect(JSON.parse(defined(attrs.Attributes?.RedrivePolicy, 'the redrive policy'))).toEqual({
+      deadLetterTargetArn: dead.arn,
+      maxReceiveCount: 3,
+    });
   });
 
   it('polls Kinesis: good records are handled, a reported poison record is retried from its sequence number, then sent to the on-failure queue', async () => {
@@ -171,8 +175,9 @@ describe('local cloud from a synthesized stack', () => {
       byPrefix(cloud.resources.queues, 'BatchFailures').url,
     );
     expect(failures).toHaveLength(1);
-    expect(failures[0].requestContext.condition).toBe('RetryAttemptsExhausted');
-    expect(failures[0].KinesisBatchInfo).toMatchObject({ batchSize: 1, streamArn: stream.arn });
+    const [failure] = failures;
+    expect(failure?.requestContext.condition).toBe('RetryAttemptsExhausted');
+    expect(failure?.KinesisBatchInfo).toMatchObject({ batchSize: 1, streamArn: stream.arn });
   });
 
   it('polls Kinesis: a batch whose function throws is bisected down to the bad record', async () => {
@@ -192,8 +197,9 @@ describe('local cloud from a synthesized stack', () => {
       byPrefix(cloud.resources.queues, 'BatchFailures').url,
     );
     expect(failures).toHaveLength(1);
-    expect(failures[0].responseContext.functionError).toBe('Unhandled');
-    expect(failures[0].KinesisBatchInfo.batchSize).toBe(1);
+    const [failure] = failures;
+    expect(failure?.responseContext.functionError).toBe('Unhandled');
+    expect(failure?.KinesisBatchInfo.batchSize).toBe(1);
   });
 
   it('copies BucketDeployment sources into their bucket with content types', async () => {

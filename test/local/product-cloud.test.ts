@@ -9,6 +9,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DEFAULT_BASE_WEEK, weekSpan } from '#core/weeks.ts';
 import { dataBucket } from '#infra/local/stages/resources.ts';
 import { listKeys, readText, startTestCloud, type LocalCloud } from '#test/support/local-cloud.ts';
+import { defined } from '#test/support/defined.ts';
 
 describe('local cloud running the product stack', () => {
   let cloud: LocalCloud;
@@ -46,7 +47,7 @@ describe('local cloud running the product stack', () => {
       k.endsWith('/manifest.json'),
     );
     expect(manifests).toHaveLength(1);
-    const manifest = JSON.parse(await readText(cloud.clients.s3, bucket, manifests[0]));
+    const manifest = JSON.parse(await readText(cloud.clients.s3, bucket, defined(manifests[0], 'a manifest')));
     expect(manifest).toMatchObject({
       formatVersion: 1,
       linesRead: 3,
@@ -58,21 +59,26 @@ describe('local cloud running the product stack', () => {
 
   it('sends a corrupt gzip, after the retries, to the on-failure queue with the object key and the reason', async () => {
     const rule = extractRule();
-    const config = cloud.template.invokeConfigs.find((c) => c.functionLogicalId === rule.targetLogicalId);
-    expect(config?.onFailure).toBeDefined();
-    const queue = Object.values(cloud.resources.queues).find((q) => q.arn === cloud.resolve(config!.onFailure));
-    expect(queue).toBeDefined();
+    const config = defined(
+      cloud.template.invokeConfigs.find((c) => c.functionLogicalId === rule.targetLogicalId),
+      `the invoke config of ${rule.targetLogicalId}`,
+    );
+    expect(config.onFailure).toBeDefined();
+    const queue = defined(
+      Object.values(cloud.resources.queues).find((q) => q.arn === cloud.resolve(config.onFailure)),
+      'the on-failure queue',
+    );
     await put('raw/events/user_events_week1.log.gz', new TextEncoder().encode('this is not gzip data'));
     await cloud.idle();
     const got = await cloud.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queue!.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
     );
     const records = (got.Messages ?? [])
-      .map((m) => JSON.parse(m.Body!))
+      .map((m) => JSON.parse(defined(m.Body, 'a message body')))
       .filter((r) => r.requestPayload?.Records?.[0]?.s3?.object?.key === 'raw/events/user_events_week1.log.gz');
     expect(records).toHaveLength(1);
     expect(records[0].requestContext.condition).toBe('RetriesExhausted');
-    expect(records[0].requestContext.approximateInvokeCount).toBe(config!.maximumRetryAttempts + 1);
+    expect(records[0].requestContext.approximateInvokeCount).toBe(config.maximumRetryAttempts + 1);
     expect(records[0].requestPayload.Records[0].s3.object.key).toBe('raw/events/user_events_week1.log.gz');
     expect(records[0].responsePayload.errorMessage).toMatch(/gzip|header|incorrect/i);
   });

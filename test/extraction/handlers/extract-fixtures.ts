@@ -10,6 +10,7 @@ import { listKeys } from '#aws/s3-list.ts';
 import { weekSpan } from '#core/weeks.ts';
 import { buildS3Event } from '#infra/local/s3-event.ts';
 import { pointSdkAtEmulators, s3ClientConfig, startEmulators, type Emulators } from '#test/support/emulators.ts';
+import { defined } from '#test/support/defined.ts';
 
 export interface S3Fixture {
   readonly emulators: Emulators;
@@ -55,7 +56,7 @@ async function fixtureOn(
     },
     async text(key) {
       const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const bytes = await got.Body!.transformToByteArray();
+      const bytes = await defined(got.Body, `the body of ${key}`).transformToByteArray();
       return new TextDecoder().decode(key.endsWith('.gz') ? gunzipSync(bytes) : bytes);
     },
     keys: (prefix) => listKeys(s3, bucket, prefix),

@@ -14,6 +14,7 @@ import { DEFAULT_CATEGORIES } from '#core/schema.ts';
 import { createExtractHandler, handler } from '#handlers/extraction/extract.ts';
 import { createRejoinHandler } from '#handlers/extraction/rejoin.ts';
 import { CRM, PROFILES, eventLine, featureRows, startS3Fixture, type S3Fixture } from './extract-fixtures.ts';
+import { defined } from '../support/defined.ts';
 
 type Handler = (event: S3Event) => Promise<unknown>;
 
@@ -131,7 +132,11 @@ describe('extract handler on emulated S3', () => {
     await extract(s3.event('raw/events/user_events_week0.log'));
     const manifests = (await s3.keys('extracted/week=0/')).filter((k) => k.endsWith('manifest.json'));
     expect(manifests).toEqual(['extracted/week=0/part=user_events_week0/manifest.json']);
-    expect(JSON.parse(await s3.text(manifests[0]))).toMatchObject({ linesRead: 1, users: 1, joined: 1 });
+    expect(JSON.parse(await s3.text(defined(manifests[0], 'a manifest')))).toMatchObject({
+      linesRead: 1,
+      users: 1,
+      joined: 1,
+    });
     expect(await s3.text('extracted/week=0/part=user_events_week0/active_users.txt')).toBe('12\n');
   });
 
