@@ -12,7 +12,6 @@ import type { StageContext } from '#infra/local/pipeline.ts';
 import { featuresTsv } from '#test/training/fixtures/weeks.ts';
 import { buildPredictionApp } from './fixture-app.ts';
 import { publishModel, trainTinyModel } from './fixtures.ts';
-import { defined } from '../support/defined.ts';
 
 describe('npm start prediction stage', () => {
   let cloud: LocalCloud;
@@ -57,7 +56,8 @@ describe('npm start prediction stage', () => {
     expect(result.ok).toBe(true);
     expect(summary.rounds).toEqual([{ round: 0, sent: 120, results: 120, retained: 60, seconds: expect.any(Number) }]);
     expect(result.lines.join('\n')).toMatch(/round 0: 120\/120 users scored, 60 predicted retained/);
-    const background = defined(stage.background, 'the stage background').call(stage, context);
+    if (!stage.background) throw new Error('expected the prediction stage to have background work, found none');
+    const background = stage.background(context);
     await waitFor(() => logs.some((l) => l.startsWith('round 2:')), {
       what: 'background round 2 to be logged',
       timeoutMs: 60_000,
