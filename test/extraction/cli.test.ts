@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseFeaturesTsv, parseManifest, parseRejects } from '#core/extraction/index.ts';
 import { weekSpan } from '#core/weeks.ts';
 import { directorySink, generateDemoData } from '#seed/index.ts';
-import { defined } from '../support/defined.ts';
+import { defined } from '#test/support/defined.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const node = join(root, 'node_modules/.bin/node'); // Node 24, which runs the .ts entry directly

@@ -23,7 +23,7 @@ import { rebuildTrends } from '#aws/prediction/trend-parts.ts';
 import type { PredictionResult } from '#core/prediction/result.ts';
 import type { PoisonMessage } from '#core/prediction/poison.ts';
 import { createStream, publishModel, readEvent, record, trainTinyModel } from './fixtures.ts';
-import { defined } from '../support/defined.ts';
+import { defined } from '#test/support/defined.ts';
 
 describe('predict handler on emulated Kinesis, SQS and S3', () => {
   let local: TestEmulators;
@@ -203,14 +203,12 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
           const out = await real.send(new SendMessageBatchCommand({ ...input, Entries: kept }));
           return {
             ...out,
-            Failed: entries
-              .slice(-3)
-              .map((e) => ({
-                Id: defined(e.Id, 'an entry Id'),
-                Code: 'ThrottlingException',
-                SenderFault: false,
-                Message: 'slow down',
-              })),
+            Failed: entries.slice(-3).map((e) => ({
+              Id: defined(e.Id, 'an entry Id'),
+              Code: 'ThrottlingException',
+              SenderFault: false,
+              Message: 'slow down',
+            })),
           };
         }
       }

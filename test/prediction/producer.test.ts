@@ -4,7 +4,7 @@ import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { startTestEmulators, kinesisClientConfig, type TestEmulators } from '#test/support/emulators.ts';
 import { putUserFeatures, PutRecordsError } from '#aws/prediction/kinesis-producer.ts';
 import { createStream, readEvent, record } from './fixtures.ts';
-import { defined } from '../support/defined.ts';
+import { defined } from '#test/support/defined.ts';
 
 describe('putUserFeatures on emulated Kinesis', () => {
   let local: TestEmulators;

@@ -14,7 +14,7 @@ import { DEFAULT_CATEGORIES } from '#core/schema.ts';
 import { createExtractHandler, handler } from '#handlers/extraction/extract.ts';
 import { createRejoinHandler } from '#handlers/extraction/rejoin.ts';
 import { CRM, PROFILES, eventLine, featureRows, startS3Fixture, type S3Fixture } from './extract-fixtures.ts';
-import { defined } from '../support/defined.ts';
+import { defined } from '#test/support/defined.ts';
 
 type Handler = (event: S3Event) => Promise<unknown>;
 
