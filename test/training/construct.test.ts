@@ -53,7 +53,10 @@ describe('training construct', () => {
   });
 
   it('gives every task a timeout, Lambda-error retries with backoff and a catch', () => {
-    const tasks = { ...states, ...state('TrainCandidates').ItemProcessor!.States };
+    const tasks = {
+      ...states,
+      ...defined(state('TrainCandidates').ItemProcessor, "the Map state's item processor").States,
+    };
     const names = Object.entries(tasks)
       .filter(([, s]) => s.Type === 'Task')
       .map(([n]) => n)

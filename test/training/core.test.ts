@@ -208,7 +208,7 @@ describe('publish order', () => {
       'site:data/card.json',
       'data:models/current.json',
     ]);
-    expect(JSON.parse(plan.at(-1)!.body)).toEqual({
+    expect(JSON.parse(defined(plan.at(-1), 'the last write of the plan').body)).toEqual({
       formatVersion: 1,
       version: 'v1',
       publishedAt: '1970-01-01T00:00:00.000Z',

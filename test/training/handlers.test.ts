@@ -33,7 +33,10 @@ describe('training handlers on emulated S3', () => {
   const put = (key: string, body: string) =>
     local.s3.send(new PutObjectCommand({ Bucket: data, Key: key, Body: body }));
   const get = async (bucket: string, key: string) =>
-    (await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
+    defined(
+      (await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body,
+      `the body of ${key}`,
+    ).transformToByteArray();
   const getText = async (bucket: string, key: string) => new TextDecoder().decode(await get(bucket, key));
 
   /** The handlers as their Lambdas build them, on the emulated S3; `settings` as the stack would set them. */
@@ -113,7 +116,7 @@ describe('training handlers on emulated S3', () => {
       expect(row.label).toBe(userId % 2 === 0 ? 1 : 0);
       expect(row.side).toBe(isTestUser(userId, 11) ? 'test' : 'train');
     }
-    expect(rows.get(5)!.pc).toBe(5); // counts summed over the two parts
+    expect(defined(rows.get(5), 'user 5').pc).toBe(5); // counts summed over the two parts
     expect(test.rows / 600).toBeGreaterThan(0.24);
     expect(test.rows / 600).toBeLessThan(0.36);
     expect(out.stats.train.rows + out.stats.test.rows).toBe(600);
@@ -189,7 +192,7 @@ describe('training handlers on emulated S3', () => {
   });
 
   it('Publish refuses to replace a published version with other content', async () => {
-    const evaluation = await secondRun!;
+    const evaluation = await defined(secondRun, 'the second run (an earlier test starts it)');
     const { version } = JSON.parse(await getText(data, 'models/current.json'));
     const key = `models/${version}/card.json`;
     await put(key, (await getText(data, key)).replace('"formatVersion": 1', '"formatVersion": 1, "edited": true'));
@@ -223,7 +226,7 @@ describe('training handlers on emulated S3', () => {
     expect(out.runId).not.toBe(withoutMarker.runId);
   });
   it('Publish leaves the pointer on a model trained on a later week (runs finishing out of order)', async () => {
-    const evaluation = await secondRun!; // weeks 0 → 1
+    const evaluation = await defined(secondRun, 'the second run (an earlier test starts it)'); // weeks 0 → 1
     await put(
       'models/later/card.json',
       JSON.stringify({ formatVersion: 1, modelVersion: 'later', trainWeek: '5', labelWeek: '6' }),

@@ -82,7 +82,10 @@ describe('training state machine, run locally end to end', () => {
   });
 
   it('ships the engine worker in the Train bundle, so the trees train on worker threads there', () => {
-    const train = cloud.template.functions.find((f) => f.logicalId.startsWith('TrainingTrainFunction'))!;
+    const train = defined(
+      cloud.template.functions.find((f) => f.logicalId.startsWith('TrainingTrainFunction')),
+      'the Train function',
+    );
     expect(readdirSync(train.assetDir).sort()).toEqual(['forest-worker.mjs', 'index.mjs']);
     expect(train.environment.FOREST_WORKER).toBe('forest-worker.mjs');
   });
