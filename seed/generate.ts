@@ -52,14 +52,14 @@ export interface SeedOptions {
   readonly dirty?: number;
 }
 
-export interface SeedFileSummary {
+interface SeedFileSummary {
   readonly name: string;
   /** Bytes before compression. */
   readonly bytes: number;
   readonly lines: number;
 }
 
-export interface SeedWeekSummary {
+interface SeedWeekSummary {
   readonly week: WeekId;
   readonly eventsFile: string;
   readonly truthFile: string;
@@ -82,7 +82,7 @@ export interface SeedResult {
 const SECONDS_PER_DAY = 86_400;
 const encoder = new TextEncoder();
 
-export function resolveOptions(opts: SeedOptions): SeedResult['options'] {
+function resolveOptions(opts: SeedOptions): SeedResult['options'] {
   const users = opts.users ?? 1000;
   const resolved = {
     users,
@@ -110,7 +110,7 @@ export function resolveOptions(opts: SeedOptions): SeedResult['options'] {
 }
 
 /** The week ids, event-log and truth file names of a run. */
-export function weekNames(options: SeedResult['options']): { week: WeekId; eventsFile: string; truthFile: string }[] {
+function weekNames(options: SeedResult['options']): { week: WeekId; eventsFile: string; truthFile: string }[] {
   const out = [];
   let iso = options.isoWeeks;
   for (let k = 0; k < options.weeks; k++) {

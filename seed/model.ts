@@ -4,11 +4,10 @@
  */
 import { Random } from './random.ts';
 
-export const PLATFORM_COUNT = 5;
 export const EVENT_TYPE_COUNT = 7;
-export const INDUSTRY_COUNT = 6;
-export const REGION_COUNT = 8;
-export const SOCIAL_COUNT = 3;
+const INDUSTRY_COUNT = 6;
+const REGION_COUNT = 8;
+const SOCIAL_COUNT = 3;
 
 /** Share of users whose main platform is IPHONE, ANDROID, PC, IPAD, OTHER. */
 const PLATFORM_SHARE = [0.25, 0.25, 0.35, 0.1, 0.05];
@@ -42,7 +41,7 @@ function cumulative(weights: readonly number[]): Float64Array {
   return out;
 }
 
-export function sigmoid(x: number): number {
+function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 

@@ -14,11 +14,11 @@ import { DEFAULT_BASE_WEEK, isWeekId, weekFromName, type WeekId } from '#core/we
  */
 async function loadExtraction() {
   enableCompileCache?.();
-  const [{ REJECT_REASONS }, local] = await Promise.all([
+  const [{ REJECT_REASONS }, { assertFiles, extractFiles }] = await Promise.all([
     import('#core/extraction/types.ts'),
     import('#local/extraction/extract-files.ts'),
   ]);
-  return { REJECT_REASONS, ...local };
+  return { REJECT_REASONS, assertFiles, extractFiles };
 }
 
 export const command: Command = {

@@ -25,14 +25,14 @@ export interface TreesDocument {
   trees: TreeNode[];
 }
 
-export interface Confusion {
+interface Confusion {
   tp: number;
   fp: number;
   tn: number;
   fn: number;
 }
 
-export interface CardMetrics {
+interface CardMetrics {
   auc: number;
   errorRate: number;
   baselineErrorRate: number;
@@ -44,7 +44,7 @@ export interface CardMetrics {
   roc: [number, number][];
 }
 
-export interface Candidate {
+interface Candidate {
   id: string | number;
   params: unknown;
   auc: number;
@@ -52,7 +52,7 @@ export interface Candidate {
   nodes: number;
 }
 
-export interface Gate {
+interface Gate {
   decision: string;
   reason: string;
   floor: number;
@@ -90,7 +90,7 @@ export interface TrendsDocument {
 }
 
 /** A document that does not match its contract; the message says where. */
-export class DocumentError extends Error {
+class DocumentError extends Error {
   override readonly name = 'DocumentError';
 }
 

@@ -4,7 +4,7 @@
  * Home and End (automatic activation, roving tabindex).
  */
 
-export const VIEWS = ['forest', 'card', 'trends'] as const;
+const VIEWS = ['forest', 'card', 'trends'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 function viewFromHash(): ViewName {

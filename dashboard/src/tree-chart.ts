@@ -11,7 +11,7 @@ import { count, decimal3, probabilityText } from './format.ts';
 import type { Tooltip } from './tooltip.ts';
 
 /** Nodes deeper than this start folded, so a deep tree first appears readable. */
-export const INITIAL_DEPTH = 4;
+const INITIAL_DEPTH = 4;
 const ROW = 30;
 const COLUMN = 230;
 const LABEL_MAX = 30;
@@ -27,11 +27,11 @@ export interface TreeChart {
 
 type Point = HierarchyPointNode<TreeNode>;
 
-export function leafLabel(node: TreeNode): string {
+function leafLabel(node: TreeNode): string {
   return `${node.prediction === 1 ? 'retained' : 'not retained'} · ${probabilityText(node.probability)}`;
 }
 
-export function describeNode(node: TreeNode): string {
+function describeNode(node: TreeNode): string {
   const what = node.children ? `if ${node.condition}` : `leaf: ${leafLabel(node)} probability of retention`;
   return (
     `${what}; ${count(node.samples)} samples; impurity ${decimal3(node.impurity)}; ` +

@@ -7,14 +7,13 @@
  */
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { SFNClient, type SFNClientConfig } from '@aws-sdk/client-sfn';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The endpoint override for a service (`S3`, `SQS`, `KINESIS`, `SFN`), if any. */
-export function endpointOverride(service: string, env: Env = process.env): string | undefined {
+function endpointOverride(service: string, env: Env = process.env): string | undefined {
   return env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined;
 }
 
@@ -32,10 +31,6 @@ export function sqsClient(config: SQSClientConfig = {}, env: Env = process.env):
 export function kinesisClient(config: KinesisClientConfig = {}, env: Env = process.env): KinesisClient {
   const overridden = endpointOverride('KINESIS', env) !== undefined || config.endpoint !== undefined;
   return new KinesisClient({ ...(overridden ? { requestHandler: new NodeHttpHandler() } : {}), ...config });
-}
-
-export function sfnClient(config: SFNClientConfig = {}): SFNClient {
-  return new SFNClient(config);
 }
 
 /** An environment variable a handler cannot run without, with a readable error. */

@@ -71,7 +71,6 @@ export const FEATURES: readonly FeatureSpec[] = Object.freeze([
 ]);
 
 export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
-export const FEATURE_COUNT = FEATURES.length; // 17
 
 /** Index of a feature by name; throws on an unknown name (a programming error, not bad input). */
 export function featureIndex(name: string): number {

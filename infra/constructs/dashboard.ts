@@ -34,7 +34,7 @@ import { buildSite } from '#dashboard/build.ts';
 import { CONTENT_SECURITY_POLICY, DATA_MAX_AGE_SECONDS } from '#dashboard/security-headers.ts';
 
 /** Where the site documents live in the site bucket. */
-export const SITE_DATA_PREFIX = 'data/';
+const SITE_DATA_PREFIX = 'data/';
 
 export interface DashboardProps {
   /** An already built site (dashboard/build.ts output); built into dashboard/dist/ at synth when absent. */

@@ -21,16 +21,16 @@ import type { StageSettings } from '#infra/settings.ts';
 import type { ProjectFunctionProps } from './project-function.ts';
 
 /** The event objects the extract function is notified of. */
-export const EVENT_PREFIX = 'raw/events/';
-export const EVENT_SUFFIXES = ['.log', '.tsv', '.gz'] as const;
+const EVENT_PREFIX = 'raw/events/';
+const EVENT_SUFFIXES = ['.log', '.tsv', '.gz'] as const;
 /** A week in parts is complete when the uploader's raw/events/week=<W>/_SUCCESS lists them. */
-export const PARTS_LIST_SUFFIX = '_SUCCESS';
+const PARTS_LIST_SUFFIX = '_SUCCESS';
 /** Table uploads that make the rejoin function re-join the stored weeks. */
-export const TABLE_PREFIXES = ['raw/crm/', 'raw/profiles/'] as const;
+const TABLE_PREFIXES = ['raw/crm/', 'raw/profiles/'] as const;
 /** Async retries before an event goes to the failure queue (Lambda's maximum is 2). */
-export const EXTRACT_RETRY_ATTEMPTS = 2;
+const EXTRACT_RETRY_ATTEMPTS = 2;
 
-export const EXTRACTION_OUTPUTS = {
+const EXTRACTION_OUTPUTS = {
   dataBucket: 'DataBucketName',
   failures: 'ExtractionFailuresQueueUrl',
 } as const;

@@ -16,7 +16,7 @@ import type { Construct } from 'constructs';
 import type { StageSettings } from '#infra/settings.ts';
 import { stageLogGroup } from './log-groups.ts';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** ESM has no `require`; bundled CommonJS dependencies still call it. */
 const REQUIRE_BANNER =

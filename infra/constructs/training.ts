@@ -37,7 +37,7 @@ import { readSettings, type LogSettings } from '#infra/settings.ts';
 import { stageLogGroup } from './log-groups.ts';
 
 /** Names the local runner and the tests look states up by. */
-export const TRAINING_STATES = {
+const TRAINING_STATES = {
   prepare: 'Prepare',
   map: 'TrainCandidates',
   train: 'Train',
@@ -50,7 +50,7 @@ export const TRAINING_STATES = {
   failed: 'TrainingFailed',
 } as const;
 
-export interface TrainingFunctionSpec {
+interface TrainingFunctionSpec {
   /** Path of the handler file under functions/handlers/. */
   readonly entry: string;
   readonly memorySize: number;
@@ -94,8 +94,8 @@ const SIZING = {
 } as const;
 
 /** The forest engine's worker script, bundled next to the Train handler. */
-export const FOREST_WORKER_ENTRY = 'functions/core/forest/worker.ts';
-export const FOREST_WORKER_FILE = 'forest-worker.mjs';
+const FOREST_WORKER_ENTRY = 'functions/core/forest/worker.ts';
+const FOREST_WORKER_FILE = 'forest-worker.mjs';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export class Training extends Construct {

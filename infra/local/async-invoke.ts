@@ -57,7 +57,7 @@ export async function invokeAsync(
 }
 
 /** The record AWS sends to an async-invocation destination (SQS message body). */
-export function destinationRecord(
+function destinationRecord(
   event: unknown,
   result: InvocationResult,
   attempts: number,

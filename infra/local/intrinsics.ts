@@ -22,7 +22,7 @@ export interface ResolveContext {
 /** Marks a value that resolved to `AWS::NoValue` (dropped from objects and arrays). */
 const NO_VALUE = Symbol('AWS::NoValue');
 
-export class UnresolvableError extends Error {
+class UnresolvableError extends Error {
   override readonly name = 'UnresolvableError';
 }
 

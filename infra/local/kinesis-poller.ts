@@ -17,7 +17,7 @@ import type { InvocationResult } from './lambda-runtime.ts';
 import type { EventSourceMappingSpec } from './template.ts';
 
 /** What a poller needs of an event source mapping, as the template reader gives it. */
-export type KinesisMappingSettings = Pick<
+type KinesisMappingSettings = Pick<
   EventSourceMappingSpec,
   | 'batchSize'
   | 'startingPosition'

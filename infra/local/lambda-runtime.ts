@@ -32,7 +32,7 @@ export interface RuntimeOptions {
   readonly enforceMemory?: boolean;
 }
 
-export interface FunctionError {
+interface FunctionError {
   readonly errorType: string;
   readonly errorMessage: string;
   readonly trace: string[];

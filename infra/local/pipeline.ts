@@ -32,7 +32,7 @@ export interface StageContext {
   readonly signal: AbortSignal;
 }
 
-export interface StageResult {
+interface StageResult {
   /** What the stage did, as JSON (goes into the `--once` summary). */
   readonly summary: unknown;
   /** The same for people. */
@@ -54,7 +54,7 @@ export interface Stage {
   background?(context: StageContext): Promise<void>;
 }
 
-export interface StageReport {
+interface StageReport {
   readonly name: string;
   /** 'aborted': Ctrl-C came while it ran; 'skipped': an earlier stage failed or was aborted. */
   readonly status: 'ok' | 'failed' | 'skipped' | 'aborted';

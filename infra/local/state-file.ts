@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './template.ts';
 
-export const STATE_FILE_NAME = 'local-cloud.json';
+const STATE_FILE_NAME = 'local-cloud.json';
 
 export interface LocalCloudState {
   readonly formatVersion: 1;
@@ -60,7 +60,7 @@ export function readRunningState(stateDir: string): LocalCloudState | undefined 
 }
 
 /** Throws LocalCloudRunningError when another live process holds the state file. */
-export function assertNotRunning(stateDir: string): void {
+function assertNotRunning(stateDir: string): void {
   const state = readRunningState(stateDir);
   if (state) throw new LocalCloudRunningError(state, statePath(stateDir));
 }

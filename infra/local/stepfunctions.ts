@@ -10,16 +10,16 @@ type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResou
 type JsonValue = Parameters<LocalHandlers[string]>[0];
 
 /** The outcome of one local Lambda invocation (LocalFunction.invoke in lambda-runtime.ts has this shape). */
-export interface LocalInvocation {
+interface LocalInvocation {
   readonly ok: boolean;
   readonly payload?: unknown;
   readonly error?: { readonly errorType: string; readonly errorMessage: string };
 }
 
 /** Invokes a function by the ARN (or name) the definition names. */
-export type InvokeFunction = (functionArnOrName: string, event: unknown) => Promise<LocalInvocation>;
+type InvokeFunction = (functionArnOrName: string, event: unknown) => Promise<LocalInvocation>;
 
-export interface ExecutionEvent {
+interface ExecutionEvent {
   readonly type: string;
   readonly state?: string;
   readonly index?: number;
@@ -53,7 +53,7 @@ const LAMBDA_INVOKE = /^arn:aws[\w-]*:states:::lambda:invoke$/;
 const FUNCTION_ARN = /^arn:aws[\w-]*:lambda:/;
 
 /** Every Lambda Task state by name, nested Map and Parallel states included. */
-export function lambdaTaskStates(definition: { States: Record<string, AslState> }): Map<string, 'invoke' | 'direct'> {
+function lambdaTaskStates(definition: { States: Record<string, AslState> }): Map<string, 'invoke' | 'direct'> {
   const found = new Map<string, 'invoke' | 'direct'>();
   const walk = (states: Record<string, AslState>) => {
     for (const [name, state] of Object.entries(states)) {

@@ -17,7 +17,7 @@ const INPUT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'cdk.
 /** Cached syntheses kept (the newest); older ones are removed. */
 const KEEP = 3;
 
-export const SYNTH_CACHE_ROOT = join(PROJECT_ROOT, '.retention', 'synth-cache');
+const SYNTH_CACHE_ROOT = join(PROJECT_ROOT, '.retention', 'synth-cache');
 
 export function synthCacheEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.RETENTION_SYNTH_CACHE !== '0';

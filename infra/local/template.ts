@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface CfnResource {
+interface CfnResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
   readonly Metadata?: Record<string, unknown>;
@@ -24,7 +24,7 @@ export interface CfnTemplate {
 }
 
 /** Anything with `synth()` returning a cloud assembly: an aws-cdk-lib App. */
-export interface Synthesizable {
+interface Synthesizable {
   synth(): { stacks: { stackName: string; template: unknown }[] };
 }
 
@@ -41,7 +41,7 @@ export interface SynthesizedStack {
 }
 
 /** The product's CDK app (infra/app.ts), loaded on demand so this module imports without it. */
-export async function productApp(): Promise<BuildApp> {
+async function productApp(): Promise<BuildApp> {
   // A computed specifier: infra/app.ts is another engineer's file and may not exist yet.
   const url = new URL('../app.ts', import.meta.url);
   if (!existsSync(url)) throw new Error('the CDK app (infra/app.ts, exporting buildApp) is missing');
@@ -81,12 +81,12 @@ function linkProjectModules(outdir: string): void {
 
 // ---- what the local cloud reads from a template ------------------------------------------
 
-export interface BucketSpec {
+interface BucketSpec {
   readonly logicalId: string;
   readonly name: string;
 }
 
-export interface QueueSpec {
+interface QueueSpec {
   readonly logicalId: string;
   readonly name: string;
   readonly fifo: boolean;
@@ -96,7 +96,7 @@ export interface QueueSpec {
   readonly redrivePolicy?: unknown;
 }
 
-export interface StreamSpec {
+interface StreamSpec {
   readonly logicalId: string;
   readonly name: string;
   readonly shardCount: number;
@@ -148,7 +148,7 @@ export interface EventSourceMappingSpec {
   readonly onFailure?: unknown;
 }
 
-export interface InvokeConfigSpec {
+interface InvokeConfigSpec {
   readonly functionLogicalId: string;
   readonly maximumRetryAttempts: number;
   readonly maximumEventAgeSeconds: number;
@@ -163,7 +163,7 @@ export interface StateMachineSpec {
   readonly definition: unknown;
 }
 
-export interface BucketDeploymentSpec {
+interface BucketDeploymentSpec {
   readonly logicalId: string;
   readonly destinationBucketLogicalId: string;
   readonly prefix: string;
@@ -188,7 +188,7 @@ export interface LocalTemplate {
 }
 
 /** A logical id from `{Ref: id}` or `{Fn::GetAtt: [id, attr]}`, or undefined. */
-export function referencedId(value: unknown): string | undefined {
+function referencedId(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const v = value as Record<string, unknown>;
   if (typeof v.Ref === 'string') return v.Ref;

@@ -24,12 +24,10 @@ export {
   s3ClientConfig,
   sqsClientConfig,
   kinesisClientConfig,
-  localAwsEnv,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
-  LOCAL_ACCOUNT,
 } from '#infra/local/emulators.ts';
-export type { Emulators, Endpoints, S3Upload } from '#infra/local/emulators.ts';
+export type { Emulators, S3Upload } from '#infra/local/emulators.ts';
 
 export interface TestEmulators extends Emulators {
   readonly s3: S3Client;

@@ -15,8 +15,6 @@ export const RAW_KEYS = {
   profiles: 'raw/profiles/nosql_user_profile.data',
   meta: (list: CategoryListName) => `raw/meta/${list}.meta`,
 } as const;
-export { CATEGORY_LISTS };
-
 /** Files of one extracted part, under `extracted/week=<W>/part=<id>/`. */
 export const PART_FILES = {
   features: 'features.tsv.gz',
@@ -29,7 +27,7 @@ export const PART_FILES = {
 } as const;
 
 /** The upload marker of a week in parts: `raw/events/week=<W>/_SUCCESS`, one part file name a line. */
-export const SUCCESS_FILE = '_SUCCESS';
+const SUCCESS_FILE = '_SUCCESS';
 
 export interface EventObject {
   readonly key: string;
@@ -40,7 +38,7 @@ export interface EventObject {
 }
 
 /** Raised for a key this stage cannot place: a permanent error, retrying will not help. */
-export class EventKeyError extends Error {
+class EventKeyError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'EventKeyError';
@@ -83,8 +81,8 @@ export function eventObjectOf(key: string): EventObject {
   return { key, week, partId: partIdOf(rest), layout: 'single' };
 }
 
-export const weekPrefix = (week: WeekId) => `extracted/week=${week}/`;
-export const partPrefix = (week: WeekId, partId: string) => `${weekPrefix(week)}part=${partId}/`;
+const weekPrefix = (week: WeekId) => `extracted/week=${week}/`;
+const partPrefix = (week: WeekId, partId: string) => `${weekPrefix(week)}part=${partId}/`;
 export const partFileKey = (week: WeekId, partId: string, file: keyof typeof PART_FILES) =>
   `${partPrefix(week, partId)}${PART_FILES[file]}`;
 export const RAW_TABLES: TableKeys = { crm: RAW_KEYS.crm, profiles: RAW_KEYS.profiles };

@@ -94,7 +94,7 @@ export async function rejoinPart(
 }
 
 /** Writes a complete week's marker again (same bytes) so training starts on the new features. */
-export async function touchCompleteMarker(bucket: ObjectStore, week: string): Promise<string | undefined> {
+async function touchCompleteMarker(bucket: ObjectStore, week: string): Promise<string | undefined> {
   const key = completeMarkerKey(week);
   const marker = await readTextIfExists(bucket, key);
   if (marker === undefined) return undefined;

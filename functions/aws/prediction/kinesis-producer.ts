@@ -7,7 +7,7 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { PredictionRecord } from '#core/prediction/record.ts';
 
-export const PUT_RECORDS_MAX = 500;
+const PUT_RECORDS_MAX = 500;
 
 export interface PutOptions {
   /** Tries per record at most (default 8). */

@@ -6,7 +6,7 @@
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 
-export const SQS_BATCH_SIZE = 10;
+const SQS_BATCH_SIZE = 10;
 
 export interface RetryOptions {
   /** Sends of one entry at most (default 5). */
@@ -15,7 +15,7 @@ export interface RetryOptions {
   readonly baseDelayMs?: number;
 }
 
-export interface BatchSendReport {
+interface BatchSendReport {
   /** Ids of the entries SQS accepted. */
   readonly sent: string[];
   /** Entries still refused after every attempt, with SQS's reason. */
@@ -31,7 +31,7 @@ function idOf(entry: { Id?: string | undefined }): string {
 }
 
 /** Sends up to 10 entries; retries the Failed ones (and a thrown request) with backoff. */
-export async function sendMessageBatchWithRetry(
+async function sendMessageBatchWithRetry(
   sqs: SQSClient,
   queueUrl: string,
   entries: readonly SendMessageBatchRequestEntry[],

@@ -24,7 +24,7 @@ export interface StartedRun {
 }
 
 /** The run id Prepare will derive for this request from the bucket as it is now. */
-export async function runIdFor(store: TrainingStore, bucket: string, request: TrainingRequest): Promise<string> {
+async function runIdFor(store: TrainingStore, bucket: string, request: TrainingRequest): Promise<string> {
   const [train, label] = await Promise.all([
     weekSources(store, bucket, request.trainWeek),
     weekSources(store, bucket, request.labelWeek),

@@ -8,7 +8,7 @@ import type { WeekId } from '#core/weeks.ts';
 import { completeMarkerKey, extractedPrefix } from '#core/training/keys.ts';
 import type { ListedObject, TrainingStore } from './store.ts';
 
-export interface WeekPart {
+interface WeekPart {
   readonly prefix: string;
   readonly features?: string;
   readonly activeUsers?: string;

@@ -85,6 +85,6 @@ export class TrainingStore {
   }
 }
 
-export class ImmutableObjectError extends Error {
+class ImmutableObjectError extends Error {
   override readonly name = 'ImmutableObjectError';
 }

@@ -24,7 +24,7 @@ export interface ByteNames {
 
 const encoder = new TextEncoder();
 
-export function toByteNames(names: readonly string[]): ByteNames {
+function toByteNames(names: readonly string[]): ByteNames {
   const bytes = names.map((n) => encoder.encode(n));
   const byLength: (Int32Array | undefined)[] = [];
   bytes.forEach((b, i) => {

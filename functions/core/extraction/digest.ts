@@ -24,11 +24,3 @@ export function createSourceDigest(name: string): SourceDigest {
     },
   };
 }
-
-/** Passes chunks through unchanged while digesting them. */
-export async function* digesting(chunks: AsyncIterable<Uint8Array>, digest: SourceDigest): AsyncGenerator<Uint8Array> {
-  for await (const chunk of chunks) {
-    digest.update(chunk);
-    yield chunk;
-  }
-}

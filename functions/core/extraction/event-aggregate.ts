@@ -123,7 +123,7 @@ export function mergeAggregates(parts: readonly EventAggregate[]): EventAggregat
 }
 
 /** Header of user_counts.tsv. */
-export const USER_COUNTS_HEADER: readonly string[] = [
+const USER_COUNTS_HEADER: readonly string[] = [
   'user_id',
   'company_id',
   'first_event_time',

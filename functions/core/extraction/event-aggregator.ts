@@ -180,7 +180,7 @@ export async function extractEvents(
 }
 
 /** Feeds one source into a LineStream and returns its line counts. */
-export async function feedSource(
+async function feedSource(
   stream: { beginSource(name: string): void; push(chunk: Uint8Array): void; endSource(): LineCounts },
   source: ByteSource,
 ): Promise<LineCounts> {

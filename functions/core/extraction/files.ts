@@ -16,7 +16,6 @@ import {
   type Manifest,
   type Reject,
   type RejectReason,
-  type SourceInfo,
 } from './types.ts';
 
 export const FEATURES_TSV_HEADER: readonly string[] = ['user_id', 'week', ...FEATURE_NAMES];
@@ -292,5 +291,3 @@ export function parseManifest(text: string): Manifest {
   assertLineCounts(m.tables.profiles, 'manifest.json profile table');
   return m;
 }
-
-export type { SourceInfo };

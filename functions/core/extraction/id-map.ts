@@ -5,7 +5,7 @@
  */
 
 /** Ids below this are indexed directly (at most 4 bytes × 2^24 = 64 MiB). */
-export const DIRECT_LIMIT = 1 << 24;
+const DIRECT_LIMIT = 1 << 24;
 const ABSENT = -1;
 
 export class IdMap {

@@ -19,37 +19,13 @@
  * several parts of a week: mergeAggregates([a, b, ...]).
  */
 export * from './types.ts';
-export { checkCategories, compileCategories } from './categories.ts';
-export { parseEventLine, type EventLineOptions } from './event-line.ts';
-export {
-  EventAggregator,
-  createEventAggregator,
-  extractEvents,
-  feedSource,
-  type ByteSource,
-  type EventExtractOptions,
-} from './event-aggregator.ts';
-export {
-  EventAggregate,
-  mergeAggregates,
-  formatUserCounts,
-  parseUserCounts,
-  USER_COUNTS_HEADER,
-} from './event-aggregate.ts';
-export {
-  CrmTable,
-  ProfileTable,
-  parseCrmTable,
-  parseProfileTable,
-  parseCrmLine,
-  parseProfileLine,
-  type TableInput,
-  type TableOptions,
-} from './tables.ts';
+export { parseEventLine } from './event-line.ts';
+export { extractEvents } from './event-aggregator.ts';
+export { mergeAggregates, formatUserCounts, parseUserCounts } from './event-aggregate.ts';
+export { parseCrmTable, parseProfileTable, parseCrmLine, parseProfileLine } from './tables.ts';
 export { joinWeek } from './join.ts';
 export {
   FEATURES_TSV_HEADER,
-  featuresTsvChunks,
   formatFeaturesTsv,
   parseFeaturesTsv,
   formatActiveUsers,
@@ -62,5 +38,3 @@ export {
   parseManifest,
   type ManifestInput,
 } from './files.ts';
-export { assertLineCounts } from './line-stream.ts';
-export { createSourceDigest, digesting, type SourceDigest } from './digest.ts';

@@ -195,7 +195,7 @@ function countTabs(buf: Uint8Array, start: number, end: number): number {
   return tabs;
 }
 
-export function toLineCounts(linesRead: number, accepted: number, rejected: ArrayLike<number>): LineCounts {
+function toLineCounts(linesRead: number, accepted: number, rejected: ArrayLike<number>): LineCounts {
   const byReason: Partial<Record<RejectReason, number>> = {};
   REJECT_REASONS.forEach((reason, i) => {
     const n = rejected[i] ?? 0;
@@ -217,7 +217,7 @@ export function assertLineCounts(counts: LineCounts, what: string): void {
 
 /** Bytes of a string or a byte array, for the single-line parsers and small inputs. */
 const encoder = new TextEncoder();
-export function toBytes(input: string | Uint8Array): Uint8Array {
+function toBytes(input: string | Uint8Array): Uint8Array {
   return typeof input === 'string' ? encoder.encode(input) : input;
 }
 

@@ -14,8 +14,8 @@ import type { CrmRecord, LineCounts, ParseResult, ProfileRecord, RejectSink } fr
 const TAB = 9;
 const LF = 10;
 const CR = 13;
-export const CRM_FIELDS = 4;
-export const PROFILE_FIELDS = 3;
+const CRM_FIELDS = 4;
+const PROFILE_FIELDS = 3;
 
 /** A CRM line as scanCrm writes it (one object reused for every line): company id, category indices. */
 export interface CrmFields {
@@ -58,7 +58,7 @@ function scanId(buf: Uint8Array, p: number, out: { id: number }): number {
 }
 
 /** CRM line at p → out; index after LF or -(code+1). */
-export function scanCrm(buf: Uint8Array, p: number, cats: CompiledCategories, out: CrmFields): number {
+function scanCrm(buf: Uint8Array, p: number, cats: CompiledCategories, out: CrmFields): number {
   p = scanId(buf, p, out);
   if (p < 0) return p;
   for (let f = 0; f < 3; f++) {
@@ -80,7 +80,7 @@ export function scanCrm(buf: Uint8Array, p: number, cats: CompiledCategories, ou
 }
 
 /** Profile line at p → out; index after LF or -(code+1). */
-export function scanProfile(buf: Uint8Array, p: number, out: ProfileFields): number {
+function scanProfile(buf: Uint8Array, p: number, out: ProfileFields): number {
   p = scanId(buf, p, out);
   if (p < 0) return p;
   let c = buf[p]!;

@@ -14,8 +14,9 @@ export const PLATFORM_COUNT = PLATFORM_FEATURE_NAMES.length; // 5
 export const COUNT_WIDTH = PLATFORM_FEATURE_NAMES.length + EVENT_TYPE_FEATURE_NAMES.length; // 12
 /** 16-bit words per row: the counts, the first-event offset (low, high), padding. */
 export const ROW = 16;
-export const FIRST_LO = COUNT_WIDTH; // row[12]
-export const FIRST_HI = COUNT_WIDTH + 1; // row[13]
+/** The first event's offset sits right after the counts (row[12], row[13]). */
+export const FIRST_LO = COUNT_WIDTH + 0;
+export const FIRST_HI = COUNT_WIDTH + 1;
 const NO_EVENT = 0xffff_ffff;
 
 export class UserTable {

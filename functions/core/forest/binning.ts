@@ -31,10 +31,10 @@ export interface BinnedData {
 }
 
 /** Rows the quantile edges are computed from, at most. */
-export const QUANTILE_SAMPLE = 200_000;
+const QUANTILE_SAMPLE = 200_000;
 
 /** Ascending thresholds cutting `column` into at most maxBins bins of about equal row counts. */
-export function quantileThresholds(column: Float32Array, maxBins: number): Float64Array {
+function quantileThresholds(column: Float32Array, maxBins: number): Float64Array {
   // Above QUANTILE_SAMPLE rows the edges come from every k-th row (MLlib samples too):
   // the same edges for the same data, without sorting a million values per feature.
   const step = Math.ceil(column.length / QUANTILE_SAMPLE);
@@ -64,7 +64,7 @@ export function quantileThresholds(column: Float32Array, maxBins: number): Float
 }
 
 /** The bin of a value: the first b with value ≤ thresholds[b], else the last bin. */
-export function binOf(thresholds: Float64Array, value: number): number {
+function binOf(thresholds: Float64Array, value: number): number {
   let lo = 0;
   let hi = thresholds.length;
   while (lo < hi) {

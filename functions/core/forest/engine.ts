@@ -9,7 +9,7 @@ import type { TrainingStats } from './model.ts';
 import type { ForestOptions, LooseParams } from './params.ts';
 import type { TrainingSet } from './train.ts';
 
-export interface TrainedModel {
+interface TrainedModel {
   /** model.json text, as the forest engine writes it. */
   readonly modelJson: string;
   /** Nodes over all trees: the size ties are broken on. */
@@ -23,7 +23,7 @@ export interface ModelDescription {
 }
 
 /** Rows to score: the feature columns in schema order. */
-export type ScoringSet = Pick<TrainingSet, 'rows' | 'columns'>;
+type ScoringSet = Pick<TrainingSet, 'rows' | 'columns'>;
 
 export interface ForestEngine {
   /** Trains one forest on up to `threads` worker threads; `workerUrl` is the bundled worker script. */

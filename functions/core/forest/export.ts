@@ -30,7 +30,7 @@ export interface TreesDocument {
 const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 /** The words of node i's condition (the one that holds on children[0]). */
-export function conditionText(model: ForestModel, tree: FlatTree, i: number): string {
+function conditionText(model: ForestModel, tree: FlatTree, i: number): string {
   const { feature, split } = nodeOf(tree, i);
   const spec = schemaFeature(model, feature);
   if (spec.kind === 'categorical') {
@@ -40,7 +40,7 @@ export function conditionText(model: ForestModel, tree: FlatTree, i: number): st
   return `${spec.name} ≤ ${Number(split.toPrecision(6))}`;
 }
 
-export function exportTree(model: ForestModel, tree: FlatTree): TreeNode {
+function exportTree(model: ForestModel, tree: FlatTree): TreeNode {
   const node = (i: number): TreeNode => {
     const { feature, left, right, count0: c0, count1: c1 } = nodeOf(tree, i);
     const p = c1 / (c0 + c1);

@@ -4,7 +4,7 @@
  * move along the ROC curve together, as one diagonal step). Predictions at 0.5: p ≥ 0.5 → 1.
  */
 
-export interface Confusion {
+interface Confusion {
   tp: number;
   fp: number;
   tn: number;

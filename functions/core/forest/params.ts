@@ -4,10 +4,10 @@
  * input); `resolveOptions` turns that into a complete, checked ForestOptions.
  */
 
-export type Impurity = 'gini' | 'entropy';
+type Impurity = 'gini' | 'entropy';
 /** 'auto' = 'sqrt' for a forest, 'all' for one tree (MLlib); a number in (0, 1] is a fraction of the features. */
-export type FeatureSubsetStrategy = 'auto' | 'all' | 'sqrt' | 'log2' | 'onethird' | number;
-export type EngineName = 'histogram' | 'ml-random-forest';
+type FeatureSubsetStrategy = 'auto' | 'all' | 'sqrt' | 'log2' | 'onethird' | number;
+type EngineName = 'histogram' | 'ml-random-forest';
 
 export interface ForestOptions {
   /** Trees in the forest (MLlib numTrees, default 20). */
@@ -34,7 +34,7 @@ export interface ForestOptions {
   readonly engine: EngineName;
 }
 
-export const DEFAULT_OPTIONS: ForestOptions = Object.freeze({
+const DEFAULT_OPTIONS: ForestOptions = Object.freeze({
   numTrees: 20,
   maxDepth: 10,
   maxBins: 32,

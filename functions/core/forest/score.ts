@@ -166,7 +166,7 @@ export function validateNamedFeatures(model: ForestModel, record: unknown): stri
 }
 
 /** The record as one value per feature (schema order); throws with validateNamedFeatures' reason. */
-export function encodeNamed(model: ForestModel, record: NamedFeatures): Float32Array {
+function encodeNamed(model: ForestModel, record: NamedFeatures): Float32Array {
   const reason = validateNamedFeatures(model, record);
   if (reason) throw reason.startsWith('unknown ') ? new UnknownCategoryError(reason) : new Error(reason);
   return Float32Array.from(model.schema.features, (f) =>

@@ -29,7 +29,7 @@ export interface TrainOptions {
   readonly categories?: Categories;
 }
 
-export const DEFAULT_WORKER_URL = new URL('./worker.ts', import.meta.url);
+const DEFAULT_WORKER_URL = new URL('./worker.ts', import.meta.url);
 
 export async function trainForest(
   set: TrainingSet,
@@ -64,7 +64,7 @@ export function trainForestSync(
   return assembleModel('histogram', schema, resolved, trainingStats(set, schema), trainSerial(data, resolved));
 }
 
-export function assembleModel(
+function assembleModel(
   engine: ForestOptions['engine'],
   schema: FeatureInfo[],
   params: ForestOptions,

@@ -20,7 +20,7 @@ export interface PredictionRecord {
   readonly features: Readonly<Record<string, string | number>>;
 }
 
-export type PoisonCode =
+type PoisonCode =
   | 'too_large'
   | 'invalid_utf8'
   | 'invalid_json'
@@ -47,7 +47,7 @@ export type ParsedRecord =
   | { readonly ok: false; readonly reason: PoisonReason };
 
 /** A record bigger than this is not a user's weekly features (Kinesis allows 1 MiB). */
-export const MAX_RECORD_BYTES = 16 * 1024;
+const MAX_RECORD_BYTES = 16 * 1024;
 
 const poison = (code: PoisonCode, detail: string): ParsedRecord => ({ ok: false, reason: { code, detail } });
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -71,7 +71,7 @@ export function parseRecord(data: Uint8Array, features: readonly ModelFeature[])
   return validateRecord(value, features);
 }
 
-export function validateRecord(value: unknown, features: readonly ModelFeature[]): ParsedRecord {
+function validateRecord(value: unknown, features: readonly ModelFeature[]): ParsedRecord {
   if (!isObject(value)) return poison('not_an_object', 'the record must be a JSON object { userId, round, features }');
   const { userId, round } = value;
   if (typeof userId !== 'number' || !Number.isSafeInteger(userId) || userId < 0) {
@@ -117,13 +117,4 @@ export function validateRecord(value: unknown, features: readonly ModelFeature[]
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The record for a features.tsv row (by header name), as the producer sends it. */
-export function recordFromFeatures(
-  userId: number,
-  round: number,
-  features: Record<string, string | number>,
-): PredictionRecord {
-  return { userId, round, features };
 }

@@ -17,7 +17,7 @@ export function resultId(round: number, userId: number, modelVersion: string): s
 }
 
 /** Predicted retained when the forest's probability of class 1 is at least this. */
-export const RETAINED_THRESHOLD = 0.5;
+const RETAINED_THRESHOLD = 0.5;
 
 export function predictionResult(
   userId: number,

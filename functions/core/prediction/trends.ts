@@ -51,7 +51,7 @@ export function countByRound(results: Iterable<{ round: number; retained: boolea
 }
 
 /** Sequence numbers are decimal strings longer than a double's precision: compare as BigInt. */
-export function compareSequence(a: string, b: string): number {
+function compareSequence(a: string, b: string): number {
   const x = BigInt(a);
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;

@@ -7,7 +7,7 @@
 import { FEATURE_NAMES } from '#core/schema.ts';
 import type { LabelledSet } from './labels.ts';
 
-export const DATASET_FORMAT_VERSION = 1;
+const DATASET_FORMAT_VERSION = 1;
 const MAGIC = 'retention-dataset';
 
 interface Header {

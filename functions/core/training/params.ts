@@ -31,7 +31,7 @@ export const DEFAULT_GRID: Readonly<Record<string, readonly ParamValue[]>> = Obj
 
 export const DEFAULT_SPLIT_SEED = 7;
 /** Bounds that keep one Train Lambda inside its limits; a bigger run is a configuration error. */
-export const MAX_COMBINATIONS = 32;
+const MAX_COMBINATIONS = 32;
 
 /**
  * Reads a run's `params` input over a default grid (`{}` makes exactly the options given one

@@ -12,7 +12,7 @@ import { CATEGORY_LISTS, type CategoryListName } from '#core/schema.ts';
 import { DEFAULT_BASE_WEEK, type WeekId } from '#core/weeks.ts';
 import { fileStore } from '#local/file-store.ts';
 
-export interface ExtractFilesOptions {
+interface ExtractFilesOptions {
   readonly events: readonly string[];
   readonly crm: string;
   readonly profiles: string;
@@ -24,7 +24,7 @@ export interface ExtractFilesOptions {
   readonly gzipOutput?: boolean;
 }
 
-export interface ExtractFilesResult {
+interface ExtractFilesResult {
   readonly manifest: Manifest;
   /** Paths written, in the order written. */
   readonly files: string[];

@@ -10,7 +10,7 @@ import { siteBucket } from './resources.ts';
 
 const DOCUMENTS = ['data/trees.json', 'data/card.json', 'data/trends.json'] as const;
 
-export interface DashboardSummary {
+interface DashboardSummary {
   url: string;
   /** HTTP status of the page and of each document when the stage checked them. */
   status: Record<string, number>;

@@ -17,7 +17,7 @@ export interface DemoFile {
 }
 
 /** Where a generated file goes in the data bucket (undefined: not uploaded). */
-export function rawKey(name: string): string | undefined {
+function rawKey(name: string): string | undefined {
   if (name.endsWith('.meta')) return `raw/meta/${name}`;
   if (name === 'crm_info.data') return `raw/crm/${name}`;
   if (name === 'nosql_user_profile.data') return `raw/profiles/${name}`;

@@ -20,7 +20,7 @@ interface ManifestView {
   unmatched?: { crm?: number; profile?: number };
 }
 
-export interface WeekExtraction {
+interface WeekExtraction {
   week: string;
   parts: number;
   sources: string[];
@@ -32,7 +32,7 @@ export interface WeekExtraction {
   unmatched: { crm: number; profile: number };
 }
 
-export interface ExtractionSummary {
+interface ExtractionSummary {
   readonly expectedObjects: number;
   readonly manifests: number;
   readonly weeks: WeekExtraction[];

@@ -17,12 +17,12 @@ import { abortableSleep, feedRounds } from '#aws/prediction/feed.ts';
 import { readJson } from './s3-read.ts';
 import { ResultsWatcher } from './results-watcher.ts';
 
-export const PREDICTION_WEEK = '1';
+const PREDICTION_WEEK = '1';
 /** Pause between the background rounds. */
-export const ROUND_INTERVAL_MS = 10_000;
+const ROUND_INTERVAL_MS = 10_000;
 const ROUND_TIMEOUT_MS = 120_000;
 
-export interface RoundSummary {
+interface RoundSummary {
   round: number;
   sent: number;
   results: number;

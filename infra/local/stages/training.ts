@@ -14,7 +14,7 @@ import { TrainingStore } from '#aws/training/store.ts';
 import { startTrainingRun } from '#aws/training/runs.ts';
 import { CURRENT_MODEL_KEY, trainingKeys } from '#core/training/keys.ts';
 
-export interface TrainingRunSummary {
+interface TrainingRunSummary {
   runId: string;
   trainWeek: string;
   labelWeek: string;
