@@ -2,7 +2,7 @@
  * Dashboard benchmark: bundle size (gzip) against the whole of d3 (the reference: what a
  * page that loads d3 alone would ship), and time to first render in headless Chromium of a
  * 100-tree forest and 500 trend rounds against the same page showing its empty states.
- * Goals (issue 7): under 300 KB gzip, under 1 s to first render.
+ * Goals: under 300 KB gzip, under 1 s to first render.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

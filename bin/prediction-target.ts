@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { kinesisClient, s3Client, sqsClient } from '#aws/clients.ts';
 import { UsageError, optional, type Options, type ParsedArgs } from './cli-kit.ts';
 import { defaultStateDir, readRunningState } from '#infra/local/state-file.ts';
 import { kinesisClientConfig, s3ClientConfig, sqsClientConfig } from '#infra/local/emulators.ts';
@@ -48,7 +49,7 @@ export function findPredictionTarget(args: ParsedArgs): PredictionTarget {
     process.env.RETENTION_DATA_BUCKET ??
     Object.entries(fromOutputs).find(([k]) => /data.*bucket/i.test(k))?.[1];
   if (stream || resultsQueueUrl || dataBucket) {
-    return withClients('AWS', new KinesisClient({}), new S3Client({}), new SQSClient({}), {
+    return withClients('AWS', kinesisClient(), s3Client(), sqsClient(), {
       stream,
       resultsQueueUrl,
       dataBucket,

@@ -6,6 +6,7 @@
  */
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { S3Client } from '@aws-sdk/client-s3';
+import { s3Client } from '#aws/clients.ts';
 import {
   EXIT_FAILED,
   EXIT_OK,
@@ -66,7 +67,7 @@ function findTarget(args: ParsedArgs): Target {
   const bucket = optional(args, 'data-bucket') ?? process.env.RETENTION_DATA_BUCKET;
   if (stateMachineArn || bucket) {
     if (!stateMachineArn || !bucket) throw new UsageError('--state-machine and --data-bucket go together');
-    return { where: 'AWS', sfn: new SFNClient({}), s3: new S3Client({}), stateMachineArn, bucket };
+    return { where: 'AWS', sfn: new SFNClient({}), s3: s3Client(), stateMachineArn, bucket };
   }
   const state = readRunningState(defaultStateDir());
   if (!state)

@@ -1,6 +1,6 @@
 /**
- * Site documents made by the training flow's own forest engine (forestEngine: the stand-in
- * today, the real forest once it is bound) on a small generated dataset: trees.json as
+ * Site documents made by the training flow's own forest engine (forestEngine) on a small
+ * generated dataset: trees.json as
  * Publish writes it, and a card whose metrics and importances come from scoring a held-out
  * set. The tests then check the dashboard against what training actually produces.
  */

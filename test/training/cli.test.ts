@@ -13,6 +13,11 @@ import { defined } from '#test/support/defined.ts';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const node = join(root, 'node_modules/.bin/node'); // Node 24 runs the .ts entry directly
 
+/** `retention train` on week 0 labelled by week `next`, into `out` (folders under the test's dir). */
+function trainArgs(next: string, out: string): string[] {
+  return ['train', '--features', join(dir, 'w0'), '--next', join(dir, next), '--out', join(dir, out)];
+}
+
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(node, [join(root, 'bin/retention.ts'), ...args], { cwd: root }, (error, stdout, stderr) => {
@@ -59,21 +64,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('retention train', () => {
   it('writes model.json, card.json and trees.json and prints AUC, error and baseline', async () => {
-    const run = await cli([
-      'train',
-      '--features',
-      join(dir, 'w0'),
-      '--next',
-      join(dir, 'w1'),
-      '--out',
-      join(dir, 'out'),
-      '--num-trees',
-      '6',
-      '--max-depth',
-      '5',
-      '--workers',
-      '2',
-    ]);
+    const run = await cli([...trainArgs('w1', 'out'), '--num-trees', '6', '--max-depth', '5', '--workers', '2']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/AUC 0\.\d{4}\s+error 0\.\d{4}\s+baseline error 0\.\d{4}/);
@@ -95,19 +86,7 @@ describe('retention train', () => {
 
   it("keeps the best of the training flow's grid, listing every candidate in the card", async () => {
     const grid = async (out: string, ...options: string[]) => {
-      const run = await cli([
-        'train',
-        '--features',
-        join(dir, 'w0'),
-        '--next',
-        join(dir, 'w1'),
-        '--out',
-        join(dir, out),
-        '--grid',
-        '--workers',
-        '1',
-        ...options,
-      ]);
+      const run = await cli([...trainArgs('w1', out), '--grid', '--workers', '1', ...options]);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toMatch(new RegExp(`^trained ${options.length > 0 ? 2 : 4} candidates on \\d+ users`));
       return JSON.parse(await readFile(join(dir, out, 'card.json'), 'utf8')) as {
@@ -132,29 +111,11 @@ describe('retention train', () => {
   }, 60_000);
 
   it('fails with one line and exit 2 on a bad option, exit 1 when the next week is missing', async () => {
-    const bad = await cli([
-      'train',
-      '--features',
-      join(dir, 'w0'),
-      '--next',
-      join(dir, 'w1'),
-      '--out',
-      join(dir, 'x'),
-      '--impurity',
-      'variance',
-    ]);
+    const bad = await cli([...trainArgs('w1', 'x'), '--impurity', 'variance']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/impurity must be gini or entropy/);
-    const missing = await cli([
-      'train',
-      '--features',
-      join(dir, 'w0'),
-      '--next',
-      join(dir, 'nowhere'),
-      '--out',
-      join(dir, 'x'),
-    ]);
+    const missing = await cli([...trainArgs('nowhere', 'x')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no active_users\.txt/);
   });
@@ -164,13 +125,7 @@ describe('retention predict', () => {
   // Its own small model (2 shallow trees, one worker): the test does not depend on the train tests above.
   beforeAll(async () => {
     const train = await cli([
-      'train',
-      '--features',
-      join(dir, 'w0'),
-      '--next',
-      join(dir, 'w1'),
-      '--out',
-      join(dir, 'predict-model'),
+      ...trainArgs('w1', 'predict-model'),
       '--num-trees',
       '2',
       '--max-depth',
