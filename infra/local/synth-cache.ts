@@ -2,7 +2,7 @@
  * Reuses the product stack's synthesis while its inputs are unchanged. Synthesizing (bundling
  * every Lambda, building the site, cdk-nag) takes 7-30 s on the build machines; `npm start`
  * and the end-to-end tests would pay it on every run. The key is a hash of everything the
- * synthesis reads from the project: infra/ (not infra/local/), functions/, seed/, site/ (not
+ * synthesis reads from the project: infra/ (not infra/local/), functions/, seed/, dashboard/ (not
  * its build output), the package and lock files, tsconfig, cdk.json, and the context.
  * RETENTION_SYNTH_CACHE=0 turns it off.
  */
@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join, relative } from 'node:path';
 import { PROJECT_ROOT, synthesize, type CfnTemplate, type SynthesizedStack } from './template.ts';
 
-const INPUT_DIRS = ['infra', 'functions', 'seed', 'site'];
+const INPUT_DIRS = ['infra', 'functions', 'seed', 'dashboard'];
 const SKIPPED = new Set(['node_modules', 'dist', 'local', '.retention', 'cdk.out']);
 const INPUT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'cdk.json'];
 /** Cached syntheses kept (the newest); older ones are removed. */

@@ -3,15 +3,13 @@
  * storage port: whole objects as text or bytes (gunzipped when the key ends in .gz),
  * listings, and writes that refuse to replace an immutable object with different content.
  * New code can take the port itself: `store.bucket(name)` (or `s3Store(s3, name)`) with
- * the reads of `core/object-reads.ts`.
+ * the reads of `core/storage/reads.ts`.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readBytes, readText, readTextIfExists } from '#core/storage/reads.ts';
 import { PreconditionFailedError } from '#core/storage/port.ts';
 import { s3Client } from '#aws/clients.ts';
 import { S3ObjectStore } from '#aws/s3-store.ts';
-
-export { requireEnv } from '#aws/clients.ts';
 
 export interface ListedObject {
   readonly key: string;

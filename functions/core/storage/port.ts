@@ -2,7 +2,7 @@
  * The storage port: what the product does with stored objects, whatever holds them (an S3
  * bucket in the cloud, a folder on a laptop). Keys are `/`-separated names; an adapter maps
  * them onto its medium. Bytes cross this interface as stored: decoding (gunzip of `.gz`
- * keys, text) is done once, over the port, in `object-reads.ts`.
+ * keys, text) is done once, over the port, in `reads.ts`.
  *
  * Errors: a missing object is an ObjectNotFoundError, a refused condition a
  * PreconditionFailedError, anything else an ObjectReadError or ObjectWriteError naming the

@@ -14,7 +14,8 @@ import { forestEngine } from '#core/training/forest-engine.ts';
 import { readGateSettings, type GateDecision, type GateSettings } from '#core/training/gate.ts';
 import { trainingKeys } from '#core/training/keys.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
-import { TrainingStore, requireEnv } from '#aws/training/store.ts';
+import { requireEnv } from '#aws/clients.ts';
+import { TrainingStore } from '#aws/training/store.ts';
 import { currentModelAuc } from '#aws/training/current-model.ts';
 import type { TrainOutput } from './train.ts';
 

@@ -22,7 +22,8 @@ import {
 import { trainingRunId } from '#core/training/run-id.ts';
 import { parseWeekId } from '#core/weeks.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
-import { TrainingStore, requireEnv } from '#aws/training/store.ts';
+import { requireEnv } from '#aws/clients.ts';
+import { TrainingStore } from '#aws/training/store.ts';
 import { weekSources, type WeekSources } from '#aws/training/sources.ts';
 
 export interface PrepareInput {

@@ -17,7 +17,8 @@ import { decidePublication, type PublishDecision } from '#core/training/publish-
 import { publishPlan } from '#core/training/publish-plan.ts';
 import { modelVersion } from '#core/training/run-id.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
-import { TrainingStore, requireEnv } from '#aws/training/store.ts';
+import { requireEnv } from '#aws/clients.ts';
+import { TrainingStore } from '#aws/training/store.ts';
 import { currentAtPublish } from '#aws/training/current-model.ts';
 import type { EvaluateOutput, Evaluation } from './evaluate.ts';
 

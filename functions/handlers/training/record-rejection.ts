@@ -4,7 +4,8 @@
  */
 import { trainingKeys } from '#core/training/keys.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
-import { TrainingStore, requireEnv } from '#aws/training/store.ts';
+import { requireEnv } from '#aws/clients.ts';
+import { TrainingStore } from '#aws/training/store.ts';
 import type { EvaluateOutput } from './evaluate.ts';
 
 export interface RejectionOutput {

@@ -10,7 +10,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { completeMarkerKey, weekOfCompleteMarker } from '#core/training/keys.ts';
 import { nextWeek, previousWeek } from '#core/weeks.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
-import { TrainingStore, requireEnv } from '#aws/training/store.ts';
+import { requireEnv } from '#aws/clients.ts';
+import { TrainingStore } from '#aws/training/store.ts';
 import { startTrainingRun, type StartedRun } from '#aws/training/runs.ts';
 
 export interface StartTrainingDeps {

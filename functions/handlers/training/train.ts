@@ -11,7 +11,8 @@ import { forestEngine } from '#core/training/forest-engine.ts';
 import { trainingKeys } from '#core/training/keys.ts';
 import type { ForestParams } from '#core/training/params.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
-import { TrainingStore, requireEnv } from '#aws/training/store.ts';
+import { requireEnv } from '#aws/clients.ts';
+import { TrainingStore } from '#aws/training/store.ts';
 
 export interface TrainInput {
   readonly runId: string;
