@@ -180,7 +180,7 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
       'the invalid_json poison message',
     );
     expect(bad.dataText).toBe('{not json');
-    expect(Buffer.from(bad.dataBase64, 'base64').toString()).toBe('{not json');
+    expect(Buffer.from(defined(bad.dataBase64, 'the whole data'), 'base64').toString()).toBe('{not json');
     expect(bad.sequenceNumber).toBe(event.Records[1]?.kinesis.sequenceNumber);
   });
 

@@ -10,7 +10,8 @@ import {
   trendPartKey,
   roundOfPartKey,
   modelFeatures,
-  poisonMessage,
+  poisonEnvelope,
+  type PoisonMessage,
 } from '#core/prediction/index.ts';
 import { features } from './fixtures.ts';
 
@@ -50,29 +51,16 @@ describe('record validation against the model schema', () => {
   });
 
   it('keeps the original data in the poison message, with text only when printable', () => {
-    const text = poisonMessage(
-      { code: 'invalid_json', detail: 'x' },
-      {
-        shardId: 's',
-        sequenceNumber: '1',
-        partitionKey: '1',
-        arrivedAt: new Date(0),
-        dataBase64: Buffer.from('not json').toString('base64'),
-      },
-    );
-    expect(text.dataText).toBe('not json');
-    const binary = poisonMessage(
-      { code: 'invalid_utf8', detail: 'x' },
-      {
-        shardId: 's',
-        sequenceNumber: '1',
-        partitionKey: '1',
-        arrivedAt: new Date(0),
-        dataBase64: Buffer.from([1, 2, 0xff]).toString('base64'),
-      },
-    );
+    const messageOf = (data: Uint8Array, code: 'invalid_json' | 'invalid_utf8') => {
+      const source = { shardId: 's', sequenceNumber: '1', partitionKey: '1', arrivedAt: new Date(0) };
+      const dataBase64 = Buffer.from(data).toString('base64');
+      const envelope = poisonEnvelope({ code, detail: 'x' }, { ...source, data, dataBase64 }, 10_000);
+      return JSON.parse(envelope.body) as PoisonMessage;
+    };
+    expect(messageOf(Buffer.from('not json'), 'invalid_json').dataText).toBe('not json');
+    const binary = messageOf(new Uint8Array([1, 2, 0xff]), 'invalid_utf8');
     expect(binary.dataText).toBeUndefined();
-    expect(Buffer.from(binary.dataBase64, 'base64')).toEqual(Buffer.from([1, 2, 0xff]));
+    expect(Buffer.from(binary.dataBase64 ?? '', 'base64')).toEqual(Buffer.from([1, 2, 0xff]));
   });
 });
 

@@ -1,12 +1,27 @@
 /**
- * SendMessageBatch with its partial failures handled: entries go in batches of 10, `Failed`
- * entries are sent again with exponential backoff, and each caller learns which of its
- * entries were finally accepted. `SqsBatcher` gathers single messages sent in the same
- * turn into those batches, so a record handler can await its own message.
+ * SendMessageBatch with its partial failures handled: entries go in batches of at most 10
+ * and at most SQS_BATCH_BYTES, `Failed` entries are sent again with exponential backoff,
+ * and each caller learns which of its entries were finally accepted. `SqsBatcher` gathers
+ * single messages sent in the same turn into those batches, so a record handler can await
+ * its own message.
  */
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type MessageAttributeValue,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 
 const SQS_BATCH_SIZE = 10;
+
+/**
+ * Byte budgets, with margin. SQS now takes messages and SendMessageBatch requests of up to
+ * 1 MiB each, but its quota pages still say 256 KiB in places, and a queue may be set to
+ * MaximumMessageSize 262,144. Under 256 KiB both hold; only poison messages come near it
+ * (a result is about 300 bytes), and a bigger poison record is kept in S3 instead.
+ */
+export const SQS_MESSAGE_BYTES = 240 * 1024;
+const SQS_BATCH_BYTES = 240 * 1024;
 
 export interface RetryOptions {
   /** Sends of one entry at most (default 5). */
@@ -73,15 +88,56 @@ async function sendMessageBatchWithRetry(
 /** Entry without its Id: the batcher numbers entries itself. */
 export type MessageEntry = Omit<SendMessageBatchRequestEntry, 'Id'>;
 
+/** A message's size as SQS counts it: the body, and each attribute's name, type and value (UTF-8). */
+export function messageBytes(entry: MessageEntry): number {
+  let bytes = Buffer.byteLength(entry.MessageBody ?? '');
+  for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) bytes += attributeBytes(name, value);
+  return bytes;
+}
+
+function attributeBytes(name: string, value: MessageAttributeValue): number {
+  const data = value.StringValue ?? '';
+  const binary = value.BinaryValue?.byteLength ?? 0;
+  return Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(data) + binary;
+}
+
+/** Consecutive groups of at most 10 entries and `maxBytes` together; an entry bigger than that goes alone. */
+export function splitBatches<T>(items: readonly T[], bytesOf: (item: T) => number, maxBytes = SQS_BATCH_BYTES): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = bytesOf(item);
+    if (current.length > 0 && (current.length === SQS_BATCH_SIZE || bytes + size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+interface Queued {
+  readonly id: string;
+  readonly entry: MessageEntry;
+  readonly bytes: number;
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+}
+
 /**
- * Collects messages for one queue and sends them by 10; `send` resolves when SQS accepted
- * the message and rejects when it was refused after every retry.
+ * Collects messages for one queue and sends them by 10 (fewer when their bytes add up);
+ * `send` resolves when SQS accepted the message and rejects when it was refused after every retry.
  */
 export class SqsBatcher {
   private readonly sqs: SQSClient;
   private readonly queueUrl: string;
   private readonly retry: RetryOptions;
-  private queued: { id: string; entry: MessageEntry; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private queued: Queued[] = [];
+  private queuedBytes = 0;
   private scheduled = false;
   private next = 0;
 
@@ -93,8 +149,10 @@ export class SqsBatcher {
 
   send(entry: MessageEntry): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ id: String(this.next++), entry, resolve, reject });
-      if (this.queued.length >= SQS_BATCH_SIZE) this.flush();
+      const bytes = messageBytes(entry);
+      this.queued.push({ id: String(this.next++), entry, bytes, resolve, reject });
+      this.queuedBytes += bytes;
+      if (this.queued.length >= SQS_BATCH_SIZE || this.queuedBytes >= SQS_BATCH_BYTES) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -104,8 +162,10 @@ export class SqsBatcher {
 
   private flush(): void {
     this.scheduled = false;
-    while (this.queued.length > 0) {
-      const batch = this.queued.splice(0, SQS_BATCH_SIZE);
+    const queued = this.queued;
+    this.queued = [];
+    this.queuedBytes = 0;
+    for (const batch of splitBatches(queued, (q) => q.bytes)) {
       void sendMessageBatchWithRetry(
         this.sqs,
         this.queueUrl,

@@ -4,6 +4,7 @@
  * stable code plus a readable detail, and the record never reaches the model.
  */
 import type { FeatureKind } from '#core/schema.ts';
+import { cut, describeValue } from './describe.ts';
 
 /** What a model expects, feature by feature, in the order its rows are built. */
 export interface ModelFeature {
@@ -31,7 +32,9 @@ type PoisonCode =
   | 'missing_feature'
   | 'unknown_feature'
   | 'bad_value'
-  | 'unknown_category';
+  | 'unknown_category'
+  /** The record made parsing or scoring throw: whatever it was, it stays with this record. */
+  | 'record_error';
 
 export interface PoisonReason {
   readonly code: PoisonCode;
@@ -49,7 +52,19 @@ export type ParsedRecord =
 /** A record bigger than this is not a user's weekly features (Kinesis allows 1 MiB). */
 const MAX_RECORD_BYTES = 16 * 1024;
 
-const poison = (code: PoisonCode, detail: string): ParsedRecord => ({ ok: false, reason: { code, detail } });
+/** Longest detail a reason carries: it travels in every poison message and log line. */
+const MAX_DETAIL = 300;
+
+const poison = (code: PoisonCode, detail: string): ParsedRecord => ({
+  ok: false,
+  reason: { code, detail: cut(detail, MAX_DETAIL) },
+});
+
+/** The reason for a record whose parsing or scoring threw, with the error's message bounded. */
+export function recordErrorReason(error: unknown): PoisonReason {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error);
+  return { code: 'record_error', detail: cut(message, MAX_DETAIL) };
+}
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes, parses and validates one record's data against the model's features. */
@@ -75,10 +90,10 @@ function validateRecord(value: unknown, features: readonly ModelFeature[]): Pars
   if (!isObject(value)) return poison('not_an_object', 'the record must be a JSON object { userId, round, features }');
   const { userId, round } = value;
   if (typeof userId !== 'number' || !Number.isSafeInteger(userId) || userId < 0) {
-    return poison('bad_user_id', `userId must be a whole number ≥ 0, got ${JSON.stringify(userId)}`);
+    return poison('bad_user_id', `userId must be a whole number ≥ 0, got ${describeValue(userId)}`);
   }
   if (typeof round !== 'number' || !Number.isSafeInteger(round) || round < 0) {
-    return poison('bad_round', `round must be a whole number ≥ 0, got ${JSON.stringify(round)}`);
+    return poison('bad_round', `round must be a whole number ≥ 0, got ${describeValue(round)}`);
   }
   const given = value.features;
   if (!isObject(given)) return poison('missing_features', 'features must be an object of the model features by name');
@@ -95,13 +110,13 @@ function validateRecord(value: unknown, features: readonly ModelFeature[]): Pars
       if (index < 0) {
         return poison(
           'unknown_category',
-          `${spec.name} ${JSON.stringify(raw)} is not one of ${(spec.values ?? []).join(', ')}`,
+          `${spec.name} ${describeValue(raw)} is not one of ${(spec.values ?? []).join(', ')}`,
         );
       }
       row[f] = index;
     } else {
       if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0) {
-        return poison('bad_value', `${spec.name} must be a number ≥ 0, got ${JSON.stringify(raw)}`);
+        return poison('bad_value', `${spec.name} must be a number ≥ 0, got ${describeValue(raw)}`);
       }
       row[f] = raw;
     }
@@ -110,7 +125,7 @@ function validateRecord(value: unknown, features: readonly ModelFeature[]): Pars
   if (Object.keys(given).length !== features.length) {
     const known = new Set(features.map((f) => f.name));
     const extra = Object.keys(given).find((name) => !known.has(name));
-    if (extra !== undefined) return poison('unknown_feature', `feature "${extra}" is not in the model`);
+    if (extra !== undefined) return poison('unknown_feature', `feature ${describeValue(extra)} is not in the model`);
   }
   return { ok: true, record: { userId, round, features: given as Record<string, string | number> }, row };
 }

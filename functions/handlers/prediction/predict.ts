@@ -1,9 +1,10 @@
 /**
  * Predict: scores the users' features arriving on the Kinesis stream and publishes one
- * result message per user to the results queue. Poison records (not JSON, not the model's
- * schema) go to the poison dead-letter queue with their reason and data and count as done.
- * A record counts as done only when its message was accepted; failures are reported per
- * item (Powertools batch processing), so Lambda retries from the first failed record.
+ * result message per user to the results queue. Each record is parsed and scored in its own
+ * handler (Powertools batch processing): anything it throws makes it poison, which goes to
+ * the poison dead-letter queue with its reason and data (a big one kept in the data bucket)
+ * and counts as done. Only a failed send (SQS or S3 refusing after retries) fails a record;
+ * Lambda retries from the first failed record.
  * Writes the batch's counts per round for the trends (functions/core/prediction/trends.ts).
  */
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
@@ -12,13 +13,14 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { parseRecord, type ParsedRecord, type PoisonReason, type PredictionRecord } from '#core/prediction/record.ts';
+import { parseRecord, recordErrorReason, type PoisonReason } from '#core/prediction/record.ts';
 import type { PredictionModel } from '#core/prediction/model.ts';
 import { predictionResult, resultAttributes, type PredictionResult } from '#core/prediction/result.ts';
-import { poisonMessage } from '#core/prediction/poison.ts';
+import { poisonEnvelope } from '#core/prediction/poison.ts';
 import { countByRound, countedPrefix, trendPart } from '#core/prediction/trends.ts';
 import { ModelCache } from '#aws/prediction/model-cache.ts';
-import { SqsBatcher, type RetryOptions } from '#aws/prediction/sqs-batch.ts';
+import { SQS_MESSAGE_BYTES, SqsBatcher, type RetryOptions } from '#aws/prediction/sqs-batch.ts';
+import { keepPoisonData } from '#aws/prediction/poison-data.ts';
 import { writeTrendParts } from '#aws/prediction/trend-parts.ts';
 import { requireEnv, s3Client, sqsClient } from '#aws/clients.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
@@ -66,23 +68,31 @@ export function createPredictHandler(deps: PredictDeps) {
       });
       throw new NoModelError('no model published yet (models/current.json is missing)');
     }
-    const batch = scoreBatch(records, model, now());
-
+    const scoredAt = now();
+    const scored = new Map<string, PredictionResult>();
     const sent = { results: 0, poison: 0 };
+    const sendPoison = async (record: KinesisStreamRecord, data: Uint8Array, reason: PoisonReason) => {
+      const envelope = poisonEnvelope(reason, poisonSource(record, data), SQS_MESSAGE_BYTES);
+      // The object first: the message names it, so it must exist by the time anyone reads the message.
+      if (envelope.claimCheck)
+        await keepPoisonData(deps.s3, deps.dataBucket, envelope.claimCheck.key, envelope.claimCheck.data);
+      await poisonQueue.send({ MessageBody: envelope.body });
+      sent.poison++;
+      logger.warn('poison record sent to the dead-letter queue', {
+        sequenceNumber: record.kinesis.sequenceNumber,
+        reason,
+        ...(envelope.claimCheck ? { dataKey: envelope.claimCheck.key } : {}),
+      });
+    };
     const recordHandler = async (record: KinesisStreamRecord) => {
-      const sequence = record.kinesis.sequenceNumber;
-      // scoreBatch parsed every record of this event: a miss would be a bug, failing this record only.
-      const p = batch.parsed.get(sequence);
-      if (p === undefined) throw new Error(`record ${sequence} was not parsed with its batch`);
-      if (!p.ok) {
-        await poisonQueue.send({ MessageBody: JSON.stringify(poisonFor(record, p.reason)) });
-        sent.poison++;
-        logger.warn('poison record sent to the dead-letter queue', { sequenceNumber: sequence, reason: p.reason });
-        return;
-      }
-      const result = batch.scored.get(sequence);
-      if (result === undefined) throw new Error(`record ${sequence} parsed but was not scored`);
-      await results.send({ MessageBody: JSON.stringify(result), MessageAttributes: resultAttributes(result) });
+      const data = Buffer.from(record.kinesis.data, 'base64');
+      const outcome = judge(data, model, scoredAt);
+      if (!outcome.ok) return sendPoison(record, data, outcome.reason);
+      scored.set(record.kinesis.sequenceNumber, outcome.result);
+      await results.send({
+        MessageBody: JSON.stringify(outcome.result),
+        MessageAttributes: resultAttributes(outcome.result),
+      });
       sent.results++;
     };
     const processor = new BatchProcessor(EventType.KinesisDataStreams);
@@ -94,7 +104,7 @@ export function createPredictHandler(deps: PredictDeps) {
     )) as PredictResponse;
     const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
 
-    await writeTrendParts(deps.s3, deps.dataBucket, trendParts(first, batch, failed, now()));
+    await writeTrendParts(deps.s3, deps.dataBucket, trendParts(first, scored, failed, now()));
     if (failed.length > 0)
       logger.warn('records not done, Lambda retries from the first', { failed: failed.length, first: failed[0] });
     if (deps.metrics) publishMetrics(deps.metrics, { ...sent, failed: failed.length, modelVersion: model.version });
@@ -102,56 +112,47 @@ export function createPredictHandler(deps: PredictDeps) {
   };
 }
 
-interface ScoredBatch {
-  /** Every record's parse, by sequence number. */
-  readonly parsed: Map<string, ParsedRecord>;
-  /** The good records' results, by sequence number, in batch order. */
-  readonly scored: Map<string, PredictionResult>;
-}
+type Outcome =
+  { readonly ok: true; readonly result: PredictionResult } | { readonly ok: false; readonly reason: PoisonReason };
 
-/** Parses and scores the whole batch at once; the per-record handler only sends. */
-function scoreBatch(records: KinesisStreamRecord[], model: PredictionModel, scoredAt: Date): ScoredBatch {
-  const parsed = new Map<string, ParsedRecord>();
-  const good: { sequence: string; record: PredictionRecord; row: Float32Array }[] = [];
-  for (const r of records) {
-    const p = parseRecord(Buffer.from(r.kinesis.data, 'base64'), model.features);
-    parsed.set(r.kinesis.sequenceNumber, p);
-    if (p.ok) good.push({ sequence: r.kinesis.sequenceNumber, record: p.record, row: p.row });
+/** One record parsed and scored; whatever it makes throw is its own poison, never the batch's. */
+function judge(data: Uint8Array, model: PredictionModel, scoredAt: Date): Outcome {
+  try {
+    const parsed = parseRecord(data, model.features);
+    if (!parsed.ok) return parsed;
+    const probability = model.score([parsed.row])[0];
+    if (probability === undefined) throw new Error('the model returned no probability for the record');
+    const { userId, round } = parsed.record;
+    return { ok: true, result: predictionResult(userId, round, probability, model.version, scoredAt) };
+  } catch (error) {
+    return { ok: false, reason: recordErrorReason(error) };
   }
-  const probabilities = model.score(good.map((g) => g.row));
-  const scored = new Map<string, PredictionResult>();
-  good.forEach(({ sequence, record }, i) => {
-    const probability = probabilities[i];
-    if (probability === undefined)
-      throw new Error(`the model scored ${probabilities.length} of ${good.length} records`);
-    scored.set(sequence, predictionResult(record.userId, record.round, probability, model.version, scoredAt));
-  });
-  return { parsed, scored };
 }
 
-function poisonFor(record: KinesisStreamRecord, reason: PoisonReason) {
-  return poisonMessage(reason, {
+function poisonSource(record: KinesisStreamRecord, data: Uint8Array) {
+  return {
     shardId: shardOf(record),
     sequenceNumber: record.kinesis.sequenceNumber,
     partitionKey: record.kinesis.partitionKey,
     arrivedAt: new Date(record.kinesis.approximateArrivalTimestamp * 1000),
+    data,
     dataBase64: record.kinesis.data,
-  });
+  };
 }
 
 /**
  * Trends: the records Lambda will not re-deliver, per round; every round of the batch is
  * written (zero when none counted) so an earlier attempt's part under this key is replaced.
  */
-function trendParts(first: KinesisStreamRecord, batch: ScoredBatch, failed: string[], at: Date) {
+function trendParts(first: KinesisStreamRecord, scored: Map<string, PredictionResult>, failed: string[], at: Date) {
   const shardId = shardOf(first);
   const firstSequence = first.kinesis.sequenceNumber;
   const counted = countedPrefix(
-    [...batch.scored].map(([sequenceNumber, result]) => ({ sequenceNumber, result })),
+    [...scored].map(([sequenceNumber, result]) => ({ sequenceNumber, result })),
     failed,
   ).map((r) => r.result);
   const counts = new Map(countByRound(counted).map((c) => [c.round, c]));
-  const rounds = new Set([...batch.scored.values()].map((r) => r.round));
+  const rounds = new Set([...scored.values()].map((r) => r.round));
   return [...rounds].map((round) =>
     trendPart(counts.get(round) ?? { round, scored: 0, retained: 0 }, shardId, firstSequence, at),
   );

@@ -1,0 +1,9 @@
+/** The claim check of a poison record too big for its message: the whole record, kept in the data bucket. */
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+
+/** Writes the record's bytes under `key` (its digest: the same record always lands on itself). */
+export async function keepPoisonData(s3: S3Client, bucket: string, key: string, data: Uint8Array): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: data, ContentType: 'application/octet-stream' }),
+  );
+}
