@@ -90,7 +90,7 @@ class AcknowledgePrefixGrants implements IAspect {
         id: `AwsSolutions-IAM5[${f}]`,
         reason: S3_ACTION_GROUP.test(f)
           ? "CDK's S3 action group of a grant* call, limited to one key prefix by the statement's resources."
-          : 'Objects under one key prefix, named at run time (weeks, parts, runs, versions): the narrowest S3 grant.',
+          : 'Objects under one key prefix, named at run time (weeks, parts, runs, versions, digests): the narrowest S3 grant.',
       }));
     if (acknowledged.length > 0) Validations.of(node).acknowledge(...acknowledged);
   }

@@ -11,7 +11,7 @@
  */
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
+import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { CfnFunction, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType, type Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
@@ -20,6 +20,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '#infra/nag.ts';
 import type { FunctionFactory } from './training.ts';
+import { readStreamScaling } from './prediction-scaling.ts';
 
 export interface PredictionProps {
   readonly dataBucket: Bucket;
@@ -28,9 +29,7 @@ export interface PredictionProps {
   readonly newFunction: FunctionFactory;
   /** How often a warm predict Lambda re-checks models/current.json (seconds). Default 60. */
   readonly modelRefreshSeconds?: number;
-  /** Shards of the stream. Default 1 (1,000 records/s in). */
-  readonly shardCount?: number;
-  /** Records per predict invocation. Default 500. */
+  /** Records per predict invocation; overrides the context's (prediction-scaling.ts). */
   readonly batchSize?: number;
 }
 
@@ -78,9 +77,12 @@ export class Prediction extends Construct {
       'The on-failure destination of the stream mapping: it is itself a dead-letter queue.',
     );
 
+    const scaling = readStreamScaling(this.node);
     this.stream = new Stream(this, 'Stream', {
       encryption: StreamEncryption.MANAGED,
-      shardCount: props.shardCount ?? 1,
+      ...(scaling.streamMode === 'on-demand'
+        ? { streamMode: StreamMode.ON_DEMAND }
+        : { streamMode: StreamMode.PROVISIONED, shardCount: scaling.shardCount }),
       retentionPeriod: Duration.hours(24),
     });
 
@@ -99,12 +101,15 @@ export class Prediction extends Construct {
     });
     props.dataBucket.grantRead(this.predictFunction, 'models/*');
     props.dataBucket.grantPut(this.predictFunction, 'predictions/trends/*');
+    // Poison records too big for their message (claim check): written there, never read back.
+    props.dataBucket.grantPut(this.predictFunction, 'poison/*');
     this.resultsQueue.grantSendMessages(this.predictFunction);
     this.poisonQueue.grantSendMessages(this.predictFunction);
     this.predictFunction.addEventSource(
       new KinesisEventSource(this.stream, {
         startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: props.batchSize ?? 500,
+        batchSize: props.batchSize ?? scaling.batchSize,
+        parallelizationFactor: scaling.parallelizationFactor,
         maxBatchingWindow: Duration.seconds(1),
         reportBatchItemFailures: true,
         bisectBatchOnError: true,

@@ -1,0 +1,45 @@
+/**
+ * How far prediction scales, from CDK context (cdk.json, `-c key=value`, or buildApp's
+ * `context`); a wrong value fails synthesis with a readable error. docs/prediction.md
+ * ("Capacity") gives the arithmetic from records/s to these numbers.
+ *
+ *   retention:prediction:streamMode              "provisioned" (default) or "on-demand"
+ *   retention:prediction:shardCount              provisioned shards, default 1 (1,000 records/s in each)
+ *   retention:prediction:parallelizationFactor   predict invocations per shard at once, 1..10 (default 1)
+ *   retention:prediction:batchSize               records per predict invocation, 1..10000 (default 500)
+ */
+import type { Node } from 'constructs';
+
+export interface StreamScaling {
+  readonly streamMode: 'provisioned' | 'on-demand';
+  /** Provisioned mode only. */
+  readonly shardCount?: number;
+  readonly parallelizationFactor: number;
+  readonly batchSize: number;
+}
+
+const KEY = 'retention:prediction';
+
+export function readStreamScaling(node: Node): StreamScaling {
+  const context = (name: string): unknown => node.tryGetContext(`${KEY}:${name}`);
+  const streamMode = String(context('streamMode') ?? 'provisioned');
+  if (streamMode !== 'provisioned' && streamMode !== 'on-demand')
+    throw new Error(`${KEY}:streamMode must be "provisioned" or "on-demand", got "${streamMode}"`);
+  const parallelizationFactor = wholeNumber(context('parallelizationFactor'), 'parallelizationFactor', 1, 10, 1);
+  const batchSize = wholeNumber(context('batchSize'), 'batchSize', 1, 10_000, 500);
+  if (streamMode === 'on-demand') {
+    if (context('shardCount') !== undefined)
+      throw new Error(`${KEY}:shardCount applies to provisioned streams only: on-demand streams size themselves`);
+    return { streamMode, parallelizationFactor, batchSize };
+  }
+  const shardCount = wholeNumber(context('shardCount'), 'shardCount', 1, 500, 1);
+  return { streamMode, shardCount, parallelizationFactor, batchSize };
+}
+
+function wholeNumber(raw: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${KEY}:${name} must be a whole number ${min}..${max}, got "${String(raw)}"`);
+  return value;
+}
