@@ -22,6 +22,7 @@ export interface PredictionRecord {
 }
 
 type PoisonCode =
+  | 'empty'
   | 'too_large'
   | 'invalid_utf8'
   | 'invalid_json'
@@ -69,6 +70,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes, parses and validates one record's data against the model's features. */
 export function parseRecord(data: Uint8Array, features: readonly ModelFeature[]): ParsedRecord {
+  if (data.byteLength === 0) return poison('empty', 'the record has no data');
   if (data.byteLength > MAX_RECORD_BYTES)
     return poison('too_large', `${data.byteLength} bytes, at most ${MAX_RECORD_BYTES}`);
   let text: string;
