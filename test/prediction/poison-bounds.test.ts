@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRecord, modelFeatures, poisonEnvelope, type PoisonMessage } from '#core/prediction/index.ts';
 import { describeValue } from '#core/prediction/describe.ts';
+import { BatchScorer } from '#core/prediction/batch-scorer.ts';
 import { messageBytes, splitBatches, SQS_MESSAGE_BYTES } from '#aws/prediction/sqs-batch.ts';
 import { features } from './fixtures.ts';
 
@@ -96,5 +97,37 @@ describe('SendMessageBatch requests', () => {
     const batches = splitBatches(big, (n) => n, 240 * 1024);
     expect(sizes(batches)).toEqual(Array(10).fill(1));
     expect(sizes(splitBatches([100, 100, 300, 100], (n) => n, 250))).toEqual([2, 1, 1]);
+  });
+});
+
+describe('scoring records one handler at a time', () => {
+  /** A stand-in scorer (probability = the row's first value) that counts its calls and refuses rows holding -1. */
+  const counting = () => {
+    const calls: number[] = [];
+    const model = {
+      score(rows: readonly Float32Array[]) {
+        calls.push(rows.length);
+        if (rows.some((r) => r[0] === -1)) throw new RangeError('cannot score -1');
+        return Float64Array.from(rows, (r) => r[0] ?? NaN);
+      },
+    };
+    return { calls, model };
+  };
+
+  it('walks the rows handed in during one turn in one call', async () => {
+    const { calls, model } = counting();
+    const scorer = new BatchScorer(model);
+    const got = await Promise.all([0.25, 0.5, 0.75].map((v) => scorer.score(Float32Array.of(v))));
+    expect(got).toEqual([0.25, 0.5, 0.75]);
+    expect(calls).toEqual([3]);
+  });
+
+  it('scores again one by one when the batch throws: only the row that throws is refused', async () => {
+    const { calls, model } = counting();
+    const scorer = new BatchScorer(model);
+    const got = await Promise.allSettled([0.5, -1, 0.75].map((v) => scorer.score(Float32Array.of(v))));
+    expect(got.map((g) => g.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(got[1]).toMatchObject({ reason: new RangeError('cannot score -1') });
+    expect(calls).toEqual([3, 1, 1, 1]);
   });
 });

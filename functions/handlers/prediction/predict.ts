@@ -17,6 +17,7 @@ import { parseRecord, recordErrorReason, type PoisonReason } from '#core/predict
 import type { PredictionModel } from '#core/prediction/model.ts';
 import { predictionResult, resultAttributes, type PredictionResult } from '#core/prediction/result.ts';
 import { poisonEnvelope } from '#core/prediction/poison.ts';
+import { BatchScorer } from '#core/prediction/batch-scorer.ts';
 import { countByRound, countedPrefix, trendPart } from '#core/prediction/trends.ts';
 import { ModelCache } from '#aws/prediction/model-cache.ts';
 import { SQS_MESSAGE_BYTES, SqsBatcher, type RetryOptions } from '#aws/prediction/sqs-batch.ts';
@@ -69,6 +70,7 @@ export function createPredictHandler(deps: PredictDeps) {
       throw new NoModelError('no model published yet (models/current.json is missing)');
     }
     const scoredAt = now();
+    const scorer = new BatchScorer(model);
     const scored = new Map<string, PredictionResult>();
     const sent = { results: 0, poison: 0 };
     const sendPoison = async (record: KinesisStreamRecord, data: Uint8Array, reason: PoisonReason) => {
@@ -86,7 +88,7 @@ export function createPredictHandler(deps: PredictDeps) {
     };
     const recordHandler = async (record: KinesisStreamRecord) => {
       const data = Buffer.from(record.kinesis.data, 'base64');
-      const outcome = judge(data, model, scoredAt);
+      const outcome = await judge(data, model, scorer, scoredAt);
       if (!outcome.ok) return sendPoison(record, data, outcome.reason);
       scored.set(record.kinesis.sequenceNumber, outcome.result);
       await results.send({
@@ -116,12 +118,11 @@ type Outcome =
   { readonly ok: true; readonly result: PredictionResult } | { readonly ok: false; readonly reason: PoisonReason };
 
 /** One record parsed and scored; whatever it makes throw is its own poison, never the batch's. */
-function judge(data: Uint8Array, model: PredictionModel, scoredAt: Date): Outcome {
+async function judge(data: Uint8Array, model: PredictionModel, scorer: BatchScorer, scoredAt: Date): Promise<Outcome> {
   try {
     const parsed = parseRecord(data, model.features);
     if (!parsed.ok) return parsed;
-    const probability = model.score([parsed.row])[0];
-    if (probability === undefined) throw new Error('the model returned no probability for the record');
+    const probability = await scorer.score(parsed.row);
     const { userId, round } = parsed.record;
     return { ok: true, result: predictionResult(userId, round, probability, model.version, scoredAt) };
   } catch (error) {
