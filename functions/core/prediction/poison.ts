@@ -45,7 +45,7 @@ export interface PoisonEnvelope {
 const MAX_PREFIX = 4096;
 
 /** Where a claim-checked poison record is kept: by digest, so a retried record lands on itself. */
-export const poisonDataKey = (sha256: string) => `poison/${sha256}`;
+const poisonDataKey = (sha256: string) => `poison/${sha256}`;
 
 /** The poison message for a record, within `maxBodyBytes` (UTF-8) whatever the record's size. */
 export function poisonEnvelope(reason: PoisonReason, source: PoisonSource, maxBodyBytes: number): PoisonEnvelope {
