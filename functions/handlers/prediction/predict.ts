@@ -55,7 +55,7 @@ export function createPredictHandler(deps: PredictDeps) {
   const logger = deps.logger ?? new Logger({ serviceName: 'predict' });
   const now = deps.now ?? (() => new Date());
   const results = new SqsBatcher(deps.sqs, deps.resultsQueueUrl, deps.sqsRetry);
-  const poisonQueue = new SqsBatcher(deps.sqs, deps.poisonQueueUrl, deps.sqsRetry);
+  const sendPoison = poisonSender(deps, new SqsBatcher(deps.sqs, deps.poisonQueueUrl, deps.sqsRetry), logger);
 
   return async function predict(event: KinesisStreamEvent, context?: Context): Promise<PredictResponse> {
     const records = event.Records ?? [];
@@ -73,23 +73,14 @@ export function createPredictHandler(deps: PredictDeps) {
     const scorer = new BatchScorer(model);
     const scored = new Map<string, PredictionResult>();
     const sent = { results: 0, poison: 0 };
-    const sendPoison = async (record: KinesisStreamRecord, data: Uint8Array, reason: PoisonReason) => {
-      const envelope = poisonEnvelope(reason, poisonSource(record, data), SQS_MESSAGE_BYTES);
-      // The object first: the message names it, so it must exist by the time anyone reads the message.
-      if (envelope.claimCheck)
-        await keepPoisonData(deps.s3, deps.dataBucket, envelope.claimCheck.key, envelope.claimCheck.data);
-      await poisonQueue.send({ MessageBody: envelope.body });
-      sent.poison++;
-      logger.warn('poison record sent to the dead-letter queue', {
-        sequenceNumber: record.kinesis.sequenceNumber,
-        reason,
-        ...(envelope.claimCheck ? { dataKey: envelope.claimCheck.key } : {}),
-      });
-    };
     const recordHandler = async (record: KinesisStreamRecord) => {
       const data = Buffer.from(record.kinesis.data, 'base64');
       const outcome = await judge(data, model, scorer, scoredAt);
-      if (!outcome.ok) return sendPoison(record, data, outcome.reason);
+      if (!outcome.ok) {
+        await sendPoison(record, data, outcome.reason);
+        sent.poison++;
+        return;
+      }
       scored.set(record.kinesis.sequenceNumber, outcome.result);
       await results.send({
         MessageBody: JSON.stringify(outcome.result),
@@ -128,6 +119,22 @@ async function judge(data: Uint8Array, model: PredictionModel, scorer: BatchScor
   } catch (error) {
     return { ok: false, reason: recordErrorReason(error) };
   }
+}
+
+/** Sends a poison record's message; one too big for it is kept in the data bucket first (claim check). */
+function poisonSender(deps: PredictDeps, queue: SqsBatcher, logger: Logger) {
+  return async (record: KinesisStreamRecord, data: Uint8Array, reason: PoisonReason): Promise<void> => {
+    const envelope = poisonEnvelope(reason, poisonSource(record, data), SQS_MESSAGE_BYTES);
+    // The object first: the message names it, so it must exist by the time anyone reads the message.
+    const kept = envelope.claimCheck;
+    if (kept) await keepPoisonData(deps.s3, deps.dataBucket, kept.key, kept.data);
+    await queue.send({ MessageBody: envelope.body });
+    logger.warn('poison record sent to the dead-letter queue', {
+      sequenceNumber: record.kinesis.sequenceNumber,
+      reason,
+      ...(kept ? { dataKey: kept.key } : {}),
+    });
+  };
 }
 
 function poisonSource(record: KinesisStreamRecord, data: Uint8Array) {
