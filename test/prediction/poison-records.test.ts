@@ -5,7 +5,8 @@
  * big one kept in the data bucket, the message naming it); only a transient failure to send
  * fails a record, and only that record.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -71,7 +72,12 @@ describe('poison records through the predict handler', () => {
     return event;
   }
 
-  function handlerWith(overrides: { sqs?: SQSClient; s3?: S3Client; model?: (m: PredictionModel) => PredictionModel }) {
+  function handlerWith(overrides: {
+    sqs?: SQSClient;
+    s3?: S3Client;
+    model?: (m: PredictionModel) => PredictionModel;
+    logger?: Logger;
+  }) {
     const cache = new ModelCache({ s3: local.s3, bucket: data, refreshSeconds: 60 });
     const wrap = overrides.model;
     return createPredictHandler({
@@ -82,6 +88,7 @@ describe('poison records through the predict handler', () => {
       poisonQueueUrl: poisonUrl,
       models: wrap ? { current: async () => wrap(defined(await cache.current(), 'the model')) } : cache,
       sqsRetry: { baseDelayMs: 1, maxAttempts: 3 },
+      ...(overrides.logger ? { logger: overrides.logger } : {}),
     });
   }
 
@@ -254,8 +261,13 @@ describe('poison records through the predict handler', () => {
       return local.s3.send(command);
     }) as S3Client['send'];
     const event = await eventOf([good(1), padded(7, 400_000), '[]', good(2)]);
-    const response = await handlerWith({ s3: slow })(event);
+    const logger = new Logger({ serviceName: 'predict-test' });
+    const warn = vi.spyOn(logger, 'warn');
+    const response = await handlerWith({ s3: slow, logger })(event);
+    const logged = warn.mock.calls.map((call) => JSON.stringify(call));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]?.kinesis.sequenceNumber }]);
+    // The log says what failed and where.
+    expect(logged.join('\n')).toMatch(/keeping a poison record at s3:\/\/data\/poison\/[0-9a-f]{64} failed: SlowDown/);
     expect(await resultUsers()).toEqual([1, 2]);
     expect((await drain<PoisonMessage>(poisonUrl)).map((p) => p.reason.code)).toEqual(['not_an_object']);
   });

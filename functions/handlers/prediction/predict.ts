@@ -99,7 +99,11 @@ export function createPredictHandler(deps: PredictDeps) {
 
     await writeTrendParts(deps.s3, deps.dataBucket, trendParts(first, scored, failed, now()));
     if (failed.length > 0)
-      logger.warn('records not done, Lambda retries from the first', { failed: failed.length, first: failed[0] });
+      logger.warn('records not done, Lambda retries from the first', {
+        failed: failed.length,
+        first: failed[0],
+        error: processor.errors[0]?.message,
+      });
     if (deps.metrics) publishMetrics(deps.metrics, { ...sent, failed: failed.length, modelVersion: model.version });
     return response;
   };
