@@ -23,6 +23,11 @@ export function isS3PreconditionFailed(error: unknown): boolean {
   return codeOf(error) === 'PreconditionFailed' || statusOf(error) === 412;
 }
 
+/** Another write of the key was under way when a conditional write arrived (HTTP 409): S3 says retry. */
+export function isS3ConditionalConflict(error: unknown): boolean {
+  return codeOf(error) === 'ConditionalRequestConflict';
+}
+
 export function describeS3Error(error: unknown): string {
   const code = codeOf(error) ?? 'Error';
   const status = statusOf(error);

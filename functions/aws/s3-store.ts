@@ -3,11 +3,19 @@
  * bodies go up in one PUT, large and streamed ones as a multipart upload
  * (@aws-sdk/lib-storage), gzipped on the way when asked, so no output is held whole.
  * Conditional writes send S3's If-None-Match / If-Match and report its 412 as a
- * PreconditionFailedError.
+ * PreconditionFailedError (after retrying its 409, a conflicting write under way).
  */
 import { PassThrough, Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { setTimeout } from 'node:timers/promises';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type PutObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
   ObjectNotFoundError,
@@ -22,7 +30,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '#core/storage/port.ts';
-import { describeS3Error, isS3NotFound, isS3PreconditionFailed } from './s3-errors.ts';
+import { describeS3Error, isS3ConditionalConflict, isS3NotFound, isS3PreconditionFailed } from './s3-errors.ts';
 import { listObjects } from './s3-list.ts';
 
 /** Bodies above this go up in parts of this size (S3's minimum part is 5 MiB). */
@@ -38,6 +46,10 @@ const contentTypeOf = (key: string): string =>
         : key.endsWith('.tsv')
           ? 'text/tab-separated-values; charset=utf-8'
           : 'text/plain; charset=utf-8';
+
+/** Tries of a conditional PUT that S3 answers "conflicting operation" (409), and the first wait between them. */
+const CONFLICT_ATTEMPTS = 6;
+const CONFLICT_BACKOFF_MS = 20;
 
 /** S3 quotes its ETags; they are kept as sent (opaque, compared only with each other). */
 const etagOf = (etag: string | undefined) => etag ?? '';
@@ -107,14 +119,27 @@ export class S3ObjectStore implements ObjectStore {
     try {
       // One PUT takes up to 5 GB; a conditional write stays one request so that S3 judges it atomically.
       if (bytes <= this.partBytes || conditional) {
-        const put = await this.s3.send(new PutObjectCommand(params));
+        const put = await this.#put(params);
         return { etag: etagOf(put.ETag), version: put.VersionId, bytes };
       }
       const done = await new Upload({ client: this.s3, params, partSize: this.partBytes, queueSize: 4 }).done();
       return { etag: etagOf(done.ETag), version: done.VersionId, bytes };
     } catch (error) {
-      if (isS3PreconditionFailed(error)) throw new PreconditionFailedError(this.where(key), options, error);
+      // S3 answers If-Match on a key with no object 404: the etag is not there, a refused condition too.
+      const refused = isS3PreconditionFailed(error) || (options.ifMatch !== undefined && isS3NotFound(error));
+      if (refused) throw new PreconditionFailedError(this.where(key), options, error);
       throw new ObjectWriteError(this.where(key), describeS3Error(error), error);
+    }
+  }
+
+  /** S3 answers a conditional PUT 409 while another write of the key is under way; its advice is to retry. */
+  async #put(params: PutObjectCommandInput, attempt = 1): Promise<PutObjectCommandOutput> {
+    try {
+      return await this.s3.send(new PutObjectCommand(params));
+    } catch (error) {
+      if (!isS3ConditionalConflict(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
+      await setTimeout(CONFLICT_BACKOFF_MS * 2 ** attempt * (0.5 + Math.random()));
+      return this.#put(params, attempt + 1);
     }
   }
 

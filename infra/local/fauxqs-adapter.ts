@@ -1,33 +1,49 @@
 /**
- * fauxqs (S3 + SQS) started the way the local cloud needs it. Two things it cannot be told
+ * fauxqs (S3 + SQS) started the way the local cloud needs it. Three things it cannot be told
  * through its options (fauxqs 2.4.1, pinned) are patched here, and only here, each with its
- * reason; test/local/emulators.test.ts checks both results (loopback only, queue URL shape).
+ * reason; test/local/emulators.test.ts checks the first two (loopback only, queue URL shape),
+ * the storage contract (test/storage/) the third (conditional writes).
  */
+import type { Server as HttpServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
+import { honourConditionalWrites } from './conditional-writes.ts';
 
 type FauxqsOptions = NonNullable<Parameters<typeof startFauxqs>[0]>;
 
-/** Starts fauxqs on 127.0.0.1 with queue URLs on the address the client used. */
+/**
+ * Starts fauxqs on 127.0.0.1 with queue URLs on the address the client used, and S3's
+ * conditional writes honoured. Why the last: fauxqs stores a PutObject whatever its
+ * If-Match / If-None-Match say, and Publish relies on them (conditional-writes.ts).
+ */
 export async function startLocalFauxqs(options: FauxqsOptions, account: string): Promise<FauxqsServer> {
   await queueUrlsOnRequestHost(account);
-  return onLoopback(() => startFauxqs(options));
+  const { started, server } = await onLoopback(() => startFauxqs(options));
+  honourConditionalWrites(server);
+  return started;
 }
 
 /**
  * Why: startFauxqs always listens on 0.0.0.0 (no host option reaches `listen`), which would
  * expose an unauthenticated S3/SQS to the network. While it starts, listen calls for 0.0.0.0
- * are narrowed to 127.0.0.1; the prototype is restored as soon as it has started.
+ * are narrowed to 127.0.0.1; the prototype is restored as soon as it has started. The server
+ * that listened is fauxqs's HTTP server (it exposes none), kept for the conditional writes.
  */
-async function onLoopback<T>(start: () => Promise<T>): Promise<T> {
+async function onLoopback<T>(start: () => Promise<T>): Promise<{ started: T; server: HttpServer }> {
   const original = NetServer.prototype.listen;
+  let server: HttpServer | undefined;
   NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
     const first = args[0] as { host?: string } | undefined;
-    if (first && typeof first === 'object' && first.host === '0.0.0.0') args[0] = { ...first, host: '127.0.0.1' };
+    if (first && typeof first === 'object' && first.host === '0.0.0.0') {
+      args[0] = { ...first, host: '127.0.0.1' };
+      server = this as HttpServer;
+    }
     return (original as (...a: unknown[]) => NetServer).apply(this, args);
   } as typeof original;
   try {
-    return await start();
+    const started = await start();
+    if (!server) throw new Error('fauxqs started without listening on 0.0.0.0: the loopback patch needs a look');
+    return { started, server };
   } finally {
     NetServer.prototype.listen = original;
   }
