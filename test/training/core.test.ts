@@ -10,7 +10,7 @@ import { parameterCombinations, readRunParams } from '#core/training/params.ts';
 import { decodeDataset, encodeDataset } from '#core/training/dataset-file.ts';
 import { isTestUser, labelAndSplit } from '#core/training/labels.ts';
 import { mergeFeatureTables, parseFeaturesTsv } from '#core/training/features-table.ts';
-import { isSupersededBy, publishPlan } from '#core/training/publish-plan.ts';
+import { currentPointerBody, isSupersededBy, siteCopies, versionDocuments } from '#core/training/publish-plan.ts';
 import { featureIndex } from '#core/schema.ts';
 import { featuresTsv, learnableWeek } from './fixtures/weeks.ts';
 import { defined } from '#test/support/defined.ts';
@@ -198,21 +198,22 @@ describe('out-of-order runs', () => {
 });
 
 describe('publish order', () => {
-  it('writes the version, then the site copies, and the pointer last', () => {
-    const plan = publishPlan('v1', { model: 'm', card: 'c', trees: 't' }, new Date(0));
-    expect(plan.map((w) => `${w.bucket}:${w.key}`)).toEqual([
-      'data:models/v1/model.json',
-      'data:models/v1/card.json',
-      'data:models/v1/trees.json',
-      'site:data/trees.json',
-      'site:data/card.json',
-      'data:models/current.json',
+  it("writes the version's documents, then a pointer naming it; the site copies come from the version", () => {
+    const docs = versionDocuments('v1', { model: 'm', card: 'c', trees: 't' });
+    expect(docs).toEqual([
+      { key: 'models/v1/model.json', body: 'm' },
+      { key: 'models/v1/card.json', body: 'c' },
+      { key: 'models/v1/trees.json', body: 't' },
     ]);
-    expect(JSON.parse(defined(plan.at(-1), 'the last write of the plan').body)).toEqual({
+    expect(JSON.parse(currentPointerBody('v1', new Date(0)))).toEqual({
       formatVersion: 1,
       version: 'v1',
       publishedAt: '1970-01-01T00:00:00.000Z',
     });
+    expect(siteCopies('v1')).toEqual([
+      { siteKey: 'data/trees.json', from: 'models/v1/trees.json' },
+      { siteKey: 'data/card.json', from: 'models/v1/card.json' },
+    ]);
   });
 });
 
@@ -335,9 +336,13 @@ describe('publishing a promoted winner', () => {
     expect(judged.reason).toBe(
       "test AUC 0.8000 is worse than the current model's 0.9000 by more than the margin 0.0100 (model v-new was published while this run was evaluated; judged again against it)",
     );
-    expect((await decidePublication(run, current('v-new', '3', 0.805).view, DEFAULT_GATE)).decision).toBe('promote');
-    expect((await decidePublication(run, current('v-new', undefined, undefined).view, DEFAULT_GATE)).decision).toBe(
-      'promote',
-    );
+    expect(await decidePublication(run, current('v-new', '3', 0.805).view, DEFAULT_GATE)).toEqual({
+      decision: 'promote',
+      reason:
+        'test AUC 0.8000 ≥ floor 0.5500; current model 0.8050, margin 0.0100 (model v-new was published while this run was evaluated; judged again against it)',
+    });
+    const unreadable = await decidePublication(run, current('v-new', undefined, undefined).view, DEFAULT_GATE);
+    expect(unreadable.decision).toBe('promote');
+    expect(unreadable.reason).toContain('no current model (current model v-new not comparable: no)');
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The training handlers in-process against emulated S3 (real SDK), their dependencies
  * injected: Prepare's labels, merge and split on hand-made weeks, its option checks before
- * any write, and Publish's atomicity (the pointer moves last; a failure before it leaves
- * the current model; versions are immutable) and its supersede and re-judge rules.
+ * any write, and Publish's order (the version, then the pointer, then the site copied from
+ * it; versions are immutable) and its supersede and re-judge rules. Two Publish steps at
+ * once: publish-race.test.ts.
  */
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { forestEngine } from '#core/training/forest-engine.ts';
 import { DEFAULT_GATE, type GateSettings } from '#core/training/gate.ts';
 import { featureIndex } from '#core/schema.ts';
 import { TrainingStore } from '#aws/training/store.ts';
+import { s3Store } from '#aws/s3-store.ts';
 import { createPrepareHandler } from '#handlers/training/prepare.ts';
 import { createTrainHandler } from '#handlers/training/train.ts';
 import { createEvaluateHandler, type EvaluateOutput } from '#handlers/training/evaluate.ts';
@@ -28,6 +30,7 @@ describe('training handlers on emulated S3', () => {
   let local: TestEmulators;
   let h: ReturnType<typeof handlers>;
   let secondRun: Promise<EvaluateOutput> | undefined;
+  let firstVersion: string | undefined;
   const data = 'data-bucket';
   const site = 'site-bucket';
   const put = (key: string, body: string) =>
@@ -53,7 +56,14 @@ describe('training handlers on emulated S3', () => {
       prepare: createPrepareHandler({ ...common, now }),
       train: createTrainHandler({ ...common, threads: availableParallelism(), workerUrl: undefined }),
       evaluate: createEvaluateHandler({ ...common, gate }),
-      publish: createPublishHandler({ ...common, siteBucket: settings.siteBucket ?? site, gate, now }),
+      publish: createPublishHandler({
+        data: s3Store(local.s3, data),
+        site: s3Store(local.s3, settings.siteBucket ?? site),
+        engine: forestEngine,
+        logger: common.logger,
+        gate,
+        now,
+      }),
       recordRejection: createRecordRejectionHandler({ ...common, now }),
     };
   }
@@ -152,22 +162,31 @@ describe('training handlers on emulated S3', () => {
     expect(await listKeys(local.s3, data, 'training/')).toEqual(before);
   });
 
-  it('Publish writes the version, then moves the pointer; a failure before the pointer leaves the current model', async () => {
+  it('Publish writes the version, moves the pointer, then copies the site from it; a failed site copy is finished by a retry', async () => {
     const first = await evaluated({ numTrees: 3, maxDepth: 3, featureSubsetStrategy: 'all' });
     const published = await h.publish(first);
+    firstVersion = published.version;
     expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(published.version);
-    expect(published.written.at(-1)).toBe('data:models/current.json');
+    expect(published.written).toEqual([
+      ...['model', 'card', 'trees'].map((name) => `data:models/${published.version}/${name}.json`),
+      'data:models/current.json',
+      'site:data/trees.json',
+      'site:data/card.json',
+    ]);
+    expect(JSON.parse(await getText(site, 'data/card.json')).modelVersion).toBe(published.version);
 
-    // A second run whose site copy fails (its bucket does not exist): the new version's
-    // documents may be written, but models/current.json still names the first version.
+    // A second run whose site copy fails (its bucket does not exist): the pointer has moved
+    // (the new model is current), the site still shows the first until Publish is retried.
     const second = await evaluated({ numTrees: 4, maxDepth: 3, featureSubsetStrategy: 'all' });
     await expect(handlers({ siteBucket: 'no-such-site-bucket' }).publish(second)).rejects.toThrow(/bucket/i);
-    expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(published.version);
+    const secondVersion = JSON.parse(await getText(data, 'models/current.json')).version;
+    expect(secondVersion).not.toBe(published.version);
+    expect(JSON.parse(await getText(site, 'data/card.json')).modelVersion).toBe(published.version);
 
-    // Retrying the same Publish finds its immutable documents unchanged and completes.
+    // The retry finds its version current and copies it to the site.
     const retried = await h.publish(second);
-    expect(JSON.parse(await getText(data, 'models/current.json')).version).toBe(retried.version);
-    expect(retried.version).not.toBe(published.version);
+    expect(retried).toMatchObject({ decision: 'promote', version: secondVersion });
+    expect(retried.reason).toContain('is current already');
     const card = JSON.parse(await getText(site, 'data/card.json'));
     expect(card.modelVersion).toBe(retried.version);
     expect(card.gate.currentAuc).toBeCloseTo(first.best.auc, 10); // the same split seed: the same test set
@@ -196,6 +215,9 @@ describe('training handlers on emulated S3', () => {
     const { version } = JSON.parse(await getText(data, 'models/current.json'));
     const key = `models/${version}/card.json`;
     await put(key, (await getText(data, key)).replace('"formatVersion": 1', '"formatVersion": 1, "edited": true'));
+    // The first version current again, so that the second is published anew.
+    const first = defined(firstVersion, 'the first version (an earlier test publishes it)');
+    await put('models/current.json', JSON.stringify({ formatVersion: 1, version: first, publishedAt: 'x' }));
     await expect(h.publish(evaluation)).rejects.toThrow(
       /already exists with other content; published versions are immutable/,
     );

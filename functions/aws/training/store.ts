@@ -1,13 +1,12 @@
 /**
  * The reads and writes of the training flow, by bucket name, over the S3 adapter of the
  * storage port: whole objects as text or bytes (gunzipped when the key ends in .gz),
- * listings, and writes that refuse to replace an immutable object with different content.
+ * listings and writes.
  * New code can take the port itself: `store.bucket(name)` (or `s3Store(s3, name)`) with
  * the reads of `core/storage/reads.ts`.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readBytes, readText, readTextIfExists } from '#core/storage/reads.ts';
-import { PreconditionFailedError } from '#core/storage/port.ts';
 import { s3Client } from '#aws/clients.ts';
 import { S3ObjectStore } from '#aws/s3-store.ts';
 
@@ -59,30 +58,4 @@ export class TrainingStore {
   async put(bucket: string, key: string, body: string | Uint8Array, contentType = 'application/json'): Promise<void> {
     await this.bucket(bucket).write(key, body, { contentType });
   }
-
-  /**
-   * Writes an object that must never change once written: an identical existing object is
-   * left alone (a retried Publish), a different one is an error. The write itself is
-   * conditional (If-None-Match), so a writer racing this one cannot be overwritten.
-   */
-  async putImmutable(bucket: string, key: string, body: string): Promise<'written' | 'unchanged'> {
-    let existing = await this.getTextIfExists(bucket, key);
-    if (existing === undefined) {
-      try {
-        await this.bucket(bucket).write(key, body, { contentType: 'application/json', ifNoneMatch: '*' });
-        return 'written';
-      } catch (error) {
-        if (!(error instanceof PreconditionFailedError)) throw error;
-        existing = await this.getText(bucket, key); // written meanwhile: judge what is there
-      }
-    }
-    if (existing === body) return 'unchanged';
-    throw new ImmutableObjectError(
-      `s3://${bucket}/${key} already exists with other content; published versions are immutable`,
-    );
-  }
-}
-
-class ImmutableObjectError extends Error {
-  override readonly name = 'ImmutableObjectError';
 }

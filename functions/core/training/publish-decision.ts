@@ -3,9 +3,10 @@
  * pairs can be evaluated at the same time and finish in any order, so Publish looks at the
  * model current now: one trained on a later week stays (the pointer never moves back to
  * older data), and one published since this run's Evaluate is judged against again, on
- * this run's test set.
+ * this run's test set, and the reason then names it. Publish asks again each time the
+ * pointer moves under it (its write is conditional on the pointer it judged against).
  */
-import { decideGate, type CurrentModelScore, type GateSettings } from './gate.ts';
+import { decideGateAgainst, type CurrentModelScore, type GateSettings } from './gate.ts';
 import { isSupersededBy } from './publish-plan.ts';
 import { isWeekId } from '#core/weeks.ts';
 
@@ -49,16 +50,11 @@ export async function decidePublication(
       reason: `the current model ${current.version} was trained on week ${currentWeek}, later than week ${run.trainWeek}; it stays`,
     };
   }
-  if (current.version !== run.current?.version) {
-    const { auc } = await current.scoreOnTest();
-    // Not comparable: the floor, already passed, decides.
-    const gate = auc === undefined ? undefined : decideGate(run.best.auc, auc, settings);
-    if (gate?.decision === 'reject') {
-      return {
-        decision: 'reject',
-        reason: `${gate.reason} (model ${current.version} was published while this run was evaluated; judged again against it)`,
-      };
-    }
-  }
-  return { decision: 'promote', reason: run.gate.reason };
+  if (current.version === run.current?.version) return { decision: 'promote', reason: run.gate.reason };
+  // Not comparable (an engine that cannot read it): the floor alone decides, and the reason says so.
+  const gate = decideGateAgainst(run.best.auc, await current.scoreOnTest(), settings);
+  return {
+    decision: gate.decision,
+    reason: `${gate.reason} (model ${current.version} was published while this run was evaluated; judged again against it)`,
+  };
 }

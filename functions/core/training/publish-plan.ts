@@ -1,17 +1,16 @@
 /**
- * What Publish writes, in order. The version's documents first, the dashboard's copies
- * next, and `models/current.json` last: a reader that follows the pointer always finds a
- * complete version, and a failure half-way leaves the previous model current.
+ * What Publish writes, in order: the version's documents first (immutable), then
+ * `models/current.json`, moved only over the pointer it judged against, and last the
+ * dashboard's copies, taken from the version the pointer names. A reader that follows the
+ * pointer always finds a complete version, a failure before the pointer leaves the previous
+ * model current, and the site shows only what the pointer has named.
  */
 import { CURRENT_MODEL_KEY, SITE_KEYS, modelKeys } from './keys.ts';
 import { weekSpan, type WeekId } from '#core/weeks.ts';
 
-export interface PlannedWrite {
-  readonly bucket: 'data' | 'site';
+export interface VersionDocument {
   readonly key: string;
   readonly body: string;
-  /** Versioned objects are never replaced by different content. */
-  readonly immutable: boolean;
 }
 
 export interface CurrentPointer {
@@ -26,16 +25,27 @@ export interface PublishDocuments {
   readonly trees: string;
 }
 
-export function publishPlan(version: string, docs: PublishDocuments, publishedAt: Date): PlannedWrite[] {
+/** The version's documents in the data bucket, never replaced by different content once written. */
+export function versionDocuments(version: string, docs: PublishDocuments): VersionDocument[] {
   const keys = modelKeys(version);
-  const pointer: CurrentPointer = { formatVersion: 1, version, publishedAt: publishedAt.toISOString() };
   return [
-    { bucket: 'data', key: keys.model, body: docs.model, immutable: true },
-    { bucket: 'data', key: keys.card, body: docs.card, immutable: true },
-    { bucket: 'data', key: keys.trees, body: docs.trees, immutable: true },
-    { bucket: 'site', key: SITE_KEYS.trees, body: docs.trees, immutable: false },
-    { bucket: 'site', key: SITE_KEYS.card, body: docs.card, immutable: false },
-    { bucket: 'data', key: CURRENT_MODEL_KEY, body: JSON.stringify(pointer, null, 2) + '\n', immutable: false },
+    { key: keys.model, body: docs.model },
+    { key: keys.card, body: docs.card },
+    { key: keys.trees, body: docs.trees },
+  ];
+}
+
+export function currentPointerBody(version: string, publishedAt: Date): string {
+  const pointer: CurrentPointer = { formatVersion: 1, version, publishedAt: publishedAt.toISOString() };
+  return JSON.stringify(pointer, null, 2) + '\n';
+}
+
+/** The dashboard's documents (site bucket) and the object of the version each is a copy of. */
+export function siteCopies(version: string): { readonly siteKey: string; readonly from: string }[] {
+  const keys = modelKeys(version);
+  return [
+    { siteKey: SITE_KEYS.trees, from: keys.trees },
+    { siteKey: SITE_KEYS.card, from: keys.card },
   ];
 }
 

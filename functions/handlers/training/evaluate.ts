@@ -61,7 +61,7 @@ export function createEvaluateHandler(deps: EvaluateDeps) {
     const candidates = [];
     for (const candidate of event.candidates)
       candidates.push({ ...candidate, modelJson: await store.getText(bucket, candidate.modelKey) });
-    const current = await currentModelAuc(store, bucket, engine, test);
+    const current = await currentModelAuc(store.bucket(bucket), engine, test);
     const evaluated = evaluateCandidates(engine, test, candidates, current, deps.gate);
     const output: EvaluateOutput = {
       runId: event.runId,
