@@ -2,8 +2,8 @@
  * The training state machine from the synthesized template, run by the local Step Functions
  * runner with every task invoking the Lambda bundle CDK built, against emulated S3:
  * success (published, pointer last), a gate rejection (current model stays), task
- * failures ending in TrainingFailed with a readable cause, and the same result as
- * `retention train` on the same demo weeks.
+ * failures ending in TrainingFailed with a readable cause, the same result as
+ * `retention train` on the same demo weeks, and two runs of different weeks at once.
  */
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { listKeys, readText, type LocalCloud } from '#test/support/local-cloud.t
 import { LocalStateMachine } from '#infra/local/stepfunctions.ts';
 import { startTrainingCloud, type TrainingCloud } from './fixtures/cloud.ts';
 import { parseCard, parseTrees } from '#dashboard/src/documents.ts';
+import { activeUsersTxt, featuresTsv, learnableWeek, manifestJson } from './fixtures/weeks.ts';
 import { defined } from '#test/support/defined.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,7 +55,12 @@ describe('training state machine, run locally end to end', () => {
     const output = outcome.output as { decision: string; version: string; auc: number; written: string[] };
     expect(output.decision).toBe('promote');
     expect(output.auc).toBeGreaterThan(0.9); // pc ≥ 3 decides retention exactly
-    expect(output.written.at(-1)).toBe('data:models/current.json');
+    // The pointer moves after the version's documents; the site is copied from what it names.
+    expect(output.written.slice(-3)).toEqual([
+      'data:models/current.json',
+      'site:data/trees.json',
+      'site:data/card.json',
+    ]);
     const trainEntered = outcome.events.filter((e) => e.type === 'StateEntered' && e.state === 'Train');
     expect(trainEntered).toHaveLength(2); // default grid with maxDepth fixed: sqrt and onethird
 
@@ -215,4 +221,35 @@ describe('training state machine, run locally end to end', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('runs of two week pairs started together end with the later week current, one judged against no model', async () => {
+    const { users, retained } = learnableWeek(400);
+    await put(data, 'extracted/week=1/part=a/features.tsv', featuresTsv('1', users));
+    await put(data, 'extracted/week=2/part=a/active_users.txt', activeUsersTxt(retained));
+    await put(data, 'extracted/week=2/part=a/manifest.json', manifestJson('2', retained.length));
+    await cloud.clients.s3.send(new DeleteObjectCommand({ Bucket: data, Key: 'models/current.json' }));
+    const params = { numTrees: 3, maxDepth: 3 };
+    const outcomes = await Promise.all([
+      machine.run({ trainWeek: '0', labelWeek: '1', params }),
+      machine.run({ trainWeek: '1', labelWeek: '2', params }),
+    ]);
+    const outputs = outcomes.map((outcome) => {
+      if (outcome.status !== 'SUCCEEDED') throw new Error(`${outcome.error}: ${outcome.cause}`);
+      return outcome.output as { decision: string; reason: string; version: string };
+    });
+    const [earlier, later] = outputs as [(typeof outputs)[0], (typeof outputs)[0]];
+    const story = outputs.map((o) => `${o.decision}: ${o.reason}`).join('\n');
+    expect(later.decision, story).toBe('promote');
+    const pointer = JSON.parse(await readText(cloud.clients.s3, data, 'models/current.json'));
+    expect(pointer.version, story).toBe(later.version);
+    expect(JSON.parse(await readText(cloud.clients.s3, site, 'data/card.json')).modelVersion).toBe(later.version);
+    const promotions = outputs.filter((o) => o.decision === 'promote');
+    expect(
+      promotions.filter((o) => o.reason.endsWith('no current model')),
+      story,
+    ).toHaveLength(1);
+    // The other was judged against the model current then: judged again against it, or superseded by it.
+    if (earlier.decision === 'promote') expect(later.reason, story).toMatch(/; current model \d\.\d{4}, margin/);
+    else expect(earlier.reason, story).toContain(`the current model ${later.version} was trained on week 1`);
+  }, 120_000);
 });
