@@ -38,6 +38,14 @@ interface RunningState {
   endpoints?: { s3?: string };
 }
 
+interface TrainingRun {
+  trainWeek: string;
+  labelWeek: string;
+  decision?: string;
+  reason?: string;
+  version?: string;
+}
+
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 describe('retention start', () => {
@@ -100,6 +108,18 @@ describe('retention start', () => {
         }
         // The demo is a little dirty: some lines are rejected, with their reasons.
         expect(total(extraction.weeks[0].rejected)).toBeGreaterThan(0);
+        // Both week pairs train, their runs started together: one promotion is judged against
+        // no model, any other against the model current then; the pointer ends on the latest.
+        const training = summary.stages.training.summary as { runs: TrainingRun[]; currentVersion?: string };
+        expect(training.runs.map((r) => `${r.trainWeek} → ${r.labelWeek}`).sort()).toEqual(['0 → 1', '1 → 2']);
+        const story = training.runs.map((r) => `${r.trainWeek}: ${r.decision} (${r.reason})`).join('; ');
+        const promotions = training.runs.filter((r) => r.decision === 'promote');
+        const againstNone = promotions.filter((r) => r.reason?.endsWith('; no current model'));
+        expect(againstNone, story).toHaveLength(1);
+        for (const run of promotions.filter((r) => !againstNone.includes(r)))
+          expect(run.reason, story).toMatch(/; current model \d\.\d{4}, margin/);
+        const latest = promotions.sort((a, b) => Number(b.trainWeek) - Number(a.trainWeek))[0];
+        expect(training.currentVersion, story).toBe(latest?.version);
         expect(Object.keys(summary.stages)).toEqual(['demo-data', 'extraction', 'training', 'prediction', 'dashboard']);
         // The dashboard stage served the page and the three documents the pipeline published.
         expect(summary.stages.dashboard.summary.status).toEqual({
