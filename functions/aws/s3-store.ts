@@ -3,7 +3,7 @@
  * bodies go up in one PUT, large and streamed ones as a multipart upload
  * (@aws-sdk/lib-storage), gzipped on the way when asked, so no output is held whole.
  * Conditional writes send S3's If-None-Match / If-Match and report its 412 as a
- * PreconditionFailedError (after retrying its 409, a conflicting write under way).
+ * PreconditionFailedError (after retrying its 409, a conflicting operation during the write).
  */
 import { PassThrough, Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
@@ -132,7 +132,7 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  /** S3 answers a conditional PUT 409 while another write of the key is under way; its advice is to retry. */
+  /** S3 may answer a conditional PUT 409 (a conflicting operation completed during it); its advice is to retry. */
   async #put(params: PutObjectCommandInput, attempt = 1): Promise<PutObjectCommandOutput> {
     try {
       return await this.s3.send(new PutObjectCommand(params));

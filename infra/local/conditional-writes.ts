@@ -2,11 +2,12 @@
  * S3's conditional writes in front of fauxqs, which stores a PutObject whatever its
  * If-Match / If-None-Match say. Every request that replaces or removes an object passes
  * through here first, one at a time per key, so a condition is judged and the write done
- * with no other write of that key in between. A condition is judged against the object's
- * ETag (a HEAD to fauxqs itself) and refused as S3 refuses it: 412 PreconditionFailed when
- * it does not hold, 404 NoSuchKey for If-Match on a key with no object, and 409
- * ConditionalRequestConflict when another write of the same key is under way (S3's advice,
- * which the S3 adapter follows: try again).
+ * with no other write of that key in between (of racing writers the first to finish wins
+ * and the others are judged after it, as on S3). A condition is judged against the
+ * object's ETag (a HEAD to fauxqs itself) and refused as S3 refuses it: 412
+ * PreconditionFailed when it does not hold, 404 NoSuchKey for If-Match on a key with no
+ * object, and 409 ConditionalRequestConflict for a conditional CompleteMultipartUpload
+ * whose key was written or deleted while the parts were uploaded.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,8 @@ interface ObjectWrite {
   readonly path: string;
   readonly ifMatch?: string;
   readonly ifNoneMatch?: string;
+  /** CompleteMultipartUpload's upload. */
+  readonly uploadId?: string;
 }
 
 /** Puts the layer in front of the request listener of fauxqs's HTTP server. */
@@ -43,22 +46,51 @@ function conditionalWriteLayer(
   headOf: (path: string) => Promise<string | undefined>,
 ): RequestListener {
   const writes = new KeyQueue();
+  const history = new KeyHistory();
   return (request, response) => {
+    const created = multipartCreatedOf(request);
+    if (created) captureUploadId(response, (uploadId) => history.uploadCreated(uploadId, created));
     const write = objectWriteOf(request);
     if (write === undefined) return next(request, response);
     const conditional = write.ifMatch !== undefined || write.ifNoneMatch !== undefined;
-    if (conditional && writes.busy(write.path)) return refuse(request, response, 409, conflict());
     void writes.run(write.path, async () => {
       try {
-        const refusal = conditional ? judge(write, await headOf(write.path)) : undefined;
+        const refusal = conditional ? await judgeNow(write) : undefined;
         if (refusal) refuse(request, response, refusal.status, refusal.body);
         else next(request, response);
       } catch (error) {
         refuse(request, response, 500, errorXml('InternalError', `judging the condition: ${(error as Error).message}`));
       }
       await finished(response);
+      if (response.statusCode < 300) history.written(write.path);
     });
   };
+
+  async function judgeNow(write: ObjectWrite) {
+    if (write.uploadId !== undefined && history.changedSince(write.uploadId, write.path))
+      return { status: 409, body: conflict() };
+    return judge(write, await headOf(write.path));
+  }
+}
+
+/** The object path of a CreateMultipartUpload (POST ?uploads), if the request is one. */
+function multipartCreatedOf(request: IncomingMessage): string | undefined {
+  if (request.method !== 'POST') return undefined;
+  const url = new URL(request.url ?? '/', 'http://fauxqs');
+  const path = pathStyle(url.pathname, request.headers.host).replace(/^\//, '');
+  return url.searchParams.has('uploads') && /^[^/]+\/./.test(path) ? path : undefined;
+}
+
+/** Reads the UploadId out of CreateMultipartUpload's answer (a small XML document sent whole). */
+function captureUploadId(response: ServerResponse, found: (uploadId: string) => void): void {
+  const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.end = ((...args: unknown[]) => {
+    const [body] = args;
+    const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : '';
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(text)?.[1];
+    if (uploadId) found(uploadId);
+    return end(...args);
+  }) as ServerResponse['end'];
 }
 
 /** The object a request writes (PutObject, CopyObject, CompleteMultipartUpload, DeleteObject), if it writes one. */
@@ -79,7 +111,13 @@ function objectWriteOf(request: IncomingMessage): ObjectWrite | undefined {
   };
   const ifMatch = method === 'DELETE' ? undefined : header('if-match');
   const ifNoneMatch = method === 'DELETE' ? undefined : header('if-none-match');
-  return { path, ...(ifMatch ? { ifMatch } : {}), ...(ifNoneMatch ? { ifNoneMatch } : {}) };
+  const uploadId = method === 'POST' ? (query.get('uploadId') ?? undefined) : undefined;
+  return {
+    path,
+    ...(ifMatch ? { ifMatch } : {}),
+    ...(ifNoneMatch ? { ifNoneMatch } : {}),
+    ...(uploadId ? { uploadId } : {}),
+  };
 }
 
 /** Virtual-hosted requests (the bucket in the host name) as fauxqs rewrites them. */
@@ -116,8 +154,8 @@ const preconditionFailed = (condition: string) =>
 const conflict = () =>
   errorXml(
     'ConditionalRequestConflict',
-    'A conflicting operation occurred. If using PutObject you can retry the request. ' +
-      'If using multipart upload you should initiate another CreateMultipartUpload request and re-upload each part.',
+    'A conflicting operation occurred. If using multipart upload you should initiate another ' +
+      'CreateMultipartUpload request and re-upload each part.',
   );
 const noSuchKey = (path: string) =>
   errorXml('NoSuchKey', 'The specified key does not exist.', `<Key>${path.slice(path.indexOf('/') + 1)}</Key>`);
@@ -133,13 +171,9 @@ function refuse(request: IncomingMessage, response: ServerResponse, status: numb
 const finished = (response: ServerResponse) =>
   new Promise<void>((resolve) => (response.closed ? resolve() : response.once('close', () => resolve())));
 
-/** Runs tasks one after the other per key; a key is busy while one of its tasks runs or waits. */
+/** Runs tasks one after the other per key. */
 class KeyQueue {
   readonly #tails = new Map<string, Promise<void>>();
-
-  busy(key: string): boolean {
-    return this.#tails.has(key);
-  }
 
   run(key: string, task: () => Promise<void>): Promise<void> {
     const previous = this.#tails.get(key) ?? Promise.resolve();
@@ -149,5 +183,26 @@ class KeyQueue {
       if (this.#tails.get(key) === done) this.#tails.delete(key);
     });
     return done;
+  }
+}
+
+/** Counts the writes of each key, and the count each multipart upload started at. */
+class KeyHistory {
+  readonly #writes = new Map<string, number>();
+  readonly #uploads = new Map<string, { path: string; writes: number }>();
+
+  written(path: string): void {
+    this.#writes.set(path, (this.#writes.get(path) ?? 0) + 1);
+  }
+
+  uploadCreated(uploadId: string, path: string): void {
+    this.#uploads.set(uploadId, { path, writes: this.#writes.get(path) ?? 0 });
+  }
+
+  /** The key was written or deleted since the upload was created (an upload not seen counts as unchanged). */
+  changedSince(uploadId: string, path: string): boolean {
+    const upload = this.#uploads.get(uploadId);
+    this.#uploads.delete(uploadId);
+    return upload !== undefined && upload.path === path && upload.writes !== (this.#writes.get(path) ?? 0);
   }
 }

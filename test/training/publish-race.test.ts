@@ -87,10 +87,10 @@ describe('two Publish steps of different weeks at once', () => {
   });
   afterAll(() => local?.stop());
 
-  const orders = interleavings(['check', 'move', 'copy']);
-  it(`ends with the later week current and on the site, in each of the ${orders.length} interleavings`, async () => {
-    const version: Partial<Record<Run, string>> = {};
-    for (const order of orders) {
+  // Every order of A's and B's steps that keeps each run's own in order: 20 of them.
+  it.each(interleavings(['check', 'move', 'copy']).map((order) => [order.join(', '), order] as const))(
+    'ends with the later week current and on the site: %s',
+    async (_, order) => {
       await reset();
       const script = new Script(order);
       const publishAs = async (run: Run) => {
@@ -103,8 +103,7 @@ describe('two Publish steps of different weeks at once', () => {
         }
       };
       const [a, b] = await Promise.all([publishAs('A'), publishAs('B')]);
-      const story = `${order.join(', ')} → A ${a.decision} (${a.reason}); B ${b.decision} (${b.reason})`;
-      version.B = b.version;
+      const story = `A ${a.decision} (${a.reason}); B ${b.decision} (${b.reason})`;
       expect(b.decision, story).toBe('promote');
       expect(['promote', 'superseded'], story).toContain(a.decision);
       expect(await versionIn(data, CURRENT_MODEL_KEY), story).toBe(b.version);
@@ -117,9 +116,8 @@ describe('two Publish steps of different weeks at once', () => {
       ).toHaveLength(1);
       for (const later of promotions.filter((o) => !o.reason.endsWith('no current model')))
         expect(later.reason, story).toContain(`(model ${a.version} was published while this run was evaluated`);
-    }
-    expect(version.B).toBeDefined();
-  });
+    },
+  );
 
   it(`gives up after ${MAX_JUDGEMENTS} judgements when the pointer moves under every one, publishing nothing`, async () => {
     await reset();
