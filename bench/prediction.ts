@@ -6,8 +6,9 @@
  *    predict handler with an SQS that accepts instantly (Powertools batch + scoring), and the
  *    handler sending to the emulated SQS (fauxqs) with its trend parts written to fauxqs S3.
  * 2. Through the local cloud (the product stack: stream → local poller → predict bundle →
- *    results queue): 100k records (--quick: 5k) with 1 % poison. Checks every good record has
- *    exactly one result, every poison record is in the poison queue with its reason, 0 lost;
+ *    results queue): 100k records (--quick: 5k) with 1 % poison of 16 kinds (_prediction-burst.ts).
+ *    Checks every good record has a result (redeliveries only with the same resultId), every
+ *    poison record is in the poison queue with its reason, trends.json counts the round;
  *    latency PutRecords → SQS receive (p50/p99) and records/s end to end. Twice: a burst (as
  *    fast as PutRecords goes: throughput; its latency is mostly the backlog) and a paced run at
  *    500 records/s (10k; --quick 2k): latency when prediction keeps up.
@@ -17,27 +18,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { startEmulators, s3ClientConfig, sqsClientConfig } from '#infra/local/emulators.ts';
 import { startLocalCloud } from '#infra/local/cloud.ts';
-import { dataBucket } from '#infra/local/stages/resources.ts';
+import { dataBucket, siteBucket } from '#infra/local/stages/resources.ts';
 import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
 import { DEFAULT_CATEGORIES, FEATURES } from '#core/schema.ts';
 import { forestEngine } from '#core/training/forest-engine.ts';
 import { parseRecord, prepareModel, type PredictionRecord } from '#core/prediction/index.ts';
 import { createPredictHandler } from '#handlers/prediction/predict.ts';
-import { putEntries } from '#aws/prediction/kinesis-producer.ts';
 import { S3Client as S3 } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { BenchOptions } from './run.ts';
 import { present } from './_shared.ts';
+import { printReports, runPhase, type Phase } from './_prediction-burst.ts';
 
 const BATCH = 500;
 const encoder = new TextEncoder();
@@ -209,21 +204,6 @@ async function handlerThroughput(modelJson: string, total: number) {
 /** The handler logs each poison record and failure; quiet here so the table stays readable. */
 const silentLogger = () => new Logger({ logLevel: 'SILENT' });
 
-const POISON_KINDS = [
-  () => 'not json at all',
-  () => '{"userId": 12, "round": ',
-  () => JSON.stringify({ userId: 5, round: 0, features: { pc: 1 } }),
-  () => JSON.stringify({ userId: -3, round: 0, features: {} }),
-];
-
-interface Phase {
-  readonly title: string;
-  readonly round: number;
-  readonly total: number;
-  /** Records per second to put at, or undefined for as fast as PutRecords goes. */
-  readonly rate?: number;
-}
-
 async function throughLocalCloud(modelJson: string, phases: readonly Phase[]) {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-prediction-'));
   const invocations = new Map<string, { count: number; ms: number }>();
@@ -245,149 +225,31 @@ async function throughLocalCloud(modelJson: string, phases: readonly Phase[]) {
     throw error;
   }
   try {
-    const stream = cloud.outputs[PREDICTION_OUTPUTS.stream];
-    const resultsUrl = cloud.outputs[PREDICTION_OUTPUTS.results];
-    const poisonUrl = cloud.outputs[PREDICTION_OUTPUTS.poison];
-    if (!stream || !resultsUrl || !poisonUrl) throw new Error('the product stack has no prediction outputs');
+    const output = (name: string) => present(cloud.outputs[name], `the stack output ${name}`);
+    const where = {
+      stream: output(PREDICTION_OUTPUTS.stream),
+      results: output(PREDICTION_OUTPUTS.results),
+      poison: output(PREDICTION_OUTPUTS.poison),
+      failures: output(PREDICTION_OUTPUTS.failures),
+      siteBucket: siteBucket(cloud).name,
+    };
     await publish(cloud.clients.s3, dataBucket(cloud).name, modelJson);
     const settings = cloud.template.eventSourceMappings[0];
     console.log(
-      `\n### Through the local cloud (product stack; ${Object.keys(cloud.resources.streams).length} stream, batch size ${(settings as { batchSize?: number } | undefined)?.batchSize ?? '?'})`,
+      `\n### Through the local cloud (product stack; ${cloud.template.streams.map((s) => `${s.shardCount} shard(s)`).join(', ')}, batch size ${settings?.batchSize ?? '?'}, batching window ${settings?.maximumBatchingWindowSeconds ?? '?'} s)`,
     );
-    console.log('| measure | ' + phases.map((p) => p.title).join(' | ') + ' |');
-    console.log('| --- | ' + phases.map(() => '---').join(' | ') + ' |');
-    const columns: string[][] = [];
-    let failed = false;
-    for (const phase of phases) {
-      const result = await runPhase(cloud, stream, resultsUrl, poisonUrl, phase);
-      columns.push(result.cells);
-      failed ||= result.failed;
-    }
-    const labels = [
-      'records (1 % poison)',
-      'good records with exactly one result',
-      'good records lost',
-      'results received twice',
-      'poison in the poison queue with a reason',
-      'PutRecords of all records (reference)',
-      'first PutRecords → last result',
-      'latency PutRecords → SQS receive p50 / p99 / max',
-    ];
-    labels.forEach((label, i) => console.log(`| ${label} | ${columns.map((c) => c[i]).join(' | ')} |`));
+    const reports = [];
+    for (const phase of phases) reports.push(await runPhase(cloud, where, phase));
+    printReports(phases, reports);
     console.log(
       `(invocations over both phases: ${[...invocations].map(([fn, t]) => `${fn} ${t.count} × ${(t.ms / t.count).toFixed(0)} ms mean, ${(t.ms / 1000).toFixed(1)} s in all`).join('; ')})`,
     );
-    if (failed) throw new Error('records were lost, duplicated or misfiled: see the table');
+    if (reports.some((r) => r.failed))
+      throw new Error('records were lost, duplicated, misfiled or miscounted: see the tables');
   } finally {
     await cloud.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
-}
-
-async function runPhase(
-  cloud: Awaited<ReturnType<typeof startLocalCloud>>,
-  stream: string,
-  resultsUrl: string,
-  poisonUrl: string,
-  phase: Phase,
-) {
-  // Every 100th record is poison, the four kinds in turn.
-  const records = makeRecords(phase.total, phase.round, phase.round + 1);
-  const entries = records.map((r, i) =>
-    i % 100 === 99
-      ? {
-          PartitionKey: `poison-${phase.round}-${i}`,
-          Data: encoder.encode(present(POISON_KINDS[Math.floor(i / 100) % POISON_KINDS.length], 'a poison kind')()),
-          poison: true,
-        }
-      : { PartitionKey: String(r.userId), Data: encoder.encode(JSON.stringify(r)), poison: false },
-  );
-  const expectedGood = new Set(entries.filter((e) => !e.poison).map((e) => Number(e.PartitionKey)));
-  const expectedPoison = new Set(entries.filter((e) => e.poison).map((e) => e.PartitionKey));
-  const putAt = new Map<number, number>();
-  const seen = new Map<number, number>();
-  const latencies: number[] = [];
-  let lastReceive = 0;
-  let stop = false;
-  const receivers = Array.from({ length: 4 }, async () => {
-    while (!stop) {
-      const got = await cloud.clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: resultsUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      const now = performance.now();
-      const messages = got.Messages ?? [];
-      for (const m of messages) {
-        const { userId, round } = JSON.parse(present(m.Body, 'a message body')) as { userId: number; round: number };
-        if (round !== phase.round) continue;
-        seen.set(userId, (seen.get(userId) ?? 0) + 1);
-        latencies.push(now - (putAt.get(userId) ?? now));
-        lastReceive = now;
-      }
-      if (messages.length)
-        await cloud.clients.sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: resultsUrl,
-            Entries: messages.map((m, i) => ({
-              Id: String(i),
-              ReceiptHandle: present(m.ReceiptHandle, 'a receipt handle'),
-            })),
-          }),
-        );
-    }
-  });
-
-  const chunk = phase.rate ? Math.max(1, Math.min(BATCH, Math.round(phase.rate / 4))) : BATCH;
-  const started = performance.now();
-  for (let i = 0; i < entries.length; i += chunk) {
-    if (phase.rate) {
-      const due = started + (i / phase.rate) * 1000;
-      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
-    }
-    const part = entries.slice(i, i + chunk);
-    const at = performance.now();
-    for (const e of part) if (!e.poison) putAt.set(Number(e.PartitionKey), at);
-    await putEntries(
-      cloud.clients.kinesis,
-      stream,
-      part.map(({ PartitionKey, Data }) => ({ PartitionKey, Data })),
-    );
-  }
-  const putMs = performance.now() - started;
-  const deadline = Date.now() + Math.max(120_000, phase.total * 5);
-  while (seen.size < expectedGood.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  await new Promise((r) => setTimeout(r, 2000)); // late duplicates would show up here
-  stop = true;
-  await Promise.all(receivers);
-  await cloud.idle();
-
-  const poison = (await drainAll(cloud.clients.sqs, poisonUrl)).filter((p) =>
-    expectedPoison.has(p.partitionKey as string),
-  );
-  const reasons = new Map<string, number>();
-  for (const p of poison) {
-    const code = (p.reason as { code?: string } | undefined)?.code ?? 'none';
-    reasons.set(code, (reasons.get(code) ?? 0) + 1);
-  }
-  const missingGood = [...expectedGood].filter((u) => !seen.has(u)).length;
-  const duplicates = [...seen.values()].filter((c) => c > 1).length;
-  const missingPoison = expectedPoison.size - new Set(poison.map((p) => p.partitionKey)).size;
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) =>
-    ((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN) / 1000).toFixed(2);
-  const endToEnd = lastReceive - started;
-  return {
-    failed: missingGood > 0 || duplicates > 0 || missingPoison > 0 || reasons.has('none'),
-    cells: [
-      `${fmt(phase.total)} (${fmt(expectedPoison.size)})`,
-      `${fmt(seen.size - duplicates)} of ${fmt(expectedGood.size)}`,
-      fmt(missingGood),
-      fmt(duplicates),
-      `${fmt(poison.length)} of ${fmt(expectedPoison.size)} (${[...reasons].map(([k, v]) => `${k} ${v}`).join(', ')})`,
-      `${(putMs / 1000).toFixed(1)} s, ${fmt(perSecond(phase.total, putMs))} records/s`,
-      `${(endToEnd / 1000).toFixed(1)} s, ${fmt(perSecond(phase.total, endToEnd))} records/s (${(endToEnd / putMs).toFixed(2)}× put)`,
-      `${q(0.5)} / ${q(0.99)} / ${q(1)} s`,
-    ],
-  };
 }
 
 async function publish(s3: S3Client, bucket: string, modelJson: string) {
@@ -401,31 +263,6 @@ async function publish(s3: S3Client, bucket: string, modelJson: string) {
   );
 }
 
-async function drainAll(sqs: SQSClient, url: string): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  for (let empty = 0; empty < 2;) {
-    const got = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    const messages = got.Messages ?? [];
-    if (!messages.length) {
-      empty++;
-      continue;
-    }
-    out.push(...messages.map((m) => JSON.parse(present(m.Body, 'a message body')) as Record<string, unknown>));
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: url,
-        Entries: messages.map((m, i) => ({
-          Id: String(i),
-          ReceiptHandle: present(m.ReceiptHandle, 'a receipt handle'),
-        })),
-      }),
-    );
-  }
-  return out;
-}
-
 export async function run(opts: BenchOptions): Promise<void> {
   const modelJson = await trainModel();
   const engine = (JSON.parse(modelJson) as { engine?: string }).engine ?? 'forest';
@@ -434,7 +271,7 @@ export async function run(opts: BenchOptions): Promise<void> {
   );
   await handlerThroughput(modelJson, opts.quick ? 5_000 : 50_000);
   await throughLocalCloud(modelJson, [
-    { title: 'burst: as fast as PutRecords goes', round: 0, total: opts.quick ? 5_000 : 100_000 },
-    { title: 'paced: 500 records/s', round: 1, total: opts.quick ? 2_000 : 10_000, rate: 500 },
+    { title: 'burst: as fast as PutRecords goes', round: 0, records: makeRecords(opts.quick ? 5_000 : 100_000, 0, 1) },
+    { title: 'paced: 500 records/s', round: 1, records: makeRecords(opts.quick ? 2_000 : 10_000, 1, 2), rate: 500 },
   ]);
 }

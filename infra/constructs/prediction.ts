@@ -133,8 +133,8 @@ export class Prediction extends Construct {
     const cfnTrends = this.trendsFunction.node.defaultChild;
     if (cfnTrends instanceof CfnFunction) cfnTrends.reservedConcurrentExecutions = 1;
     props.dataBucket.grantRead(this.trendsFunction, 'predictions/trends/*');
-    // When each round was last recounted (functions/handlers/prediction/trends.ts): outside the notified prefix.
-    props.dataBucket.grantReadWrite(this.trendsFunction, 'predictions/trends-rebuilt/*');
+    // Each round's ledger of counted parts (functions/handlers/prediction/trends.ts): outside the notified prefix.
+    props.dataBucket.grantReadWrite(this.trendsFunction, 'predictions/trends-counted/*');
     props.siteBucket.grantReadWrite(this.trendsFunction, 'data/trends.json');
     props.dataBucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.trendsFunction), {
       prefix: 'predictions/trends/',

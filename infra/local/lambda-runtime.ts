@@ -21,6 +21,8 @@ export interface LocalFunctionConfig {
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** Caps the execution environments (a function that must never run twice at once has 1). */
+  readonly reservedConcurrency?: number;
 }
 
 export interface RuntimeOptions {
@@ -111,7 +113,7 @@ export class LocalFunction {
     for (let pending = this.#queue[0]; pending !== undefined; pending = this.#queue[0]) {
       let env = this.#idle.pop();
       if (!env) {
-        if (this.#all.size >= (this.#options.maxConcurrency ?? 2)) return;
+        if (this.#all.size >= this.#maxEnvironments()) return;
         try {
           env = this.#spawn();
         } catch (error) {
@@ -131,6 +133,12 @@ export class LocalFunction {
       }, this.config.timeoutSeconds * 1000);
       env.worker.postMessage(pending.request);
     }
+  }
+
+  #maxEnvironments(): number {
+    const pool = this.#options.maxConcurrency ?? 2;
+    const reserved = this.config.reservedConcurrency;
+    return reserved === undefined ? pool : Math.max(1, Math.min(pool, reserved));
   }
 
   #spawn(): Environment {

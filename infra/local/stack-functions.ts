@@ -39,6 +39,7 @@ export class StackFunctions {
         environment: functionEnvironment(spec, settings),
         timeoutSeconds: spec.timeoutSeconds,
         memoryMb: spec.memoryMb,
+        reservedConcurrency: spec.reservedConcurrency,
       };
       this.#byId.set(spec.logicalId, new LocalFunction(config, settings.runtime));
     }

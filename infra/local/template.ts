@@ -114,6 +114,8 @@ export interface FunctionSpec {
   readonly environment: Record<string, unknown>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** ReservedConcurrentExecutions: at most this many invocations at once (absent: no reservation). */
+  readonly reservedConcurrency?: number;
   /** Unresolved DeadLetterConfig.TargetArn, if any. */
   readonly deadLetterTarget?: unknown;
 }
@@ -269,6 +271,7 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
       environment: env,
       timeoutSeconds: Number(p.Timeout ?? 3),
       memoryMb: Number(p.MemorySize ?? 128),
+      reservedConcurrency: typeof p.ReservedConcurrentExecutions === 'number' ? p.ReservedConcurrentExecutions : undefined,
       deadLetterTarget: (p.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn,
     });
   }

@@ -1,14 +1,15 @@
 /**
  * The trends Lambda on emulated S3: the first event builds data/trends.json from every part;
- * later events recount only their round; an event whose part is older than its round's last
- * recount is skipped; a part overwritten by a retried batch replaces its counts.
+ * later events update only their round, reading only the parts that changed; an event whose
+ * part an earlier update already counted changes nothing; a part overwritten by a retried
+ * batch replaces its counts; a ledger lost or left behind by a failure is read back as empty.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { pointSdkAtEmulators, startTestEmulators, type TestEmulators } from '#test/support/emulators.ts';
 import { createTrendsHandler, handler } from '#handlers/prediction/trends.ts';
-import { CLOCK_MARGIN_MS, trendPart, trendPartKey } from '#core/prediction/trends.ts';
+import { roundLedgerKey, trendPart, trendPartKey } from '#core/prediction/trends.ts';
 import { encodeEventKey } from '#infra/local/s3-event.ts';
 import { defined } from '#test/support/defined.ts';
 
@@ -44,7 +45,7 @@ describe('trends handler on emulated S3', () => {
   const update = (event: S3Event) =>
     createTrendsHandler({ s3: local.s3, dataBucket: 'data', siteBucket: 'site' })(event);
 
-  it('builds, recounts per round, skips what a recount already listed, and follows overwritten parts', async () => {
+  it('builds, updates per round, skips what an update already counted, and follows overwritten parts', async () => {
     await putPart(0, 'shardId-0', '50', 7, 2);
     await putPart(1, 'shardId-0', '100', 10, 4);
     const b = await putPart(1, 'shardId-1', '200', 5, 5);
@@ -54,9 +55,11 @@ describe('trends handler on emulated S3', () => {
       { round: 1, scored: 15, retained: 9 },
     ]);
 
-    // Queued events for parts written before that recount started: nothing new.
-    const old = new Date(Date.now() - CLOCK_MARGIN_MS - 1000);
-    expect(await update(eventFor({ key: b.key, at: old }))).toEqual({ rebuilt: [], skipped: [1] });
+    // Queued events for parts that update already counted: nothing new, nothing written.
+    const written = await local.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'data/trends.json' }));
+    expect(await update(eventFor(b))).toEqual({ rebuilt: [], skipped: [1] });
+    const after = await local.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'data/trends.json' }));
+    expect(after.ETag).toBe(written.ETag);
 
     // A retried batch overwrites its part and a new round appears; round 0 (changed here
     // without an event, which never happens) shows that only the named rounds are recounted.
@@ -69,6 +72,21 @@ describe('trends handler on emulated S3', () => {
       { round: 1, scored: 17, retained: 11 },
       { round: 2, scored: 3, retained: 1 },
     ]);
+  });
+
+  it('recounts a round from all its parts when its ledger is lost, and gives the same point again', async () => {
+    const first = await putPart(7, 'shardId-0', '700', 6, 1);
+    await putPart(7, 'shardId-1', '701', 4, 4);
+    expect(await update(eventFor(first))).toEqual({ rebuilt: [7], skipped: [] });
+    const point = (await siteRounds()).find((r: { round: number }) => r.round === 7);
+    expect(point).toEqual({ round: 7, scored: 10, retained: 5 });
+
+    // A failure after trends.json was written but before the ledger: the retry reads every part again.
+    await local.s3.send(new DeleteObjectCommand({ Bucket: 'data', Key: roundLedgerKey(7) }));
+    expect(await update(eventFor(first))).toEqual({ rebuilt: [], skipped: [7] });
+    expect((await siteRounds()).find((r: { round: number }) => r.round === 7)).toEqual(point);
+    // The ledger is back: the next event changes nothing.
+    expect(await update(eventFor(first))).toEqual({ rebuilt: [], skipped: [7] });
   });
 
   it('as the Lambda entry, builds its client and buckets from the environment on the first invocation', async () => {
@@ -84,6 +102,10 @@ describe('trends handler on emulated S3', () => {
       for (const name of Object.keys(names)) delete process.env[name];
       restore();
     }
-    expect((await siteRounds()).at(-1)).toEqual({ round: 3, scored: 4, retained: 3 });
+    expect((await siteRounds()).find((r: { round: number }) => r.round === 3)).toEqual({
+      round: 3,
+      scored: 4,
+      retained: 3,
+    });
   });
 });

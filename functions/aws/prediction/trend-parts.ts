@@ -1,21 +1,27 @@
 /**
  * The S3 side of trends: a batch's part per round; trends.json rebuilt from all parts, or
- * one round recounted from its own parts and replaced in trends.json (the trends Lambda runs
- * one at a time, so that read-modify-write does not race).
+ * one round's point brought up to date from the parts that changed since it was last counted
+ * (the trends Lambda runs one at a time, so that read-modify-write does not race).
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   SITE_TRENDS_KEY,
   TRENDS_PREFIX,
+  ledgerFrom,
+  ledgerTotal,
   mergeTrends,
   parseTrendPart,
-  roundRebuiltKey,
+  partsToRead,
+  roundLedgerKey,
   trendPartKey,
+  updateLedger,
   withRound,
+  type RoundCount,
+  type RoundLedger,
   type TrendPart,
   type TrendsDocument,
 } from '#core/prediction/trends.ts';
-import { listKeys } from '#aws/s3-list.ts';
+import { listKeys, listObjects } from '#aws/s3-list.ts';
 
 export async function writeTrendParts(s3: S3Client, bucket: string, parts: readonly TrendPart[]): Promise<string[]> {
   const keys: string[] = [];
@@ -43,43 +49,68 @@ export async function rebuildTrends(
   return document;
 }
 
+export interface RoundCounted {
+  /** True when trends.json's point for the round changed (false: every part was already counted). */
+  readonly changed: boolean;
+  readonly point: RoundCount;
+}
+
 /**
- * Recounts one round from its parts and replaces its point in trends.json (a full rebuild
- * when there is no trends.json yet). Notes the recount's start for `roundRebuiltAt`.
+ * Brings one round's point in trends.json up to date: lists the round's parts, reads only
+ * those whose ETag the round's ledger does not hold, and replaces the point by the ledger's
+ * sum (a full rebuild when there is no trends.json yet). trends.json is written before the
+ * ledger, so a retry after a failure between the two reads the same parts again and writes
+ * the same point: the update is idempotent.
  */
-export async function rebuildRound(
+export async function countRound(
   s3: S3Client,
   dataBucket: string,
   siteBucket: string,
   round: number,
   now = new Date(),
-): Promise<TrendsDocument> {
-  const current = await getJson<TrendsDocument>(s3, siteBucket, SITE_TRENDS_KEY);
-  let document: TrendsDocument;
-  if (!current || current.formatVersion !== 1 || !Array.isArray(current.rounds)) {
-    document = await rebuildTrends(s3, dataBucket, siteBucket, now);
-  } else {
-    const [point] = mergeTrends(await readParts(s3, dataBucket, `${TRENDS_PREFIX}round=${round}/`), now).rounds;
-    document = withRound(current, point ?? { round, scored: 0, retained: 0 }, now);
-    await writeTrends(s3, siteBucket, document);
-  }
-  // Noted only once trends.json holds the recount, with the time before its listing began.
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: dataBucket,
-      Key: roundRebuiltKey(round),
-      Body: JSON.stringify({ round, startedAt: now.toISOString() }),
-      ContentType: 'application/json',
-    }),
+): Promise<RoundCounted> {
+  const [current, ledger, listed] = await Promise.all([
+    getJson<TrendsDocument>(s3, siteBucket, SITE_TRENDS_KEY),
+    readLedger(s3, dataBucket, round),
+    listObjects(s3, dataBucket, `${TRENDS_PREFIX}round=${round}/`),
+  ]);
+  const parts = listed.filter((o) => o.key.endsWith('.json'));
+  const read = await readPartsWithTags(s3, dataBucket, partsToRead(ledger, parts));
+  const updated = updateLedger(
+    ledger,
+    parts.map((o) => o.key),
+    read,
   );
-  return document;
+  const point = ledgerTotal(updated);
+  const valid = current?.formatVersion === 1 && Array.isArray(current.rounds);
+  const shown = valid ? current.rounds.find((r) => r.round === round) : undefined;
+  const changed = shown?.scored !== point.scored || shown.retained !== point.retained;
+  if (changed && valid) await writeTrends(s3, siteBucket, withRound(current, point, now));
+  else if (changed) await rebuildTrends(s3, dataBucket, siteBucket, now);
+  const dropped = Object.keys(ledger.parts).some((key) => updated.parts[key] === undefined);
+  if (read.length > 0 || dropped)
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: dataBucket,
+        Key: roundLedgerKey(round),
+        Body: JSON.stringify(updated),
+        ContentType: 'application/json',
+      }),
+    );
+  return { changed, point };
 }
 
-/** When the last recount of `round` started (ms), if it ever ran. */
-export async function roundRebuiltAt(s3: S3Client, dataBucket: string, round: number): Promise<number | undefined> {
-  const marker = await getJson<{ startedAt?: string }>(s3, dataBucket, roundRebuiltKey(round));
-  const at = marker?.startedAt ? Date.parse(marker.startedAt) : NaN;
-  return Number.isFinite(at) ? at : undefined;
+async function readLedger(s3: S3Client, dataBucket: string, round: number): Promise<RoundLedger> {
+  return ledgerFrom(await getJson<unknown>(s3, dataBucket, roundLedgerKey(round)), round);
+}
+
+/** The parts with the ETag of the version read (a part rewritten after the listing is counted as read). */
+async function readPartsWithTags(s3: S3Client, bucket: string, keys: readonly string[]) {
+  return mapLimit(keys, 16, async (key) => {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!got.Body) throw new Error(`s3://${bucket}/${key}: empty response body`);
+    return { key, eTag: got.ETag ?? '', part: parseTrendPart(await got.Body.transformToString(), key) };
+  });
 }
 
 async function readParts(s3: S3Client, bucket: string, prefix: string): Promise<TrendPart[]> {

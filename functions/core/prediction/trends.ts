@@ -106,14 +106,65 @@ export function withRound(document: TrendsDocument, point: RoundCount, now: Date
   return { formatVersion: 1, updatedAt: now.toISOString(), rounds };
 }
 
-/** Where the trends Lambda notes when it last started recounting a round (outside the parts' prefix). */
-export const roundRebuiltKey = (round: number) => `predictions/trends-rebuilt/round=${round}.json`;
-
 /**
- * S3 writes the event time, the Lambda compares it with its own clock: an event counts as
- * already seen only when its part was written this long before the recount started.
+ * What a round's point in trends.json was counted from: each part's ETag and counts. The
+ * trends Lambda reads only the parts whose ETag changed since, so a burst of N parts costs
+ * N part reads in all, not one recount of the round per part.
  */
-export const CLOCK_MARGIN_MS = 2000;
+export interface RoundLedger {
+  readonly formatVersion: 1;
+  readonly round: number;
+  readonly parts: Readonly<Record<string, CountedPart>>;
+}
+
+export interface CountedPart {
+  readonly eTag: string;
+  readonly scored: number;
+  readonly retained: number;
+}
+
+/** Where the trends Lambda keeps a round's ledger (outside the notified prefix). */
+export const roundLedgerKey = (round: number) => `predictions/trends-counted/round=${round}.json`;
+
+const emptyLedger = (round: number): RoundLedger => ({ formatVersion: 1, round, parts: {} });
+
+/** A ledger read back; anything else (an older format, another round) counts as empty: every part is read again. */
+export function ledgerFrom(value: unknown, round: number): RoundLedger {
+  const ledger = (value ?? {}) as Partial<RoundLedger>;
+  const valid = ledger.formatVersion === 1 && ledger.round === round && typeof ledger.parts === 'object';
+  return valid && ledger.parts !== null ? (ledger as RoundLedger) : emptyLedger(round);
+}
+
+/** The listed parts whose ETag differs from the ledger's (new or rewritten). */
+export function partsToRead(ledger: RoundLedger, listed: readonly { key: string; etag: string }[]): string[] {
+  return listed.filter((o) => ledger.parts[o.key]?.eTag !== o.etag).map((o) => o.key);
+}
+
+/** The ledger with the parts just read, keeping only keys still listed. */
+export function updateLedger(
+  ledger: RoundLedger,
+  listedKeys: readonly string[],
+  read: readonly { key: string; eTag: string; part: RoundCount }[],
+): RoundLedger {
+  const parts: Record<string, CountedPart> = {};
+  for (const key of listedKeys) {
+    const kept = ledger.parts[key];
+    if (kept) parts[key] = kept;
+  }
+  for (const { key, eTag, part } of read) parts[key] = { eTag, scored: part.scored, retained: part.retained };
+  return { formatVersion: 1, round: ledger.round, parts };
+}
+
+/** The round's point: the sum of its counted parts. */
+export function ledgerTotal(ledger: RoundLedger): RoundCount {
+  let scored = 0;
+  let retained = 0;
+  for (const part of Object.values(ledger.parts)) {
+    scored += part.scored;
+    retained += part.retained;
+  }
+  return { round: ledger.round, scored, retained };
+}
 
 /** The S3 event's key as stored (events carry it form-encoded: `+` for space, `%3D` for `=`). */
 export function decodeEventKey(key: string): string {

@@ -1,16 +1,16 @@
 /**
  * Trends: keeps the site's data/trends.json up to date as predict batches write their parts
  * under predictions/trends/round=<R>/ (S3 notification; reserved concurrency 1, so updates
- * of trends.json never race). For each round an event names, the round is recounted from its
- * own parts and its point replaced, so the cost does not grow with the number of rounds.
- * An event whose part was written before the round's last recount started is skipped (that
- * recount listed it): a burst of parts queued behind one recount costs one more, not one each.
+ * of trends.json never race). For each round an event names, only the parts written or
+ * rewritten since the round was last counted are read (by ETag, from the round's ledger)
+ * and the round's point replaced: events queued behind one update find nothing new and
+ * cost a listing, so a burst of N parts reads each part about once.
  */
 import type { S3Event } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CLOCK_MARGIN_MS, decodeEventKey, roundOfPartKey } from '#core/prediction/trends.ts';
-import { rebuildRound, roundRebuiltAt } from '#aws/prediction/trend-parts.ts';
+import { decodeEventKey, roundOfPartKey } from '#core/prediction/trends.ts';
+import { countRound } from '#aws/prediction/trend-parts.ts';
 import { requireEnv, s3Client } from '#aws/clients.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
 
@@ -22,7 +22,9 @@ export interface TrendsDeps {
 }
 
 export interface TrendsResponse {
+  /** Rounds whose point changed. */
   readonly rebuilt: number[];
+  /** Rounds where nothing was new: an earlier update had counted every part. */
   readonly skipped: number[];
 }
 
@@ -31,30 +33,27 @@ export function createTrendsHandler(deps: TrendsDeps) {
   return async function trends(event: S3Event): Promise<TrendsResponse> {
     const rebuilt: number[] = [];
     const skipped: number[] = [];
-    for (const [round, writtenAt] of newestPartPerRound(event)) {
-      const last = await roundRebuiltAt(deps.s3, deps.dataBucket, round);
-      if (last !== undefined && writtenAt < last - CLOCK_MARGIN_MS) {
+    for (const round of roundsOf(event)) {
+      const counted = await countRound(deps.s3, deps.dataBucket, deps.siteBucket, round, new Date());
+      if (!counted.changed) {
         skipped.push(round);
         continue;
       }
-      const document = await rebuildRound(deps.s3, deps.dataBucket, deps.siteBucket, round, new Date());
       rebuilt.push(round);
-      logger.info('trends round recounted', { round, point: document.rounds.find((r) => r.round === round) });
+      logger.info('trends round counted', { round, point: counted.point });
     }
     return { rebuilt, skipped };
   };
 }
 
-/** When the newest part of each round the event names was written, rounds in order. */
-function newestPartPerRound(event: S3Event): [round: number, writtenAt: number][] {
-  const newest = new Map<number, number>();
+/** The rounds of the parts the event names, ascending. */
+function roundsOf(event: S3Event): number[] {
+  const rounds = new Set<number>();
   for (const record of event.Records ?? []) {
     const round = roundOfPartKey(decodeEventKey(record.s3.object.key));
-    if (round === undefined) continue;
-    const at = Date.parse(record.eventTime);
-    newest.set(round, Math.max(newest.get(round) ?? -Infinity, Number.isFinite(at) ? at : Infinity));
+    if (round !== undefined) rounds.add(round);
   }
-  return [...newest].sort((a, b) => a[0] - b[0]);
+  return [...rounds].sort((a, b) => a - b);
 }
 
 function trendsDepsFromEnv(): TrendsDeps {

@@ -1,0 +1,238 @@
+/**
+ * One phase of the local-cloud prediction benchmark: puts good records with 1 % poison of
+ * every kind (test/support/poison-records.ts) on the stream, as fast as PutRecords goes or
+ * at a rate, receives the results as a subscriber would, and accounts for every record:
+ * each good one has a result (redeliveries carry the same resultId), each poison one is in
+ * the poison queue with the reason its kind should get, batches given up are counted, and
+ * trends.json counts the round.
+ */
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { LocalCloud } from '#infra/local/cloud.ts';
+import { putEntries } from '#aws/prediction/kinesis-producer.ts';
+import type { PredictionRecord } from '#core/prediction/record.ts';
+import { burstWithPoison, type BurstEntry } from '#test/support/poison-records.ts';
+import { present } from './_shared.ts';
+
+export interface Phase {
+  readonly title: string;
+  readonly round: number;
+  readonly records: readonly PredictionRecord[];
+  /** Records per second to put at, or undefined for as fast as PutRecords goes. */
+  readonly rate?: number;
+}
+
+export interface Where {
+  readonly stream: string;
+  readonly results: string;
+  readonly poison: string;
+  readonly failures: string;
+  readonly siteBucket: string;
+}
+
+export interface PhaseReport {
+  readonly failed: boolean;
+  readonly cells: string[];
+  /** Per poison kind: "arrived with its reason / sent". */
+  readonly kinds: Map<string, string>;
+}
+
+const PUT_CHUNK = 500;
+const fmt = (n: number) => n.toLocaleString('en');
+const perSecond = (count: number, ms: number) => Math.round(count / (ms / 1000));
+
+/** The measures, in the order of `PhaseReport.cells`. */
+export const MEASURES = [
+  'records (1 % poison, of 16 kinds)',
+  'good records with a result',
+  'good records lost',
+  'results received twice: same resultId (redelivery) / another resultId',
+  'poison in the poison queue with its reason',
+  'batches given up (BatchFailures queue): batches / records',
+  'trends.json: users scored in the round',
+  'PutRecords of all records (reference)',
+  'first PutRecords → last result',
+  'latency PutRecords → SQS receive p50 / p99 / max',
+];
+
+interface Received {
+  readonly userId: number;
+  readonly round: number;
+  readonly resultId: string;
+}
+
+/**
+ * The subscriber: receives result messages from `queueUrl` until stopped and deletes them.
+ * (Where results are read from changes with the product's fan-out; only this function knows.)
+ */
+function receiveResults(sqs: SQSClient, queueUrl: string, onResult: (r: Received, at: number) => void) {
+  let running = true;
+  const receivers = Array.from({ length: 4 }, async () => {
+    while (running) {
+      const got = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      const at = performance.now();
+      const messages = got.Messages ?? [];
+      for (const m of messages) onResult(JSON.parse(present(m.Body, 'a message body')) as Received, at);
+      if (messages.length) await deleteAll(sqs, queueUrl, messages);
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(receivers);
+    },
+  };
+}
+
+async function deleteAll(sqs: SQSClient, queueUrl: string, messages: Message[]) {
+  await sqs.send(
+    new DeleteMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: present(m.ReceiptHandle, 'a receipt handle') })),
+    }),
+  );
+}
+
+/** Every message of a queue, its body parsed, until it stays empty for two receives. */
+async function drainQueue(sqs: SQSClient, url: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (let empty = 0; empty < 2;) {
+    const got = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    const messages = got.Messages ?? [];
+    if (!messages.length) {
+      empty++;
+      continue;
+    }
+    out.push(...messages.map((m) => JSON.parse(present(m.Body, 'a message body')) as Record<string, unknown>));
+    await deleteAll(sqs, url, messages);
+  }
+  return out;
+}
+
+/** Puts the entries in chunks of 500, at `rate` records/s if given; notes when each good user was put. */
+async function putAll(cloud: LocalCloud, stream: string, entries: BurstEntry[], rate: number | undefined) {
+  const putAt = new Map<number, number>();
+  const chunk = rate ? Math.max(1, Math.min(PUT_CHUNK, Math.round(rate / 4))) : PUT_CHUNK;
+  const started = performance.now();
+  for (let i = 0; i < entries.length; i += chunk) {
+    if (rate) {
+      const due = started + (i / rate) * 1000;
+      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+    }
+    const part = entries.slice(i, i + chunk);
+    const at = performance.now();
+    for (const e of part) if (e.good) putAt.set(e.good.userId, at);
+    await putEntries(
+      cloud.clients.kinesis,
+      stream,
+      part.map(({ PartitionKey, Data }) => ({ PartitionKey, Data })),
+    );
+  }
+  return { putAt, started, putMs: performance.now() - started };
+}
+
+export async function runPhase(cloud: LocalCloud, where: Where, phase: Phase): Promise<PhaseReport> {
+  const entries = burstWithPoison(phase.records);
+  const good = entries.filter((e) => e.good).length;
+  const resultIds = new Map<number, Set<string>>();
+  const latencies: number[] = [];
+  let received = 0;
+  let lastReceive = 0;
+  let putAt = new Map<number, number>();
+  const subscriber = receiveResults(cloud.clients.sqs, where.results, (r, at) => {
+    if (r.round !== phase.round) return;
+    received++;
+    const ids = resultIds.get(r.userId) ?? new Set<string>();
+    ids.add(r.resultId);
+    resultIds.set(r.userId, ids);
+    latencies.push(at - (putAt.get(r.userId) ?? at));
+    lastReceive = at;
+  });
+  const put = await putAll(cloud, where.stream, entries, phase.rate);
+  putAt = put.putAt;
+  const deadline = Date.now() + Math.max(120_000, phase.records.length * 5);
+  while (resultIds.size < good && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 2000)); // late redeliveries would show up here
+  await subscriber.stop();
+  await cloud.idle();
+
+  const poison = await poisonByKind(cloud, where, entries);
+  const givenUp = await drainQueue(cloud.clients.sqs, where.failures);
+  const givenUpRecords = givenUp.reduce(
+    (n, f) => n + Number((f.KinesisBatchInfo as { batchSize?: number } | undefined)?.batchSize ?? 0),
+    0,
+  );
+  const trendScored = await scoredInTrends(cloud, where.siteBucket, phase.round);
+  const sets = [...resultIds.values()];
+  const lost = good - resultIds.size;
+  const twiceOther = sets.filter((s) => s.size > 1).length;
+  const twiceSame = received - sets.reduce((n, s) => n + s.size, 0);
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) =>
+    ((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN) / 1000).toFixed(2);
+  const endToEnd = lastReceive - put.started;
+  const poisonSent = entries.length - good;
+  return {
+    failed: lost > 0 || twiceOther > 0 || poison.arrived < poisonSent || trendScored !== good,
+    cells: [
+      `${fmt(entries.length)} (${fmt(poisonSent)})`,
+      `${fmt(resultIds.size)} of ${fmt(good)}`,
+      fmt(lost),
+      `${fmt(twiceSame)} / ${fmt(twiceOther)}`,
+      `${fmt(poison.arrived)} of ${fmt(poisonSent)}`,
+      `${fmt(givenUp.length)} / ${fmt(givenUpRecords)}`,
+      `${trendScored === undefined ? 'none' : fmt(trendScored)} of ${fmt(good)}`,
+      `${(put.putMs / 1000).toFixed(1)} s, ${fmt(perSecond(entries.length, put.putMs))} records/s`,
+      `${(endToEnd / 1000).toFixed(1)} s, ${fmt(perSecond(entries.length, endToEnd))} records/s (${(endToEnd / put.putMs).toFixed(2)}× put)`,
+      `${q(0.5)} / ${q(0.99)} / ${q(1)} s`,
+    ],
+    kinds: poison.kinds,
+  };
+}
+
+/** The poison queue drained: per kind, how many arrived with the reason that kind should get, of how many sent. */
+async function poisonByKind(cloud: LocalCloud, where: Where, entries: BurstEntry[]) {
+  const messages = await drainQueue(cloud.clients.sqs, where.poison);
+  const codeByKey = new Map(messages.map((m) => [m.partitionKey, (m.reason as { code?: string } | undefined)?.code]));
+  const tally = new Map<string, { sent: number; arrived: number; code: string }>();
+  let arrived = 0;
+  for (const e of entries) {
+    if (!e.poison) continue;
+    const t = tally.get(e.poison.name) ?? { sent: 0, arrived: 0, code: e.poison.code };
+    t.sent++;
+    if (codeByKey.get(e.PartitionKey) === e.poison.code) {
+      t.arrived++;
+      arrived++;
+    }
+    tally.set(e.poison.name, t);
+  }
+  const kinds = new Map([...tally].map(([name, t]) => [`${name} → ${t.code}`, `${t.arrived} / ${t.sent}`]));
+  return { arrived, kinds };
+}
+
+async function scoredInTrends(cloud: LocalCloud, siteBucket: string, round: number): Promise<number | undefined> {
+  try {
+    const got = await cloud.clients.s3.send(new GetObjectCommand({ Bucket: siteBucket, Key: 'data/trends.json' }));
+    const trends = JSON.parse(await present(got.Body, 'the body of trends.json').transformToString()) as {
+      rounds: { round: number; scored: number }[];
+    };
+    return trends.rounds.find((r) => r.round === round)?.scored;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The two tables: the measures by phase, then the poison kinds by phase. */
+export function printReports(phases: readonly Phase[], reports: readonly PhaseReport[]): void {
+  console.log('| measure | ' + phases.map((p) => p.title).join(' | ') + ' |');
+  console.log('| --- | ' + phases.map(() => '---').join(' | ') + ' |');
+  MEASURES.forEach((label, i) => console.log(`| ${label} | ${reports.map((r) => r.cells[i]).join(' | ')} |`));
+  console.log('\n| poison kind → reason expected | ' + phases.map((p) => p.title).join(' | ') + ' |');
+  console.log('| --- | ' + phases.map(() => '---').join(' | ') + ' |');
+  for (const kind of reports[0]?.kinds.keys() ?? [])
+    console.log(`| ${kind} | ${reports.map((r) => r.kinds.get(kind) ?? '0 / 0').join(' | ')} |`);
+}
