@@ -1,11 +1,11 @@
 /**
  * The in-process emulators behind the local cloud: fauxqs (S3 + SQS on one endpoint) and
- * kinesalite (Kinesis, in memory), both on loopback with ports the OS picks. Also the SDK
- * client settings that reach them, so tests and the CLI configure clients one way.
+ * kinesalite (Kinesis, in memory, in a worker thread of its own), both on loopback with
+ * ports the OS picks. Also the SDK client settings that reach them, so tests and the CLI
+ * configure clients one way.
  */
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import type { FauxqsServer, SpyMessage } from 'fauxqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -60,7 +60,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     },
     LOCAL_ACCOUNT,
   );
-  let kinesis: Server;
+  let kinesis: Awaited<ReturnType<typeof startKinesalite>>;
   try {
     kinesis = await startKinesalite(options.kinesisPort ?? 0);
   } catch (error) {
@@ -71,7 +71,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   const endpoints: Endpoints = {
     s3: fauxqsAddress,
     sqs: fauxqsAddress,
-    kinesis: `http://127.0.0.1:${(kinesis.address() as AddressInfo).port}`,
+    kinesis: `http://127.0.0.1:${kinesis.port}`,
   };
   const uploads = watchUploads(fauxqs);
   let stopped = false;
@@ -84,29 +84,32 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       if (stopped) return;
       stopped = true;
       uploads.stop();
-      await Promise.all([
-        fauxqs.stop(),
-        new Promise<void>((resolve, reject) => {
-          kinesis.closeAllConnections?.();
-          kinesis.close((error) => (error ? reject(error) : resolve()));
-        }),
-      ]);
+      await Promise.all([fauxqs.stop(), kinesis.stop()]);
     },
   };
 }
 
-async function startKinesalite(port: number): Promise<Server> {
-  // kinesalite is CommonJS and has no types; memdown keeps its LevelDB in memory.
-  const kinesalite = createRequire(import.meta.url)('kinesalite') as (options: object) => Server;
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return server;
+/** kinesalite in its own worker thread (kinesalite-thread.ts); resolves with its port and how to stop it. */
+async function startKinesalite(port: number): Promise<{ port: number; stop(): Promise<void> }> {
+  const worker = new Worker(new URL('./kinesalite-thread.ts', import.meta.url), { workerData: { port } });
+  const exited = once(worker, 'exit');
+  const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error')])) as [
+    { port?: number; error?: string } | Error,
+  ];
+  if (first instanceof Error || first.port === undefined) {
+    await worker.terminate();
+    throw new Error(`kinesalite did not start: ${first instanceof Error ? first.message : first.error}`);
+  }
+  return {
+    port: first.port,
+    async stop() {
+      worker.postMessage('stop');
+      // Open connections close with the server; should the thread still hang on, it is ended.
+      const timer = setTimeout(() => void worker.terminate(), 2000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /**

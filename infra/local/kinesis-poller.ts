@@ -7,13 +7,13 @@
  * description goes to the on-failure destination and the shard moves on.
  */
 import {
-  GetRecordsCommand,
   GetShardIteratorCommand,
   ListShardsCommand,
   type KinesisClient,
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
 import type { InvocationResult } from './lambda-runtime.ts';
+import { ShardReader } from './kinesis-shard-reader.ts';
 import type { EventSourceMappingSpec } from './template.ts';
 
 /** What a poller needs of an event source mapping, as the template reader gives it. */
@@ -64,6 +64,7 @@ export class KinesisPoller {
   readonly #options: KinesisPollerOptions;
   #running = false;
   #loops: Promise<void>[] = [];
+  readonly #readers = new Set<ShardReader>();
   #busy = 0;
 
   constructor(options: KinesisPollerOptions) {
@@ -92,9 +93,9 @@ export class KinesisPoller {
     this.#loops = iterators.map(({ shardId, iterator }) => this.#pollShard(shardId, iterator));
   }
 
-  /** True while a batch is being read back or invoked. */
+  /** True while a batch is invoked or records read from the stream wait for their batch. */
   get busy(): boolean {
-    return this.#busy > 0;
+    return this.#busy > 0 || [...this.#readers].some((r) => r.buffered > 0);
   }
 
   async stop(): Promise<void> {
@@ -105,34 +106,23 @@ export class KinesisPoller {
   async #pollShard(shardId: string, firstIterator: string | undefined): Promise<void> {
     const { kinesis, settings } = this.#options;
     const pollMs = this.#options.pollIntervalMs ?? 200;
-    let iterator = firstIterator;
-    const buffer: KinesisRecord[] = [];
-    let windowStart = 0;
-    while (this.#running && (iterator || buffer.length > 0)) {
-      if (iterator && buffer.length < settings.batchSize) {
-        let got;
-        try {
-          got = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-        } catch (error) {
-          if (!this.#running) return;
-          await sleep(pollMs); // the emulator is going away or throttling: try again
-          continue;
-        }
-        iterator = got.NextShardIterator;
-        if ((got.Records ?? []).length > 0 && buffer.length === 0) windowStart = Date.now();
-        buffer.push(...(got.Records ?? []));
-      }
-      if (buffer.length === 0) {
-        await sleep(pollMs);
+    const reader = new ShardReader(kinesis, firstIterator, { pollMs, readAhead: settings.batchSize * 2 });
+    const windowMs = settings.maximumBatchingWindowSeconds * 1000;
+    this.#readers.add(reader);
+    while (this.#running && reader.open) {
+      reader.readAhead();
+      const oldest = reader.oldestReadAt;
+      if (oldest === undefined) {
+        await reader.settle(pollMs);
         continue;
       }
-      const windowOpen = Date.now() - windowStart < settings.maximumBatchingWindowSeconds * 1000;
-      if (buffer.length < settings.batchSize && windowOpen && iterator) {
-        await sleep(Math.min(pollMs, 50));
+      // Lambda waits for a full batch until the batching window (counted from the oldest record) closes.
+      if (reader.buffered < settings.batchSize && Date.now() - oldest < windowMs && reader.more) {
+        await reader.settle(Math.min(pollMs, 50));
         continue;
       }
-      const batch = buffer.splice(0, settings.batchSize);
-      windowStart = Date.now();
+      const batch = reader.take(settings.batchSize);
+      reader.readAhead(); // the next batch is read while this one runs
       this.#busy++;
       try {
         await this.#process(shardId, batch);

@@ -271,7 +271,8 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
       environment: env,
       timeoutSeconds: Number(p.Timeout ?? 3),
       memoryMb: Number(p.MemorySize ?? 128),
-      reservedConcurrency: typeof p.ReservedConcurrentExecutions === 'number' ? p.ReservedConcurrentExecutions : undefined,
+      reservedConcurrency:
+        typeof p.ReservedConcurrentExecutions === 'number' ? p.ReservedConcurrentExecutions : undefined,
       deadLetterTarget: (p.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn,
     });
   }
