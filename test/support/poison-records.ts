@@ -39,7 +39,7 @@ function binary(n: number): Uint8Array {
 export function poisonKinds(good: PredictionRecord): PoisonKind[] {
   const { round } = good;
   return [
-    { name: 'empty', code: 'invalid_json', data: () => new Uint8Array(0) },
+    { name: 'empty', code: 'empty', data: () => new Uint8Array(0) },
     { name: 'not JSON', code: 'invalid_json', data: (n) => encoder.encode(`not json at all #${n}`) },
     { name: 'truncated JSON', code: 'invalid_json', data: (n) => encoder.encode(`{"userId": ${n}, "round": `) },
     { name: 'binary', code: 'invalid_utf8', data: binary },
