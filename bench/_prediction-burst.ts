@@ -8,7 +8,9 @@
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { Worker } from 'node:worker_threads';
 import type { LocalCloud } from '#infra/local/cloud.ts';
+import { sqsClientConfig } from '#infra/local/emulators.ts';
 import { putEntries } from '#aws/prediction/kinesis-producer.ts';
 import type { PredictionRecord } from '#core/prediction/record.ts';
 import { burstWithPoison, type BurstEntry } from '#test/support/poison-records.ts';
@@ -40,6 +42,8 @@ export interface PhaseReport {
 const PUT_CHUNK = 500;
 const fmt = (n: number) => n.toLocaleString('en');
 const perSecond = (count: number, ms: number) => Math.round(count / (ms / 1000));
+/** Epoch ms with sub-millisecond resolution: comparable with the subscriber thread's clock. */
+const now = () => performance.timeOrigin + performance.now();
 
 /** The measures, in the order of `PhaseReport.cells`. */
 export const MEASURES = [
@@ -62,26 +66,26 @@ interface Received {
 }
 
 /**
- * The subscriber: receives result messages from `queueUrl` until stopped and deletes them.
- * (Where results are read from changes with the product's fan-out; only this function knows.)
+ * The subscriber: receives result messages from `queueUrl` in a worker thread of its own
+ * (_results-subscriber.ts) until stopped; `at` is when each was received (epoch ms). Where
+ * results are read from changes with the product's fan-out; only this function knows.
  */
-function receiveResults(sqs: SQSClient, queueUrl: string, onResult: (r: Received, at: number) => void) {
-  let running = true;
-  const receivers = Array.from({ length: 4 }, async () => {
-    while (running) {
-      const got = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      const at = performance.now();
-      const messages = got.Messages ?? [];
-      for (const m of messages) onResult(JSON.parse(present(m.Body, 'a message body')) as Received, at);
-      if (messages.length) await deleteAll(sqs, queueUrl, messages);
-    }
+function receiveResults(cloud: LocalCloud, queueUrl: string, onResult: (r: Received, at: number) => void) {
+  const worker = new Worker(new URL('./_results-subscriber.ts', import.meta.url), {
+    workerData: { queueUrl, config: sqsClientConfig(cloud) },
+  });
+  const stopped = new Promise<void>((resolve, reject) => {
+    worker.on('message', (message: (Received & { at: number })[] | 'stopped') => {
+      if (message === 'stopped') resolve();
+      else for (const r of message) onResult(r, r.at);
+    });
+    worker.on('error', reject);
   });
   return {
     async stop() {
-      running = false;
-      await Promise.all(receivers);
+      worker.postMessage('stop');
+      await stopped;
+      await worker.terminate();
     },
   };
 }
@@ -117,14 +121,14 @@ async function drainQueue(sqs: SQSClient, url: string): Promise<Record<string, u
 async function putAll(cloud: LocalCloud, stream: string, entries: BurstEntry[], rate: number | undefined) {
   const putAt = new Map<number, number>();
   const chunk = rate ? Math.max(1, Math.min(PUT_CHUNK, Math.round(rate / 4))) : PUT_CHUNK;
-  const started = performance.now();
+  const started = now();
   for (let i = 0; i < entries.length; i += chunk) {
     if (rate) {
       const due = started + (i / rate) * 1000;
-      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+      if (due > now()) await new Promise((r) => setTimeout(r, due - now()));
     }
     const part = entries.slice(i, i + chunk);
-    const at = performance.now();
+    const at = now();
     for (const e of part) if (e.good) putAt.set(e.good.userId, at);
     await putEntries(
       cloud.clients.kinesis,
@@ -132,7 +136,7 @@ async function putAll(cloud: LocalCloud, stream: string, entries: BurstEntry[], 
       part.map(({ PartitionKey, Data }) => ({ PartitionKey, Data })),
     );
   }
-  return { putAt, started, putMs: performance.now() - started };
+  return { putAt, started, putMs: now() - started };
 }
 
 export async function runPhase(cloud: LocalCloud, where: Where, phase: Phase): Promise<PhaseReport> {
@@ -143,7 +147,7 @@ export async function runPhase(cloud: LocalCloud, where: Where, phase: Phase): P
   let received = 0;
   let lastReceive = 0;
   let putAt = new Map<number, number>();
-  const subscriber = receiveResults(cloud.clients.sqs, where.results, (r, at) => {
+  const subscriber = receiveResults(cloud, where.results, (r, at) => {
     if (r.round !== phase.round) return;
     received++;
     const ids = resultIds.get(r.userId) ?? new Set<string>();

@@ -110,7 +110,9 @@ export class Prediction extends Construct {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: props.batchSize ?? scaling.batchSize,
         parallelizationFactor: scaling.parallelizationFactor,
-        maxBatchingWindow: Duration.seconds(1),
+        // No batching window (Lambda's default): a record goes out with the next read, so a paced
+        // stream gets its results within a second; a backlog still fills batches of batchSize.
+        maxBatchingWindow: Duration.seconds(0),
         reportBatchItemFailures: true,
         bisectBatchOnError: true,
         retryAttempts: 10,
