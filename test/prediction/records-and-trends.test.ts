@@ -13,6 +13,7 @@ import {
   poisonEnvelope,
   type PoisonMessage,
 } from '#core/prediction/index.ts';
+import { ledgerFrom, ledgerTotal, partsToRead, updateLedger } from '#core/prediction/trends.ts';
 import { features } from './fixtures.ts';
 
 const schema = modelFeatures({});
@@ -123,5 +124,37 @@ describe('trends per round', () => {
     expect(key).toBe('predictions/trends/round=3/shardId-000000000001-4954.json');
     expect(roundOfPartKey(key)).toBe(3);
     expect(roundOfPartKey('predictions/other.json')).toBeUndefined();
+  });
+
+  it("reads only parts the round's ledger does not hold at their ETag, and sums the ledger", () => {
+    const ledger = ledgerFrom(
+      {
+        formatVersion: 1,
+        round: 2,
+        parts: { a: { eTag: '1', scored: 5, retained: 2 }, gone: { eTag: '1', scored: 9, retained: 9 } },
+      },
+      2,
+    );
+    const listed = [
+      { key: 'a', etag: '1' },
+      { key: 'b', etag: '7' },
+    ];
+    expect(partsToRead(ledger, listed)).toEqual(['b']);
+    const updated = updateLedger(
+      ledger,
+      ['a', 'b'],
+      [{ key: 'b', eTag: '7', part: { round: 2, scored: 3, retained: 1 } }],
+    );
+    expect(ledgerTotal(updated)).toEqual({ round: 2, scored: 8, retained: 3 });
+    // A rewritten part (a retried batch) has a new ETag and is read again; its counts replace the old ones.
+    expect(
+      partsToRead(updated, [
+        { key: 'a', etag: '2' },
+        { key: 'b', etag: '7' },
+      ]),
+    ).toEqual(['a']);
+    // Another round's ledger, or another format, counts as empty: everything is read again.
+    expect(partsToRead(ledgerFrom(updated, 3), listed)).toEqual(['a', 'b']);
+    expect(partsToRead(ledgerFrom({ startedAt: 'x' }, 2), listed)).toEqual(['a', 'b']);
   });
 });
