@@ -5,7 +5,7 @@
  */
 import type { PredictionRecord } from '#core/prediction/record.ts';
 
-export interface PoisonKind {
+interface PoisonKind {
   /** What is wrong with the record, for a table row. */
   readonly name: string;
   /** The reason code the poison message should carry. */
@@ -36,7 +36,7 @@ function binary(n: number): Uint8Array {
 }
 
 /** Every kind, each built around `good`, a valid record of the same burst. */
-export function poisonKinds(good: PredictionRecord): PoisonKind[] {
+function poisonKinds(good: PredictionRecord): PoisonKind[] {
   const { round } = good;
   return [
     { name: 'empty', code: 'empty', data: () => new Uint8Array(0) },

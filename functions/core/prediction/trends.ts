@@ -117,7 +117,7 @@ export interface RoundLedger {
   readonly parts: Readonly<Record<string, CountedPart>>;
 }
 
-export interface CountedPart {
+interface CountedPart {
   readonly eTag: string;
   readonly scored: number;
   readonly retained: number;
