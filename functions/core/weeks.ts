@@ -2,14 +2,17 @@
  * Weeks: how a week is named, which seconds it spans, and which week comes next.
  *
  * A week id is either a number ("0", "1", ... as in `user_events_week0.log`) or an ISO week
- * ("2026-W46", as in `user_events_2026-W46.log`). Numbered weeks are placed on the calendar
- * from a base ISO week (default 2017-W19, the week of the original demo's timestamps), so
- * that every week has a span and the `outside_week` check can be made for every file.
+ * ("2026-W46", as in `user_events_2026-W46.log`). An ISO week has its own dates. A numbered
+ * week has dates only when the user says which ISO week numbered week 0 stands for (a base
+ * week): nobody can guess that, so without one its events are not checked against dates.
  */
 
 export type WeekId = string;
 
-/** The ISO week that numbered week 0 stands for unless told otherwise. */
+/**
+ * The ISO week the demo generator puts numbered week 0 in (the original demo's timestamps);
+ * the demo passes it as its base week. Extraction itself has no default base week.
+ */
 export const DEFAULT_BASE_WEEK = '2017-W19';
 
 const NUMBERED = /^(0|[1-9]\d{0,5})$/;
@@ -86,6 +89,21 @@ export function weekSpan(week: WeekId, baseWeek: WeekId = DEFAULT_BASE_WEEK): { 
     ? isoWeekStart(parseIso(baseWeek)) + Number(week) * WEEK_SECONDS
     : isoWeekStart(week);
   return { start, end: start + WEEK_SECONDS };
+}
+
+/**
+ * The dates a week's events must fall in: an ISO week's own, a numbered week's from
+ * `baseWeek`, or undefined for a numbered week without a base week (no calendar).
+ */
+export function weekCalendar(week: WeekId, baseWeek: WeekId | undefined): { start: number; end: number } | undefined {
+  parseWeekId(week);
+  if (NUMBERED.test(week) && baseWeek === undefined) return undefined;
+  return weekSpan(week, baseWeek);
+}
+
+/** Whether `value` is an ISO week id (a base week must be one). */
+export function isIsoWeekId(value: string): boolean {
+  return ISO.test(value) && isoWeekExists(value);
 }
 
 function parseIso(value: string): WeekId {

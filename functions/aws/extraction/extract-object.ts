@@ -8,7 +8,7 @@
  */
 import { extractWeek, type ExtractWeekResult } from '#core/extraction/extract-week.ts';
 import type { ObjectStore } from '#core/storage/port.ts';
-import { DEFAULT_BASE_WEEK, type WeekId } from '#core/weeks.ts';
+import type { WeekId } from '#core/weeks.ts';
 import { bucketInputs, eventObjectOf, partOutputs, type EventObject } from './keys.ts';
 
 export interface ExtractObjectResult extends ExtractWeekResult {
@@ -24,7 +24,7 @@ export async function extractEventObject(
     source: bucket,
     target: bucket,
     week: object.week,
-    baseWeek: options.baseWeek ?? DEFAULT_BASE_WEEK,
+    baseWeek: options.baseWeek,
     inputs: bucketInputs(object.key),
     outputs: partOutputs(object.week, object.partId, { userCounts: true }),
   });

@@ -88,6 +88,8 @@ export async function rejoinPart(
   const eventSources = old.sources.filter((s) => s.kind === 'events');
   const { manifest } = await writeJoinedPart(bucket, outputs, events, inputs.tables, {
     baseWeek: old.baseWeek,
+    verdict: old.verdict,
+    rejectsKept: old.rejectsKept,
     sources: [...inputs.metaSources, ...eventSources, ...inputs.tables.sources],
   });
   return { week, partId, joined: manifest.joined, users: manifest.users };

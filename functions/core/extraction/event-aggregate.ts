@@ -4,10 +4,9 @@
  * or profile table arrives after the events.
  */
 import { EVENT_TYPE_FEATURE_NAMES, PLATFORM_FEATURE_NAMES } from '#core/schema.ts';
-import { DEFAULT_BASE_WEEK, type WeekId } from '#core/weeks.ts';
+import { weekCalendar, type WeekId } from '#core/weeks.ts';
 import { REJECT_REASONS, type LineCounts, type RejectReason, type UserCounts } from './types.ts';
 import { COUNT_WIDTH, UserTable } from './user-table.ts';
-import { weekSpan } from '#core/weeks.ts';
 
 export interface EventAggregateInit {
   readonly week: WeekId;
@@ -19,7 +18,8 @@ export interface EventAggregateInit {
 
 export class EventAggregate {
   readonly week: WeekId;
-  readonly baseWeek: WeekId;
+  /** Undefined: a numbered week without a calendar. */
+  readonly baseWeek: WeekId | undefined;
   /** Event lines over every source. */
   readonly lineCounts: LineCounts;
   /** Source names in the order read. */
@@ -30,7 +30,7 @@ export class EventAggregate {
 
   constructor(init: EventAggregateInit) {
     this.week = init.week;
-    this.baseWeek = init.baseWeek ?? DEFAULT_BASE_WEEK;
+    this.baseWeek = init.baseWeek;
     this.table = init.table;
     this.lineCounts = init.lineCounts;
     this.sources = init.sources;
@@ -97,7 +97,8 @@ export function mergeAggregates(parts: readonly EventAggregate[]): EventAggregat
   const sources: string[] = [];
   for (const part of parts) {
     if (part.week !== week || part.baseWeek !== baseWeek) {
-      throw new Error(`cannot merge week ${part.week} (base ${part.baseWeek}) into week ${week} (base ${baseWeek})`);
+      const base = (b: WeekId | undefined) => (b === undefined ? 'no base week' : `base ${b}`);
+      throw new Error(`cannot merge week ${part.week} (${base(part.baseWeek)}) into week ${week} (${base(baseWeek)})`);
     }
     const t = part.table;
     for (let slot = 0; slot < t.size; slot++) {
@@ -156,7 +157,7 @@ export function parseUserCounts(
   if (header !== USER_COUNTS_HEADER.join('\t')) {
     throw new Error(`user_counts: header must be "${USER_COUNTS_HEADER.join(' ')}", got "${header ?? ''}"`);
   }
-  const table = new UserTable(weekSpan(options.week, options.baseWeek ?? DEFAULT_BASE_WEEK).start);
+  const table = new UserTable(weekCalendar(options.week, options.baseWeek)?.start ?? 0);
   const row = new Float64Array(COUNT_WIDTH);
   for (const [i, line] of lines.entries()) {
     if (i === 0) continue; // the header

@@ -4,10 +4,10 @@
  * come from (file or S3, plain or gunzipped) and feeds them chunk by chunk.
  */
 import { DEFAULT_CATEGORIES, type Categories } from '#core/schema.ts';
-import { DEFAULT_BASE_WEEK, weekSpan, type WeekId } from '#core/weeks.ts';
+import { weekCalendar, type WeekId } from '#core/weeks.ts';
 import { compileCategories, type ByteNames } from './categories.ts';
 import { EventAggregate } from './event-aggregate.ts';
-import { EVENT_FIELDS, EventBatch, scanEvent } from './event-line.ts';
+import { EVENT_FIELDS, EventBatch, MAX_EVENT_TIME, scanEvent } from './event-line.ts';
 import { LineStream } from './line-stream.ts';
 import type { LineCounts, RejectSink } from './types.ts';
 import { FIRST_HI, FIRST_LO, PLATFORM_COUNT, ROW, UserTable } from './user-table.ts';
@@ -17,7 +17,7 @@ const BATCH = 256;
 
 export interface EventExtractOptions {
   readonly week: WeekId;
-  /** The ISO week numbered week 0 stands for (default 2017-W19). */
+  /** The ISO week numbered week 0 stands for; none: a numbered week's event times are not checked. */
   readonly baseWeek?: WeekId;
   /** Category lists (default: the original ones); platform/event_type must keep their lengths. */
   readonly categories?: Categories;
@@ -33,7 +33,7 @@ export interface ByteSource {
 
 export class EventAggregator extends LineStream {
   readonly week: WeekId;
-  readonly baseWeek: WeekId;
+  readonly baseWeek: WeekId | undefined;
   private readonly platforms: ByteNames;
   private readonly eventTypes: ByteNames;
   private readonly weekStart: number;
@@ -51,11 +51,13 @@ export class EventAggregator extends LineStream {
     this.platforms = cats.platform;
     this.eventTypes = cats.event_type;
     this.week = options.week;
-    this.baseWeek = options.baseWeek ?? DEFAULT_BASE_WEEK;
-    const span = weekSpan(this.week, this.baseWeek);
-    this.weekStart = span.start;
-    this.weekEnd = span.end;
-    this.table = new UserTable(span.start);
+    this.baseWeek = options.baseWeek;
+    // Without a calendar any valid time is in the week, and first-event times are kept
+    // from the epoch instead of from the week's start (they fit the table's 32 bits).
+    const calendar = weekCalendar(this.week, this.baseWeek);
+    this.weekStart = calendar?.start ?? 0;
+    this.weekEnd = calendar?.end ?? MAX_EVENT_TIME + 1;
+    this.table = new UserTable(this.weekStart);
   }
 
   override beginSource(name: string): void {

@@ -6,7 +6,7 @@
  * `outside_week` is checked last, once every field parsed. The more basic faults (too long,
  * invalid UTF-8, empty, field count) are decided by LineStream.rejectLine, which overrides.
  */
-import { DEFAULT_BASE_WEEK, weekSpan, type WeekId } from '#core/weeks.ts';
+import { weekCalendar, type WeekId } from '#core/weeks.ts';
 import { DEFAULT_CATEGORIES, type Categories } from '#core/schema.ts';
 import { compileCategories, matchNameAt, type ByteNames } from './categories.ts';
 import { CODE, asLine, classifyRejected, reasonOf } from './line-stream.ts';
@@ -15,7 +15,9 @@ import type { EventRecord, ParseResult } from './types.ts';
 export const EVENT_FIELDS = 7;
 /** Ids have at most this many digits (< 2^53, exact as numbers). */
 export const MAX_ID_DIGITS = 15;
-const MAX_TIME_DIGITS = 12;
+const MAX_TIME_DIGITS = 10;
+/** The latest event_time accepted (2106-02-07): times are kept in 32 bits, one value left as "none". */
+export const MAX_EVENT_TIME = 0xffff_fffe;
 const TAB = 9;
 const LF = 10;
 const CR = 13;
@@ -30,7 +32,7 @@ export class EventBatch {
   readonly companies: Float64Array;
   /** platform | event_type << 8 */
   readonly keys: Int32Array;
-  /** event_time - week start (0 .. 604799) */
+  /** event_time - week start (0 .. 604799), or event_time itself when the week has no calendar */
   readonly times: Uint32Array;
   constructor(size: number) {
     this.users = new Float64Array(size);
@@ -92,7 +94,7 @@ export function scanEvent(
     v = v * 10 + c;
     p++;
   }
-  if (buf[p] !== TAB || p === q || p - q > MAX_TIME_DIGITS) return -1 - CODE.bad_timestamp;
+  if (buf[p] !== TAB || p === q || p - q > MAX_TIME_DIGITS || v > MAX_EVENT_TIME) return -1 - CODE.bad_timestamp;
   const time = v;
   p++;
   // event_type
@@ -136,7 +138,8 @@ export interface EventLineOptions {
  */
 export function parseEventLine(line: string | Uint8Array, options: EventLineOptions): ParseResult<EventRecord> {
   const cats = compileCategories(options.categories ?? DEFAULT_CATEGORIES);
-  const span = weekSpan(options.week, options.baseWeek ?? DEFAULT_BASE_WEEK);
+  const calendar = weekCalendar(options.week, options.baseWeek);
+  const span = calendar ?? { start: 0, end: MAX_EVENT_TIME + 1 };
   const buf = asLine(line);
   const batch = new EventBatch(1);
   const r = scanEvent(buf, 0, cats.platform, cats.event_type, span.start, span.end, batch, 0);

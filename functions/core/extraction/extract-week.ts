@@ -4,7 +4,12 @@
  * CRM and profile tables from a source store, streams rejects out as they are found, and
  * writes the joined week to a target store, the manifest last. Only the stores and the keys
  * differ between the two (an S3 bucket's raw/ and extracted/ folders, or local files).
- * Memory stays bounded: sources stream, rejects are written while they are found.
+ * Memory stays bounded: sources stream, rejects are written while they are found (the first
+ * ones of each reason and source; the rest are counted).
+ *
+ * The week's event lines are judged (verdict.ts) and the verdict goes into the manifest, which
+ * is written even when the verdict is failed: the caller decides what a failed week means
+ * (the command line exits non-zero, the cloud does not mark the week complete).
  */
 import type { CategoryListName } from '#core/schema.ts';
 import type { ObjectStore } from '#core/storage/port.ts';
@@ -15,7 +20,9 @@ import { createEventAggregator } from './event-aggregator.ts';
 import { formatReject } from './files.ts';
 import { writeJoinedPart, type OutputKeys } from './part-writer.ts';
 import { readCategoryLists, readJoinTables, readSource, type JoinTables, type TableKeys } from './sources.ts';
-import type { Manifest, Reject } from './types.ts';
+import { createRejectKeeper } from './reject-keeper.ts';
+import { DEFAULT_REJECTS_KEPT_PER_REASON, type Manifest, type SourceInfo } from './types.ts';
+import { judgeExtraction } from './verdict.ts';
 
 /** What to read, as keys of the source store (manifest source names are these keys). */
 export interface ExtractionInputs extends TableKeys {
@@ -30,7 +37,12 @@ export interface ExtractWeekRequest {
   readonly source: ObjectStore;
   readonly target: ObjectStore;
   readonly week: WeekId;
-  readonly baseWeek: WeekId;
+  /** The ISO week numbered week 0 stands for; none: a numbered week's event times are not checked. */
+  readonly baseWeek?: WeekId;
+  /** Above this share of rejected event lines the verdict is failed (default 0.5). */
+  readonly maxRejectedShare?: number;
+  /** Raw rejects kept per source and reason (default DEFAULT_REJECTS_KEPT_PER_REASON). */
+  readonly rejectsKeptPerReason?: number;
   readonly inputs: ExtractionInputs;
   readonly outputs: OutputKeys;
 }
@@ -47,14 +59,24 @@ export async function extractWeek(request: ExtractWeekRequest): Promise<ExtractW
   const { source, target, week, baseWeek, inputs, outputs } = request;
   const { categories, sources } = await readCategoryLists(source, inputs.categoryLists);
   const rejects = openStreamedWrite(target, outputs.rejects, { gzip: isGzipKey(outputs.rejects) });
-  const onReject = (reject: Reject) => rejects.add(formatReject(reject));
+  const keeper = createRejectKeeper(request.rejectsKeptPerReason ?? DEFAULT_REJECTS_KEPT_PER_REASON, (reject) =>
+    rejects.add(formatReject(reject)),
+  );
+  const onReject = keeper.onReject;
   try {
     const aggregator = createEventAggregator({ week, baseWeek, categories, onReject });
+    const eventSources: SourceInfo[] = [];
     for (const key of inputs.events) {
       const { info } = await readSource(source, key, aggregator, { afterChunk: rejects.drain, storeDigest: true });
+      refuseRepeatedContent(eventSources, info);
+      eventSources.push(info);
       sources.push({ kind: 'events', ...info });
     }
     const events = aggregator.result();
+    const verdict = judgeExtraction(events.lineCounts, {
+      subject: eventsSubject(inputs.events),
+      maxRejectedShare: request.maxRejectedShare,
+    });
     const tables = await readJoinTables(source, inputs, categories, {
       onReject,
       afterChunk: rejects.drain,
@@ -63,6 +85,8 @@ export async function extractWeek(request: ExtractWeekRequest): Promise<ExtractW
     await rejects.close();
     const { manifest, written } = await writeJoinedPart(target, outputs, events, tables, {
       baseWeek,
+      verdict,
+      rejectsKept: keeper.summary(),
       sources: [...sources, ...tables.sources],
     });
     return { manifest, written: [outputs.rejects, ...written], tables };
@@ -70,4 +94,20 @@ export async function extractWeek(request: ExtractWeekRequest): Promise<ExtractW
     await rejects.abort(error as Error);
     throw error;
   }
+}
+
+/** The same events read twice would count every event twice: refused, naming both sources. */
+function refuseRepeatedContent(earlier: readonly SourceInfo[], info: SourceInfo): void {
+  const same = earlier.find((e) => e.sha256 === info.sha256);
+  if (same === undefined) return;
+  throw new Error(
+    `${info.name} has the same content as ${same.name} (sha256 ${info.sha256}): ` +
+      'the same events given twice would count every event twice; give each file once',
+  );
+}
+
+/** The event sources as a verdict names them: every name when few, else the first and how many. */
+function eventsSubject(keys: readonly string[]): string {
+  if (keys.length <= 3) return keys.join(', ');
+  return `${keys[0]} and ${keys.length - 1} more event files`;
 }

@@ -14,7 +14,9 @@ import {
   type FeatureValues,
   type LineCounts,
   type Manifest,
+  type ManifestVerdict,
   type Reject,
+  type RejectsKept,
   type RejectReason,
 } from './types.ts';
 
@@ -221,7 +223,9 @@ export function parseRejects(text: string): Reject[] {
 
 export interface ManifestInput {
   readonly week: WeekId;
-  readonly baseWeek: WeekId;
+  readonly baseWeek?: WeekId;
+  readonly verdict: ManifestVerdict;
+  readonly rejectsKept: RejectsKept;
   readonly sources: Manifest['sources'];
   /** Event line counts (EventAggregate.lineCounts). */
   readonly events: LineCounts;
@@ -240,9 +244,11 @@ export function buildManifest(input: ManifestInput): Manifest {
     throw new Error(`join counts do not fit: users ${users}, joined ${joined}, unmatched ${JSON.stringify(unmatched)}`);
   }
   return {
-    formatVersion: 1,
+    formatVersion: 2,
     week: input.week,
-    baseWeek: input.baseWeek,
+    ...(input.baseWeek === undefined ? {} : { baseWeek: input.baseWeek }),
+    verdict: { status: input.verdict.status, message: input.verdict.message },
+    rejectsKept: { perReason: input.rejectsKept.perReason, notKept: orderedReasons(input.rejectsKept.notKept) },
     sources: input.sources.map((s) => ({ kind: s.kind, name: s.name, bytes: s.bytes, sha256: s.sha256 })),
     linesRead: input.events.linesRead,
     accepted: input.events.accepted,
@@ -273,6 +279,8 @@ function orderedReasons(rejected: Partial<Record<RejectReason, number>>): Partia
   return out;
 }
 
+const VERDICTS: readonly ManifestVerdict['status'][] = ['ok', 'dirty', 'failed'];
+
 export function formatManifest(manifest: Manifest): string {
   return JSON.stringify(manifest, null, 2) + '\n';
 }
@@ -280,9 +288,12 @@ export function formatManifest(manifest: Manifest): string {
 /** Reads manifest.json, checking its version and the line-count invariants. */
 export function parseManifest(text: string): Manifest {
   const m = JSON.parse(text) as Manifest;
-  if (m?.formatVersion !== 1)
-    throw new Error(`manifest.json: formatVersion must be 1, got ${JSON.stringify(m?.formatVersion)}`);
+  if (m?.formatVersion !== 2)
+    throw new Error(`manifest.json: formatVersion must be 2, got ${JSON.stringify(m?.formatVersion)}`);
   if (!isWeekId(m.week)) throw new Error(`manifest.json: "${m.week}" is not a week`);
+  if (!VERDICTS.includes(m.verdict?.status) || typeof m.verdict.message !== 'string') {
+    throw new Error(`manifest.json of week ${m.week}: verdict must be ok, dirty or failed with a message`);
+  }
   for (const r of Object.keys(m.rejected ?? {})) {
     if (!REJECT_REASONS.includes(r as RejectReason)) throw new Error(`manifest.json: unknown reject reason "${r}"`);
   }

@@ -11,7 +11,7 @@ import { formatUserCounts } from './event-aggregate.ts';
 import { activeUsersChunks, buildManifest, featuresTsvChunks, formatManifest } from './files.ts';
 import { joinWeek } from './join.ts';
 import type { JoinTables } from './sources.ts';
-import type { Manifest } from './types.ts';
+import type { Manifest, ManifestVerdict, RejectsKept } from './types.ts';
 
 /** Where an extraction writes its files in the target store. */
 export interface OutputKeys {
@@ -23,8 +23,11 @@ export interface OutputKeys {
   readonly userCounts?: string;
 }
 
+/** What the manifest says beyond the counts: calendar, verdict, rejects kept, sources. */
 export interface ManifestSources {
-  readonly baseWeek: WeekId;
+  readonly baseWeek?: WeekId;
+  readonly verdict: ManifestVerdict;
+  readonly rejectsKept: RejectsKept;
   readonly sources: Manifest['sources'];
 }
 
@@ -40,6 +43,8 @@ export async function writeJoinedPart(
   const manifest = buildManifest({
     week: events.week,
     baseWeek: input.baseWeek,
+    verdict: input.verdict,
+    rejectsKept: input.rejectsKept,
     sources: input.sources,
     events: events.lineCounts,
     extracted: joined,

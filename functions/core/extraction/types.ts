@@ -141,11 +141,32 @@ export interface ExtractedWeek {
   readonly unmatched: { crm: number; profile: number };
 }
 
-/** manifest.json (formatVersion 1). */
+/** Raw rejects kept per source and reason; the rest are counted only. */
+export const DEFAULT_REJECTS_KEPT_PER_REASON = 1000;
+
+/** The extraction's verdict as the manifest records it (see verdict.ts). */
+export interface ManifestVerdict {
+  /** ok: use it; dirty: use it, with the message as a warning; failed: do not use it. */
+  readonly status: 'ok' | 'dirty' | 'failed';
+  /** One line for a person: what, how many, why, and the likely fix (empty when ok). */
+  readonly message: string;
+}
+
+/** How many raw rejects rejects.jsonl holds: at most `perReason` per source and reason. */
+export interface RejectsKept {
+  readonly perReason: number;
+  /** Rejects counted but not written, by reason (only reasons with some). */
+  readonly notKept: Partial<Record<RejectReason, number>>;
+}
+
+/** manifest.json (formatVersion 2: verdict and rejectsKept added, baseWeek optional). */
 export interface Manifest {
-  readonly formatVersion: 1;
+  readonly formatVersion: 2;
   readonly week: WeekId;
-  readonly baseWeek: WeekId;
+  /** The calendar a numbered week was checked against; absent: none (ISO weeks carry their own). */
+  readonly baseWeek?: WeekId;
+  readonly verdict: ManifestVerdict;
+  readonly rejectsKept: RejectsKept;
   /** Every input: event sources, the CRM and profile tables, category lists if given. */
   readonly sources: (SourceInfo & { kind: 'events' | 'crm' | 'profiles' | 'meta' })[];
   /** Event lines. */

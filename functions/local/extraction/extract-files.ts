@@ -9,7 +9,7 @@ import { extractWeek } from '#core/extraction/extract-week.ts';
 import type { OutputKeys } from '#core/extraction/part-writer.ts';
 import type { Manifest } from '#core/extraction/types.ts';
 import { CATEGORY_LISTS, type CategoryListName } from '#core/schema.ts';
-import { DEFAULT_BASE_WEEK, type WeekId } from '#core/weeks.ts';
+import type { WeekId } from '#core/weeks.ts';
 import { fileStore } from '#local/file-store.ts';
 
 interface ExtractFilesOptions {
@@ -20,6 +20,7 @@ interface ExtractFilesOptions {
   readonly metaDir?: string;
   readonly week: WeekId;
   readonly baseWeek?: WeekId;
+  readonly maxRejectedShare?: number;
   readonly out: string;
   readonly gzipOutput?: boolean;
 }
@@ -51,7 +52,8 @@ export async function extractFiles(options: ExtractFilesOptions): Promise<Extrac
     source: fileStore('.'),
     target: fileStore(options.out),
     week: options.week,
-    baseWeek: options.baseWeek ?? DEFAULT_BASE_WEEK,
+    baseWeek: options.baseWeek,
+    maxRejectedShare: options.maxRejectedShare,
     inputs: {
       events: options.events,
       crm: options.crm,

@@ -15,7 +15,7 @@ import {
   type RejectReason,
 } from '#core/extraction/index.ts';
 import { DEFAULT_CATEGORIES as C } from '#core/schema.ts';
-import { weekSpan } from '#core/weeks.ts';
+import { DEFAULT_BASE_WEEK, weekSpan } from '#core/weeks.ts';
 import { random } from '#bench/_shared.ts';
 import { defined } from '#test/support/defined.ts';
 
@@ -144,7 +144,7 @@ describe('a generated dirty week', () => {
       const onReject = (r: Reject) => rejects.push(r);
       const events = await extractEvents(
         [{ name: 'events', chunks: randomChunks(joinLines(lines.map((l) => l[0])), rnd) }],
-        { week: WEEK, onReject },
+        { week: WEEK, baseWeek: DEFAULT_BASE_WEEK, onReject },
       );
 
       const crmText = [
@@ -182,6 +182,8 @@ describe('a generated dirty week', () => {
       const manifest = buildManifest({
         week: WEEK,
         baseWeek: events.baseWeek,
+        verdict: { status: 'ok', message: '' },
+        rejectsKept: { perReason: 1000, notKept: {} },
         sources: [],
         events: events.lineCounts,
         extracted: week,

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseEventLine, MAX_LINE_BYTES, type RejectReason } from '#core/extraction/index.ts';
-import { weekSpan } from '#core/weeks.ts';
+import { DEFAULT_BASE_WEEK, weekSpan } from '#core/weeks.ts';
 
 const week = '3';
-const { start, end } = weekSpan(week);
+const baseWeek = DEFAULT_BASE_WEEK;
+const { start, end } = weekSpan(week, baseWeek);
 const t = start + 3600;
 const line = (fields: (string | number)[]) => fields.join('\t');
 const valid = [42, 517, 17, 'IPAD', t, 'VIEW_REPORT', 1];
 const reasonOf = (text: string | Uint8Array): RejectReason | 'ok' => {
-  const r = parseEventLine(text, { week });
+  const r = parseEventLine(text, { week, baseWeek });
   return r.ok ? 'ok' : r.reason;
 };
 
@@ -106,6 +107,16 @@ describe('event line parser', () => {
     expect(() => parseEventLine(line(valid), { week, categories })).toThrow(
       /platform.meta has 2 values but the model has 5/,
     );
+  });
+
+  it('checks no dates for a numbered week without a base week, but still a plausible time', () => {
+    const thisYear = Date.UTC(2026, 10, 30) / 1000;
+    const at = (time: number | string) => parseEventLine(line([1, 2, 3, 'PC', time, 'INSPECT', 0]), { week });
+    expect(at(thisYear)).toMatchObject({ ok: true, value: { eventTime: thisYear } });
+    expect(at(0)).toMatchObject({ ok: true, value: { eventTime: 0 } });
+    expect(at(2 ** 32 - 2).ok).toBe(true);
+    expect(at(2 ** 32 - 1)).toEqual({ ok: false, reason: 'bad_timestamp' });
+    expect(at(Date.now())).toEqual({ ok: false, reason: 'bad_timestamp' }); // milliseconds
   });
 
   it('checks ISO-named weeks against their own span', () => {

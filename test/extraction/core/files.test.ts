@@ -88,6 +88,8 @@ describe('manifest', () => {
   const input: ManifestInput = {
     week: '3',
     baseWeek: '2017-W19',
+    verdict: { status: 'dirty', message: 'user_events_week3.log: 3 of 10 lines rejected' },
+    rejectsKept: { perReason: 1000, notKept: { outside_week: 0 } },
     sources: [{ kind: 'events', name: 'user_events_week3.log', bytes: 100, sha256: 'ab'.repeat(32) }],
     events: { linesRead: 10, accepted: 7, rejected: { outside_week: 2, bad_number: 1 } },
     extracted: { users: 4, joined: 3, unmatched: { crm: 1, profile: 0 } },
@@ -98,8 +100,11 @@ describe('manifest', () => {
   it('lists reasons in code order and reads back', () => {
     const m = buildManifest(input);
     expect(Object.keys(m.rejected)).toEqual(['bad_number', 'outside_week']);
-    expect(m.formatVersion).toBe(1);
+    expect(m.formatVersion).toBe(2);
+    expect(m.rejectsKept.notKept).toEqual({});
     expect(parseManifest(formatManifest(m))).toEqual(m);
+    const noCalendar = buildManifest({ ...input, baseWeek: undefined });
+    expect(Object.keys(noCalendar)).not.toContain('baseWeek');
   });
 
   it('refuses counts that do not add up (linesRead == accepted + sum(rejected))', () => {
@@ -107,6 +112,8 @@ describe('manifest', () => {
     expect(() => buildManifest({ ...input, profiles: { ...input.profiles, linesRead: 6 } })).toThrow(/profile table/);
     const text = formatManifest(buildManifest(input)).replace('"linesRead": 10', '"linesRead": 11');
     expect(() => parseManifest(text)).toThrow(/do not add up/);
-    expect(() => parseManifest('{"formatVersion":2}')).toThrow(/formatVersion/);
+    expect(() => parseManifest('{"formatVersion":1}')).toThrow(/formatVersion/);
+    const unjudged = formatManifest(buildManifest(input)).replace('"status": "dirty"', '"status": "fine"');
+    expect(() => parseManifest(unjudged)).toThrow(/verdict/);
   });
 });

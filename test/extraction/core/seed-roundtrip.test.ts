@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { generateDemoData, memorySink, type FileExpectation } from '#seed/index.ts';
 import { defined } from '#test/support/defined.ts';
+import { DEFAULT_BASE_WEEK } from '#core/weeks.ts';
 import {
   REJECT_REASONS,
   buildManifest,
@@ -59,6 +60,7 @@ describe('seed --dirty data', () => {
       for (const w of result.weeks) {
         const events = await extractEvents([{ name: w.eventsFile, chunks: chunks(w.eventsFile, file(w.eventsFile)) }], {
           week: w.week,
+          baseWeek: DEFAULT_BASE_WEEK, // the demo's calendar, so its outside_week lines are found
           onReject,
         });
         check(w.eventsFile, events.lineCounts);
@@ -67,6 +69,8 @@ describe('seed --dirty data', () => {
         const manifest = buildManifest({
           week: w.week,
           baseWeek: events.baseWeek,
+          verdict: { status: 'ok', message: '' },
+          rejectsKept: { perReason: 1000, notKept: {} },
           sources: [],
           events: events.lineCounts,
           extracted: week,

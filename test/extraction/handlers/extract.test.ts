@@ -61,7 +61,7 @@ describe('extract handler on emulated S3', () => {
       `${part}user_counts.tsv.gz`,
     ]);
     const manifest = JSON.parse(await s3.text(`${part}manifest.json`));
-    expect(manifest).toMatchObject({ formatVersion: 1, week: '0', linesRead: 3, accepted: 3, users: 2, joined: 2 });
+    expect(manifest).toMatchObject({ formatVersion: 2, week: '0', linesRead: 3, accepted: 3, users: 2, joined: 2 });
     expect(manifest.sources.map((s: { kind: string; name: string }) => `${s.kind}:${s.name}`)).toEqual([
       'events:raw/events/user_events_week0.log',
       'crm:raw/crm/crm_info.data',
