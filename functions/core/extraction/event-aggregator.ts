@@ -21,8 +21,10 @@ export interface EventExtractOptions {
   readonly baseWeek?: WeekId;
   /** Category lists (default: the original ones); platform/event_type must keep their lengths. */
   readonly categories?: Categories;
-  /** Receives every rejected line as it is found. */
+  /** Receives every rejected line as it is found (up to rejectsPerReason of each reason in a source). */
   readonly onReject?: RejectSink;
+  /** Rejects handed to onReject per reason in a source; the rest are only counted (default: all). */
+  readonly rejectsPerReason?: number;
 }
 
 /** One source of bytes: a name for rejects and the manifest, and its (decompressed) chunks. */
@@ -46,7 +48,7 @@ export class EventAggregator extends LineStream {
   private readonly sourceNames: string[] = [];
 
   constructor(options: EventExtractOptions) {
-    super(options.onReject);
+    super(options.onReject, options.rejectsPerReason);
     const cats = compileCategories(options.categories ?? DEFAULT_CATEGORIES);
     this.platforms = cats.platform;
     this.eventTypes = cats.event_type;

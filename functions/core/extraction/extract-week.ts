@@ -20,8 +20,14 @@ import { createEventAggregator } from './event-aggregator.ts';
 import { formatReject } from './files.ts';
 import { writeJoinedPart, type OutputKeys } from './part-writer.ts';
 import { readCategoryLists, readJoinTables, readSource, type JoinTables, type TableKeys } from './sources.ts';
-import { createRejectKeeper } from './reject-keeper.ts';
-import { DEFAULT_REJECTS_KEPT_PER_REASON, type Manifest, type SourceInfo } from './types.ts';
+import { rejectsKept } from './rejects-kept.ts';
+import {
+  DEFAULT_REJECTS_KEPT_PER_REASON,
+  type LineCounts,
+  type Manifest,
+  type Reject,
+  type SourceInfo,
+} from './types.ts';
 import { judgeExtraction } from './verdict.ts';
 
 /** What to read, as keys of the source store (manifest source names are these keys). */
@@ -59,17 +65,18 @@ export async function extractWeek(request: ExtractWeekRequest): Promise<ExtractW
   const { source, target, week, baseWeek, inputs, outputs } = request;
   const { categories, sources } = await readCategoryLists(source, inputs.categoryLists);
   const rejects = openStreamedWrite(target, outputs.rejects, { gzip: isGzipKey(outputs.rejects) });
-  const keeper = createRejectKeeper(request.rejectsKeptPerReason ?? DEFAULT_REJECTS_KEPT_PER_REASON, (reject) =>
-    rejects.add(formatReject(reject)),
-  );
-  const onReject = keeper.onReject;
+  const onReject = (reject: Reject) => rejects.add(formatReject(reject));
+  const rejectsPerReason = request.rejectsKeptPerReason ?? DEFAULT_REJECTS_KEPT_PER_REASON;
+  const sourceCounts: LineCounts[] = [];
   try {
-    const aggregator = createEventAggregator({ week, baseWeek, categories, onReject });
+    const aggregator = createEventAggregator({ week, baseWeek, categories, onReject, rejectsPerReason });
     const eventSources: SourceInfo[] = [];
     for (const key of inputs.events) {
-      const { info } = await readSource(source, key, aggregator, { afterChunk: rejects.drain, storeDigest: true });
+      const read = await readSource(source, key, aggregator, { afterChunk: rejects.drain, storeDigest: true });
+      const { info } = read;
       refuseRepeatedContent(eventSources, info);
       eventSources.push(info);
+      sourceCounts.push(read.counts);
       sources.push({ kind: 'events', ...info });
     }
     const events = aggregator.result();
@@ -79,6 +86,7 @@ export async function extractWeek(request: ExtractWeekRequest): Promise<ExtractW
     });
     const tables = await readJoinTables(source, inputs, categories, {
       onReject,
+      rejectsPerReason,
       afterChunk: rejects.drain,
       absentIsEmpty: inputs.tablesMayBeAbsent,
     });
@@ -86,7 +94,7 @@ export async function extractWeek(request: ExtractWeekRequest): Promise<ExtractW
     const { manifest, written } = await writeJoinedPart(target, outputs, events, tables, {
       baseWeek,
       verdict,
-      rejectsKept: keeper.summary(),
+      rejectsKept: rejectsKept(rejectsPerReason, [...sourceCounts, tables.crmCounts, tables.profileCounts]),
       sources: [...sources, ...tables.sources],
     });
     return { manifest, written: [outputs.rejects, ...written], tables };

@@ -3,6 +3,9 @@
  * shares: line numbers, counts by reason, the 64 KiB line limit, CRLF, a last line without
  * a line end, and the slow-path classification of a rejected line.
  *
+ * A UTF-8 byte-order mark at the start of a source is dropped (editors on Windows write one;
+ * kept, it would spoil the first line and hide in its reject text).
+ *
  * Complete lines inside a chunk are handed to `scanLines` in place (no copy); only a line cut
  * by a chunk boundary is copied into a carry buffer of fixed size, so memory stays bounded
  * whatever the line lengths are.
@@ -32,6 +35,7 @@ export function reasonOf(code: number): RejectReason {
 const LF = 10;
 const CR = 13;
 const TAB = 9;
+const BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export abstract class LineStream {
@@ -40,6 +44,8 @@ export abstract class LineStream {
   /** Lines consumed in the current source. */
   protected line = 0;
   protected readonly onReject: RejectSink | undefined;
+  /** Rejects handed to onReject per reason in a source; the rest are only counted. */
+  private readonly rejectsPerReason: number;
 
   /** Totals over every source. */
   protected totalLines = 0;
@@ -56,9 +62,12 @@ export abstract class LineStream {
   private carryTooLong = false;
   /** A source is open (beginSource without endSource). */
   protected inSource = false;
+  /** Bytes of a byte-order mark matched at the source's start so far; -1 once past it. */
+  private bomMatched = -1;
 
-  constructor(onReject: RejectSink | undefined) {
+  constructor(onReject: RejectSink | undefined, rejectsPerReason = Infinity) {
     this.onReject = onReject;
+    this.rejectsPerReason = rejectsPerReason;
   }
 
   /**
@@ -73,6 +82,7 @@ export abstract class LineStream {
     if (this.inSource) throw new Error(`beginSource("${name}") while "${this.source}" is still open`);
     this.inSource = true;
     this.source = name;
+    this.bomMatched = 0;
     this.line = 0;
     this.accepted = 0;
     this.rejected.fill(0);
@@ -81,6 +91,29 @@ export abstract class LineStream {
   /** Feeds the next chunk of the current source. The chunk may be reused by the caller afterwards. */
   push(chunk: Uint8Array): void {
     if (!this.inSource) throw new Error('push() before beginSource()');
+    if (this.bomMatched >= 0) chunk = this.afterBom(chunk);
+    this.pushBytes(chunk);
+  }
+
+  /** The chunk without the part of a byte-order mark it holds (bytes taken for one that was not are fed first). */
+  private afterBom(chunk: Uint8Array): Uint8Array {
+    const before = this.bomMatched;
+    let i = 0;
+    while (this.bomMatched < BOM.length && i < chunk.length && chunk[i] === BOM[this.bomMatched]) {
+      this.bomMatched++;
+      i++;
+    }
+    if (this.bomMatched === BOM.length) {
+      this.bomMatched = -1;
+      return chunk.subarray(i);
+    }
+    if (i === chunk.length) return chunk.subarray(i); // all of it may still be a mark: wait for more
+    this.bomMatched = -1;
+    if (before > 0) this.pushBytes(BOM.subarray(0, before));
+    return chunk;
+  }
+
+  private pushBytes(chunk: Uint8Array): void {
     const n = chunk.length;
     let pos = 0;
     if (this.carryLength > 0 || this.carryTooLong) {
@@ -104,6 +137,8 @@ export abstract class LineStream {
   /** Ends the current source (a last line without a line end counts) and returns its counts. */
   endSource(): LineCounts {
     if (!this.inSource) throw new Error('endSource() without beginSource()');
+    if (this.bomMatched > 0) this.pushBytes(BOM.subarray(0, this.bomMatched)); // a source of 1-2 such bytes
+    this.bomMatched = -1;
     if (this.carryLength > 0 || this.carryTooLong) {
       this.appendCarry(new Uint8Array([LF]), 0, 1);
       this.flushCarry();
@@ -154,6 +189,12 @@ export abstract class LineStream {
    * invalid UTF-8, empty, wrong field count. Returns the index after the line's LF.
    */
   protected rejectLine(buf: Uint8Array, lineStart: number, reason: number, fields: number): number {
+    // Empty lines first, without a search: a gzip of newlines is millions of them.
+    const first = buf[lineStart];
+    if (first === LF || (first === CR && buf[lineStart + 1] === LF)) {
+      this.rejectBytes(CODE.empty_line, buf, lineStart, lineStart);
+      return lineStart + (first === LF ? 1 : 2);
+    }
     const lf = buf.indexOf(LF, lineStart);
     const end = lf > lineStart && buf[lf - 1] === CR ? lf - 1 : lf;
     this.rejectBytes(classifyRejected(buf, lineStart, reason, fields), buf, lineStart, end);
@@ -162,8 +203,8 @@ export abstract class LineStream {
 
   protected rejectBytes(code: number, buf: Uint8Array, start: number, end: number): void {
     const reason = reasonOf(code);
-    this.rejected[code]!++;
-    if (this.onReject !== undefined) {
+    // Past the cap a reject costs one count: a million empty lines are a million increments.
+    if (++this.rejected[code]! <= this.rejectsPerReason && this.onReject !== undefined) {
       const cut = Math.min(end, start + MAX_RAW_BYTES);
       this.onReject({
         source: this.source,

@@ -3,7 +3,7 @@
  * while its size and sha256 (of the bytes as stored) are taken, the category lists, and the
  * CRM and profile tables to join with.
  */
-import { coalesce, isGzipKey, objectChunks, readBytes, ifExists } from '#core/storage/reads.ts';
+import { objectChunks, readBytes, ifExists } from '#core/storage/reads.ts';
 import { ObjectNotFoundError, type ObjectDigest, type ObjectStore } from '#core/storage/port.ts';
 import { parseCategoryList, withCategoryOverrides, type Categories, type CategoryListName } from '#core/schema.ts';
 import { checkCategories } from './categories.ts';
@@ -47,15 +47,16 @@ export async function readSource(
       ? offThreadDigest(store, key, store.digest(key))
       : inlineDigest(key);
   let etag: string | undefined;
-  // The parsers copy what they keep: the store may reuse its buffers.
+  // The parsers copy what they keep: the store may reuse its buffers. Plain text comes in
+  // ~1 MiB pieces (the parser's per-chunk costs vanish); gunzip already hands over large ones.
   const chunks = objectChunks(store, key, {
     onRaw: digest.update,
     onHead: (head) => (etag = head.etag),
     transient: true,
+    plainPieceBytes: 1 << 20,
   });
   sink.beginSource(key);
-  // Plain text straight from the store in ~1 MiB pieces; gunzip already hands over large ones.
-  for await (const chunk of isGzipKey(key) ? chunks : coalesce(chunks)) {
+  for await (const chunk of chunks) {
     sink.push(chunk);
     await afterChunk();
   }
@@ -99,7 +100,7 @@ export async function readCategoryLists(
   for (const [name, key] of Object.entries(keys) as [CategoryListName, string][]) {
     const bytes = await ifExists(() => readBytes(store, key));
     if (bytes === undefined) continue;
-    // Decoded as Buffer does (a byte-order mark stays part of the first value, as it always has).
+    // A byte-order mark goes with the trimming of each value (String.prototype.trim drops U+FEFF).
     overrides[name] = parseCategoryList(name, Buffer.from(bytes).toString('utf8'));
     const digest = createSourceDigest(key);
     digest.update(bytes);
@@ -129,6 +130,8 @@ export interface TableKeys {
 
 export interface TableReadOptions {
   readonly onReject: (reject: Reject) => void;
+  /** Rejects handed to onReject per reason in a table; the rest are only counted (default: all). */
+  readonly rejectsPerReason?: number;
   readonly afterChunk?: () => Promise<void>;
   /** An absent table joins nobody (to be joined again when it arrives) instead of failing. */
   readonly absentIsEmpty?: boolean;
@@ -143,8 +146,9 @@ export async function readJoinTables(
   categories: Categories,
   options: TableReadOptions,
 ): Promise<JoinTables> {
-  const crm = new CrmTable({ categories, onReject: options.onReject });
-  const profiles = new ProfileTable({ onReject: options.onReject });
+  const { onReject, rejectsPerReason } = options;
+  const crm = new CrmTable({ categories, onReject, rejectsPerReason });
+  const profiles = new ProfileTable({ onReject, rejectsPerReason });
   const sources: Sources = [];
   const versions: Record<string, string | undefined> = {};
   const read = async (table: CrmTable | ProfileTable, key: string, kind: 'crm' | 'profiles'): Promise<LineCounts> => {

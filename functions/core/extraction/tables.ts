@@ -110,8 +110,8 @@ export class CrmTable extends LineStream {
   private readonly rows: CrmRecord[] = [];
   private readonly fields = crmFields();
 
-  constructor(options: { categories?: Categories; onReject?: RejectSink } = {}) {
-    super(options.onReject);
+  constructor(options: { categories?: Categories; onReject?: RejectSink; rejectsPerReason?: number } = {}) {
+    super(options.onReject, options.rejectsPerReason);
     this.categories = compileCategories(options.categories ?? DEFAULT_CATEGORIES);
   }
 
@@ -156,8 +156,8 @@ export class ProfileTable extends LineStream {
   private readonly index = new IdMap();
   private readonly fields = profileFields();
 
-  constructor(options: { onReject?: RejectSink } = {}) {
-    super(options.onReject);
+  constructor(options: { onReject?: RejectSink; rejectsPerReason?: number } = {}) {
+    super(options.onReject, options.rejectsPerReason);
   }
 
   /** Distinct users kept. */

@@ -1,18 +1,32 @@
 /**
- * Reading objects through the storage port as the product needs them: a key ending in .gz
- * is gunzipped as it streams (never whole), small objects are read whole as bytes or text,
- * and "if exists" reads turn a missing object into undefined. Written once here for
- * every adapter.
+ * Reading objects through the storage port as the product needs them: gzip is recognised by
+ * its first bytes whatever the key says and gunzipped as it streams (never whole, and never
+ * past a sane compression ratio), small objects are read whole as bytes or text, and "if
+ * exists" reads turn a missing object into undefined. Written once here for every adapter.
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ObjectNotFoundError, ObjectReadError, type ObjectStore, type ReadOptions } from './port.ts';
 
+/** Whether a key names a gzip file: how outputs are written (inputs are recognised by content). */
 export const isGzipKey = (key: string): boolean => key.endsWith('.gz');
+
+/** Whether bytes start like gzip (RFC 1952 magic 1f 8b). */
+export const isGzipBytes = (head: Uint8Array): boolean => head[0] === 0x1f && head[1] === 0x8b;
+
+/**
+ * A gzip that grows more than this many times is refused once it has produced
+ * GZIP_RATIO_FLOOR bytes: text logs compress 3-20 times, a gzip of one repeated byte
+ * about a thousand times, which is an accident or an attack, not a week of events.
+ */
+export const MAX_GZIP_RATIO = 100;
+const GZIP_RATIO_FLOOR = 4 << 20;
 
 export interface ChunkReadOptions extends ReadOptions {
   /** Sees the bytes as stored, before gunzip (to count or hash them). */
   readonly onRaw?: (chunk: Uint8Array) => void;
+  /** Plain content is handed over in pieces of about this many bytes (see coalesce); default: as read. */
+  readonly plainPieceBytes?: number;
 }
 
 function describeZlibError(error: unknown): string {
@@ -32,27 +46,41 @@ async function* observed(
 }
 
 /**
- * The object's text bytes: gunzipped as they stream when the key ends in .gz (a corrupt or
- * truncated gzip fails with ObjectReadError), else as stored.
+ * The object's text bytes: gunzipped as they stream when its content is gzip (a corrupt or
+ * truncated gzip, or one that grows past MAX_GZIP_RATIO, fails with ObjectReadError naming
+ * the object), else as stored.
  */
 export async function* objectChunks(
   store: ObjectStore,
   key: string,
   options: ChunkReadOptions = {},
 ): AsyncGenerator<Uint8Array> {
-  const { onRaw, ...read } = options;
-  if (!isGzipKey(key)) {
-    yield* observed(store.read(key, read), onRaw);
+  const { onRaw, plainPieceBytes, ...read } = options;
+  let storedBytes = 0;
+  const raw = observed(store.read(key, read), (chunk) => {
+    storedBytes += chunk.length;
+    onRaw?.(chunk);
+  });
+  const { head, chunks } = await peek(raw, 2, read.transient === true);
+  if (!isGzipBytes(head)) {
+    yield* plainPieceBytes === undefined ? chunks : coalesce(chunks, plainPieceBytes);
     return;
   }
-  // Gunzip holds on to what it is given: its input must be chunks it may keep.
-  const raw = observed(store.read(key, { ...read, transient: false }), onRaw);
+  // Gunzip holds on to what it is given: chunks the store may reuse are copied first.
+  const kept = read.transient === true ? copies(chunks) : chunks;
   const gunzip = createGunzip({ chunkSize: 256 * 1024 }); // fewer, larger chunks for the parser
-  const source = Readable.from(raw);
+  const source = Readable.from(kept);
   source.once('error', (error) => gunzip.destroy(error));
   source.pipe(gunzip);
+  let outBytes = 0;
   try {
-    for await (const chunk of gunzip) yield chunk as Uint8Array;
+    for await (const chunk of gunzip) {
+      outBytes += (chunk as Uint8Array).length;
+      if (outBytes > GZIP_RATIO_FLOOR && outBytes > MAX_GZIP_RATIO * storedBytes) {
+        throw new ObjectReadError(store.where(key), tooCompressed(outBytes, storedBytes));
+      }
+      yield chunk as Uint8Array;
+    }
   } catch (error) {
     if (error instanceof ObjectReadError) throw error;
     throw new ObjectReadError(store.where(key), describeZlibError(error), error);
@@ -60,6 +88,60 @@ export async function* objectChunks(
     source.destroy();
     gunzip.destroy();
   }
+}
+
+function tooCompressed(outBytes: number, storedBytes: number): string {
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return (
+    `gunzips to more than ${MAX_GZIP_RATIO} times its size (${mib(outBytes)} from ${mib(storedBytes)} read so far): ` +
+    'not an event log (a gzip of one repeated byte?); refused before it fills the disk'
+  );
+}
+
+/**
+ * The first `n` bytes of a stream (fewer if it is shorter), and the whole stream again. The
+ * chunks read ahead are copied when the store may reuse them and more than one was needed.
+ */
+async function peek(
+  chunks: AsyncIterable<Uint8Array>,
+  n: number,
+  transient: boolean,
+): Promise<{ head: Uint8Array; chunks: AsyncIterable<Uint8Array> }> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const ahead: Uint8Array[] = [];
+  let length = 0;
+  while (length < n) {
+    const next = await iterator.next();
+    if (next.done === true) break;
+    length += next.value.length;
+    // Asking for the next chunk lets the store reuse this one's buffer: keep a copy then.
+    ahead.push(transient && length < n ? next.value.slice() : next.value);
+  }
+  const head = new Uint8Array(Math.min(n, length));
+  let filled = 0;
+  for (const chunk of ahead) {
+    if (filled === head.length) break;
+    const part = chunk.subarray(0, head.length - filled);
+    head.set(part, filled);
+    filled += part.length;
+  }
+  async function* again(): AsyncGenerator<Uint8Array> {
+    try {
+      yield* ahead;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done === true) return;
+        yield next.value;
+      }
+    } finally {
+      await iterator.return?.(); // a reader that stops early closes the object
+    }
+  }
+  return { head, chunks: again() };
+}
+
+async function* copies(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) yield chunk.slice();
 }
 
 /**
@@ -91,7 +173,7 @@ export async function* coalesce(chunks: AsyncIterable<Uint8Array>, size = 1 << 2
   if (length > 0) yield buffer.subarray(0, length);
 }
 
-/** A small object's whole content (gunzipped when the key ends in .gz). */
+/** A small object's whole content (gunzipped when it is gzip). */
 export async function readBytes(store: ObjectStore, key: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const chunk of objectChunks(store, key)) parts.push(chunk);
