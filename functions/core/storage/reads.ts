@@ -115,7 +115,7 @@ async function peek(
     if (next.done === true) break;
     length += next.value.length;
     // Asking for the next chunk lets the store reuse this one's buffer: keep a copy then.
-    ahead.push(transient && length < n ? next.value.slice() : next.value);
+    ahead.push(transient && length < n ? copyOf(next.value) : next.value);
   }
   const head = new Uint8Array(Math.min(n, length));
   let filled = 0;
@@ -141,8 +141,11 @@ async function peek(
 }
 
 async function* copies(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  for await (const chunk of chunks) yield chunk.slice();
+  for await (const chunk of chunks) yield copyOf(chunk);
 }
+
+/** A copy (a Buffer's slice() is a view, not a copy). */
+const copyOf = (chunk: Uint8Array): Uint8Array => new Uint8Array(chunk);
 
 /**
  * Joins small chunks (an HTTP response arrives in 16-64 KiB pieces) into fresh pieces of

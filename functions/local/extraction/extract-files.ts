@@ -1,7 +1,9 @@
 /**
  * Extraction of one week from local files into a folder (what `retention extract` does):
  * the extraction use case with the files as its source (named as the user gave them, which
- * is how the manifest names them) and the output folder as its target.
+ * is how the manifest names them) and a staging folder as its target, renamed into place at
+ * the end: to the output folder when the week is data, beside it (`<out>.failed`) when the
+ * verdict is failed, so a failed week never replaces a good one. An error leaves nothing.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +13,13 @@ import type { Manifest } from '#core/extraction/types.ts';
 import { CATEGORY_LISTS, type CategoryListName } from '#core/schema.ts';
 import type { WeekId } from '#core/weeks.ts';
 import { fileStore } from '#local/file-store.ts';
+import {
+  assertReplaceable,
+  createStagingFolder,
+  discardFolder,
+  failedFolderOf,
+  replaceFolder,
+} from './output-folder.ts';
 
 interface ExtractFilesOptions {
   readonly events: readonly string[];
@@ -27,6 +36,8 @@ interface ExtractFilesOptions {
 
 interface ExtractFilesResult {
   readonly manifest: Manifest;
+  /** Where the output is: the output folder, or beside it when the verdict is failed. */
+  readonly folder: string;
   /** Paths written, in the order written. */
   readonly files: string[];
 }
@@ -48,21 +59,30 @@ function metaFiles(dir: string | undefined): Partial<Record<CategoryListName, st
 }
 
 export async function extractFiles(options: ExtractFilesOptions): Promise<ExtractFilesResult> {
-  const { manifest, written } = await extractWeek({
-    source: fileStore('.'),
-    target: fileStore(options.out),
-    week: options.week,
-    baseWeek: options.baseWeek,
-    maxRejectedShare: options.maxRejectedShare,
-    inputs: {
-      events: options.events,
-      crm: options.crm,
-      profiles: options.profiles,
-      categoryLists: metaFiles(options.metaDir),
-    },
-    outputs: folderOutputs(options.gzipOutput === true),
-  });
-  return { manifest, files: written.map((key) => join(options.out, key)) };
+  await assertReplaceable(options.out);
+  const staging = await createStagingFolder(options.out);
+  try {
+    const { manifest, written } = await extractWeek({
+      source: fileStore('.'),
+      target: fileStore(staging),
+      week: options.week,
+      baseWeek: options.baseWeek,
+      maxRejectedShare: options.maxRejectedShare,
+      inputs: {
+        events: options.events,
+        crm: options.crm,
+        profiles: options.profiles,
+        categoryLists: metaFiles(options.metaDir),
+      },
+      outputs: folderOutputs(options.gzipOutput === true),
+    });
+    const folder = manifest.verdict.status === 'failed' ? failedFolderOf(options.out) : options.out;
+    await replaceFolder(staging, folder);
+    return { manifest, folder, files: written.map((key) => join(folder, key)) };
+  } catch (error) {
+    await discardFolder(staging);
+    throw error;
+  }
 }
 
 /** Fails early, before any work, on an input that is not a readable file. */
