@@ -9,7 +9,7 @@ import { REJECT_REASONS, type LineCounts, type RejectReason } from './types.ts';
 /** Above this share of rejected lines the extraction fails. */
 export const DEFAULT_MAX_REJECTED_SHARE = 0.5;
 /** Above this share (and up to the maximum) the extraction succeeds with a warning. */
-export const DEFAULT_WARN_REJECTED_SHARE = 0.05;
+const DEFAULT_WARN_REJECTED_SHARE = 0.05;
 /** How many reasons the message names, the largest first. */
 const NAMED_REASONS = 3;
 
@@ -20,7 +20,7 @@ export interface VerdictOptions {
   readonly warnRejectedShare?: number;
 }
 
-export interface ReasonCount {
+interface ReasonCount {
   readonly reason: RejectReason;
   readonly count: number;
 }

@@ -12,14 +12,14 @@ import { ObjectNotFoundError, ObjectReadError, type ObjectStore, type ReadOption
 export const isGzipKey = (key: string): boolean => key.endsWith('.gz');
 
 /** Whether bytes start like gzip (RFC 1952 magic 1f 8b). */
-export const isGzipBytes = (head: Uint8Array): boolean => head[0] === 0x1f && head[1] === 0x8b;
+const isGzipBytes = (head: Uint8Array): boolean => head[0] === 0x1f && head[1] === 0x8b;
 
 /**
  * A gzip that grows more than this many times is refused once it has produced
  * GZIP_RATIO_FLOOR bytes: text logs compress 3-20 times, a gzip of one repeated byte
  * about a thousand times, which is an accident or an attack, not a week of events.
  */
-export const MAX_GZIP_RATIO = 100;
+const MAX_GZIP_RATIO = 100;
 const GZIP_RATIO_FLOOR = 4 << 20;
 
 export interface ChunkReadOptions extends ReadOptions {
@@ -56,11 +56,7 @@ export async function* objectChunks(
   options: ChunkReadOptions = {},
 ): AsyncGenerator<Uint8Array> {
   const { onRaw, plainPieceBytes, ...read } = options;
-  let storedBytes = 0;
-  const raw = observed(store.read(key, read), (chunk) => {
-    storedBytes += chunk.length;
-    onRaw?.(chunk);
-  });
+  const raw = observed(store.read(key, read), onRaw);
   const { head, chunks } = await peek(raw, 2, read.transient === true);
   if (!isGzipBytes(head)) {
     yield* plainPieceBytes === undefined ? chunks : coalesce(chunks, plainPieceBytes);
@@ -76,8 +72,9 @@ export async function* objectChunks(
   try {
     for await (const chunk of gunzip) {
       outBytes += (chunk as Uint8Array).length;
-      if (outBytes > GZIP_RATIO_FLOOR && outBytes > MAX_GZIP_RATIO * storedBytes) {
-        throw new ObjectReadError(store.where(key), tooCompressed(outBytes, storedBytes));
+      // Against what gunzip has taken in, not what was read ahead of it.
+      if (outBytes > GZIP_RATIO_FLOOR && outBytes > MAX_GZIP_RATIO * gunzip.bytesWritten) {
+        throw new ObjectReadError(store.where(key), tooCompressed(outBytes, gunzip.bytesWritten));
       }
       yield chunk as Uint8Array;
     }
@@ -90,10 +87,10 @@ export async function* objectChunks(
   }
 }
 
-function tooCompressed(outBytes: number, storedBytes: number): string {
-  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+function tooCompressed(outBytes: number, gzipBytes: number): string {
+  const kib = (n: number) => `${Math.ceil(n / 1024)} KiB`;
   return (
-    `gunzips to more than ${MAX_GZIP_RATIO} times its size (${mib(outBytes)} from ${mib(storedBytes)} read so far): ` +
+    `gunzips to more than ${MAX_GZIP_RATIO} times its size (${kib(outBytes)} from ${kib(gzipBytes)} so far): ` +
     'not an event log (a gzip of one repeated byte?); refused before it fills the disk'
   );
 }
