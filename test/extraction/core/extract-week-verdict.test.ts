@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractWeek, type ExtractWeekRequest } from '#core/extraction/extract-week.ts';
-import { parseManifest, parseRejects } from '#core/extraction/index.ts';
+import {
+  extractEvents,
+  formatUserCounts,
+  parseManifest,
+  parseRejects,
+  parseUserCounts,
+} from '#core/extraction/index.ts';
 import { readText } from '#core/storage/reads.ts';
 import { fileStore } from '#local/file-store.ts';
 
@@ -52,6 +58,16 @@ describe('extractWeek judges and refuses', () => {
     const { manifest } = await extractWeek(request('no-calendar', ['this-year.log']));
     expect(manifest).toMatchObject({ accepted: 40, verdict: { status: 'ok', message: '' } });
     expect(manifest.baseWeek).toBeUndefined();
+  });
+
+  it("keeps a numbered week's first events right without a calendar: the company, and user_counts read back", async () => {
+    const text = [`1\t7\t5\tPC\t${THIS_YEAR + 50}\tINSPECT\t1`, `2\t7\t3\tPC\t${THIS_YEAR + 10}\tINSPECT\t0`].join(
+      '\n',
+    );
+    const events = await extractEvents([{ name: 'w.log', chunks: [new TextEncoder().encode(text)] }], { week: '4' });
+    expect(events.get(7)).toMatchObject({ companyId: 3, firstEventTime: THIS_YEAR + 10 });
+    const again = parseUserCounts(formatUserCounts(events), { week: '4' });
+    expect(again.get(7)).toEqual(events.get(7));
   });
 
   it('fails the week with a base week its events are not in, and still writes the manifest saying so', async () => {
