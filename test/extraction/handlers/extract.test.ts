@@ -218,9 +218,10 @@ describe('extract handler on emulated S3', () => {
   });
 
   it('fails a corrupt gzip with an error naming the object and the reason, writing no manifest', async () => {
-    await s3.put('raw/events/user_events_week9.log.gz', new TextEncoder().encode('this is not gzip data'));
+    const gzip = gzipSync(week0);
+    await s3.put('raw/events/user_events_week9.log.gz', gzip.subarray(0, gzip.length - 10)); // cut short
     await expect(extract(s3.event('raw/events/user_events_week9.log.gz'))).rejects.toThrow(
-      /^s3:\/\/data\/raw\/events\/user_events_week9\.log\.gz: not a valid gzip stream \(incorrect header check\)$/,
+      /^s3:\/\/data\/raw\/events\/user_events_week9\.log\.gz: not a valid gzip stream \(unexpected end of file\)$/,
     );
     expect((await s3.keys('extracted/week=9/')).filter((k) => k.endsWith('manifest.json'))).toEqual([]);
   });
