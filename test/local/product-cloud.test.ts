@@ -3,6 +3,7 @@
  * reaches the extract Lambda's bundle as a real S3Event and its output appears under
  * extracted/; a corrupt gzip ends, after the async retries, in the on-failure queue.
  */
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -49,7 +50,7 @@ describe('local cloud running the product stack', () => {
     expect(manifests).toHaveLength(1);
     const manifest = JSON.parse(await readText(cloud.clients.s3, bucket, defined(manifests[0], 'a manifest')));
     expect(manifest).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
       linesRead: 3,
       accepted: 2,
       rejected: { unknown_platform: 1 },
@@ -68,7 +69,8 @@ describe('local cloud running the product stack', () => {
       Object.values(cloud.resources.queues).find((q) => q.arn === cloud.resolve(config.onFailure)),
       'the on-failure queue',
     );
-    await put('raw/events/user_events_week1.log.gz', new TextEncoder().encode('this is not gzip data'));
+    const gzip = gzipSync(`1\t10\t0\tPC\t1494806400\tINSPECT\t1\n`.repeat(100));
+    await put('raw/events/user_events_week1.log.gz', gzip.subarray(0, gzip.length - 10)); // cut short
     await cloud.idle();
     const got = await cloud.clients.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
