@@ -63,35 +63,3 @@ class AcknowledgeCdkHelpers implements IAspect {
     }
   }
 }
-
-/**
- * Object grants made with `bucket.grant*(fn, '<prefix>/*')` show up as wildcard findings
- * (AwsSolutions-IAM5): CDK's S3 action groups (`s3:GetObject*`, `s3:List*`, …) and the
- * objects under one key prefix, whose names (weeks, parts, run ids, versions) are made at run
- * time. That is the narrowest grant S3 offers, so those findings, and only those, are
- * acknowledged on every policy of the stack. A grant on a whole bucket (`<Bucket.Arn>/*`) or
- * any other wildcard stays visible.
- */
-export function acknowledgePrefixGrants(stack: Stack): void {
-  Aspects.of(stack).add(new AcknowledgePrefixGrants());
-}
-
-const S3_ACTION_GROUP = /^Action::s3:(GetObject|GetBucket|List|Abort|PutObject|DeleteObject)\*$/;
-const PREFIX_OBJECTS = /^Resource::<[A-Za-z0-9]+\.Arn>\/[A-Za-z0-9_.=-]+\/(?:[A-Za-z0-9_.=-]+\/)*\*$/;
-
-class AcknowledgePrefixGrants implements IAspect {
-  visit(node: IConstruct): void {
-    if (!(node instanceof CfnResource) || node.cfnResourceType !== 'AWS::IAM::Policy') return;
-    const findings = rules.iam.IAMNoWildcardPermissions(node);
-    if (!Array.isArray(findings)) return;
-    const acknowledged = findings
-      .filter((f) => S3_ACTION_GROUP.test(f) || PREFIX_OBJECTS.test(f))
-      .map((f) => ({
-        id: `AwsSolutions-IAM5[${f}]`,
-        reason: S3_ACTION_GROUP.test(f)
-          ? "CDK's S3 action group of a grant* call, limited to one key prefix by the statement's resources."
-          : 'Objects under one key prefix, named at run time (weeks, parts, runs, versions, digests): the narrowest S3 grant.',
-      }));
-    if (acknowledged.length > 0) Validations.of(node).acknowledge(...acknowledged);
-  }
-}

@@ -11,7 +11,8 @@ import { giveHelpersStageLogGroups } from './constructs/log-groups.ts';
 import { Dashboard } from './constructs/dashboard.ts';
 import { Training } from './constructs/training.ts';
 import { Prediction } from './constructs/prediction.ts';
-import { acknowledgeCdkHelpers, acknowledgePrefixGrants } from './nag.ts';
+import { acknowledgeCdkHelpers } from './nag.ts';
+import { acknowledgeObjectGrants } from './constructs/object-grants.ts';
 import { readSettings, type StageSettings } from './settings.ts';
 
 export const STACK_NAME = 'RetentionForest';
@@ -52,6 +53,6 @@ export class RetentionForestStack extends Stack {
 
     giveHelpersStageLogGroups(this, this.settings);
     acknowledgeCdkHelpers(this);
-    acknowledgePrefixGrants(this);
+    acknowledgeObjectGrants(this);
   }
 }

@@ -18,6 +18,11 @@ export function isS3NotFound(error: unknown): boolean {
   return code === 'NoSuchKey' || code === 'NotFound' || (statusOf(error) === 404 && code !== 'NoSuchBucket');
 }
 
+/** S3 refused the request (HTTP 403): no permission, or a missing key to a caller that may not list it. */
+export function isS3AccessDenied(error: unknown): boolean {
+  return codeOf(error) === 'AccessDenied' || statusOf(error) === 403;
+}
+
 /** An If-Match / If-None-Match condition refused (HTTP 412). */
 export function isS3PreconditionFailed(error: unknown): boolean {
   return codeOf(error) === 'PreconditionFailed' || statusOf(error) === 412;
@@ -32,7 +37,7 @@ export function describeS3Error(error: unknown): string {
   const code = codeOf(error) ?? 'Error';
   const status = statusOf(error);
   if (isS3NotFound(error)) return 'no such object (deleted after the event, or a wrong key)';
-  if (code === 'AccessDenied' || status === 403)
+  if (isS3AccessDenied(error))
     return "access denied (the function's role may not read it, or the KMS key is not usable)";
   if (code === 'NoSuchBucket') return 'no such bucket';
   return `${code}${status ? ` (HTTP ${status})` : ''}: ${(error as SdkError).message ?? String(error)}`;

@@ -31,6 +31,7 @@ import {
   type WriteResult,
 } from '#core/storage/port.ts';
 import { describeS3Error, isS3ConditionalConflict, isS3NotFound, isS3PreconditionFailed } from './s3-errors.ts';
+import { isS3Missing } from './s3-missing.ts';
 import { listObjects } from './s3-list.ts';
 
 /** Bodies above this go up in parts of this size (S3's minimum part is 5 MiB). */
@@ -80,7 +81,7 @@ export class S3ObjectStore implements ObjectStore {
       options.onHead?.({ etag: etagOf(got.ETag), size: got.ContentLength ?? 0, version: got.VersionId });
       body = got.Body as Readable;
     } catch (error) {
-      throw this.#readError(key, error);
+      throw await this.#readError(key, error);
     }
     try {
       for await (const chunk of body) yield chunk as Uint8Array;
@@ -96,8 +97,8 @@ export class S3ObjectStore implements ObjectStore {
       const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return { etag: etagOf(head.ETag), size: head.ContentLength ?? 0, version: head.VersionId };
     } catch (error) {
-      if (isS3NotFound(error)) return undefined;
-      throw this.#readError(key, error);
+      if (await isS3Missing(this.s3, this.bucket, key, error)) return undefined;
+      throw await this.#readError(key, error);
     }
   }
 
@@ -170,8 +171,13 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  #readError(key: string, error: unknown): ObjectReadError {
-    if (isS3NotFound(error)) return new ObjectNotFoundError(this.where(key), describeS3Error(error), error);
+  async #readError(key: string, error: unknown): Promise<ObjectReadError> {
+    if (await isS3Missing(this.s3, this.bucket, key, error))
+      return new ObjectNotFoundError(
+        this.where(key),
+        'no such object (deleted after the event, or a wrong key)',
+        error,
+      );
     return new ObjectReadError(this.where(key), describeS3Error(error), error);
   }
 }

@@ -10,14 +10,14 @@
  */
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { EventType, type Bucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_BASE_WEEK } from '#core/weeks.ts';
-import { acknowledge } from '#infra/nag.ts';
 import type { StageSettings } from '#infra/settings.ts';
+import { FAILURE_QUEUE_OUTPUTS, failureQueue } from './failure-queue.ts';
+import { grantObjects } from './object-grants.ts';
 import type { ProjectFunctionProps } from './project-function.ts';
 
 /** The event objects the extract function is notified of. */
@@ -27,12 +27,10 @@ const EVENT_SUFFIXES = ['.log', '.tsv', '.gz'] as const;
 const PARTS_LIST_SUFFIX = '_SUCCESS';
 /** Table uploads that make the rejoin function re-join the stored weeks. */
 const TABLE_PREFIXES = ['raw/crm/', 'raw/profiles/'] as const;
-/** Async retries before an event goes to the failure queue (Lambda's maximum is 2). */
-const EXTRACT_RETRY_ATTEMPTS = 2;
 
 const EXTRACTION_OUTPUTS = {
   dataBucket: 'DataBucketName',
-  failures: 'ExtractionFailuresQueueUrl',
+  failures: FAILURE_QUEUE_OUTPUTS.extraction,
 } as const;
 
 type NewFunction = (scope: Construct, id: string, spec: Omit<ProjectFunctionProps, 'settings'>) => IFunction;
@@ -53,23 +51,7 @@ export class Extraction extends Construct {
     super(scope, id);
     const data = props.dataBucket;
 
-    this.failureQueue = new Queue(this, 'Failures', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      this.failureQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself the on-failure destination of the extraction functions; nothing consumes it automatically.',
-    );
-
     const environment = { DATA_BUCKET: data.bucketName };
-    const destination = {
-      retryAttempts: EXTRACT_RETRY_ATTEMPTS,
-      maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(this.failureQueue),
-    };
 
     // Sized from bench (docs/deploy.md): a 10M-event week streamed in one invocation.
     this.extractFunction = props.newFunction(this, 'ExtractFunction', {
@@ -81,11 +63,14 @@ export class Extraction extends Construct {
         BASE_WEEK: String(this.node.tryGetContext('retention:baseWeek') ?? DEFAULT_BASE_WEEK),
       },
     });
-    this.extractFunction.configureAsyncInvoke(destination);
-    data.grantRead(this.extractFunction, 'raw/*');
-    data.grantPut(this.extractFunction, 'extracted/*');
-    // Reading its own earlier output (user counts, manifests) to decide week completeness.
-    data.grantRead(this.extractFunction, 'extracted/*');
+    // Its object and the tables and lists beside it; its own earlier output (user counts,
+    // manifests) to decide week completeness. Listing tells an absent table or part from a refused one.
+    grantObjects(
+      this.extractFunction,
+      data,
+      { 'raw/': ['read', 'list'], 'extracted/': ['read', 'write', 'list'] },
+      'weeks, parts, uploaded files',
+    );
     for (const suffix of [...EVENT_SUFFIXES, PARTS_LIST_SUFFIX]) {
       data.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.extractFunction), {
         prefix: EVENT_PREFIX,
@@ -99,13 +84,22 @@ export class Extraction extends Construct {
       timeout: Duration.minutes(10),
       environment,
     });
-    this.rejoinFunction.configureAsyncInvoke(destination);
-    data.grantRead(this.rejoinFunction, 'raw/*');
-    data.grantRead(this.rejoinFunction, 'extracted/*');
-    data.grantPut(this.rejoinFunction, 'extracted/*');
+    grantObjects(
+      this.rejoinFunction,
+      data,
+      { 'raw/': ['read', 'list'], 'extracted/': ['read', 'write', 'list'] },
+      'weeks, parts, uploaded files',
+    );
     for (const prefix of TABLE_PREFIXES) {
       data.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.rejoinFunction), { prefix });
     }
+
+    this.failureQueue = failureQueue(
+      this,
+      'Failures',
+      [this.extractFunction, this.rejoinFunction],
+      'the extract and rejoin functions',
+    ).queue;
 
     new CfnOutput(this, EXTRACTION_OUTPUTS.dataBucket, {
       key: EXTRACTION_OUTPUTS.dataBucket,

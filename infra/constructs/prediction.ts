@@ -18,7 +18,11 @@ import { EventType, type Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CURRENT_MODEL_KEY } from '#core/training/keys.ts';
+import { SITE_TRENDS_KEY } from '#core/prediction/trends.ts';
 import { acknowledge } from '#infra/nag.ts';
+import { FAILURE_QUEUE_OUTPUTS, failureQueue } from './failure-queue.ts';
+import { grantObjects } from './object-grants.ts';
 import type { FunctionFactory } from './training.ts';
 import { readStreamScaling } from './prediction-scaling.ts';
 
@@ -49,6 +53,8 @@ export class Prediction extends Construct {
   readonly batchFailureQueue: Queue;
   readonly predictFunction: IFunction;
   readonly trendsFunction: IFunction;
+  /** The trends function's failed S3 events (after retries). */
+  readonly trendsFailures: Queue;
 
   constructor(scope: Construct, id: string, props: PredictionProps) {
     super(scope, id);
@@ -99,10 +105,14 @@ export class Prediction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: 'RetentionForest',
       },
     });
-    props.dataBucket.grantRead(this.predictFunction, 'models/*');
-    props.dataBucket.grantPut(this.predictFunction, 'predictions/trends/*');
-    // Poison records too big for their message (claim check): written there, never read back.
-    props.dataBucket.grantPut(this.predictFunction, 'poison/*');
+    // Untrusted stream input: no listing beyond "is there a current model", no other prefix.
+    // Poison records too big for their message (claim check) are written under poison/, never read back.
+    grantObjects(
+      this.predictFunction,
+      props.dataBucket,
+      { 'models/': ['read'], [CURRENT_MODEL_KEY]: ['list'], 'predictions/trends/': ['write'], 'poison/': ['write'] },
+      'model versions, rounds and shards, record digests',
+    );
     this.resultsQueue.grantSendMessages(this.predictFunction);
     this.poisonQueue.grantSendMessages(this.predictFunction);
     this.predictFunction.addEventSource(
@@ -134,13 +144,25 @@ export class Prediction extends Construct {
     // One rebuild at a time: two would race to write trends.json.
     const cfnTrends = this.trendsFunction.node.defaultChild;
     if (cfnTrends instanceof CfnFunction) cfnTrends.reservedConcurrentExecutions = 1;
-    props.dataBucket.grantRead(this.trendsFunction, 'predictions/trends/*');
-    // Each round's ledger of counted parts (functions/handlers/prediction/trends.ts): outside the notified prefix.
-    props.dataBucket.grantReadWrite(this.trendsFunction, 'predictions/trends-counted/*');
-    props.siteBucket.grantReadWrite(this.trendsFunction, 'data/trends.json');
+    // The parts it sums; each round's ledger of counted parts (outside the notified prefix);
+    // the one site document it rebuilds. It deletes nothing.
+    grantObjects(
+      this.trendsFunction,
+      props.dataBucket,
+      { 'predictions/trends/': ['read', 'list'], 'predictions/trends-counted/': ['read', 'write', 'list'] },
+      'rounds and shards',
+    );
+    grantObjects(this.trendsFunction, props.siteBucket, { [SITE_TRENDS_KEY]: ['read', 'write', 'list'] }, 'none');
     props.dataBucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.trendsFunction), {
       prefix: 'predictions/trends/',
       suffix: '.json',
+    });
+
+    this.trendsFailures = failureQueue(this, 'TrendsFailures', [this.trendsFunction], 'the trends function').queue;
+    new CfnOutput(this, FAILURE_QUEUE_OUTPUTS.trends, {
+      key: FAILURE_QUEUE_OUTPUTS.trends,
+      value: this.trendsFailures.queueUrl,
+      description: 'S3 trend-part events the trends function gave up on',
     });
 
     this.alarms();

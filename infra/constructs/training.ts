@@ -11,12 +11,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aspects, CfnResource, Duration, Validations, type IAspect } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, CfnResource, Duration, Validations, type IAspect } from 'aws-cdk-lib';
 import { rules } from 'cdk-nag';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { EventType, type Bucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import {
   Choice,
   Condition,
@@ -35,6 +36,8 @@ import { Construct, type IConstruct } from 'constructs';
 import { DEFAULT_GATE, type GateSettings } from '#core/training/gate.ts';
 import { readSettings, type LogSettings } from '#infra/settings.ts';
 import { stageLogGroup } from './log-groups.ts';
+import { FAILURE_QUEUE_OUTPUTS, failureQueue } from './failure-queue.ts';
+import { grantObjects } from './object-grants.ts';
 
 /** Names the local runner and the tests look states up by. */
 const TRAINING_STATES = {
@@ -102,6 +105,8 @@ export class Training extends Construct {
   readonly stateMachine: StateMachine;
   readonly functions: Readonly<Record<'prepare' | 'train' | 'evaluate' | 'publish' | 'reject' | 'start', IFunction>>;
   readonly gate: GateSettings;
+  /** StartTraining's failed S3 events (after retries), with the marker's key and the error. */
+  readonly startFailures: Queue;
 
   constructor(scope: Construct, id: string, props: TrainingProps) {
     super(scope, id);
@@ -151,19 +156,15 @@ export class Training extends Construct {
     const publish = make('Publish', 'publish.ts', SIZING.publish);
     const reject = make('RecordRejection', 'record-rejection.ts', SIZING.reject);
 
-    // Least privilege by prefix; grant* keeps KMS permissions right if the bucket uses a key.
-    data.grantRead(prepare, 'extracted/*');
-    data.grantPut(prepare, 'training/*');
-    data.grantRead(train, 'training/*');
-    data.grantPut(train, 'training/*');
-    data.grantRead(evaluate, 'training/*');
-    data.grantRead(evaluate, 'models/*');
-    data.grantPut(evaluate, 'training/*');
-    data.grantRead(publish, 'training/*');
-    data.grantRead(publish, 'models/*');
-    data.grantPut(publish, 'models/*');
-    props.siteBucket.grantPut(publish, 'data/*');
-    data.grantPut(reject, 'training/*');
+    // Each step's prefixes, from its handler's reads and writes (grantObjects: no deletes,
+    // listings only under the prefixes named). Listing models/ tells "no model yet" from a refusal.
+    const runs = 'run ids, candidates';
+    grantObjects(prepare, data, { 'extracted/': ['read', 'list'], 'training/': ['write'] }, `weeks, parts, ${runs}`);
+    grantObjects(train, data, { 'training/': ['read', 'write'] }, runs);
+    grantObjects(evaluate, data, { 'training/': ['read', 'write'], 'models/': ['read', 'list'] }, `${runs}, versions`);
+    grantObjects(publish, data, { 'training/': ['read'], 'models/': ['read', 'write', 'list'] }, `${runs}, versions`);
+    grantObjects(publish, props.siteBucket, { 'data/': ['write'] }, 'site documents');
+    grantObjects(reject, data, { 'training/': ['write'] }, runs);
 
     const failed = new Fail(this, `${TRAINING_STATES.failed}State`, {
       stateName: TRAINING_STATES.failed,
@@ -255,7 +256,8 @@ export class Training extends Construct {
     const start = make('StartTraining', 'start-training.ts', SIZING.start, {
       environment: { DATA_BUCKET: data.bucketName, STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
     });
-    data.grantRead(start, 'extracted/*');
+    // Whether the neighbouring weeks are complete: a head of their markers (and the listing that tells absent from refused).
+    grantObjects(start, data, { 'extracted/': ['read', 'list'] }, 'weeks');
     this.stateMachine.grantStartExecution(start);
     if (props.autoStart ?? true) {
       data.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(start), {
@@ -263,17 +265,23 @@ export class Training extends Construct {
         suffix: '_COMPLETE.json',
       });
     }
+    this.startFailures = failureQueue(this, 'StartFailures', [start], 'the StartTraining function').queue;
+    new CfnOutput(this, FAILURE_QUEUE_OUTPUTS.training, {
+      key: FAILURE_QUEUE_OUTPUTS.training,
+      value: this.startFailures.queueUrl,
+      description: 'S3 _COMPLETE.json events StartTraining gave up on',
+    });
     this.functions = { prepare, train, evaluate, publish, reject, start };
     Aspects.of(this).add(new AcknowledgePrefixGrants());
   }
 }
 
 /**
- * The wildcard findings (AwsSolutions-IAM5) of this construct's own policies, each
- * acknowledged by its exact id with the reason it is the narrowest grant: object access
- * under one key prefix (`training/*`), CDK's S3 action groups for those objects, invoking
- * the flow's own functions (any version), and the X-Ray and log-delivery actions that have
- * no resource-level permissions. A finding of another kind stays visible.
+ * The wildcard findings (AwsSolutions-IAM5) of the state machine's own policy, each
+ * acknowledged by its exact id with the reason it is the narrowest grant: invoking the
+ * flow's own functions (any version), and the X-Ray and log-delivery actions that have no
+ * resource-level permissions. The functions' object grants are acknowledged where they are
+ * made (object-grants.ts); a finding of another kind stays visible.
  */
 class AcknowledgePrefixGrants implements IAspect {
   visit(node: IConstruct): void {
@@ -281,10 +289,6 @@ class AcknowledgePrefixGrants implements IAspect {
     const findings = rules.iam.IAMNoWildcardPermissions(node);
     if (!Array.isArray(findings)) return;
     const reason = (finding: string): string | undefined => {
-      if (/^Action::s3:(GetObject|GetBucket|List|Abort|PutObject)\*?$/.test(finding))
-        return "CDK's S3 read/put action groups, on one key prefix of the bucket only.";
-      if (/^Resource::<[^>]+\.Arn>\/(extracted|training|models|data)\/\*$/.test(finding))
-        return 'The step reads or writes every object under its own key prefix, whose names are run ids and versions made at run time.';
       if (/^Resource::<[^>]+\.Arn>:\*$/.test(finding))
         return 'The state machine invokes its own Lambda functions, any version or alias of them.';
       if (finding === 'Resource::*')

@@ -4,14 +4,8 @@
  * HeadObject), so a newly published model is used without a deploy. The model itself is
  * read only when the pointer changed to another version.
  */
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  NoSuchKey,
-  NotFound,
-  S3ServiceException,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isS3Missing } from '#aws/s3-missing.ts';
 import { CURRENT_MODEL_KEY, modelKeys } from '#core/training/keys.ts';
 import { prepareModel, type PredictionModel } from '#core/prediction/model.ts';
 
@@ -60,7 +54,7 @@ export class ModelCache {
     try {
       etag = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: CURRENT_MODEL_KEY }))).ETag;
     } catch (error) {
-      if (!isMissing(error)) throw error;
+      if (!(await isS3Missing(s3, bucket, CURRENT_MODEL_KEY, error))) throw error;
       this.checkedAt = now;
       return this.model; // no pointer (yet): keep whatever we had
     }
@@ -85,12 +79,4 @@ async function getText(s3: S3Client, bucket: string, key: string): Promise<strin
   const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!response.Body) throw new Error(`s3://${bucket}/${key}: empty response body`);
   return response.Body.transformToString();
-}
-
-function isMissing(error: unknown): boolean {
-  return (
-    error instanceof NoSuchKey ||
-    error instanceof NotFound ||
-    (error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NoSuchKey'))
-  );
 }

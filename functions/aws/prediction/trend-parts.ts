@@ -3,7 +3,7 @@
  * one round's point brought up to date from the parts that changed since it was last counted
  * (the trends Lambda runs one at a time, so that read-modify-write does not race).
  */
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   SITE_TRENDS_KEY,
   TRENDS_PREFIX,
@@ -22,6 +22,7 @@ import {
   type TrendsDocument,
 } from '#core/prediction/trends.ts';
 import { listKeys, listObjects } from '#aws/s3-list.ts';
+import { isS3Missing } from '#aws/s3-missing.ts';
 
 export async function writeTrendParts(s3: S3Client, bucket: string, parts: readonly TrendPart[]): Promise<string[]> {
   const keys: string[] = [];
@@ -140,11 +141,7 @@ async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T 
   try {
     return JSON.parse(await getText(s3, bucket, key)) as T;
   } catch (error) {
-    if (
-      error instanceof NoSuchKey ||
-      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
-    )
-      return undefined;
+    if (await isS3Missing(s3, bucket, key, error)) return undefined;
     throw error;
   }
 }
