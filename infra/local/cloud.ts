@@ -21,6 +21,7 @@ import type { InvocationResult } from './lambda-runtime.ts';
 import type { AsyncOutcome } from './async-invoke.ts';
 import type { KinesisPoller } from './kinesis-poller.ts';
 import { ActivityFeed, type Activity } from './activity.ts';
+import { startLambdaApi } from './lambda-api.ts';
 import { AsyncInvocations, type AsyncFailure } from './async-invocations.ts';
 import { Cleanups } from './cleanups.ts';
 import { deployBucketContents } from './bucket-deployments.ts';
@@ -158,7 +159,12 @@ async function bringUp(
   const stateMachines = resolveStateMachines(template, resources, context);
   for (const machine of stateMachines) stepFunctions.register(machine.arn, machine.definition);
   const outputs = resolveOutputs(template, context, activity.warn);
-  const endpoints = { ...emulators.endpoints, stepFunctions: stepFunctions.endpoint };
+  const lambdaApi = await startLambdaApi({
+    functionId: (fn) => functions.id(fn),
+    invokeAsync: (id, event) => asyncInvocations.track(() => asyncInvocations.invoke(id, event)),
+  });
+  cleanups.add(() => lambdaApi.stop());
+  const endpoints = { ...emulators.endpoints, stepFunctions: stepFunctions.endpoint, lambda: lambdaApi.endpoint };
   writeRunningState(stateDir, { region, endpoints, resources, outputs });
 
   return cloudHandle({
