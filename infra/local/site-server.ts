@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SECURITY_HEADERS } from '#dashboard/security-headers.ts';
 import { buildSite } from '#dashboard/build.ts';
@@ -68,12 +69,15 @@ async function serveData(res: ServerResponse, options: SiteServerOptions, key: s
       'cache-control': 'no-cache',
       ...(object.ContentLength !== undefined ? { 'content-length': String(object.ContentLength) } : {}),
     });
+    const body = object.Body as Readable;
     if (res.req.method === 'HEAD') {
       res.end();
-      (object.Body as Readable | undefined)?.destroy?.();
+      body.destroy();
       return;
     }
-    (object.Body as Readable).pipe(res);
+    // pipeline, not pipe: a reader that goes away, a server that closes or an S3 stream that
+    // breaks ends both sides, so no S3 read is left open (to fail, unheard, when S3 stops).
+    await pipeline(body, res).catch(() => undefined);
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'NoSuchKey' || name === 'NotFound')
@@ -115,11 +119,16 @@ export async function startSiteServer(options: SiteServerOptions): Promise<SiteS
   const port = options.port ?? DEFAULT_SITE_PORT;
   const host = options.host ?? '127.0.0.1';
   const site = { ...options, siteDir: options.siteDir ?? buildSite().outDir };
+  // Requests being answered: close() waits for them to end (their sockets are closed first).
+  const answering = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    handle(req, res, site).catch((error: Error) => {
-      if (!res.headersSent) send(res, 500, `${error.message}\n`);
-      else res.destroy(error);
-    });
+    const answer = handle(req, res, site)
+      .catch((error: Error) => {
+        if (!res.headersSent) send(res, 500, `${error.message}\n`);
+        else res.destroy(error);
+      })
+      .finally(() => answering.delete(answer));
+    answering.add(answer);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -138,10 +147,13 @@ export async function startSiteServer(options: SiteServerOptions): Promise<SiteS
   return {
     url: `http://localhost:${actual}/`,
     port: actual,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    async close() {
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+      server.closeAllConnections();
+      await Promise.all([...answering]);
+      await closed;
+    },
   };
 }

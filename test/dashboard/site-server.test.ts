@@ -87,3 +87,26 @@ describe('local site server', () => {
     }
   });
 });
+
+describe('local site server stopping', () => {
+  it('closes with a large document half-read and S3 stopping after it, leaving no S3 read open to fail', async () => {
+    const own = await startTestEmulators();
+    await own.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const big = JSON.stringify({ trees: 'x'.repeat(4 * 2 ** 20) }); // far beyond the sockets' buffers
+    await own.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'data/trees.json', Body: big }));
+    const server = await startSiteServer({ port: 0, s3: own.s3, bucket, siteDir });
+    const unheard: unknown[] = [];
+    const hear = (error: unknown) => unheard.push(error);
+    process.on('uncaughtException', hear);
+    try {
+      const response = await fetch(new URL('data/trees.json', server.url));
+      expect(response.status).toBe(200); // the body is never read: the server is stuck mid-stream
+      await server.close();
+      await own.stop();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      process.off('uncaughtException', hear);
+    }
+    expect(unheard.map(String)).toEqual([]);
+  });
+});

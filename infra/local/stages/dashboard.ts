@@ -33,7 +33,9 @@ export const dashboard: Stage = {
     server = await startSiteServer({ port: port(context), s3: context.cloud.clients.s3, bucket });
     const status: Record<string, number> = {};
     for (const path of ['', ...DOCUMENTS]) {
-      status[`/${path}`] = (await fetch(new URL(path, `${server.url.replace(/\/?$/, '/')}`))).status;
+      const response = await fetch(new URL(path, `${server.url.replace(/\/?$/, '/')}`));
+      status[`/${path}`] = response.status;
+      await response.body?.cancel(); // only the status is checked: leave nothing half-read
     }
     const url = server.url;
     if (context.options.once) {
