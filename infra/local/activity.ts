@@ -6,6 +6,8 @@ import type { BatchOutcome } from './kinesis-poller.ts';
 
 export type Activity =
   | { kind: 'upload'; bucket: string; key: string }
+  /** An invocation begins (the hook a test stops the cloud on, mid-work). */
+  | { kind: 'invoke-start'; function: string; trigger: 'direct' | 'async' }
   | {
       kind: 'invoke';
       function: string;

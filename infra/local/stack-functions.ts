@@ -70,6 +70,7 @@ export class StackFunctions {
     const id = this.id(fn);
     const local = this.#byId.get(id);
     if (local === undefined) throw new Error(`no local function ${id}`);
+    this.#settings.emit({ kind: 'invoke-start', function: id, trigger });
     const result = await local.invoke(event);
     this.#settings.emit({
       kind: 'invoke',
