@@ -38,7 +38,7 @@ interface DestinationRecord {
 }
 
 /** A message body read as a failure; a body that is not one is reported as such, never dropped. */
-export function describeFailure(messageId: string, body: string): FailedInvocation {
+function describeFailure(messageId: string, body: string): FailedInvocation {
   let record: DestinationRecord;
   try {
     record = JSON.parse(body) as DestinationRecord;

@@ -13,9 +13,9 @@ import type { Construct } from 'constructs';
 import { acknowledge } from '#infra/nag.ts';
 
 /** Async retries before an event goes to the failure queue (Lambda's maximum is 2). */
-export const ASYNC_RETRY_ATTEMPTS = 2;
+const ASYNC_RETRY_ATTEMPTS = 2;
 /** Events older than this are given up (and sent to the queue) even with retries left. */
-export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
+const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
 
 /** The stack outputs naming each failure queue of asynchronous invocations. */
 export const FAILURE_QUEUE_OUTPUTS = {
