@@ -12,7 +12,6 @@ import { Dashboard } from './constructs/dashboard.ts';
 import { Training } from './constructs/training.ts';
 import { Prediction } from './constructs/prediction.ts';
 import { acknowledgeCdkHelpers } from './nag.ts';
-import { acknowledgeObjectGrants } from './constructs/object-grants.ts';
 import { readSettings, type StageSettings } from './settings.ts';
 
 export const STACK_NAME = 'RetentionForest';
@@ -53,6 +52,5 @@ export class RetentionForestStack extends Stack {
 
     giveHelpersStageLogGroups(this, this.settings);
     acknowledgeCdkHelpers(this);
-    acknowledgeObjectGrants(this);
   }
 }

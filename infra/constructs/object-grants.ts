@@ -53,6 +53,7 @@ export function grantObjects(
 ): void {
   const role = fn.role;
   if (!role) throw new Error(`${fn.node.path} has no role to grant ${bucket.node.path} access to`);
+  acknowledgeObjectGrants(Stack.of(fn));
   const listed: string[] = [];
   for (const [prefix, kinds] of Object.entries(access)) {
     const objects = bucket.arnForObjects(prefix.endsWith('/') ? `${prefix}*` : prefix);
@@ -100,13 +101,18 @@ const logicalIdOf = (bucket: IBucket): string => {
   return id;
 };
 
+const acknowledging = new WeakSet<Stack>();
+
 /**
  * Acknowledges, on each role's policy, exactly the wildcard findings (AwsSolutions-IAM5)
  * its `grantObjects` calls leave: `Resource::<bucket.Arn>/<prefix>*`, with the grant's own
- * reason. Any other wildcard (an action group, another prefix, the whole bucket) stays visible.
+ * reason. Any other wildcard (an action group, another prefix, the whole bucket) stays
+ * visible. Added once per stack, by the first grant.
  */
-export function acknowledgeObjectGrants(scope: IConstruct): void {
-  Aspects.of(scope).add(new AcknowledgeObjectGrants());
+function acknowledgeObjectGrants(stack: Stack): void {
+  if (acknowledging.has(stack)) return;
+  acknowledging.add(stack);
+  Aspects.of(stack).add(new AcknowledgeObjectGrants());
 }
 
 class AcknowledgeObjectGrants implements IAspect {

@@ -30,7 +30,7 @@ describe('failure destinations', () => {
     const template = Template.fromStack(built.stack).toJSON();
     resources = template.Resources as Resources;
     outputs = template.Outputs as Record<string, { Value: unknown }>;
-  });
+  }, 300_000); // a whole synthesis with cdk-nag, on a shared machine
 
   /** Functions some service may invoke asynchronously, by the permissions the template gives it. */
   const asyncFunctions = () =>

@@ -67,7 +67,7 @@ describe('object grants', () => {
     });
     built.synth(); // with cdk-nag: an unacknowledged finding would throw here
     resources = Template.fromStack(built.stack).toJSON().Resources as Resources;
-  });
+  }, 300_000); // a whole synthesis with cdk-nag, on a shared machine
 
   /** Each project function's S3 statements, by handler name. */
   const s3StatementsByHandler = () => {

@@ -17,10 +17,10 @@ describe('prediction construct', () => {
       StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
     });
     const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(4);
+    expect(Object.keys(queues)).toHaveLength(5); // results, its DLQ, poison, batch failures, trends failures
     for (const q of Object.values(queues)) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(4);
+    expect(policies).toHaveLength(5);
     for (const p of policies) expect(JSON.stringify(p)).toContain('"aws:SecureTransport":"false"');
   });
 
@@ -58,9 +58,10 @@ describe('prediction construct', () => {
     expect(findings.filter((f) => f.startsWith('AwsSolutions-SQS3'))).toEqual([]);
   });
 
-  it('alarms on any message in the three dead-letter queues and on iterator age', () => {
+  it('alarms on any message in the three dead-letter queues, the trends failure queue and on iterator age', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName);
     expect(alarms.sort()).toEqual([
+      'ApproximateNumberOfMessagesVisible',
       'ApproximateNumberOfMessagesVisible',
       'ApproximateNumberOfMessagesVisible',
       'ApproximateNumberOfMessagesVisible',
