@@ -28,7 +28,7 @@ function roleClient(local: TestEmulators, mayList: boolean): S3Client {
         return await next(args);
       } catch (error) {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (['GetObjectCommand', 'HeadObjectCommand'].includes(context.commandName) && status === 404)
+        if (['GetObjectCommand', 'HeadObjectCommand'].includes(String(context.commandName)) && status === 404)
           throw accessDenied();
         throw error;
       }
