@@ -36,8 +36,10 @@ const EXPECTED: Record<string, Access> = {
   'record-rejection': { data: { 'training/': 'write' } },
   // whether the neighbouring weeks' _COMPLETE.json exist
   'start-training': { data: { 'extracted/': 'read list' } },
-  // untrusted input: the model, whether a pointer exists, its trend parts
-  predict: { data: { 'models/': 'read', 'models/current.json': 'list', 'predictions/trends/': 'write' } },
+  // untrusted input: the model, whether a pointer exists, its trend parts, claim-checked poison records
+  predict: {
+    data: { 'models/': 'read', 'models/current.json': 'list', 'predictions/trends/': 'write', 'poison/': 'write' },
+  },
   trends: {
     data: { 'predictions/trends/': 'read list', 'predictions/trends-rebuilt/': 'read write list' },
     site: { 'data/trends.json': 'read write list' },
