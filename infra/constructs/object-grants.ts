@@ -62,7 +62,7 @@ export function grantObjects(
     if (kinds.includes('list')) listed.push(prefix.endsWith('/') ? `${prefix}*` : prefix);
     if (kinds.includes('read')) bucket.encryptionKey?.grantDecrypt(fn);
     if (kinds.includes('write')) bucket.encryptionKey?.grantEncryptDecrypt(fn);
-    declare(role, bucket, prefix, reasonFor(fn, kinds, prefix, bucket, names));
+    recordReason(role, bucket, prefix, reasonFor(fn, kinds, prefix, bucket, names));
   }
   if (listed.length > 0) {
     fn.addToRolePolicy(
@@ -84,7 +84,7 @@ function reasonFor(fn: IFunction, kinds: readonly ObjectAccess[], prefix: string
   );
 }
 
-function declare(role: IConstruct, bucket: IBucket, prefix: string, reason: string): void {
+function recordReason(role: IConstruct, bucket: IBucket, prefix: string, reason: string): void {
   if (!prefix.endsWith('/')) return; // one key: no wildcard, nothing to acknowledge
   const bucketId = logicalIdOf(bucket);
   const list = declaredByRole.get(role) ?? [];
