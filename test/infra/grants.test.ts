@@ -41,7 +41,7 @@ const EXPECTED: Record<string, Access> = {
     data: { 'models/': 'read', 'models/current.json': 'list', 'predictions/trends/': 'write', 'poison/': 'write' },
   },
   trends: {
-    data: { 'predictions/trends/': 'read list', 'predictions/trends-rebuilt/': 'read write list' },
+    data: { 'predictions/trends/': 'read list', 'predictions/trends-counted/': 'read write list' },
     site: { 'data/trends.json': 'read write list' },
   },
 };
