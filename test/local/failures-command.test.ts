@@ -1,6 +1,6 @@
 /**
  * `retention failures` against the local cloud running the product stack: a corrupt week
- * lands in the extraction failure queue after its retries; `list` counts it, `show` names
+ * (a gzip cut short) lands in the extraction failure queue after its retries; `list` counts it, `show` names
  * the object and the reason without consuming it, and once the object is fixed `redrive`
  * sends the original event back to the extract function (through the local Lambda API),
  * which now succeeds, and the message is gone.
@@ -39,7 +39,8 @@ describe('retention failures on the local cloud', () => {
       if (activity.kind === 'async-done' && /^ExtractionExtractFunction/.test(String(activity.function)))
         extractRuns.push(String(activity.ok));
     });
-    await put(BAD_KEY, new TextEncoder().encode('this is not gzip data'));
+    const gzip = gzipSync(`1\t10\t0\tPC\t1494806400\tINSPECT\t1\n`.repeat(100));
+    await put(BAD_KEY, gzip.subarray(0, gzip.length - 10)); // a gzip cut short: unreadable
     await cloud.idle();
   }, 300_000); // synthesis and bundling of the whole stack, on a shared machine
   afterAll(() => cloud?.stop());
