@@ -6,7 +6,8 @@
  *   S3 ObjectCreated raw/crm/, raw/profiles/   → Rejoin  → every stored part re-joined
  *
  * S3 invokes both asynchronously: failed invocations are retried a bounded number of times,
- * then the event (object key and error) goes to the on-failure queue.
+ * then the event (object key and error) goes to the on-failure queue, whose alarm fires on
+ * any message. A week mostly rejected fails that way too. Rejoin runs one at a time.
  */
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -14,8 +15,8 @@ import { EventType, type Bucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_BASE_WEEK } from '#core/weeks.ts';
 import type { StageSettings } from '#infra/settings.ts';
+import { extractionEnvironment } from './extraction-settings.ts';
 import { FAILURE_QUEUE_OUTPUTS, failureQueue } from './failure-queue.ts';
 import { grantObjects } from './object-grants.ts';
 import type { ProjectFunctionProps } from './project-function.ts';
@@ -58,10 +59,7 @@ export class Extraction extends Construct {
       entry: 'functions/handlers/extraction/extract.ts',
       memorySize: 1769,
       timeout: Duration.minutes(10),
-      environment: {
-        ...environment,
-        BASE_WEEK: String(this.node.tryGetContext('retention:baseWeek') ?? DEFAULT_BASE_WEEK),
-      },
+      environment: { ...environment, ...extractionEnvironment(this.node) },
     });
     // Its object and the tables and lists beside it; its own earlier output (user counts,
     // manifests) to decide week completeness. Listing tells an absent table or part from a refused one.
@@ -83,6 +81,8 @@ export class Extraction extends Construct {
       memorySize: 1769,
       timeout: Duration.minutes(10),
       environment,
+      // One rejoin at a time: two table uploads seconds apart re-join in turn, the later with the newest tables.
+      reservedConcurrentExecutions: 1,
     });
     grantObjects(
       this.rejoinFunction,

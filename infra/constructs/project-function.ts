@@ -34,6 +34,8 @@ export interface ProjectFunctionProps {
   readonly settings: StageSettings;
   /** DEBUG, INFO (default), WARN or ERROR. */
   readonly logLevel?: string;
+  /** At most this many invocations at once (the local cloud honours it too); default: unreserved. */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export class ProjectFunction extends NodejsFunction {
@@ -63,6 +65,7 @@ export class ProjectFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.settings.memoryOf(name, props.memorySize),
       timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role,
       logGroup,
       environment: {

@@ -1,32 +1,69 @@
 /**
  * Extraction of one event object in the data bucket: the extraction use case with the
- * bucket as both source and target. It streams the object (gunzipped on the way when .gz),
- * joins its users with the CRM and profile tables found under raw/ (a missing table joins
- * nobody, to be re-joined when it arrives), and writes the part's files under
- * `extracted/week=<W>/part=<id>/`, the manifest last. The part id comes from the object's
- * name, so a retry or a re-upload replaces its own output.
+ * bucket as both source and target. It streams the exact object its event names (gunzipped
+ * on the way when .gz), joins its users with the CRM and profile tables found under raw/ (a
+ * missing table joins nobody, to be re-joined when it arrives), and writes the part's files
+ * under `extracted/week=<W>/part=<id>/`, the manifest last, each only while the key still
+ * holds that object (pinned-source.ts). The part id comes from the object's name, so a
+ * retry or a re-upload replaces its own output.
  */
 import { extractWeek, type ExtractWeekResult } from '#core/extraction/extract-week.ts';
+import { formatManifest } from '#core/extraction/files.ts';
 import type { ObjectStore } from '#core/storage/port.ts';
-import type { WeekId } from '#core/weeks.ts';
+import { DEFAULT_BASE_WEEK, type WeekId } from '#core/weeks.ts';
 import { bucketInputs, eventObjectOf, partOutputs, type EventObject } from './keys.ts';
+import { partVerdict, type PartVerdict } from './part-verdict.ts';
+import { PinnedSourceStore, SourceMovedOnError, type SourcePin } from './pinned-source.ts';
 
-export interface ExtractObjectResult extends ExtractWeekResult {
-  readonly object: EventObject;
+export interface ExtractObjectOptions {
+  /** The object as its event names it (key, ETag, version id). */
+  readonly pin: SourcePin;
+  /** The ISO week numbered week 0 stands for; absent: numbered weeks are not checked against a calendar. */
+  readonly baseWeek?: WeekId;
+  /** Above this share of rejected lines the part is failed (default: the verdict's). */
+  readonly maxRejectedShare?: number;
+  /** Awaited before each output is committed (tests interleave runs with it). */
+  readonly beforeOutput?: (key: string) => Promise<void>;
 }
 
+export type ExtractObjectResult =
+  | (ExtractWeekResult & {
+      readonly superseded: false;
+      readonly object: EventObject;
+      readonly verdict: PartVerdict;
+      /** The bucket as this extraction writes it: later writes of the part stay pinned. */
+      readonly bucket: PinnedSourceStore;
+    })
+  | { readonly superseded: true; readonly object: EventObject; readonly reason: string };
+
 export async function extractEventObject(
-  bucket: ObjectStore,
-  options: { readonly key: string; readonly baseWeek?: WeekId },
+  store: ObjectStore,
+  options: ExtractObjectOptions,
 ): Promise<ExtractObjectResult> {
-  const object = eventObjectOf(options.key);
-  const result = await extractWeek({
-    source: bucket,
-    target: bucket,
-    week: object.week,
-    baseWeek: options.baseWeek,
-    inputs: bucketInputs(object.key),
-    outputs: partOutputs(object.week, object.partId, { userCounts: true }),
-  });
-  return { object, ...result };
+  const object = eventObjectOf(options.pin.key);
+  const bucket = new PinnedSourceStore(store, options.pin, options.beforeOutput);
+  try {
+    const result = await extractWeek({
+      source: bucket,
+      target: bucket,
+      week: object.week,
+      baseWeek: options.baseWeek ?? DEFAULT_BASE_WEEK,
+      inputs: bucketInputs(object.key),
+      outputs: partOutputs(object.week, object.partId, { userCounts: true }),
+    });
+    const verdict = partVerdict(result.manifest, { subject: object.key, maxRejectedShare: options.maxRejectedShare });
+    const manifest = { ...result.manifest, verdict };
+    await bucket.write(partOutputs(object.week, object.partId, { userCounts: false }).manifest, formatManifest(manifest));
+    return { ...result, manifest, superseded: false, object, verdict, bucket };
+  } catch (error) {
+    const movedOn = sourceMovedOn(error);
+    if (movedOn) return { superseded: true, object, reason: movedOn.message };
+    throw error;
+  }
+}
+
+/** The SourceMovedOnError behind an error, however the store wrapped it. */
+export function sourceMovedOn(error: unknown): SourceMovedOnError | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) if (e instanceof SourceMovedOnError) return e;
+  return undefined;
 }

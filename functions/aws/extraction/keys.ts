@@ -1,8 +1,9 @@
 /**
  * Where extraction reads and writes in the data bucket (docs/formats.md "Data bucket layout",
  * docs/deploy.md): which week and part an event object is, and the keys of its output.
- * Pure string work, no SDK.
+ * String work (and a digest), no SDK.
  */
+import { createHash } from 'node:crypto';
 import type { ExtractionInputs } from '#core/extraction/extract-week.ts';
 import type { OutputKeys } from '#core/extraction/part-writer.ts';
 import type { TableKeys } from '#core/extraction/sources.ts';
@@ -50,12 +51,33 @@ export function decodeEventKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
-/** `user_events_week3.log.gz` → `user_events_week3`; the name keeps only [A-Za-z0-9._-]. */
+/** A file name that is its own part id: nothing to replace, short enough for a key. */
+const PLAIN_NAME = /^[A-Za-z0-9._-]{1,200}$/;
+
+/**
+ * The part id of an event file: its whole name (extension kept, so `part_1.log`, `part_1.tsv`
+ * and `part_1.log.gz` stay apart). A name with other characters keeps a readable form plus a
+ * digest of the exact name (`part 1.log` → `part_1.log-<12 hex>`); such an id never ends in an
+ * event suffix, so it cannot equal a plain name.
+ */
 export function partIdOf(fileName: string): string {
-  const stem = fileName.replace(/\.gz$/, '').replace(/\.(log|tsv)$/, '');
-  const id = stem.replace(/[^A-Za-z0-9._-]/g, '_');
-  if (id.length === 0 || id.length > 200) throw new EventKeyError(`cannot make a part id of "${fileName}"`);
-  return id;
+  if (PLAIN_NAME.test(fileName)) return fileName;
+  if (fileName.length === 0) throw new EventKeyError('cannot make a part id of an empty file name');
+  const readable = fileName.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 180);
+  return `${readable}-${createHash('sha256').update(fileName).digest('hex').slice(0, 12)}`;
+}
+
+/** The part ids of a week's file names; two names with one id would overwrite each other, so that is an error. */
+export function partIdsOf(fileNames: readonly string[], where: string): string[] {
+  const byId = new Map<string, string>();
+  for (const name of fileNames) {
+    const id = partIdOf(name);
+    const other = byId.get(id);
+    if (other !== undefined && other !== name)
+      throw new EventKeyError(`${where}: "${other}" and "${name}" would both be part ${id}; rename one of them`);
+    byId.set(id, name);
+  }
+  return [...byId.keys()].sort();
 }
 
 export function eventObjectOf(key: string): EventObject {

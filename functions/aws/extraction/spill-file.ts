@@ -1,0 +1,62 @@
+/**
+ * Lines too many to hold in memory (a table's rejects can run to millions) kept in a
+ * gzipped temporary file (Lambda's /tmp), written as they come and read back as often as
+ * needed. Memory stays at the streams' buffers whatever the count.
+ */
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { finished } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+
+export class SpillFile {
+  readonly #dir: string;
+  readonly #path: string;
+  readonly #gzip = createGzip({ level: 1 });
+  readonly #file: WriteStream;
+  #closed: Promise<void> | undefined;
+
+  private constructor(dir: string) {
+    this.#dir = dir;
+    this.#path = join(dir, 'lines.gz');
+    this.#file = this.#gzip.pipe(createWriteStream(this.#path));
+  }
+
+  static async open(): Promise<SpillFile> {
+    return new SpillFile(await mkdtemp(join(tmpdir(), 'spill-')));
+  }
+
+  /** Adds one line (with its line end); call drain() between batches. */
+  add(line: string): void {
+    this.#gzip.write(line);
+  }
+
+  /** Waits while the file is behind. */
+  async drain(): Promise<void> {
+    if (this.#gzip.writableNeedDrain) await once(this.#gzip, 'drain');
+  }
+
+  /** Ends the writing; the lines can then be read. */
+  close(): Promise<void> {
+    if (this.#closed === undefined) {
+      this.#gzip.end();
+      this.#closed = finished(this.#file);
+    }
+    return this.#closed;
+  }
+
+  /** The lines written, each with its line end. */
+  async *lines(): AsyncGenerator<string> {
+    await this.close();
+    const input = createReadStream(this.#path).pipe(createGunzip());
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) yield line + '\n';
+  }
+
+  async dispose(): Promise<void> {
+    await this.close();
+    await rm(this.#dir, { recursive: true, force: true });
+  }
+}
