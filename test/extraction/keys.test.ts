@@ -1,29 +1,48 @@
 /** Where an event object belongs (week, part, layout) and how a week in parts is listed. */
 import { describe, expect, it } from 'vitest';
-import { decodeEventKey, eventObjectOf, parseSuccessList, partIdOf, weekOfSuccessKey } from '#aws/extraction/keys.ts';
+import {
+  decodeEventKey,
+  eventObjectOf,
+  parseSuccessList,
+  partIdOf,
+  partIdsOf,
+  weekOfSuccessKey,
+} from '#aws/extraction/keys.ts';
 
 describe('extraction keys', () => {
   it('places a whole-week object and a part of a week', () => {
     expect(eventObjectOf('raw/events/user_events_week3.log.gz')).toEqual({
       key: 'raw/events/user_events_week3.log.gz',
       week: '3',
-      partId: 'user_events_week3',
+      partId: 'user_events_week3.log.gz',
       layout: 'single',
     });
     expect(eventObjectOf('raw/events/user_events_2026-W46.tsv')).toMatchObject({
       week: '2026-W46',
-      partId: 'user_events_2026-W46',
+      partId: 'user_events_2026-W46.tsv',
       layout: 'single',
     });
     expect(eventObjectOf('raw/events/week=2026-W46/part 0001.log.gz')).toMatchObject({
       week: '2026-W46',
-      partId: 'part_0001',
+      partId: expect.stringMatching(/^part_0001\.log\.gz-[0-9a-f]{12}$/),
       layout: 'parts',
     });
   });
 
-  it('gives a plain and a gzipped upload of the same file the same part (a re-upload replaces it)', () => {
-    expect(partIdOf('user_events_week3.log')).toBe(partIdOf('user_events_week3.log.gz'));
+  it('gives names that differ only in escaped characters or extension distinct part ids', () => {
+    const names = ['part 1.log', 'part_1.log', 'part_1.tsv', 'part_1.log.gz', 'part%201.log', 'part:1.log'];
+    const ids = names.map(partIdOf);
+    expect(new Set(ids).size).toBe(names.length);
+    expect(ids.slice(1, 4)).toEqual(['part_1.log', 'part_1.tsv', 'part_1.log.gz']);
+    expect(partIdsOf(names, 'k')).toEqual([...ids].sort());
+  });
+
+  it('refuses a list in which two names would share one part id', () => {
+    expect(() => partIdsOf(['part_1.log', 'part_1.log'], 'k')).not.toThrow();
+    const escaped = partIdOf('part 1.log');
+    expect(() => partIdsOf(['part 1.log', escaped], 'raw/events/week=3/_SUCCESS')).toThrow(
+      `raw/events/week=3/_SUCCESS: "part 1.log" and "${escaped}" would both be part ${escaped}; rename one of them`,
+    );
   });
 
   it('refuses keys it cannot place, saying how to name them', () => {

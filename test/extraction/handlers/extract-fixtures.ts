@@ -19,7 +19,7 @@ export interface S3Fixture {
   put(key: string, body: string | Uint8Array): Promise<void>;
   text(key: string): Promise<string>;
   keys(prefix: string): Promise<string[]>;
-  /** The S3Event AWS would send for that key (URL-encoded key, size, ETag). */
+  /** The S3Event AWS would send for that key (URL-encoded key, size, the ETag of its last put here). */
   event(key: string, size?: number): S3Event;
   /** The same helpers on another (new) bucket of the same emulator. */
   otherBucket(name: string): Promise<S3Fixture>;
@@ -47,12 +47,14 @@ async function fixtureOn(
   stop: () => Promise<void>,
 ): Promise<S3Fixture> {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const etags = new Map<string, string>();
   return {
     emulators,
     s3,
     bucket,
     async put(key, body) {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      etags.set(key, put.ETag ?? '');
     },
     async text(key) {
       const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -66,7 +68,7 @@ async function fixtureOn(
         bucket,
         key,
         size,
-        eTag: 'etag',
+        eTag: etags.get(key) ?? '',
         at: Date.now(),
       }) as unknown as S3Event;
     },
@@ -75,7 +77,7 @@ async function fixtureOn(
   };
 }
 
-/** One event line of numbered week `week` (base 2017-W19), `offset` seconds into it. */
+/** One event line of numbered week `week` (counted from 2017-W19), `offset` seconds into it. */
 export function eventLine(
   week: string,
   user: number,

@@ -19,11 +19,14 @@ import { defined } from '#test/support/defined.ts';
 type Handler = (event: S3Event) => Promise<unknown>;
 
 /** The extract and rejoin handlers on one bucket of the fixture's emulated S3. */
-function handlersOn(fixture: S3Fixture): { extract: Handler; rejoin: Handler } {
+function handlersOn(
+  fixture: S3Fixture,
+  options: { maxRejectedShare?: number } = {},
+): { extract: Handler; rejoin: Handler } {
   const store = s3Store(fixture.s3, fixture.bucket);
   const logger = new Logger({ logLevel: 'CRITICAL' });
   return {
-    extract: createExtractHandler({ bucket: fixture.bucket, store, baseWeek: '2017-W19', logger }),
+    extract: createExtractHandler({ bucket: fixture.bucket, store, baseWeek: '2017-W19', logger, ...options }),
     rejoin: createRejoinHandler({ store, logger }),
   };
 }
@@ -51,7 +54,7 @@ describe('extract handler on emulated S3', () => {
   it('extracts a plain week into its part folder and marks the week complete', async () => {
     await s3.put('raw/events/user_events_week0.log', week0);
     await extract(s3.event('raw/events/user_events_week0.log'));
-    const part = 'extracted/week=0/part=user_events_week0/';
+    const part = 'extracted/week=0/part=user_events_week0.log/';
     expect(await s3.keys('extracted/week=0/')).toEqual([
       'extracted/week=0/_COMPLETE.json',
       `${part}active_users.txt`,
@@ -77,7 +80,7 @@ describe('extract handler on emulated S3', () => {
       formatVersion: 1,
       week: '0',
       layout: 'single',
-      parts: ['user_events_week0'],
+      parts: ['user_events_week0.log'],
       manifests: [`${part}manifest.json`],
     });
   });
@@ -88,13 +91,13 @@ describe('extract handler on emulated S3', () => {
       gzipSync(week0.replaceAll(/\t(\d+)\t(INSPECT|VIEW_REPORT)/g, (_, t, e) => `\t${Number(t) + 7 * 86_400}\t${e}`)),
     );
     await extract(s3.event('raw/events/user_events_week1.log.gz'));
-    const plain = featureRows(await s3.text('extracted/week=0/part=user_events_week0/features.tsv.gz'));
-    const gz = featureRows(await s3.text('extracted/week=1/part=user_events_week1/features.tsv.gz'));
+    const plain = featureRows(await s3.text('extracted/week=0/part=user_events_week0.log/features.tsv.gz'));
+    const gz = featureRows(await s3.text('extracted/week=1/part=user_events_week1.log.gz/features.tsv.gz'));
     expect(gz.map((r) => [r[0], ...r.slice(2)])).toEqual(plain.map((r) => [r[0], ...r.slice(2)]));
     expect(gz.every((r) => r[1] === '1')).toBe(true);
   });
 
-  it('keeps going past bad lines: each is rejected with its reason, the object succeeds', async () => {
+  it('keeps going past bad lines: each is rejected with its reason, the object succeeds (dirty, under the limit set)', async () => {
     const dirty =
       [
         eventLine('2', 10, 0, 'PC', 'INSPECT', 100, 1),
@@ -105,8 +108,9 @@ describe('extract handler on emulated S3', () => {
         eventLine('2', 12, 0, 'IPAD', 'SHARE_REPORT', 500, 1),
       ].join('\r\n') + '\r\n';
     await s3.put('raw/events/user_events_week2.log', dirty);
-    await extract(s3.event('raw/events/user_events_week2.log'));
-    const part = 'extracted/week=2/part=user_events_week2/';
+    const lenient = handlersOn(s3, { maxRejectedShare: 0.7 }).extract;
+    expect(await lenient(s3.event('raw/events/user_events_week2.log'))).toMatchObject([{ verdict: 'dirty' }]);
+    const part = 'extracted/week=2/part=user_events_week2.log/';
     const manifest = JSON.parse(await s3.text(`${part}manifest.json`));
     expect(manifest).toMatchObject({
       linesRead: 6,
@@ -131,13 +135,13 @@ describe('extract handler on emulated S3', () => {
     await s3.put('raw/events/user_events_week0.log', again);
     await extract(s3.event('raw/events/user_events_week0.log'));
     const manifests = (await s3.keys('extracted/week=0/')).filter((k) => k.endsWith('manifest.json'));
-    expect(manifests).toEqual(['extracted/week=0/part=user_events_week0/manifest.json']);
+    expect(manifests).toEqual(['extracted/week=0/part=user_events_week0.log/manifest.json']);
     expect(JSON.parse(await s3.text(defined(manifests[0], 'a manifest')))).toMatchObject({
       linesRead: 1,
       users: 1,
       joined: 1,
     });
-    expect(await s3.text('extracted/week=0/part=user_events_week0/active_users.txt')).toBe('12\n');
+    expect(await s3.text('extracted/week=0/part=user_events_week0.log/active_users.txt')).toBe('12\n');
   });
 
   it('marks a week in parts complete only when _SUCCESS lists parts that are all extracted', async () => {
@@ -145,7 +149,7 @@ describe('extract handler on emulated S3', () => {
     const line = (user: number) => `${user + 1000}\t${user}\t0\tPC\t${Date.UTC(2026, 2, 3) / 1000}\tINSPECT\t1\n`;
     await s3.put(`${folder}part-0001.log`, line(10));
     expect(await extract(s3.event(`${folder}part-0001.log`))).toEqual([
-      { key: `${folder}part-0001.log`, week: '2026-W10', part: 'part-0001', complete: false },
+      { key: `${folder}part-0001.log`, week: '2026-W10', part: 'part-0001.log', complete: false, verdict: 'ok' },
     ]);
     await s3.put(`${folder}_SUCCESS`, 'part-0001.log\npart-0002.log.gz\n');
     await extract(s3.event(`${folder}_SUCCESS`));
@@ -154,7 +158,7 @@ describe('extract handler on emulated S3', () => {
     await extract(s3.event(`${folder}part-0002.log.gz`));
     expect(JSON.parse(await s3.text('extracted/week=2026-W10/_COMPLETE.json'))).toMatchObject({
       layout: 'parts',
-      parts: ['part-0001', 'part-0002'],
+      parts: ['part-0001.log', 'part-0002.log.gz'],
     });
   });
 
@@ -167,7 +171,7 @@ describe('extract handler on emulated S3', () => {
       week0.replaceAll(/\t(\d{9,})\t/g, (_, t) => `\t${Number(t) + 5 * 7 * 86_400}\t`),
     );
     await lateHandlers.extract(late.event('raw/events/user_events_week5.log'));
-    const part = 'extracted/week=5/part=user_events_week5/';
+    const part = 'extracted/week=5/part=user_events_week5.log/';
     expect(JSON.parse(await late.text(`${part}manifest.json`))).toMatchObject({
       users: 2,
       joined: 0,
@@ -196,10 +200,10 @@ describe('extract handler on emulated S3', () => {
   });
 
   it('rejoins nothing for an object under raw/crm/ that is not the CRM table', async () => {
-    const before = await s3.text('extracted/week=0/part=user_events_week0/manifest.json');
+    const before = await s3.text('extracted/week=0/part=user_events_week0.log/manifest.json');
     await s3.put('raw/crm/notes.txt', 'not a table');
     expect(await rejoin(s3.event('raw/crm/notes.txt'))).toBeUndefined();
-    expect(await s3.text('extracted/week=0/part=user_events_week0/manifest.json')).toBe(before);
+    expect(await s3.text('extracted/week=0/part=user_events_week0.log/manifest.json')).toBe(before);
   });
 
   it('notices a table added or replaced after it was read (the extract handler then joins its part again)', async () => {
@@ -247,7 +251,13 @@ describe('extract handler on emulated S3', () => {
       const week4 = week0.replaceAll(/\t(\d{9,})\t/g, (_, t) => `\t${Number(t) + 4 * 7 * 86_400}\t`);
       await s3.put('raw/events/user_events_week4.log', week4);
       expect(await handler(s3.event('raw/events/user_events_week4.log'), {})).toEqual([
-        { key: 'raw/events/user_events_week4.log', week: '4', part: 'user_events_week4', complete: true },
+        {
+          key: 'raw/events/user_events_week4.log',
+          week: '4',
+          part: 'user_events_week4.log',
+          complete: true,
+          verdict: 'ok',
+        },
       ]);
     } finally {
       delete process.env.DATA_BUCKET;
