@@ -53,7 +53,10 @@ export async function extractEventObject(
     });
     const verdict = partVerdict(result.manifest, { subject: object.key, maxRejectedShare: options.maxRejectedShare });
     const manifest = { ...result.manifest, verdict };
-    await bucket.write(partOutputs(object.week, object.partId, { userCounts: false }).manifest, formatManifest(manifest));
+    await bucket.write(
+      partOutputs(object.week, object.partId, { userCounts: false }).manifest,
+      formatManifest(manifest),
+    );
     return { ...result, manifest, superseded: false, object, verdict, bucket };
   } catch (error) {
     const movedOn = sourceMovedOn(error);

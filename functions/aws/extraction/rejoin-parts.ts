@@ -32,15 +32,25 @@ export interface RejoinResult {
   readonly markersRewritten: string[];
 }
 
+/** Rejects are handed to the streamed write in pieces of about this many characters. */
+const PIECE_CHARS = 64 * 1024;
+
 /** Event rejects of the earlier run, streamed back (table rejects dropped: they are redone). */
 async function* keptEventRejects(bucket: ObjectStore, key: string): AsyncGenerator<string> {
   const tables = new Set<string>([RAW_KEYS.crm, RAW_KEYS.profiles]);
   const lines = createInterface({ input: Readable.from(objectChunks(bucket, key)), crlfDelay: Infinity });
+  let piece = '';
   for await (const line of lines) {
     if (line.length === 0) continue;
     const source = (JSON.parse(line) as { source?: string }).source ?? '';
-    if (!tables.has(source)) yield line + '\n';
+    if (tables.has(source)) continue;
+    piece += line + '\n';
+    if (piece.length >= PIECE_CHARS) {
+      yield piece;
+      piece = '';
+    }
   }
+  if (piece.length > 0) yield piece;
 }
 
 /** What a rejoin of one or many parts needs once: the lists, the tables and the tables' rejects. */

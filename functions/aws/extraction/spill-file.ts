@@ -12,12 +12,16 @@ import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 
+/** Lines go to and come from the file in pieces of about this many characters (fewer, larger zlib calls). */
+const BATCH_CHARS = 64 * 1024;
+
 export class SpillFile {
   readonly #dir: string;
   readonly #path: string;
   readonly #gzip = createGzip({ level: 1 });
   readonly #file: WriteStream;
   #closed: Promise<void> | undefined;
+  #pending = '';
 
   private constructor(dir: string) {
     this.#dir = dir;
@@ -31,7 +35,8 @@ export class SpillFile {
 
   /** Adds one line (with its line end); call drain() between batches. */
   add(line: string): void {
-    this.#gzip.write(line);
+    this.#pending += line;
+    if (this.#pending.length >= BATCH_CHARS) this.#flush();
   }
 
   /** Waits while the file is behind. */
@@ -42,17 +47,32 @@ export class SpillFile {
   /** Ends the writing; the lines can then be read. */
   close(): Promise<void> {
     if (this.#closed === undefined) {
+      this.#flush();
       this.#gzip.end();
       this.#closed = finished(this.#file);
     }
     return this.#closed;
   }
 
-  /** The lines written, each with its line end. */
+  /** The lines written, each with its line end, in pieces of many lines. */
   async *lines(): AsyncGenerator<string> {
     await this.close();
     const input = createReadStream(this.#path).pipe(createGunzip());
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) yield line + '\n';
+    let piece = '';
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      piece += line + '\n';
+      if (piece.length >= BATCH_CHARS) {
+        yield piece;
+        piece = '';
+      }
+    }
+    if (piece.length > 0) yield piece;
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    this.#gzip.write(this.#pending);
+    this.#pending = '';
   }
 
   async dispose(): Promise<void> {

@@ -57,7 +57,9 @@ export async function completePartsWeekIfReady(
   if (waitingFor.length > 0) return { complete: false, waitingFor };
   const parts = partIds.map((id, i) => ({ id, manifest: parseManifest(texts[i] ?? '') }));
   const failedParts = parts
-    .filter(({ manifest }) => partVerdict(manifest, { subject: eventSourceOf(manifest), ...options }).status === 'failed')
+    .filter(
+      ({ manifest }) => partVerdict(manifest, { subject: eventSourceOf(manifest), ...options }).status === 'failed',
+    )
     .map(({ id }) => id);
   if (failedParts.length > 0) return { complete: false, waitingFor: [], failedParts };
   refuseDuplicateContent(week, parts);
