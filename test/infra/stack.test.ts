@@ -187,7 +187,7 @@ describe('RetentionForest stack', () => {
       Environment: {
         Variables: Match.objectLike({
           DATA_BUCKET: { Ref: logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/) },
-          BASE_WEEK: '2017-W19',
+          POWERTOOLS_SERVICE_NAME: 'extract',
         }),
       },
       MemorySize: 1769,
