@@ -1,7 +1,8 @@
 /**
  * Stage "extraction": waits until every uploaded week has been extracted by the Lambda the
  * bucket notification triggers (or given up on), then reads the manifests it wrote under
- * `extracted/` and reports per week: source objects, lines, rejects by reason, users joined.
+ * `extracted/` and reports per week: source objects, lines, rejects by reason, users joined,
+ * and each failed or dirty part's verdict (the file, its largest reject reasons, the likely fix).
  */
 import type { Stage } from '#infra/local/pipeline.ts';
 import type { LocalCloud } from '#infra/local/cloud.ts';
@@ -18,6 +19,7 @@ interface ManifestView {
   users?: number;
   joined?: number;
   unmatched?: { crm?: number; profile?: number };
+  verdict?: { status?: string; message?: string };
 }
 
 interface WeekExtraction {
@@ -30,6 +32,9 @@ interface WeekExtraction {
   users: number;
   joined: number;
   unmatched: { crm: number; profile: number };
+  /** The verdict messages of its failed and dirty parts (each names its file and reasons). */
+  failed: string[];
+  dirty: string[];
 }
 
 interface ExtractionSummary {
@@ -84,8 +89,12 @@ async function summarise(cloud: LocalCloud, bucket: string, expectedObjects: num
       users: 0,
       joined: 0,
       unmatched: { crm: 0, profile: 0 },
+      failed: [],
+      dirty: [],
     };
     w.parts++;
+    if (manifest.verdict?.status === 'failed') w.failed.push(manifest.verdict.message ?? key);
+    if (manifest.verdict?.status === 'dirty') w.dirty.push(manifest.verdict.message ?? key);
     w.sources.push(...(manifest.sources ?? []).map((s) => s.name));
     w.linesRead += manifest.linesRead ?? 0;
     w.accepted += manifest.accepted ?? 0;
@@ -120,6 +129,8 @@ function describe(summary: ExtractionSummary): string[] {
     lines.push(
       `week ${w.week}: ${w.parts} part(s), ${w.linesRead} lines, ${w.accepted} accepted, rejects: ${rejectText}`,
       `  ${w.users} users active, ${w.joined} joined (unmatched: crm ${w.unmatched.crm}, profile ${w.unmatched.profile})`,
+      ...w.failed.map((message) => `  ✗ FAILED, not marked complete, not trained on: ${message}`),
+      ...w.dirty.map((message) => `  ! dirty, extracted with a warning: ${message}`),
     );
   }
   for (const f of summary.failures)
