@@ -4,6 +4,7 @@
  * background work running until the signal aborts (Ctrl-C). `--once` prints a JSON summary
  * on stdout instead of staying up.
  */
+import { DEFAULT_BASE_WEEK } from '#core/weeks.ts';
 import { startLocalCloud, type LocalCloud } from './cloud.ts';
 import { LocalCloudRunningError, statePath } from './state-file.ts';
 import { runBackground, runStages, type Console, type PipelineOptions, type PipelineReport } from './pipeline.ts';
@@ -54,6 +55,8 @@ export async function runLocally(
 async function startCloudOrExplain(options: PipelineOptions, out: Console): Promise<LocalCloud | undefined> {
   try {
     return await startLocalCloud({
+      // The demo's numbered weeks are generated in the calendar from this week on: check them against it.
+      context: { 'retention:baseWeek': DEFAULT_BASE_WEEK },
       onActivity: (a) => {
         if (a.kind === 'warning') out.line(`  ! ${a.message}`);
       },

@@ -66,7 +66,7 @@ export async function extractEventObject(
 }
 
 /** The SourceMovedOnError behind an error, however the store wrapped it. */
-export function sourceMovedOn(error: unknown): SourceMovedOnError | undefined {
+function sourceMovedOn(error: unknown): SourceMovedOnError | undefined {
   for (let e = error; e instanceof Error; e = e.cause) if (e instanceof SourceMovedOnError) return e;
   return undefined;
 }

@@ -95,7 +95,10 @@ function recordExtractor(deps: ExtractDeps, logger: Logger) {
     const extracted = await extractEventObject(store, { ...deps, pin });
     const { object } = extracted;
     if (extracted.superseded) {
-      logger.info('superseded: a newer upload of the key is extracted by its own event', { key, reason: extracted.reason });
+      logger.info('superseded: a newer upload of the key is extracted by its own event', {
+        key,
+        reason: extracted.reason,
+      });
       return { key, week: object.week, part: object.partId, complete: false, superseded: true };
     }
     const { manifest, verdict, bucket } = extracted;
