@@ -4,12 +4,12 @@
  * needed. Memory stays at the streams' buffers whatever the count.
  */
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { finished } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 
 /** Lines go to and come from the file in pieces of about this many characters (fewer, larger zlib calls). */
@@ -19,14 +19,16 @@ export class SpillFile {
   readonly #dir: string;
   readonly #path: string;
   readonly #gzip = createGzip({ level: 1 });
-  readonly #file: WriteStream;
-  #closed: Promise<void> | undefined;
+  /** Settles when the file is written; a write error (a full /tmp) is reported by close(). */
+  readonly #written: Promise<void>;
+  #ended = false;
   #pending = '';
 
   private constructor(dir: string) {
     this.#dir = dir;
     this.#path = join(dir, 'lines.gz');
-    this.#file = this.#gzip.pipe(createWriteStream(this.#path));
+    this.#written = pipeline(this.#gzip, createWriteStream(this.#path));
+    this.#written.catch(() => undefined);
   }
 
   static async open(): Promise<SpillFile> {
@@ -46,12 +48,12 @@ export class SpillFile {
 
   /** Ends the writing; the lines can then be read. */
   close(): Promise<void> {
-    if (this.#closed === undefined) {
+    if (!this.#ended) {
+      this.#ended = true;
       this.#flush();
       this.#gzip.end();
-      this.#closed = finished(this.#file);
     }
-    return this.#closed;
+    return this.#written;
   }
 
   /** The lines written, each with its line end, in pieces of many lines. */
@@ -75,8 +77,9 @@ export class SpillFile {
     this.#pending = '';
   }
 
+  /** Removes the file; an error writing it was already reported by close(), or does not matter now. */
   async dispose(): Promise<void> {
-    await this.close();
+    await this.close().catch(() => undefined);
     await rm(this.#dir, { recursive: true, force: true });
   }
 }
