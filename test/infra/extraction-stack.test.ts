@@ -41,8 +41,8 @@ describe('extraction in the stack', () => {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [failures[0], 'QueueName'] } }],
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 0,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
