@@ -8,11 +8,10 @@
  * retry or a re-upload replaces its own output.
  */
 import { extractWeek, type ExtractWeekResult } from '#core/extraction/extract-week.ts';
-import { formatManifest } from '#core/extraction/files.ts';
 import type { ObjectStore } from '#core/storage/port.ts';
-import { DEFAULT_BASE_WEEK, type WeekId } from '#core/weeks.ts';
+import type { ManifestVerdict } from '#core/extraction/types.ts';
+import type { WeekId } from '#core/weeks.ts';
 import { bucketInputs, eventObjectOf, partOutputs, type EventObject } from './keys.ts';
-import { partVerdict, type PartVerdict } from './part-verdict.ts';
 import { PinnedSourceStore, SourceMovedOnError, type SourcePin } from './pinned-source.ts';
 
 export interface ExtractObjectOptions {
@@ -30,7 +29,7 @@ export type ExtractObjectResult =
   | (ExtractWeekResult & {
       readonly superseded: false;
       readonly object: EventObject;
-      readonly verdict: PartVerdict;
+      readonly verdict: ManifestVerdict;
       /** The bucket as this extraction writes it: later writes of the part stay pinned. */
       readonly bucket: PinnedSourceStore;
     })
@@ -47,17 +46,12 @@ export async function extractEventObject(
       source: bucket,
       target: bucket,
       week: object.week,
-      baseWeek: options.baseWeek ?? DEFAULT_BASE_WEEK,
+      baseWeek: options.baseWeek,
+      maxRejectedShare: options.maxRejectedShare,
       inputs: bucketInputs(object.key),
       outputs: partOutputs(object.week, object.partId, { userCounts: true }),
     });
-    const verdict = partVerdict(result.manifest, { subject: object.key, maxRejectedShare: options.maxRejectedShare });
-    const manifest = { ...result.manifest, verdict };
-    await bucket.write(
-      partOutputs(object.week, object.partId, { userCounts: false }).manifest,
-      formatManifest(manifest),
-    );
-    return { ...result, manifest, superseded: false, object, verdict, bucket };
+    return { ...result, superseded: false, object, verdict: result.manifest.verdict, bucket };
   } catch (error) {
     const movedOn = sourceMovedOn(error);
     if (movedOn) return { superseded: true, object, reason: movedOn.message };

@@ -8,7 +8,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { formatManifest, formatReject, parseManifest, parseUserCounts, type Manifest } from '#core/extraction/index.ts';
+import { formatReject, parseManifest, parseUserCounts, type Manifest } from '#core/extraction/index.ts';
 import { writeJoinedPart } from '#core/extraction/part-writer.ts';
 import { readCategoryLists, readJoinTables, tablesChangedSince, type JoinTables } from '#core/extraction/sources.ts';
 import { objectChunks, readText, readTextIfExists } from '#core/storage/reads.ts';
@@ -22,7 +22,6 @@ import {
   partFileKey,
   partOutputs,
 } from './keys.ts';
-import { partVerdict } from './part-verdict.ts';
 import { SpillFile } from './spill-file.ts';
 
 const USER_COUNTS = new RegExp(`^extracted/week=([^/]+)/part=([^/]+)/${PART_FILES.userCounts.replace('.', '\\.')}$`);
@@ -107,8 +106,7 @@ export async function rejoinPart(
   if (manifestText === undefined) return undefined;
   const old: Manifest = parseManifest(manifestText);
   const eventSources = old.sources.filter((s) => s.kind === 'events');
-  const verdict = partVerdict(old, { subject: eventSources[0]?.name ?? partId });
-  if (verdict.status === 'failed' || joinedWith(old, inputs)) return undefined;
+  if (old.verdict.status === 'failed' || joinedWith(old, inputs)) return undefined;
   const lineCounts = { linesRead: old.linesRead, accepted: old.accepted, rejected: { ...old.rejected } };
   const events = parseUserCounts(await readText(bucket, partFileKey(week, partId, 'userCounts')), {
     week,
@@ -130,8 +128,6 @@ export async function rejoinPart(
     rejectsKept: old.rejectsKept,
     sources: [...inputs.metaSources, ...eventSources, ...inputs.tables.sources],
   });
-  const judged = { ...manifest, verdict };
-  await bucket.write(outputs.manifest, formatManifest(judged));
   return { week, partId, joined: manifest.joined, users: manifest.users };
 }
 

@@ -19,7 +19,7 @@ import {
   successKeyOf,
   type CompleteMarker,
 } from './keys.ts';
-import { WeekFailedError, partVerdict } from './part-verdict.ts';
+import { WeekFailedError } from './errors.ts';
 
 export type Completion =
   | { readonly complete: true; readonly marker: CompleteMarker; readonly key: string }
@@ -42,11 +42,7 @@ export async function completeSingleFileWeek(bucket: ObjectStore, week: WeekId, 
   });
 }
 
-export async function completePartsWeekIfReady(
-  bucket: ObjectStore,
-  week: WeekId,
-  options: { readonly maxRejectedShare?: number } = {},
-): Promise<Completion> {
+export async function completePartsWeekIfReady(bucket: ObjectStore, week: WeekId): Promise<Completion> {
   const successKey = successKeyOf(week);
   const list = await readTextIfExists(bucket, successKey);
   if (list === undefined) return { complete: false, waitingFor: [successKey] };
@@ -56,18 +52,13 @@ export async function completePartsWeekIfReady(
   const waitingFor = manifests.filter((_, i) => texts[i] === undefined);
   if (waitingFor.length > 0) return { complete: false, waitingFor };
   const parts = partIds.map((id, i) => ({ id, manifest: parseManifest(texts[i] ?? '') }));
-  const failedParts = parts
-    .filter(
-      ({ manifest }) => partVerdict(manifest, { subject: eventSourceOf(manifest), ...options }).status === 'failed',
-    )
-    .map(({ id }) => id);
+  const failedParts = parts.filter(({ manifest }) => manifest.verdict.status === 'failed').map(({ id }) => id);
   if (failedParts.length > 0) return { complete: false, waitingFor: [], failedParts };
   refuseDuplicateContent(week, parts);
   return writeMarker(bucket, { formatVersion: 1, week, layout: 'parts', parts: partIds, manifests });
 }
 
 const eventSourcesOf = (manifest: Manifest) => manifest.sources.filter((s) => s.kind === 'events');
-const eventSourceOf = (manifest: Manifest) => eventSourcesOf(manifest)[0]?.name ?? `week ${manifest.week}`;
 
 /** Two parts of one week with the same bytes would count every event twice. */
 function refuseDuplicateContent(week: WeekId, parts: readonly { id: string; manifest: Manifest }[]): void {

@@ -22,7 +22,7 @@ import { parseWeekId, type WeekId } from '#core/weeks.ts';
 import { requireEnv, s3Client } from '#aws/clients.ts';
 import { extractEventObject } from '#aws/extraction/extract-object.ts';
 import { decodeEventKey, weekOfSuccessKey, type EventObject } from '#aws/extraction/keys.ts';
-import { ExtractionFailedError } from '#aws/extraction/part-verdict.ts';
+import { ExtractionFailedError } from '#aws/extraction/errors.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
 import { rejoinPart, withRejoinInputs } from '#aws/extraction/rejoin-parts.ts';
 import { s3Store } from '#aws/s3-store.ts';
@@ -76,16 +76,16 @@ export function createExtractHandler(deps: ExtractDeps): (event: S3Event) => Pro
 }
 
 function recordExtractor(deps: ExtractDeps, logger: Logger) {
-  const { store, maxRejectedShare } = deps;
+  const { store } = deps;
   const completeIfReady = async (object: EventObject) =>
     object.layout === 'single'
       ? completeSingleFileWeek(store, object.week, object.partId)
-      : completePartsWeekIfReady(store, object.week, { maxRejectedShare });
+      : completePartsWeekIfReady(store, object.week);
 
   return async (key: string, record: EventRecord): Promise<ExtractOutcome> => {
     const successWeek = weekOfSuccessKey(key);
     if (successWeek !== undefined) {
-      const completion = await completePartsWeekIfReady(store, successWeek, { maxRejectedShare });
+      const completion = await completePartsWeekIfReady(store, successWeek);
       logger.info('week part list arrived', { key, week: successWeek, ...completion });
       return { key, week: successWeek, complete: completion.complete };
     }

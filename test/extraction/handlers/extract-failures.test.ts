@@ -56,6 +56,20 @@ describe('extract handler: failures a person sees', () => {
     expect(await s3.keys('extracted/week=20/_COMPLETE')).toEqual([]);
   });
 
+  it('takes a numbered week’s events from any dates when no base week is set (the default)', async () => {
+    const calendarless = createExtractHandler({
+      bucket: s3.bucket,
+      store: s3Store(s3.s3, s3.bucket),
+      logger: new Logger({ logLevel: 'CRITICAL' }),
+    });
+    const key = 'raw/events/user_events_week40.log';
+    await s3.put(key, `1\t10\t0\tPC\t${Date.UTC(2026, 0, 7) / 1000}\tINSPECT\t1\n`);
+    expect(await calendarless(s3.event(key))).toMatchObject([{ complete: true, verdict: 'ok' }]);
+    const manifest = await manifestOf('40', 'user_events_week40.log');
+    expect(manifest).toMatchObject({ linesRead: 1, accepted: 1, verdict: { status: 'ok' } });
+    expect(manifest).not.toHaveProperty('baseWeek');
+  });
+
   it('leaves a failed part failed when a table arrives (its lines are the problem, not the tables)', async () => {
     const before = await manifestOf('20', 'user_events_week20.log');
     await s3.put('raw/profiles/nosql_user_profile.data', PROFILES + '13\t1\t50\n');
