@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { startEmulators, s3ClientConfig, sqsClientConfig } from '#infra/local/emulators.ts';
+import { startEmulators, s3ClientConfig, snsClientConfig, sqsClientConfig } from '#infra/local/emulators.ts';
+import { CreateTopicCommand, PublishBatchCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { startLocalCloud } from '#infra/local/cloud.ts';
 import { dataBucket, siteBucket } from '#infra/local/stages/resources.ts';
 import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
@@ -135,9 +136,13 @@ async function handlerThroughput(modelJson: string, total: number) {
   const emulators = await startEmulators();
   const s3 = new S3(s3ClientConfig(emulators));
   const sqs = new SQSClient(sqsClientConfig(emulators));
+  const sns = new SNSClient(snsClientConfig(emulators));
   try {
     await s3.send(new CreateBucketCommand({ Bucket: 'data' }));
-    const queueUrl = present((await sqs.send(new CreateQueueCommand({ QueueName: 'results' }))).QueueUrl, 'QueueUrl');
+    await sqs.send(new CreateQueueCommand({ QueueName: 'results' }));
+    const topicArn = present((await sns.send(new CreateTopicCommand({ Name: 'results' }))).TopicArn, 'TopicArn');
+    const queueArn = `arn:aws:sqs:${emulators.region}:000000000000:results`;
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
     const poisonUrl = present((await sqs.send(new CreateQueueCommand({ QueueName: 'poison' }))).QueueUrl, 'QueueUrl');
     const models = { current: async () => model };
     const rows: { name: string; ms: number }[] = [];
@@ -157,32 +162,31 @@ async function handlerThroughput(modelJson: string, total: number) {
       );
     rows.push({ name: 'validate + score (core)', ms: performance.now() - t });
 
-    // An SQS that accepts every entry at once: the handler's own cost (batching, Powertools, trends write).
-    const instant = Object.create(sqs) as SQSClient;
-    instant.send = (async (command: Parameters<SQSClient['send']>[0]) =>
-      command instanceof SendMessageBatchCommand
+    // An SNS that accepts every entry at once: the handler's own cost (batching, Powertools, trends write).
+    const instant = Object.create(sns) as SNSClient;
+    instant.send = (async (command: Parameters<SNSClient['send']>[0]) =>
+      command instanceof PublishBatchCommand
         ? {
-            Successful: (command.input.Entries as { Id: string }[]).map((e) => ({
+            Successful: (command.input.PublishBatchRequestEntries as { Id: string }[]).map((e) => ({
               Id: e.Id,
               MessageId: e.Id,
-              MD5OfMessageBody: '',
             })),
             Failed: [],
           }
-        : sqs.send(command)) as SQSClient['send'];
-    const deps = { s3, dataBucket: 'data', resultsQueueUrl: queueUrl, poisonQueueUrl: poisonUrl, models };
-    let handler = createPredictHandler({ ...deps, sqs: instant, logger: silentLogger() });
+        : sns.send(command)) as SNSClient['send'];
+    const deps = { s3, sqs, dataBucket: 'data', resultsTopicArn: topicArn, poisonQueueUrl: poisonUrl, models };
+    let handler = createPredictHandler({ ...deps, sns: instant, logger: silentLogger() });
     t = performance.now();
     for (const e of events) await handler(e);
     rows.push({
-      name: 'predict handler, SQS accepting instantly (S3 trend parts to fauxqs)',
+      name: 'predict handler, SNS accepting instantly (S3 trend parts to fauxqs)',
       ms: performance.now() - t,
     });
 
-    handler = createPredictHandler({ ...deps, sqs, logger: silentLogger() });
+    handler = createPredictHandler({ ...deps, sns, logger: silentLogger() });
     t = performance.now();
     for (const e of events) await handler(e);
-    rows.push({ name: 'predict handler, SendMessageBatch to fauxqs', ms: performance.now() - t });
+    rows.push({ name: 'predict handler, PublishBatch to fauxqs (fan-out to 1 queue)', ms: performance.now() - t });
 
     const reference = present(rows[0], 'the first measurement').ms;
     console.log(
@@ -197,6 +201,7 @@ async function handlerThroughput(modelJson: string, total: number) {
   } finally {
     s3.destroy();
     sqs.destroy();
+    sns.destroy();
     await emulators.stop();
   }
 }

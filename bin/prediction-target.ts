@@ -1,29 +1,29 @@
 /**
- * Where `retention feed` and `retention results` talk to: a deployed stack (names from
- * flags, environment variables, or a `cdk deploy --outputs-file` JSON) with the AWS SDK's
- * usual credentials, or else the running local cloud (`.retention/local-cloud.json`).
+ * Where `retention feed` and `retention results` talk to (stack-target.ts): the stream, the
+ * command line's own results queue and the data bucket, from the stack's outputs unless a
+ * flag names one, with SDK clients for that cloud.
  */
-import { readFileSync } from 'node:fs';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { kinesisClient, s3Client, sqsClient } from '#aws/clients.ts';
-import { UsageError, optional, type Options, type ParsedArgs } from './cli-kit.ts';
-import { defaultStateDir, readRunningState } from '#infra/local/state-file.ts';
+import type { Options, ParsedArgs } from './cli-kit.ts';
 import { kinesisClientConfig, s3ClientConfig, sqsClientConfig } from '#infra/local/emulators.ts';
-import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
+import { STACK_OUTPUTS } from '#infra/stack-outputs.ts';
+import { findStack, resourceName, stackOptions, stackUsage } from './stack-target.ts';
 
 export const targetOptions: Options = {
-  outputs: { type: 'string' },
+  ...stackOptions,
   stream: { type: 'string' },
   'results-queue': { type: 'string' },
   'data-bucket': { type: 'string' },
 };
 
-export const targetUsage = `Target: the running local cloud (npm start) unless a deployed stack is named by
-  --outputs FILE         the JSON of \`cdk deploy --outputs-file FILE\`
+export const targetUsage = `${stackUsage}
+Resources come from the stack's outputs; each can be named instead:
   --stream NAME          the prediction stream      (or RETENTION_STREAM)
-  --results-queue URL    the results queue          (or RETENTION_RESULTS_QUEUE_URL)
+  --results-queue URL    the queue results are read from (or RETENTION_RESULTS_QUEUE_URL;
+                         default: the command line's own, CommandLineResultsQueueUrl)
   --data-bucket NAME     the data bucket            (or RETENTION_DATA_BUCKET)`;
 
 export interface PredictionTarget {
@@ -38,52 +38,26 @@ export interface PredictionTarget {
 }
 
 export function findPredictionTarget(args: ParsedArgs): PredictionTarget {
-  const fromOutputs = readOutputs(optional(args, 'outputs'));
-  const stream = optional(args, 'stream') ?? process.env.RETENTION_STREAM ?? fromOutputs[PREDICTION_OUTPUTS.stream];
-  const resultsQueueUrl =
-    optional(args, 'results-queue') ??
-    process.env.RETENTION_RESULTS_QUEUE_URL ??
-    fromOutputs[PREDICTION_OUTPUTS.results];
-  const dataBucket =
-    optional(args, 'data-bucket') ??
-    process.env.RETENTION_DATA_BUCKET ??
-    Object.entries(fromOutputs).find(([k]) => /data.*bucket/i.test(k))?.[1];
-  if (stream || resultsQueueUrl || dataBucket) {
-    return withClients('AWS', kinesisClient(), s3Client(), sqsClient(), {
-      stream,
-      resultsQueueUrl,
-      dataBucket,
-    });
-  }
-  const state = readRunningState(defaultStateDir());
-  if (!state)
-    throw new UsageError(
-      'no local cloud is running (start one with npm start) and no deployed stack named (--outputs, --stream, --results-queue)',
-    );
-  const source = { endpoints: state.endpoints as { s3: string; sqs: string; kinesis: string }, region: state.region };
-  const resources = state.resources as { buckets?: Record<string, { name: string }> };
-  return withClients(
-    `the local cloud (pid ${state.pid})`,
-    new KinesisClient(kinesisClientConfig(source)),
-    new S3Client(s3ClientConfig(source)),
-    new SQSClient(sqsClientConfig(source)),
-    {
-      stream: state.outputs[PREDICTION_OUTPUTS.stream],
-      resultsQueueUrl: state.outputs[PREDICTION_OUTPUTS.results],
-      dataBucket: Object.entries(resources.buckets ?? {}).find(([id]) => /data/i.test(id))?.[1].name,
-    },
-  );
-}
-
-function withClients(
-  where: string,
-  kinesis: KinesisClient,
-  s3: S3Client,
-  sqs: SQSClient,
-  names: Pick<PredictionTarget, 'stream' | 'resultsQueueUrl' | 'dataBucket'>,
-): PredictionTarget {
+  const target = findStack(args);
+  const names = {
+    stream: resourceName(args, target, { flag: 'stream', env: 'RETENTION_STREAM', output: STACK_OUTPUTS.stream }),
+    resultsQueueUrl: resourceName(args, target, {
+      flag: 'results-queue',
+      env: 'RETENTION_RESULTS_QUEUE_URL',
+      output: STACK_OUTPUTS.commandLineResults,
+    }),
+    dataBucket: resourceName(args, target, {
+      flag: 'data-bucket',
+      env: 'RETENTION_DATA_BUCKET',
+      output: STACK_OUTPUTS.dataBucket,
+    }),
+  };
+  const local = target.local;
+  const kinesis = local ? new KinesisClient(kinesisClientConfig(local)) : kinesisClient();
+  const s3 = local ? new S3Client(s3ClientConfig(local)) : s3Client();
+  const sqs = local ? new SQSClient(sqsClientConfig(local)) : sqsClient();
   return {
-    where,
+    where: target.where,
     kinesis,
     s3,
     sqs,
@@ -94,16 +68,4 @@ function withClients(
       sqs.destroy();
     },
   };
-}
-
-/** `cdk deploy --outputs-file` writes { StackName: { OutputKey: value } }; one stack expected. */
-function readOutputs(path: string | undefined): Record<string, string> {
-  if (!path) return {};
-  let parsed: Record<string, Record<string, string>>;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, string>>;
-  } catch (error) {
-    throw new UsageError(`--outputs ${path}: ${(error as Error).message}`);
-  }
-  return Object.assign({}, ...Object.values(parsed));
 }

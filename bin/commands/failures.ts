@@ -125,7 +125,7 @@ function findTarget(outputsFile: string | undefined): Target {
   }
   const state = readRunningState(defaultStateDir());
   if (!state) throw new UsageError('no local cloud is running (start one with npm start) and no --outputs FILE given');
-  const endpoints = state.endpoints as { s3: string; sqs: string; kinesis: string; lambda?: string };
+  const endpoints = state.endpoints as { s3: string; sqs: string; sns: string; kinesis: string; lambda?: string };
   if (!endpoints.lambda) throw new Error(`the local cloud (pid ${state.pid}) has no Lambda endpoint: restart it`);
   return {
     where: `the local cloud (pid ${state.pid})`,

@@ -20,8 +20,9 @@ import {
 import { isWeekId, nextWeek } from '#core/weeks.ts';
 import { TrainingStore } from '#aws/training/store.ts';
 import { startTrainingRun } from '#aws/training/runs.ts';
-import { defaultStateDir, readRunningState } from '#infra/local/state-file.ts';
-import { LOCAL_CREDENTIALS } from '#infra/local/emulators.ts';
+import { LOCAL_CREDENTIALS, s3ClientConfig } from '#infra/local/emulators.ts';
+import { STACK_OUTPUTS } from '#infra/stack-outputs.ts';
+import { findStack, resourceName, stackOptions, stackUsage } from '#bin/stack-target.ts';
 
 /** The flags the cloud path adds (train.ts merges them into its own for `--cloud`). */
 export const cloudTrainingOptions: Options = {
@@ -32,6 +33,7 @@ export const cloudTrainingOptions: Options = {
   'state-machine': { type: 'string' },
   'data-bucket': { type: 'string' },
   'no-wait': { type: 'boolean' },
+  ...stackOptions,
 };
 
 export const cloudTrainingUsage = `usage: retention train --cloud --train-week W [--label-week W+1] [--params JSON]
@@ -39,16 +41,19 @@ export const cloudTrainingUsage = `usage: retention train --cloud --train-week W
 
 Starts the training flow (Step Functions: prepare → train in parallel → evaluate → gate →
 publish) on extracted week W labelled by week W+1, in the running local cloud (npm start)
-or, with --state-machine and --data-bucket (or RETENTION_STATE_MACHINE_ARN and
-RETENTION_DATA_BUCKET), in a deployed stack with the AWS SDK's usual credentials.
+or a deployed stack. The state machine and the data bucket come from the stack's outputs
+(TrainingStateMachineArn, DataBucketName) unless named by the flags below or by
+RETENTION_STATE_MACHINE_ARN and RETENTION_DATA_BUCKET.
 
   --train-week W       the week whose features train (a number or an ISO week)
   --label-week W       the week whose activity labels them (default: the week after W)
   --params JSON        forest options, one value or a list to try each, e.g.
                        '{"numTrees":20,"maxDepth":[6,10],"splitSeed":7}'
-  --state-machine ARN  the deployed training state machine
-  --data-bucket NAME   the deployed data bucket
+  --state-machine ARN  the training state machine
+  --data-bucket NAME   the data bucket
   --no-wait            start and print the execution, do not wait for its end
+
+${stackUsage}
 
 Exit codes: 0 the run ended (promoted, or rejected by the gate: see the reason);
 1 the run failed or could not start; 2 wrong arguments.
@@ -63,33 +68,29 @@ interface Target {
 }
 
 function findTarget(args: ParsedArgs): Target {
-  const stateMachineArn = optional(args, 'state-machine') ?? process.env.RETENTION_STATE_MACHINE_ARN;
-  const bucket = optional(args, 'data-bucket') ?? process.env.RETENTION_DATA_BUCKET;
-  if (stateMachineArn || bucket) {
-    if (!stateMachineArn || !bucket) throw new UsageError('--state-machine and --data-bucket go together');
-    return { where: 'AWS', sfn: new SFNClient({}), s3: s3Client(), stateMachineArn, bucket };
-  }
-  const state = readRunningState(defaultStateDir());
-  if (!state)
-    throw new UsageError(
-      'no local cloud is running (start one with npm start) and no --state-machine/--data-bucket given',
-    );
-  const resources = state.resources as {
-    stateMachines?: Record<string, { arn: string }>;
-    buckets?: Record<string, { name: string }>;
-  };
-  const machine = Object.entries(resources.stateMachines ?? {}).find(([id]) => /training/i.test(id))?.[1];
-  const data = Object.entries(resources.buckets ?? {}).find(([id]) => /data/i.test(id))?.[1];
-  const endpoint = state.endpoints.stepFunctions;
-  if (!machine || !data || !endpoint)
-    throw new Error('the running local cloud has no training state machine or data bucket');
-  const base = { region: state.region, credentials: LOCAL_CREDENTIALS };
+  const stack = findStack(args);
+  const stateMachineArn = resourceName(args, stack, {
+    flag: 'state-machine',
+    env: 'RETENTION_STATE_MACHINE_ARN',
+    output: STACK_OUTPUTS.trainingStateMachine,
+  });
+  const bucket = resourceName(args, stack, {
+    flag: 'data-bucket',
+    env: 'RETENTION_DATA_BUCKET',
+    output: STACK_OUTPUTS.dataBucket,
+  });
+  if (!stateMachineArn || !bucket)
+    throw new UsageError(`no training state machine or data bucket in ${stack.where} (--state-machine, --data-bucket)`);
+  const local = stack.local;
+  if (!local) return { where: stack.where, sfn: new SFNClient({}), s3: s3Client(), stateMachineArn, bucket };
+  const endpoint = local.endpoints.stepFunctions;
+  if (!endpoint) throw new Error(`${stack.where} has no Step Functions endpoint`);
   return {
-    where: `the local cloud (pid ${state.pid})`,
-    sfn: new SFNClient({ ...base, endpoint }),
-    s3: new S3Client({ ...base, endpoint: state.endpoints.s3, forcePathStyle: true }),
-    stateMachineArn: machine.arn,
-    bucket: data.name,
+    where: stack.where,
+    sfn: new SFNClient({ region: local.region, credentials: LOCAL_CREDENTIALS, endpoint }),
+    s3: new S3Client(s3ClientConfig(local)),
+    stateMachineArn,
+    bucket,
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
@@ -26,6 +27,11 @@ export function sqsClient(config: SQSClientConfig = {}, env: Env = process.env):
   // Overridden (the local cloud): send to the endpoint, not to the queue URL's host (sqs.<region>.localhost does not resolve).
   const overridden = endpointOverride('SQS', env) !== undefined || config.endpoint !== undefined;
   return new SQSClient({ ...(overridden ? { useQueueUrlAsEndpoint: false } : {}), ...config });
+}
+
+/** SNS needs nothing special: the SDK reads AWS_ENDPOINT_URL_SNS itself. */
+export function snsClient(config: SNSClientConfig = {}): SNSClient {
+  return new SNSClient(config);
 }
 
 export function kinesisClient(config: KinesisClientConfig = {}, env: Env = process.env): KinesisClient {

@@ -127,8 +127,13 @@ export class Dashboard extends Construct {
     });
 
     this.url = `https://${this.distribution.distributionDomainName}/`;
-    new CfnOutput(this, 'DashboardUrl', { value: this.url, description: 'The dashboard (forest, model card, trends)' });
+    new CfnOutput(this, 'DashboardUrl', {
+      key: 'DashboardUrl',
+      value: this.url,
+      description: 'The dashboard (forest, model card, trends)',
+    });
     new CfnOutput(this, 'SiteBucketName', {
+      key: 'SiteBucketName',
       value: this.siteBucket.bucketName,
       description: 'The dashboard files; its documents under data/',
     });

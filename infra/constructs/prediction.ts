@@ -1,8 +1,8 @@
 /**
  * Real-time prediction: the Kinesis stream users' weekly features arrive on, the predict
  * Lambda that scores them (event source mapping with partial batch failures, bisect,
- * bounded retries and record age, an on-failure queue), the results queue (with its own
- * DLQ for consumers), the poison queue, the trends Lambda that rebuilds the site's
+ * bounded retries and record age, an on-failure queue), the results topic with its
+ * subscriber queues (results-fan-out.ts), the poison queue, the trends Lambda that rebuilds the site's
  * data/trends.json, and alarms on every dead-letter queue and on the stream's iterator age.
  *
  * When no model is published yet the predict Lambda fails its batches; they are retried
@@ -23,6 +23,7 @@ import { SITE_TRENDS_KEY } from '#core/prediction/trends.ts';
 import { acknowledge } from '#infra/nag.ts';
 import { FAILURE_QUEUE_OUTPUTS, failureQueue } from './failure-queue.ts';
 import { grantObjects } from './object-grants.ts';
+import { ResultsFanOut } from './results-fan-out.ts';
 import type { FunctionFactory } from './training.ts';
 import { readStreamScaling } from './prediction-scaling.ts';
 
@@ -40,13 +41,16 @@ export interface PredictionProps {
 /** Stack output names: `retention feed` / `retention results` and the local cloud look them up. */
 export const PREDICTION_OUTPUTS = {
   stream: 'PredictionStreamName',
+  topic: 'ResultsTopicArn',
   results: 'PredictionResultsQueueUrl',
+  commandLineResults: 'CommandLineResultsQueueUrl',
   poison: 'PredictionPoisonQueueUrl',
   failures: 'PredictionBatchFailuresQueueUrl',
 } as const;
 
 export class Prediction extends Construct {
   readonly stream: Stream;
+  readonly results: ResultsFanOut;
   readonly resultsQueue: Queue;
   readonly resultsDeadLetterQueue: Queue;
   readonly poisonQueue: Queue;
@@ -58,17 +62,15 @@ export class Prediction extends Construct {
 
   constructor(scope: Construct, id: string, props: PredictionProps) {
     super(scope, id);
-    const queue = (name: string, extra: { deadLetterQueue?: { queue: Queue; maxReceiveCount: number } } = {}) =>
+    const queue = (name: string) =>
       new Queue(this, name, {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
-        ...extra,
       });
-    this.resultsDeadLetterQueue = queue('ResultsDeadLetters');
-    this.resultsQueue = queue('Results', {
-      deadLetterQueue: { queue: this.resultsDeadLetterQueue, maxReceiveCount: 5 },
-    });
+    this.results = new ResultsFanOut(this, 'ResultsFanOut');
+    this.resultsQueue = this.results.resultsQueue;
+    this.resultsDeadLetterQueue = this.results.resultsDeadLetterQueue;
     this.poisonQueue = queue('PoisonRecords');
     this.batchFailureQueue = queue('BatchFailures');
     // Queues that are themselves where failures end (no DLQ of a DLQ).
@@ -98,7 +100,7 @@ export class Prediction extends Construct {
       timeout: Duration.seconds(60),
       environment: {
         DATA_BUCKET: props.dataBucket.bucketName,
-        RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
+        RESULTS_TOPIC_ARN: this.results.topic.topicArn,
         POISON_QUEUE_URL: this.poisonQueue.queueUrl,
         MODEL_REFRESH_SECONDS: String(props.modelRefreshSeconds ?? 60),
         POWERTOOLS_SERVICE_NAME: 'predict',
@@ -113,7 +115,7 @@ export class Prediction extends Construct {
       { 'models/': ['read'], [CURRENT_MODEL_KEY]: ['list'], 'predictions/trends/': ['write'], 'poison/': ['write'] },
       'model versions, rounds and shards, record digests',
     );
-    this.resultsQueue.grantSendMessages(this.predictFunction);
+    this.results.topic.grantPublish(this.predictFunction);
     this.poisonQueue.grantSendMessages(this.predictFunction);
     this.predictFunction.addEventSource(
       new KinesisEventSource(this.stream, {
@@ -171,10 +173,20 @@ export class Prediction extends Construct {
       value: this.stream.streamName,
       description: "Kinesis stream for users' weekly features (retention feed)",
     });
+    new CfnOutput(this, PREDICTION_OUTPUTS.topic, {
+      key: PREDICTION_OUTPUTS.topic,
+      value: this.results.topic.topicArn,
+      description: 'Prediction results topic: subscribe a queue of your own (raw message delivery)',
+    });
     new CfnOutput(this, PREDICTION_OUTPUTS.results, {
       key: PREDICTION_OUTPUTS.results,
       value: this.resultsQueue.queueUrl,
-      description: 'Prediction results (retention results)',
+      description: 'Prediction results for your consumer (subscribed to the topic; nobody else reads it)',
+    });
+    new CfnOutput(this, PREDICTION_OUTPUTS.commandLineResults, {
+      key: PREDICTION_OUTPUTS.commandLineResults,
+      value: this.results.commandLineQueue.queueUrl,
+      description: 'Prediction results for retention results (subscribed to the topic)',
     });
     new CfnOutput(this, PREDICTION_OUTPUTS.poison, {
       key: PREDICTION_OUTPUTS.poison,

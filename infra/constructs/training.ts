@@ -272,6 +272,11 @@ export class Training extends Construct {
       description: 'S3 _COMPLETE.json events StartTraining gave up on',
     });
     this.functions = { prepare, train, evaluate, publish, reject, start };
+    new CfnOutput(this, 'TrainingStateMachineArn', {
+      key: 'TrainingStateMachineArn',
+      value: this.stateMachine.stateMachineArn,
+      description: 'The training flow (retention train --cloud)',
+    });
     Aspects.of(this).add(new AcknowledgePrefixGrants());
   }
 }

@@ -128,10 +128,13 @@ async function bringUp(
   });
   cleanups.add(() => stepFunctions.stop());
 
-  const { resources, context } = await createStackResources(template, clients, emulators.endpoints, {
-    region,
-    account: LOCAL_ACCOUNT,
-  });
+  const { resources, context } = await createStackResources(
+    template,
+    clients,
+    emulators.endpoints,
+    { region, account: LOCAL_ACCOUNT },
+    activity.warn,
+  );
   await deployBucketContents(template, resources, clients.s3, activity.warn);
 
   const functions = startFunctions(options, stateDir, cleanups, {

@@ -1,6 +1,6 @@
 /**
- * The in-process emulators behind the local cloud: fauxqs (S3 + SQS on one endpoint) and
- * kinesalite (Kinesis, in memory, in a worker thread of its own), both on loopback with
+ * The in-process emulators behind the local cloud: fauxqs (S3, SQS and SNS on one endpoint)
+ * and kinesalite (Kinesis, in memory, in a worker thread of its own), both on loopback with
  * ports the OS picks. Also the SDK client settings that reach them, so tests and the CLI
  * configure clients one way.
  */
@@ -10,6 +10,7 @@ import type { FauxqsServer, SpyMessage } from 'fauxqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { startLocalFauxqs } from './fauxqs-adapter.ts';
 
@@ -19,9 +20,10 @@ export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 export interface Endpoints {
-  /** fauxqs serves S3 and SQS on the same address. */
+  /** fauxqs serves S3, SQS and SNS on the same address. */
   readonly s3: string;
   readonly sqs: string;
+  readonly sns: string;
   readonly kinesis: string;
 }
 
@@ -71,6 +73,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   const endpoints: Endpoints = {
     s3: fauxqsAddress,
     sqs: fauxqsAddress,
+    sns: fauxqsAddress,
     kinesis: `http://127.0.0.1:${kinesis.port}`,
   };
   const uploads = watchUploads(fauxqs);
@@ -187,6 +190,11 @@ export function sqsClientConfig(source: EndpointSource): ClientBase & { useQueue
   };
 }
 
+/** SNS client config: nothing special beyond the endpoint. */
+export function snsClientConfig(source: EndpointSource): ClientBase {
+  return { region: source.region ?? LOCAL_REGION, endpoint: source.endpoints.sns, credentials: LOCAL_CREDENTIALS };
+}
+
 /** Kinesis client config: kinesalite speaks HTTP/1.1 only; the SDK's default HTTP/2 handler fails. */
 export function kinesisClientConfig(source: EndpointSource): ClientBase & { requestHandler: NodeHttpHandler } {
   return {
@@ -200,6 +208,7 @@ export function kinesisClientConfig(source: EndpointSource): ClientBase & { requ
 export interface EmulatorClients {
   readonly s3: S3Client;
   readonly sqs: SQSClient;
+  readonly sns: SNSClient;
   readonly kinesis: KinesisClient;
 }
 
@@ -208,6 +217,7 @@ export function createEmulatorClients(source: EndpointSource): EmulatorClients {
   return {
     s3: new S3Client(s3ClientConfig(source)),
     sqs: new SQSClient(sqsClientConfig(source)),
+    sns: new SNSClient(snsClientConfig(source)),
     kinesis: new KinesisClient(kinesisClientConfig(source)),
   };
 }
@@ -225,6 +235,7 @@ export function localAwsEnv(source: EndpointSource): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_S3: source.endpoints.s3,
     AWS_ENDPOINT_URL_SQS: source.endpoints.sqs,
+    AWS_ENDPOINT_URL_SNS: source.endpoints.sns,
     AWS_ENDPOINT_URL_KINESIS: source.endpoints.kinesis,
   };
 }

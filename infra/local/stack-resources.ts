@@ -1,6 +1,6 @@
 /**
- * The template's buckets, queues (with their redrive policies) and streams, created in the
- * emulators, and the local address (Ref and Fn::GetAtt values) of every resource, which is
+ * The template's buckets, queues (with their redrive policies), topics (with their queue
+ * subscriptions, stack-topics.ts) and streams, created in the emulators, and the local address (Ref and Fn::GetAtt values) of every resource, which is
  * what the template's intrinsics resolve against.
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
@@ -9,10 +9,12 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/clie
 import { resolve, type ResolveContext, type ResourceAddress } from './intrinsics.ts';
 import type { EmulatorClients, Endpoints } from './emulators.ts';
 import type { LocalTemplate } from './template.ts';
+import { createSubscriptions, createTopics, type LocalTopic } from './stack-topics.ts';
 
 export interface LocalResources {
   readonly buckets: Record<string, { name: string; arn: string }>;
   readonly queues: Record<string, { name: string; url: string; arn: string }>;
+  readonly topics: Record<string, LocalTopic>;
   readonly streams: Record<string, { name: string; arn: string }>;
   readonly functions: Record<string, { name: string; arn: string }>;
   readonly stateMachines: Record<string, { name: string; arn: string }>;
@@ -46,11 +48,19 @@ export async function createStackResources(
   clients: EmulatorClients,
   endpoints: Endpoints,
   where: { region: string; account: string },
+  warn: (message: string) => void = () => undefined,
 ): Promise<StackResources> {
   const addresses = new Map<string, ResourceAddress>();
   for (const [id, resource] of Object.entries(template.template.Resources))
     addresses.set(id, placeholderAddress(id, resource.Type, where.region, where.account));
-  const resources: LocalResources = { buckets: {}, queues: {}, streams: {}, functions: {}, stateMachines: {} };
+  const resources: LocalResources = {
+    buckets: {},
+    queues: {},
+    topics: {},
+    streams: {},
+    functions: {},
+    stateMachines: {},
+  };
   const creation: Creation = { template, clients, endpoints, ...where, resources, addresses };
   const context: ResolveContext = {
     ...where,
@@ -61,6 +71,8 @@ export async function createStackResources(
   await createBuckets(creation);
   await createQueues(creation);
   await setRedrivePolicies(creation, context);
+  Object.assign(resources.topics, await createTopics(template.template, template.stackName, clients.sns, addresses));
+  await createSubscriptions(template.template, clients.sns, context, warn);
   await createStreams(creation);
   addressFunctionsAndStateMachines(creation);
   return { resources, context };

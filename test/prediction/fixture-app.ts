@@ -4,7 +4,7 @@
  * the same construct with its own function factory).
  */
 import { fileURLToPath } from 'node:url';
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -24,6 +24,8 @@ export function buildPredictionApp(
   const stack = new Stack(app, 'PredictionFixture');
   const dataBucket = new Bucket(stack, 'DataBucket', { removalPolicy: RemovalPolicy.DESTROY });
   const siteBucket = new Bucket(stack, 'SiteBucket', { removalPolicy: RemovalPolicy.DESTROY });
+  // The local stages find the bucket by this output, as they do in the product stack.
+  new CfnOutput(stack, 'DataBucketName', { key: 'DataBucketName', value: dataBucket.bucketName });
   new Prediction(stack, 'Prediction', {
     dataBucket,
     siteBucket,

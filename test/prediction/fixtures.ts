@@ -4,6 +4,8 @@
  * Kinesis events read back from the emulated stream (real sequence numbers and shard ids).
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   CreateStreamCommand,
   DescribeStreamCommand,
@@ -130,4 +132,20 @@ export async function readEvent(
     iterator = page.NextShardIterator;
   }
   return { Records };
+}
+
+/** A results topic with `queueUrl` subscribed (raw delivery), as the stack wires them; returns the topic ARN. */
+export async function resultsTopicInto(sns: SNSClient, sqs: SQSClient, queueUrl: string): Promise<string> {
+  const topic = await sns.send(new CreateTopicCommand({ Name: 'results' }));
+  const queue = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const topicArn = defined(topic.TopicArn, 'the results topic ARN');
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: defined(queue.Attributes?.QueueArn, `the ARN of ${queueUrl}`),
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+  return topicArn;
 }

@@ -27,7 +27,15 @@ import { messageBytes } from '#aws/prediction/sqs-batch.ts';
 import type { PredictionModel } from '#core/prediction/model.ts';
 import type { PredictionResult } from '#core/prediction/result.ts';
 import type { PoisonMessage } from '#core/prediction/poison.ts';
-import { createStream, features, publishModel, readEvent, record, trainTinyModel } from './fixtures.ts';
+import {
+  createStream,
+  features,
+  publishModel,
+  readEvent,
+  record,
+  resultsTopicInto,
+  trainTinyModel,
+} from './fixtures.ts';
 import { defined } from '#test/support/defined.ts';
 
 const data = 'data';
@@ -42,6 +50,7 @@ const padded = (userId: number, size: number) => {
 describe('poison records through the predict handler', () => {
   let local: TestEmulators;
   let resultsUrl: string;
+  let topicArn: string;
   let poisonUrl: string;
   let stream = 0;
 
@@ -51,6 +60,7 @@ describe('poison records through the predict handler', () => {
     const created = (name: string) => local.sqs.send(new CreateQueueCommand({ QueueName: name }));
     resultsUrl = defined((await created('results')).QueueUrl, 'the results queue URL');
     poisonUrl = defined((await created('poison')).QueueUrl, 'the poison queue URL');
+    topicArn = await resultsTopicInto(local.sns, local.sqs, resultsUrl);
     await publishModel(local.s3, data, 'v1', await trainTinyModel(1));
   });
   afterAll(() => local?.stop());
@@ -84,7 +94,8 @@ describe('poison records through the predict handler', () => {
       s3: overrides.s3 ?? local.s3,
       sqs: overrides.sqs ?? local.sqs,
       dataBucket: data,
-      resultsQueueUrl: resultsUrl,
+      sns: local.sns,
+      resultsTopicArn: topicArn,
       poisonQueueUrl: poisonUrl,
       models: wrap ? { current: async () => wrap(defined(await cache.current(), 'the model')) } : cache,
       sqsRetry: { baseDelayMs: 1, maxAttempts: 3 },

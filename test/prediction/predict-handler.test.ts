@@ -1,6 +1,7 @@
 /**
- * The predict handler against emulated Kinesis (kinesalite), SQS and S3 (fauxqs) through the
- * real SDK: a good batch, poison records, a partial SQS failure, model hot reload, no model
+ * The predict handler against emulated Kinesis (kinesalite), SNS, SQS and S3 (fauxqs) through
+ * the real SDK: results published to a topic and received on a subscribed queue, a good batch,
+ * poison records, a partial PublishBatch failure, model hot reload, no model
  * yet, and a retried batch that must not double count trends.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,14 +9,14 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
+  GetQueueAttributesCommand,
   PurgeQueueCommand,
   ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
   DeleteMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, PublishBatchCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
-import { startTestEmulators, sqsClientConfig, type TestEmulators } from '#test/support/emulators.ts';
+import { startTestEmulators, snsClientConfig, type TestEmulators } from '#test/support/emulators.ts';
 import { createPredictHandler, NoModelError } from '#handlers/prediction/predict.ts';
 import { ModelCache } from '#aws/prediction/model-cache.ts';
 import { putEntries } from '#aws/prediction/kinesis-producer.ts';
@@ -25,11 +26,12 @@ import type { PoisonMessage } from '#core/prediction/poison.ts';
 import { createStream, publishModel, readEvent, record, trainTinyModel } from './fixtures.ts';
 import { defined } from '#test/support/defined.ts';
 
-describe('predict handler on emulated Kinesis, SQS and S3', () => {
+describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
   let local: TestEmulators;
   let modelA: string;
   let modelB: string;
   let resultsUrl: string;
+  let topicArn: string;
   let poisonUrl: string;
   const data = 'data';
   const site = 'site';
@@ -42,6 +44,18 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     const created = (name: string) => local.sqs.send(new CreateQueueCommand({ QueueName: name }));
     resultsUrl = defined((await created('results')).QueueUrl, 'the results queue URL');
     poisonUrl = defined((await created('poison')).QueueUrl, 'the poison queue URL');
+    topicArn = defined((await local.sns.send(new CreateTopicCommand({ Name: 'results' }))).TopicArn, 'a topic ARN');
+    const queueArn = await local.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: resultsUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await local.sns.send(
+      new SubscribeCommand({
+        TopicArn: topicArn,
+        Protocol: 'sqs',
+        Endpoint: defined(queueArn.Attributes?.QueueArn, 'the results queue ARN'),
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
     [modelA, modelB] = await Promise.all([trainTinyModel(1), trainTinyModel(2)]);
   });
   afterAll(() => local?.stop());
@@ -70,13 +84,14 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     return event;
   }
 
-  function handlerWith(overrides: { sqs?: SQSClient; models?: ModelCache; metrics?: Metrics } = {}) {
+  function handlerWith(overrides: { sns?: SNSClient; models?: ModelCache; metrics?: Metrics } = {}) {
     return createPredictHandler({
       metrics: overrides.metrics,
       s3: local.s3,
-      sqs: overrides.sqs ?? local.sqs,
+      sqs: local.sqs,
+      sns: overrides.sns ?? local.sns,
       dataBucket: data,
-      resultsQueueUrl: resultsUrl,
+      resultsTopicArn: topicArn,
       poisonQueueUrl: poisonUrl,
       models: overrides.models ?? new ModelCache({ s3: local.s3, bucket: data, refreshSeconds: 60 }),
       sqsRetry: { baseDelayMs: 1 },
@@ -184,28 +199,28 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     expect(bad.sequenceNumber).toBe(event.Records[1]?.kinesis.sequenceNumber);
   });
 
-  it('retries the entries SendMessageBatch reports as Failed until SQS accepts them', async () => {
+  it('publishes again the entries PublishBatch reports as Failed until SNS accepts them', async () => {
     await publishModel(local.s3, data, 'v1', modelA);
-    // Mock only here: no emulator can make SendMessageBatch fail some entries. The real
-    // client sends everything; the first time, the last 3 entries of each batch are
-    // withheld and reported Failed (sender fault false, as throttling is).
-    const real = new SQSClient(sqsClientConfig(local));
+    // Mock only here: no emulator can make PublishBatch fail some entries. The real client
+    // publishes everything; the first time, the last 3 entries of each batch are withheld
+    // and reported Failed (sender fault false, as throttling is).
+    const real = new SNSClient(snsClientConfig(local));
     const firstTry = new Set<string>();
-    const flaky = Object.create(real) as SQSClient;
-    flaky.send = (async (command: Parameters<SQSClient['send']>[0]) => {
-      if (command instanceof SendMessageBatchCommand) {
-        const { input } = command as SendMessageBatchCommand;
-        const entries = input.Entries ?? [];
-        const key = entries.map((e) => e.MessageBody).join();
+    const flaky = Object.create(real) as SNSClient;
+    flaky.send = (async (command: Parameters<SNSClient['send']>[0]) => {
+      if (command instanceof PublishBatchCommand) {
+        const { input } = command as PublishBatchCommand;
+        const entries = input.PublishBatchRequestEntries ?? [];
+        const key = entries.map((e) => e.Message).join();
         if (!firstTry.has(key) && entries.length > 3) {
           firstTry.add(key);
           const kept = entries.slice(0, -3);
-          const out = await real.send(new SendMessageBatchCommand({ ...input, Entries: kept }));
+          const out = await real.send(new PublishBatchCommand({ ...input, PublishBatchRequestEntries: kept }));
           return {
             ...out,
             Failed: entries.slice(-3).map((e) => ({
               Id: defined(e.Id, 'an entry Id'),
-              Code: 'ThrottlingException',
+              Code: 'Throttled',
               SenderFault: false,
               Message: 'slow down',
             })),
@@ -213,10 +228,10 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
         }
       }
       return real.send(command);
-    }) as SQSClient['send'];
+    }) as SNSClient['send'];
     const users = Array.from({ length: 23 }, (_, i) => i + 1);
     const event = await eventOf(users.map((u) => ({ key: String(u), data: record(u, 0) })));
-    const response = await handlerWith({ sqs: flaky })(event);
+    const response = await handlerWith({ sns: flaky })(event);
     expect(firstTry.size).toBeGreaterThan(0);
     expect(response.batchItemFailures).toEqual([]);
     expect((await drain(resultsUrl)).map((m) => m.body.userId).sort((a, b) => a - b)).toEqual(users);
@@ -249,30 +264,30 @@ describe('predict handler on emulated Kinesis, SQS and S3', () => {
     await predict(whole);
     await predict(whole);
 
-    // B: SQS refuses users 15.. (mock only here: no emulator refuses chosen entries), so the
-    // batch reports them failed; Lambda re-delivers from the first failure with SQS healthy.
-    const real = new SQSClient(sqsClientConfig(local));
-    const refusing = Object.create(real) as SQSClient;
-    refusing.send = (async (command: Parameters<SQSClient['send']>[0]) => {
-      if (!(command instanceof SendMessageBatchCommand)) return real.send(command);
-      const entries = command.input.Entries ?? [];
-      const refused = entries.filter((e) => JSON.parse(defined(e.MessageBody, 'a message body')).userId >= 15);
+    // B: SNS refuses users 15.. (mock only here: no emulator refuses chosen entries), so the
+    // batch reports them failed; Lambda re-delivers from the first failure with SNS healthy.
+    const real = new SNSClient(snsClientConfig(local));
+    const refusing = Object.create(real) as SNSClient;
+    refusing.send = (async (command: Parameters<SNSClient['send']>[0]) => {
+      if (!(command instanceof PublishBatchCommand)) return real.send(command);
+      const entries = command.input.PublishBatchRequestEntries ?? [];
+      const refused = entries.filter((e) => JSON.parse(defined(e.Message, 'a message')).userId >= 15);
       const kept = entries.filter((e) => !refused.includes(e));
       const out = kept.length
-        ? await real.send(new SendMessageBatchCommand({ ...command.input, Entries: kept }))
+        ? await real.send(new PublishBatchCommand({ ...command.input, PublishBatchRequestEntries: kept }))
         : { Successful: [] };
       return {
         ...out,
         Failed: refused.map((e) => ({
           Id: defined(e.Id, 'an entry Id'),
-          Code: 'InvalidMessageContents',
+          Code: 'InvalidParameter',
           SenderFault: true,
           Message: 'refused',
         })),
       };
-    }) as SQSClient['send'];
+    }) as SNSClient['send'];
     const partial = await eventOf(users.map((u) => ({ key: String(u), data: record(u, 8) })));
-    const first = await handlerWith({ sqs: refusing })(partial);
+    const first = await handlerWith({ sns: refusing })(partial);
     expect(first.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
       partial.Records.slice(14).map((r) => r.kinesis.sequenceNumber),
     );

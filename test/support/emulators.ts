@@ -1,5 +1,5 @@
 /**
- * Emulators for tests: one call starts S3 + SQS (fauxqs) and Kinesis (kinesalite) on free
+ * Emulators for tests: one call starts S3, SQS and SNS (fauxqs) and Kinesis (kinesalite) on free
  * loopback ports and gives SDK clients already pointed at them. Stop it in afterAll.
  *
  *   const local = await startTestEmulators();
@@ -8,11 +8,13 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   startEmulators,
   s3ClientConfig,
   sqsClientConfig,
+  snsClientConfig,
   kinesisClientConfig,
   localAwsEnv,
   type Emulators,
@@ -23,6 +25,7 @@ export {
   startEmulators,
   s3ClientConfig,
   sqsClientConfig,
+  snsClientConfig,
   kinesisClientConfig,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
@@ -32,6 +35,7 @@ export type { Emulators, S3Upload } from '#infra/local/emulators.ts';
 export interface TestEmulators extends Emulators {
   readonly s3: S3Client;
   readonly sqs: SQSClient;
+  readonly sns: SNSClient;
   readonly kinesis: KinesisClient;
 }
 
@@ -39,15 +43,18 @@ export async function startTestEmulators(options: EmulatorOptions = {}): Promise
   const emulators = await startEmulators(options);
   const s3 = new S3Client(s3ClientConfig(emulators));
   const sqs = new SQSClient(sqsClientConfig(emulators));
+  const sns = new SNSClient(snsClientConfig(emulators));
   const kinesis = new KinesisClient(kinesisClientConfig(emulators));
   return {
     ...emulators,
     s3,
     sqs,
+    sns,
     kinesis,
     async stop() {
       s3.destroy();
       sqs.destroy();
+      sns.destroy();
       kinesis.destroy();
       await emulators.stop();
     },

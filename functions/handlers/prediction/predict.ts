@@ -1,14 +1,15 @@
 /**
  * Predict: scores the users' features arriving on the Kinesis stream and publishes one
- * result message per user to the results queue. Each record is parsed and scored in its own
+ * result message per user to the results topic (every subscribed queue receives it). Each record is parsed and scored in its own
  * handler (Powertools batch processing): anything it throws makes it poison, which goes to
  * the poison dead-letter queue with its reason and data (a big one kept in the data bucket)
- * and counts as done. Only a failed send (SQS or S3 refusing after retries) fails a record;
+ * and counts as done. Only a failed send (SNS, SQS or S3 refusing after retries) fails a record;
  * Lambda retries from the first failed record.
  * Writes the batch's counts per round for the trends (functions/core/prediction/trends.ts).
  */
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -22,19 +23,22 @@ import { countByRound, countedPrefix, trendPart } from '#core/prediction/trends.
 import { ModelCache } from '#aws/prediction/model-cache.ts';
 import { SQS_MESSAGE_BYTES, SqsBatcher, type RetryOptions } from '#aws/prediction/sqs-batch.ts';
 import { keepPoisonData } from '#aws/prediction/poison-data.ts';
+import { SnsPublisher, type MessagePublisher } from '#aws/prediction/sns-publish-batch.ts';
 import { writeTrendParts } from '#aws/prediction/trend-parts.ts';
-import { requireEnv, s3Client, sqsClient } from '#aws/clients.ts';
+import { requireEnv, s3Client, snsClient, sqsClient } from '#aws/clients.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
 
 export interface PredictDeps {
   readonly s3: S3Client;
   readonly sqs: SQSClient;
+  readonly sns: SNSClient;
   readonly dataBucket: string;
-  readonly resultsQueueUrl: string;
+  readonly resultsTopicArn: string;
   readonly poisonQueueUrl: string;
   readonly models: Pick<ModelCache, 'current'>;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
+  /** Retries of refused SQS sends and SNS publishes. */
   readonly sqsRetry?: RetryOptions;
   readonly now?: () => Date;
 }
@@ -54,7 +58,7 @@ export class NoModelError extends Error {
 export function createPredictHandler(deps: PredictDeps) {
   const logger = deps.logger ?? new Logger({ serviceName: 'predict' });
   const now = deps.now ?? (() => new Date());
-  const results = new SqsBatcher(deps.sqs, deps.resultsQueueUrl, deps.sqsRetry);
+  const results: MessagePublisher = new SnsPublisher(deps.sns, deps.resultsTopicArn, deps.sqsRetry);
   const sendPoison = poisonSender(deps, new SqsBatcher(deps.sqs, deps.poisonQueueUrl, deps.sqsRetry), logger);
 
   return async function predict(event: KinesisStreamEvent, context?: Context): Promise<PredictResponse> {
@@ -82,10 +86,7 @@ export function createPredictHandler(deps: PredictDeps) {
         return;
       }
       scored.set(record.kinesis.sequenceNumber, outcome.result);
-      await results.send({
-        MessageBody: JSON.stringify(outcome.result),
-        MessageAttributes: resultAttributes(outcome.result),
-      });
+      await results.send({ body: JSON.stringify(outcome.result), attributes: resultAttributes(outcome.result) });
       sent.results++;
     };
     const processor = new BatchProcessor(EventType.KinesisDataStreams);
@@ -199,8 +200,9 @@ function predictDepsFromEnv(): PredictDeps {
   return {
     s3,
     sqs: sqsClient(),
+    sns: snsClient(),
     dataBucket,
-    resultsQueueUrl: requireEnv('RESULTS_QUEUE_URL'),
+    resultsTopicArn: requireEnv('RESULTS_TOPIC_ARN'),
     poisonQueueUrl: requireEnv('POISON_QUEUE_URL'),
     models: new ModelCache({
       s3,

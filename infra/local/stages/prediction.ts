@@ -1,14 +1,16 @@
 /**
  * Stage "prediction": after training, feeds week 1's extracted features to the prediction
- * stream as round after round (functions/aws/prediction/feed.ts), watches the results queue
- * (results-watcher.ts) and shows predictions and per-round counts live. The first round is
+ * stream as round after round (functions/aws/prediction/feed.ts), watches its own queue
+ * subscribed to the results topic (display-queue.ts, results-watcher.ts: never the users'
+ * results queue) and shows predictions and per-round counts live. The first round is
  * awaited and reported; then (not with --once) new rounds keep coming every few seconds
  * until Ctrl-C.
  */
 import type { Stage, StageContext } from '#infra/local/pipeline.ts';
 import type { LocalCloud } from '#infra/local/cloud.ts';
 import { dataBucket } from './resources.ts';
-import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
+import { STACK_OUTPUTS } from '#infra/stack-outputs.ts';
+import { subscribeDisplayQueue } from './display-queue.ts';
 import { SITE_TRENDS_KEY, type TrendsDocument } from '#core/prediction/trends.ts';
 import { CURRENT_MODEL_KEY } from '#core/training/keys.ts';
 import { nextRound, readWeekFeaturesFromS3 } from '#aws/prediction/week-features.ts';
@@ -47,10 +49,9 @@ interface Prepared {
 
 async function prepare(context: StageContext): Promise<Prepared | string> {
   const { cloud } = context;
-  const stream = cloud.outputs[PREDICTION_OUTPUTS.stream];
-  const queue = cloud.outputs[PREDICTION_OUTPUTS.results];
-  if (!stream || !queue)
-    return 'the stack has no prediction stream (the Prediction construct is not in infra/stack.ts)';
+  const stream = cloud.outputs[STACK_OUTPUTS.stream];
+  if (!stream || !cloud.outputs[STACK_OUTPUTS.topic])
+    return 'the stack has no prediction stream or results topic (the Prediction construct is not in infra/stack.ts)';
   const bucket = dataBucket(cloud).name;
   try {
     await readJson(cloud.clients.s3, bucket, CURRENT_MODEL_KEY);
@@ -58,7 +59,7 @@ async function prepare(context: StageContext): Promise<Prepared | string> {
     return 'no model published (models/current.json is missing): nothing to predict with';
   }
   const users = await readWeekFeaturesFromS3(cloud.clients.s3, bucket, PREDICTION_WEEK);
-  const watcher = new ResultsWatcher(cloud, queue, (line) => context.log(line));
+  const watcher = new ResultsWatcher(cloud, await subscribeDisplayQueue(cloud), (line) => context.log(line));
   return { stream, users, watcher, firstRound: await nextRound(cloud.clients.s3, bucket) };
 }
 
@@ -90,7 +91,7 @@ export function createPredictionStage(intervalMs = ROUND_INTERVAL_MS): Stage {
   let running: Prepared | undefined;
   return {
     name: 'prediction',
-    title: `Prediction (week ${PREDICTION_WEEK} in rounds → Kinesis → predict Lambda → SQS results, trends)`,
+    title: `Prediction (week ${PREDICTION_WEEK} in rounds → Kinesis → predict Lambda → SNS → subscriber queues, trends)`,
     async run(context) {
       const prepared = await prepare(context);
       if (typeof prepared === 'string')
@@ -150,8 +151,9 @@ const describeTrends = (t: TrendsDocument) =>
     .join('  ')}`;
 
 async function siteTrends(cloud: LocalCloud): Promise<TrendsDocument | undefined> {
-  const site = Object.entries(cloud.resources.buckets).find(([id]) => /site/i.test(id))?.[1];
-  if (!site) return undefined;
+  // A stack without the dashboard (a test fixture) has no site to read trends from.
+  const site = cloud.outputs[STACK_OUTPUTS.siteBucket];
+  if (site === undefined) return undefined;
   await cloud.idle();
-  return readJson<TrendsDocument>(cloud.clients.s3, site.name, SITE_TRENDS_KEY).catch(() => undefined);
+  return readJson<TrendsDocument>(cloud.clients.s3, site, SITE_TRENDS_KEY).catch(() => undefined);
 }

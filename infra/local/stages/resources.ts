@@ -1,31 +1,21 @@
 /**
- * Finding the product's resources in a local cloud without knowing CDK's logical ids:
- * first a stack output whose name matches, then a logical id that matches.
+ * The product's resources in a local cloud, found the one way the command line and users
+ * find them: by the stack's outputs (infra/stack-outputs.ts), never by guessing logical ids.
  */
 import type { LocalCloud } from '#infra/local/cloud.ts';
+import { STACK_OUTPUTS, type StackOutputName } from '#infra/stack-outputs.ts';
 
-function pick<T extends { name: string }>(
-  cloud: LocalCloud,
-  kind: keyof LocalCloud['resources'],
-  pattern: RegExp,
-  describe: string,
-): T {
-  const all = cloud.resources[kind] as unknown as Record<string, T>;
-  for (const [output, value] of Object.entries(cloud.outputs)) {
-    if (!pattern.test(output)) continue;
-    const found = Object.values(all).find(
-      (r) => r.name === value || (r as { url?: string }).url === value || (r as { arn?: string }).arn === value,
+type Outputs = Pick<LocalCloud, 'outputs' | 'stackName'>;
+
+/** The value of a stack output; a stack without it cannot run the stage that asks. */
+export function stackOutput(cloud: Outputs, name: StackOutputName): string {
+  const value = cloud.outputs[name];
+  if (value === undefined)
+    throw new Error(
+      `the stack ${cloud.stackName} has no output ${name} (it has: ${Object.keys(cloud.outputs).join(', ') || 'none'})`,
     );
-    if (found) return found;
-  }
-  const matches = Object.entries(all).filter(([id]) => pattern.test(id));
-  const [match] = matches;
-  if (match !== undefined && matches.length === 1) return match[1];
-  const ids = Object.keys(all);
-  throw new Error(`cannot tell which ${describe} to use (${kind}: ${ids.join(', ') || 'none'})`);
+  return value;
 }
 
-export const dataBucket = (cloud: LocalCloud) =>
-  pick<{ name: string; arn: string }>(cloud, 'buckets', /data/i, 'data bucket');
-export const siteBucket = (cloud: LocalCloud) =>
-  pick<{ name: string; arn: string }>(cloud, 'buckets', /site/i, 'site bucket');
+export const dataBucket = (cloud: Outputs) => ({ name: stackOutput(cloud, STACK_OUTPUTS.dataBucket) });
+export const siteBucket = (cloud: Outputs) => ({ name: stackOutput(cloud, STACK_OUTPUTS.siteBucket) });

@@ -1,7 +1,7 @@
 /**
- * The prediction stage's view of the results queue (sqs-consumer): counts each round's
- * distinct users as their results arrive, deleting every message (the stage consumed it),
- * and shows the first few results of each round.
+ * The prediction stage's view of its own display queue (sqs-consumer): counts each round's
+ * distinct users as their results arrive, deleting every message (the queue is the display's
+ * alone), and shows the first few results of each round.
  */
 import { Consumer } from 'sqs-consumer';
 import type { Message } from '@aws-sdk/client-sqs';

@@ -9,7 +9,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Stage } from '#infra/local/pipeline.ts';
 import type { LocalExecution } from '#infra/local/stepfunctions.ts';
 import { LOCAL_CREDENTIALS } from '#infra/local/emulators.ts';
-import { dataBucket } from './resources.ts';
+import { dataBucket, stackOutput } from './resources.ts';
+import { STACK_OUTPUTS } from '#infra/stack-outputs.ts';
 import { TrainingStore } from '#aws/training/store.ts';
 import { startTrainingRun } from '#aws/training/runs.ts';
 import { CURRENT_MODEL_KEY, trainingKeys } from '#core/training/keys.ts';
@@ -37,8 +38,9 @@ export const training: Stage = {
   name: 'training',
   title: 'Training (Step Functions: Prepare → Map(Train) → Evaluate → Gate → Publish)',
   async run({ cloud, progress }) {
-    const machine = cloud.stateMachines.find((m) => /training/i.test(m.logicalId));
-    if (!machine) throw new Error('the stack has no training state machine');
+    const arn = stackOutput(cloud, STACK_OUTPUTS.trainingStateMachine);
+    const machine = cloud.stateMachines.find((m) => m.arn === arn);
+    if (!machine) throw new Error(`the stack's TrainingStateMachineArn ${arn} is not one of its state machines`);
     const bucket = dataBucket(cloud).name;
     const store = new TrainingStore(cloud.clients.s3);
     const unsubscribe = cloud.stepFunctions.subscribe((execution, event) => {
