@@ -1,8 +1,9 @@
 /**
  * Prediction end to end on the local cloud (the construct synthesized, its Lambdas bundled
  * and run by the local Kinesis poller and S3 notifications): features put with the producer
- * come back as one result per user, poison records land in the poison queue, and the site's
- * trends.json counts the round.
+ * come back as one result per user on every queue subscribed to the results topic (the
+ * users' queue, the command line's and npm start's display queue, each read independently),
+ * poison records land in the poison queue, and the site's trends.json counts the round.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -14,6 +15,7 @@ import { defined } from '#test/support/defined.ts';
 import { waitFor } from '#test/support/wait-for.ts';
 import { putEntries, putUserFeatures } from '#aws/prediction/kinesis-producer.ts';
 import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
+import { subscribeDisplayQueue } from '#infra/local/stages/display-queue.ts';
 import type { PredictionResult } from '#core/prediction/result.ts';
 import type { PoisonMessage } from '#core/prediction/poison.ts';
 import { buildPredictionApp } from './fixture-app.ts';
@@ -50,11 +52,12 @@ describe('prediction on the local cloud', () => {
     return bodies;
   }
 
-  it('turns features into one result per user, poison into the poison queue, and counts the round', async () => {
+  it('turns features into one result per user on every subscribed queue, poison into the poison queue, and counts the round', async () => {
     const data = bucketName(cloud, /DataBucket/);
     const site = bucketName(cloud, /SiteBucket/);
     const stream = output(cloud, PREDICTION_OUTPUTS.stream);
     await publishModel(cloud.clients.s3, data, 'v1', await trainTinyModel(1));
+    const display = await subscribeDisplayQueue(cloud);
 
     const users = Array.from({ length: 250 }, (_, i) => i + 1);
     await putUserFeatures(
@@ -70,9 +73,17 @@ describe('prediction on the local cloud', () => {
       },
     ]);
 
-    const results = await drain<PredictionResult>(output(cloud, PREDICTION_OUTPUTS.results), 250);
-    expect(results.map((r) => r.userId).sort((a, b) => a - b)).toEqual(users);
-    expect(new Set(results.map((r) => r.resultId)).size).toBe(250);
+    // Each subscriber drains its own queue to the end: none takes a result from another.
+    const queues = [output(cloud, PREDICTION_OUTPUTS.results), output(cloud, PREDICTION_OUTPUTS.commandLineResults)];
+    const received = await Promise.all([...queues, display].map((url) => drain<PredictionResult>(url, 250)));
+    const [mine, , shown] = received;
+    for (const results of received) {
+      expect(results.map((r) => r.userId).sort((a, b) => a - b)).toEqual(users);
+      expect(new Set(results.map((r) => r.resultId)).size).toBe(250);
+    }
+    expect(new Set(defined(shown, 'the display queue').map((r) => r.resultId))).toEqual(
+      new Set(defined(mine, "the users' queue").map((r) => r.resultId)),
+    );
     const poison = await drain<PoisonMessage>(output(cloud, PREDICTION_OUTPUTS.poison), 2);
     expect(poison.map((p) => p.reason.code).sort()).toEqual(['invalid_json', 'missing_feature']);
 
@@ -124,6 +135,11 @@ describe('prediction on the local cloud', () => {
     expect(new Set(lines.map((l) => l.round))).toEqual(new Set([5, 6]));
     const again = await cli(['results', '--idle', '2s']);
     expect(again.stdout).toBe(''); // deleted once printed
+    // …from the command line's own queue: the users' queue still holds every one of them.
+    const users60 = await drain<PredictionResult>(output(cloud, PREDICTION_OUTPUTS.results), 60);
+    expect(new Set(users60.map((l) => `${l.round}/${l.userId}`))).toEqual(
+      new Set(lines.map((l) => `${l.round}/${l.userId}`)),
+    );
   }, 90_000);
 
   it('retention feed refuses a bad week with exit code 2', async () => {
