@@ -110,13 +110,16 @@ function tellWhatRuns(report: PipelineReport, out: Console): void {
 function describeCloud(cloud: LocalCloud, out: Console): void {
   const { endpoints, resources } = cloud;
   out.line('\n▸ Where things are');
-  out.line(`  S3 + SQS  ${endpoints.s3}    Kinesis  ${endpoints.kinesis}    region ${cloud.region}`);
+  out.line(`  S3 + SQS + SNS  ${endpoints.s3}    Kinesis  ${endpoints.kinesis}    region ${cloud.region}`);
   out.line(`  Step Functions  ${cloud.stepFunctions.endpoint}`);
   for (const b of Object.values(resources.buckets)) out.line(`  bucket         ${b.name}`);
   for (const q of Object.values(resources.queues)) out.line(`  queue          ${q.url}`);
+  for (const t of Object.values(resources.topics)) out.line(`  topic          ${t.arn}`);
   for (const s of Object.values(resources.streams)) out.line(`  stream         ${s.name}`);
   for (const m of Object.values(resources.stateMachines)) out.line(`  state machine  ${m.arn}`);
   for (const f of Object.values(resources.functions)) out.line(`  function       ${f.name}`);
+  out.line('  stack outputs (how the command line and your tools find each resource):');
+  for (const [name, value] of Object.entries(cloud.outputs)) out.line(`    ${name.padEnd(32)} ${value}`);
   out.line(`  details: ${statePath(cloud.stateDir)}; function logs: ${cloud.stateDir}/logs/`);
   out.line(`  e.g. AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${endpoints.s3} s3 ls`);
 }

@@ -12,6 +12,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '#infra/app.ts';
+import { STACK_OUTPUTS } from '#infra/stack-outputs.ts';
 import { defined } from '#test/support/defined.ts';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
@@ -203,6 +204,14 @@ describe('RetentionForest stack', () => {
       ([id]) => !CDK_HELPER.test(id) && !/AWS679f53fac002430cb0da5b7982bd2287/.test(id),
     );
     for (const [id, role] of roles) expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
+  });
+
+  it('has every output the command line and the local stages find resources by, each naming one resource', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(Object.values(STACK_OUTPUTS)));
+    // The data bucket is the versioned one, not the access-log bucket beside it.
+    const dataBucket = defined(outputs[STACK_OUTPUTS.dataBucket], 'the DataBucketName output').Value as { Ref: string };
+    expect(resource(dataBucket.Ref).Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
   });
 
   it('leaves no cdk-nag finding unacknowledged', () => {

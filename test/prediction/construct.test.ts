@@ -1,4 +1,4 @@
-/** The prediction construct's template: what the issue asks of the stream, mapping, queues, trends Lambda and alarms. */
+/** The prediction construct's template: the stream, mapping, results topic and its subscriber queues, trends Lambda, alarms, outputs. */
 import { describe, expect, it } from 'vitest';
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import type { Stack } from 'aws-cdk-lib';
@@ -17,10 +17,10 @@ describe('prediction construct', () => {
       StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
     });
     const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(5); // results, its DLQ, poison, batch failures, trends failures
+    expect(Object.keys(queues)).toHaveLength(6); // results, its DLQ, the command line's, poison, batch failures, trends failures
     for (const q of Object.values(queues)) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(5);
+    expect(policies).toHaveLength(6);
     for (const p of policies) expect(JSON.stringify(p)).toContain('"aws:SecureTransport":"false"');
   });
 
@@ -67,5 +67,63 @@ describe('prediction construct', () => {
       'ApproximateNumberOfMessagesVisible',
       'GetRecords.IteratorAgeMilliseconds',
     ]);
+  });
+
+  it('publishes results to a KMS-encrypted, TLS-only topic that the predict function alone may publish to', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('alias/aws/sns$')])] },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
+    const publishers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('"sns:Publish"'),
+    );
+    expect(publishers.map((p) => JSON.stringify(p.Properties.Roles))).toEqual([
+      expect.stringMatching(/PredictFunction(Service)?Role/),
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ RESULTS_TOPIC_ARN: { Ref: topicId } }) },
+    });
+  });
+
+  it("subscribes the users' results queue and the command line's queue, raw, each with its own subscription", () => {
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties);
+    expect(subscriptions).toHaveLength(2);
+    for (const s of subscriptions) expect(s).toMatchObject({ Protocol: 'sqs', RawMessageDelivery: true });
+    const endpoints = subscriptions.map((s) => s.Endpoint['Fn::GetAtt'][0] as string).sort();
+    expect(endpoints).toEqual([
+      expect.stringMatching(/CommandLineResults[0-9A-F]{8}$/),
+      expect.stringMatching(/FanOutResults[0-9A-F]{8}$/),
+    ]);
+    // SNS may send to each subscribed queue, and only from this topic.
+    for (const endpoint of endpoints)
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: endpoint }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: 'sqs:SendMessage', Principal: { Service: 'sns.amazonaws.com' } }),
+          ]),
+        },
+      });
+  });
+
+  it('names the topic and every queue in the stack outputs the command line and users look up', () => {
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'PredictionStreamName',
+        'ResultsTopicArn',
+        'PredictionResultsQueueUrl',
+        'CommandLineResultsQueueUrl',
+        'PredictionPoisonQueueUrl',
+        'PredictionBatchFailuresQueueUrl',
+      ]),
+    );
   });
 });
