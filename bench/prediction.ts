@@ -3,7 +3,7 @@
  *
  * 1. Handler throughput, in this process (records/s per invocation of 500 records):
  *    JSON.parse of the records alone (reference), validation + scoring (core), the whole
- *    predict handler with an SQS that accepts instantly (Powertools batch + scoring), and the
+ *    predict handler with an SNS that accepts instantly (Powertools batch + scoring), and the
  *    handler sending to the emulated SQS (fauxqs) with its trend parts written to fauxqs S3.
  * 2. Through the local cloud (the product stack: stream → local poller → predict bundle →
  *    results queue): 100k records (--quick: 5k) with 1 % poison of 16 kinds (_prediction-burst.ts).
@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { startEmulators, s3ClientConfig, snsClientConfig, sqsClientConfig } from '#infra/local/emulators.ts';
 import { CreateTopicCommand, PublishBatchCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';

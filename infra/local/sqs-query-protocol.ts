@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 
 /** The SQS actions the front translates: what a producer or consumer needs, and queue basics. */
-export const SQS_QUERY_ACTIONS: ReadonlySet<string> = new Set([
+const SQS_QUERY_ACTIONS: ReadonlySet<string> = new Set([
   'SendMessage',
   'SendMessageBatch',
   'ReceiveMessage',

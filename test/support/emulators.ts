@@ -24,7 +24,6 @@ import {
 export {
   startEmulators,
   s3ClientConfig,
-  sqsClientConfig,
   snsClientConfig,
   kinesisClientConfig,
   LOCAL_CREDENTIALS,
