@@ -24,8 +24,9 @@ export function buildPredictionApp(
   const stack = new Stack(app, 'PredictionFixture');
   const dataBucket = new Bucket(stack, 'DataBucket', { removalPolicy: RemovalPolicy.DESTROY });
   const siteBucket = new Bucket(stack, 'SiteBucket', { removalPolicy: RemovalPolicy.DESTROY });
-  // The local stages find the bucket by this output, as they do in the product stack.
+  // The local stages find the buckets by these outputs, as they do in the product stack.
   new CfnOutput(stack, 'DataBucketName', { key: 'DataBucketName', value: dataBucket.bucketName });
+  new CfnOutput(stack, 'SiteBucketName', { key: 'SiteBucketName', value: siteBucket.bucketName });
   new Prediction(stack, 'Prediction', {
     dataBucket,
     siteBucket,
