@@ -10,6 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -84,6 +85,7 @@ describe('poison records through the predict handler', () => {
 
   function handlerWith(overrides: {
     sqs?: SQSClient;
+    sns?: SNSClient;
     s3?: S3Client;
     model?: (m: PredictionModel) => PredictionModel;
     logger?: Logger;
@@ -94,7 +96,7 @@ describe('poison records through the predict handler', () => {
       s3: overrides.s3 ?? local.s3,
       sqs: overrides.sqs ?? local.sqs,
       dataBucket: data,
-      sns: local.sns,
+      sns: overrides.sns ?? local.sns,
       resultsTopicArn: topicArn,
       poisonQueueUrl: poisonUrl,
       models: wrap ? { current: async () => wrap(defined(await cache.current(), 'the model')) } : cache,
@@ -235,17 +237,17 @@ describe('poison records through the predict handler', () => {
     expect(p?.reason).toEqual({ code: 'record_error', detail: 'TypeError: cannot score age 99' });
   });
 
-  it('a throttled SQS fails only the records whose messages it refused, for Lambda to retry', async () => {
+  it('a throttled SNS fails only the records whose results it refused, for Lambda to retry', async () => {
     // Mock only here: no emulator throttles chosen entries. Results for users 3 and 5 are
     // refused as throttled (no sender fault) on every attempt; everything else reaches fauxqs.
-    const throttling = Object.create(local.sqs) as SQSClient;
-    throttling.send = (async (command: Parameters<SQSClient['send']>[0]) => {
-      if (!(command instanceof SendMessageBatchCommand)) return local.sqs.send(command);
-      const entries = command.input.Entries ?? [];
-      const refused = entries.filter((e) => [3, 5].includes(JSON.parse(defined(e.MessageBody, 'a body')).userId));
+    const throttling = Object.create(local.sns) as SNSClient;
+    throttling.send = (async (command: Parameters<SNSClient['send']>[0]) => {
+      if (!(command instanceof PublishBatchCommand)) return local.sns.send(command);
+      const entries = command.input.PublishBatchRequestEntries ?? [];
+      const refused = entries.filter((e) => [3, 5].includes(JSON.parse(defined(e.Message, 'a message')).userId));
       const kept = entries.filter((e) => !refused.includes(e));
       const out = kept.length
-        ? await local.sqs.send(new SendMessageBatchCommand({ ...command.input, Entries: kept }))
+        ? await local.sns.send(new PublishBatchCommand({ ...command.input, PublishBatchRequestEntries: kept }))
         : {};
       const Failed = refused.map((e) => ({
         Id: defined(e.Id, 'an Id'),
@@ -253,9 +255,9 @@ describe('poison records through the predict handler', () => {
         SenderFault: false,
       }));
       return { ...out, Failed };
-    }) as SQSClient['send'];
+    }) as SNSClient['send'];
     const event = await eventOf([good(1), good(3), '{oops', good(4), good(5), good(6)]);
-    const response = await handlerWith({ sqs: throttling })(event);
+    const response = await handlerWith({ sns: throttling })(event);
     const seq = (i: number) => event.Records[i]?.kinesis.sequenceNumber;
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([seq(1), seq(4)].sort());
     expect(await resultUsers()).toEqual([1, 4, 6]);
