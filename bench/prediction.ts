@@ -4,9 +4,10 @@
  * 1. Handler throughput, in this process (records/s per invocation of 500 records):
  *    JSON.parse of the records alone (reference), validation + scoring (core), the whole
  *    predict handler with an SNS that accepts instantly (Powertools batch + scoring), and the
- *    handler sending to the emulated SQS (fauxqs) with its trend parts written to fauxqs S3.
+ *    handler publishing to the emulated SNS (fauxqs, fanned out to one queue) with its trend
+ *    parts written to fauxqs S3.
  * 2. Through the local cloud (the product stack: stream → local poller → predict bundle →
- *    results queue): 100k records (--quick: 5k) with 1 % poison of 16 kinds (_prediction-burst.ts).
+ *    results topic → results queue): 100k records (--quick: 5k) with 1 % poison of 16 kinds (_prediction-burst.ts).
  *    Checks every good record has a result (redeliveries only with the same resultId), every
  *    poison record is in the poison queue with its reason, trends.json counts the round;
  *    latency PutRecords → SQS receive (p50/p99) and records/s end to end. Twice: a burst (as
