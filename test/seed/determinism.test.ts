@@ -4,6 +4,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEventLine } from '#core/extraction/index.ts';
+import { DEFAULT_BASE_WEEK } from '#core/weeks.ts';
 import { directorySink, generateDemoData } from '#seed/index.ts';
 import { demo } from './fixtures.ts';
 
@@ -52,7 +53,9 @@ describe('seed determinism', () => {
     const dirty = await demo({ users: 400, weeks: 1, seed: 9, dirty: 0.05 });
     // Lines the extractor's parser accepts, without anonymous_id (a line number): the events, in order.
     const events = (lines: string[]) =>
-      lines.filter((l) => parseEventLine(l, { week: '0' }).ok).map((l) => l.slice(l.indexOf('\t')));
+      lines
+        .filter((l) => parseEventLine(l, { week: '0', baseWeek: DEFAULT_BASE_WEEK }).ok)
+        .map((l) => l.slice(l.indexOf('\t')));
     const cleanEvents = events(clean.lines('user_events_week0.log'));
     expect(events(dirty.lines('user_events_week0.log'))).toEqual(cleanEvents);
     expect(cleanEvents.length).toBe(clean.week(0).events);

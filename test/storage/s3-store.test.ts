@@ -34,9 +34,17 @@ describeStorageContract('S3 adapter on fauxqs', async () => {
 });
 
 describe('S3 adapter', () => {
-  const piece = 'x'.repeat(1023) + '\n';
+  // Text that compresses as logs do (a few times), not as one repeated byte (which reads refuse).
+  const words = ['IPHONE', 'ANDROID', 'PC', 'INSPECT', 'VIEW_REPORT', 'SHARE_TPL', '1494235194', '0', '1'];
+  const piece = (i: number) => {
+    let line = `${i}`;
+    for (let seed = i; line.length < 1023; seed = (seed * 1103515245 + 12345) % 2 ** 31) {
+      line += `\t${words[seed % words.length]}${seed % 1000}`;
+    }
+    return line.slice(0, 1023) + '\n';
+  };
   const pieces = function* () {
-    for (let i = 0; i < 12 * 1024; i++) yield piece; // 12 MiB of text
+    for (let i = 0; i < 12 * 1024; i++) yield piece(i); // 12 MiB of text
   };
 
   it('streams a big output as a multipart upload, gzipped on the way', async () => {
@@ -45,7 +53,7 @@ describe('S3 adapter', () => {
     expect(bytes).toBe(12 * 1024 * 1024);
     expect((await readText(store, 'out/multi.txt')).length).toBe(12 * 1024 * 1024);
     const gz = await store.writeStream('out/multi.txt.gz', pieces(), { gzip: true });
-    expect(gz.bytes).toBeLessThan(1024 * 1024);
+    expect(gz.bytes).toBeLessThan(6 * 1024 * 1024);
     expect((await readText(store, 'out/multi.txt.gz')).length).toBe(12 * 1024 * 1024);
   });
 
