@@ -220,6 +220,14 @@ export class Training extends Construct {
     evaluateTask.addCatch(onError(TRAINING_STATES.evaluate), { resultPath: '$.caught' });
 
     const publishTask = task(TRAINING_STATES.publish, publish, SIZING.publish.timeout);
+    // Publish may run again safely (a version already current only has its site copied): a
+    // failure after the pointer moved is retried, so the site does not stay on the older model.
+    publishTask.addRetry({
+      errors: ['States.TaskFailed'],
+      interval: Duration.seconds(2),
+      maxAttempts: 2,
+      backoffRate: 2,
+    });
     publishTask.addCatch(onError(TRAINING_STATES.publish), { resultPath: '$.caught' });
 
     const rejectTask = task(TRAINING_STATES.reject, reject, SIZING.reject.timeout);

@@ -76,6 +76,17 @@ describe('training construct', () => {
     expect(state('TrainingFailed').Type).toBe('Fail');
   });
 
+  it('runs a failed Publish again (it is safe to repeat) before giving up', () => {
+    const retries = state('Publish').Retry ?? [];
+    expect(retries.map((r) => r.ErrorEquals)).toContainEqual(['States.TaskFailed']);
+    for (const name of ['Prepare', 'Evaluate', 'RecordRejection']) {
+      expect(
+        state(name).Retry?.map((r) => r.ErrorEquals),
+        name,
+      ).not.toContainEqual(['States.TaskFailed']);
+    }
+  });
+
   it('takes the gate floor from context into the Choice and the margin into Evaluate', () => {
     expect(JSON.stringify(state('Gate').Choices)).toContain('"NumericGreaterThanEquals":0.61');
     template.hasResourceProperties('AWS::Lambda::Function', {
