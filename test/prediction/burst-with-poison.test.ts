@@ -5,17 +5,16 @@
  * trends.json counts the round exactly, whatever the order the trend parts arrived in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { bucketName, output, readText, startTestCloud, type LocalCloud } from '#test/support/local-cloud.ts';
 import { burstWithPoison } from '#test/support/poison-records.ts';
-import { defined } from '#test/support/defined.ts';
 import { waitFor } from '#test/support/wait-for.ts';
 import { putEntries } from '#aws/prediction/kinesis-producer.ts';
 import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
 import type { PredictionResult } from '#core/prediction/result.ts';
 import type { PoisonMessage } from '#core/prediction/poison.ts';
 import { buildPredictionApp } from './fixture-app.ts';
-import { publishModel, record, trainTinyModel } from './fixtures.ts';
+import { publishModel, receiveBatch, record, trainTinyModel } from './fixtures.ts';
 
 const ROUND = 9;
 const USERS = 1600;
@@ -32,18 +31,7 @@ describe('a burst with poison through the local cloud', () => {
     const bodies: T[] = [];
     await waitFor(
       async () => {
-        const got = await cloud.clients.sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        const messages = got.Messages ?? [];
-        bodies.push(...messages.map((m) => JSON.parse(defined(m.Body, 'a message body')) as T));
-        if (messages.length)
-          await cloud.clients.sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: url,
-              Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: defined(m.ReceiptHandle, 'a handle') })),
-            }),
-          );
+        bodies.push(...(await receiveBatch<T>(cloud.clients.sqs, url)));
         return done(bodies);
       },
       { what, timeoutMs: 150_000, intervalMs: 1 },

@@ -5,7 +5,12 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import {
   CreateStreamCommand,
   DescribeStreamCommand,
@@ -148,4 +153,18 @@ export async function resultsTopicInto(sns: SNSClient, sqs: SQSClient, queueUrl:
     }),
   );
   return topicArn;
+}
+
+/** One receive (up to 10 messages, 1 s long poll) from `url`, deleted once read; the bodies parsed as `T`. */
+export async function receiveBatch<T>(sqs: SQSClient, url: string): Promise<T[]> {
+  const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+  const messages = got.Messages ?? [];
+  if (messages.length === 0) return [];
+  await sqs.send(
+    new DeleteMessageBatchCommand({
+      QueueUrl: url,
+      Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: defined(m.ReceiptHandle, 'a receipt handle') })),
+    }),
+  );
+  return messages.map((m) => JSON.parse(defined(m.Body, 'a message body')) as T);
 }

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { featuresTsv } from '#test/training/fixtures/weeks.ts';
-import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { bucketName, output, startTestCloud, readText, type LocalCloud } from '#test/support/local-cloud.ts';
 import { defined } from '#test/support/defined.ts';
 import { waitFor } from '#test/support/wait-for.ts';
@@ -19,7 +18,7 @@ import { subscribeDisplayQueue } from '#infra/local/stages/display-queue.ts';
 import type { PredictionResult } from '#core/prediction/result.ts';
 import type { PoisonMessage } from '#core/prediction/poison.ts';
 import { buildPredictionApp } from './fixture-app.ts';
-import { publishModel, record, trainTinyModel } from './fixtures.ts';
+import { publishModel, receiveBatch, record, trainTinyModel } from './fixtures.ts';
 
 describe('prediction on the local cloud', () => {
   let cloud: LocalCloud;
@@ -33,21 +32,7 @@ describe('prediction on the local cloud', () => {
     const bodies: T[] = [];
     const until = Date.now() + timeoutMs;
     while (bodies.length < want && Date.now() < until) {
-      const got = await cloud.clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      const messages = got.Messages ?? [];
-      bodies.push(...messages.map((m) => JSON.parse(defined(m.Body, 'a message body')) as T));
-      if (messages.length)
-        await cloud.clients.sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: url,
-            Entries: messages.map((m, i) => ({
-              Id: String(i),
-              ReceiptHandle: defined(m.ReceiptHandle, 'a receipt handle'),
-            })),
-          }),
-        );
+      bodies.push(...(await receiveBatch<T>(cloud.clients.sqs, url)));
     }
     return bodies;
   }

@@ -58,18 +58,23 @@ export class ResultsWatcher {
     this.consumer.stop({ abort: true });
   }
 
-  /** Resolves when `count` distinct users of `round` have a result, or the time is up. */
+  /**
+   * Resolves when `count` distinct users of `round` have a result, or when no new result has
+   * come for `stallMs` (a large round takes as long as it takes; a stalled one gives up).
+   */
   async waitFor(
     round: number,
     count: number,
-    timeoutMs: number,
+    stallMs: number,
     signal?: AbortSignal,
     progress?: (t: Tally) => void,
   ): Promise<Tally> {
-    const until = Date.now() + timeoutMs;
+    let until = Date.now() + stallMs;
+    let seen = -1;
     for (;;) {
       const tally = this.rounds.get(round) ?? { results: 0, retained: 0, users: new Set<number>() };
       progress?.(tally);
+      if (tally.results > seen) [seen, until] = [tally.results, Date.now() + stallMs];
       if (tally.results >= count || Date.now() > until || signal?.aborted) return tally;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 500);

@@ -18,6 +18,7 @@ import {
 } from '#core/extraction/index.ts';
 import { readText } from '#core/storage/reads.ts';
 import { fileStore } from '#local/file-store.ts';
+import { folderRequest, inputFolder } from './folder-request.ts';
 
 /** 2026-11-30 (ISO week 2026-W49): "this year", far from the demo's 2017 calendar. */
 const THIS_YEAR = Date.UTC(2026, 10, 30) / 1000;
@@ -26,15 +27,9 @@ const lines = (n: number, make: (i: number) => string) => Array.from({ length: n
 
 describe('extractWeek judges and refuses', () => {
   let dir: string;
-  const input = () => fileStore(join(dir, 'in'));
-  const request = (out: string, events: string[], changes: Partial<ExtractWeekRequest> = {}): ExtractWeekRequest => ({
-    source: input(),
-    target: fileStore(join(dir, out)),
-    week: '0',
-    inputs: { events, crm: 'crm.data', profiles: 'profiles.data', categoryLists: {} },
-    outputs: { rejects: 'rejects.jsonl', features: 'f.tsv', activeUsers: 'a.txt', manifest: 'manifest.json' },
-    ...changes,
-  });
+  const input = () => inputFolder(dir);
+  const request = (out: string, events: string[], changes: Partial<ExtractWeekRequest> = {}) =>
+    folderRequest(dir, out, events, changes);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'extract-verdict-'));

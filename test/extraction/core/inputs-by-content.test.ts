@@ -12,6 +12,7 @@ import { extractWeek, type ExtractWeekRequest } from '#core/extraction/extract-w
 import { extractEvents, parseCrmTable, type Reject } from '#core/extraction/index.ts';
 import { readText } from '#core/storage/reads.ts';
 import { fileStore } from '#local/file-store.ts';
+import { folderRequest, inputFolder } from './folder-request.ts';
 
 const BOM = '\uFEFF';
 const TIME = Date.UTC(2026, 10, 30) / 1000;
@@ -56,15 +57,9 @@ describe('a byte-order mark at the start of a source', () => {
 
 describe('inputs read by content through extractWeek', () => {
   let dir: string;
-  const input = () => fileStore(join(dir, 'in'));
-  const request = (out: string, events: string[], changes: Partial<ExtractWeekRequest> = {}): ExtractWeekRequest => ({
-    source: input(),
-    target: fileStore(join(dir, out)),
-    week: '0',
-    inputs: { events, crm: 'crm.data', profiles: 'profiles.data', categoryLists: {} },
-    outputs: { rejects: 'rejects.jsonl', features: 'f.tsv', activeUsers: 'a.txt', manifest: 'manifest.json' },
-    ...changes,
-  });
+  const input = () => inputFolder(dir);
+  const request = (out: string, events: string[], changes: Partial<ExtractWeekRequest> = {}) =>
+    folderRequest(dir, out, events, changes);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'inputs-by-content-'));
