@@ -4,45 +4,11 @@
  * error on the page instead of a half-drawn chart.
  */
 
-export interface TreeNode {
-  id: number;
-  samples: number;
-  impurity: number;
-  /** [not retained, retained], bootstrap-weighted. */
-  classCounts: [number, number];
-  /** Share of class 1 ("retained") among the node's training samples. */
-  probability: number;
-  prediction: number;
-  condition?: string;
-  feature?: string;
-  /** [where the condition holds, else]; absent on leaves. */
-  children?: [TreeNode, TreeNode];
-}
+// The shapes are the ones the training core writes; only the checks below are the dashboard's own.
+import type { TreeNode, TreesDocument } from '#core/forest/export.ts';
+import type { Metrics as CardMetrics } from '#core/forest/metrics.ts';
 
-export interface TreesDocument {
-  formatVersion: 1;
-  modelVersion: string;
-  trees: TreeNode[];
-}
-
-interface Confusion {
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-}
-
-interface CardMetrics {
-  auc: number;
-  errorRate: number;
-  baselineErrorRate: number;
-  precision: number;
-  recall: number;
-  f1: number;
-  logLoss: number;
-  confusion: Confusion;
-  roc: [number, number][];
-}
+export type { TreeNode, TreesDocument };
 
 interface Candidate {
   id: string | number;
