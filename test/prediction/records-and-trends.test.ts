@@ -33,12 +33,20 @@ describe('record validation against the model schema', () => {
     expect(p.row[schema.findIndex((f) => f.name === 'pc')]).toBe(1);
   });
 
+  it('keeps the week a record names, and leaves it out when the record has none', () => {
+    const withWeek = parseRecord(bytes({ userId: 7, round: 2, week: 4, features: features(7) }), schema);
+    const without = parseRecord(bytes({ userId: 7, round: 2, features: features(7) }), schema);
+    expect(withWeek.ok && withWeek.record.week).toBe(4);
+    expect(without.ok && 'week' in without.record).toBe(false);
+  });
+
   it('names the reason of each kind of poison record', () => {
     const good = features(1);
     expect(reasonOf('{"userId": 1,')).toBe('invalid_json');
     expect(reasonOf([1, 2])).toBe('not_an_object');
     expect(reasonOf({ userId: -1, round: 0, features: good })).toBe('bad_user_id');
     expect(reasonOf({ userId: 1, round: 'x', features: good })).toBe('bad_round');
+    expect(reasonOf({ userId: 1, round: 0, week: 1.5, features: good })).toBe('bad_week');
     expect(reasonOf({ userId: 1, round: 0 })).toBe('missing_features');
     const { age: _age, ...noAge } = good;
     expect(reasonOf({ userId: 1, round: 0, features: noAge })).toBe('missing_feature');

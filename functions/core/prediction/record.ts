@@ -17,6 +17,8 @@ export interface ModelFeature {
 export interface PredictionRecord {
   readonly userId: number;
   readonly round: number;
+  /** The week whose features these are, when the sender names it. */
+  readonly week?: number;
   /** By name, as sent. */
   readonly features: Readonly<Record<string, string | number>>;
 }
@@ -29,6 +31,7 @@ type PoisonCode =
   | 'not_an_object'
   | 'bad_user_id'
   | 'bad_round'
+  | 'bad_week'
   | 'missing_features'
   | 'missing_feature'
   | 'unknown_feature'
@@ -97,6 +100,10 @@ function validateRecord(value: unknown, features: readonly ModelFeature[]): Pars
   if (typeof round !== 'number' || !Number.isSafeInteger(round) || round < 0) {
     return poison('bad_round', `round must be a whole number ≥ 0, got ${describeValue(round)}`);
   }
+  const { week } = value;
+  if (week !== undefined && (typeof week !== 'number' || !Number.isSafeInteger(week) || week < 0)) {
+    return poison('bad_week', `week, when given, must be a whole number ≥ 0, got ${describeValue(week)}`);
+  }
   const given = value.features;
   if (!isObject(given)) return poison('missing_features', 'features must be an object of the model features by name');
   const row = new Float32Array(features.length);
@@ -129,7 +136,9 @@ function validateRecord(value: unknown, features: readonly ModelFeature[]): Pars
     const extra = Object.keys(given).find((name) => !known.has(name));
     if (extra !== undefined) return poison('unknown_feature', `feature ${describeValue(extra)} is not in the model`);
   }
-  return { ok: true, record: { userId, round, features: given as Record<string, string | number> }, row };
+  const named = given as Record<string, string | number>;
+  const record = week === undefined ? { userId, round, features: named } : { userId, round, week, features: named };
+  return { ok: true, record, row };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,14 +1,26 @@
 /** The result message one scored record becomes (docs/formats.md, "Prediction"). */
 import { createHash } from 'node:crypto';
 
+/** One feature's signed change of the retention probability for this user (from the forest's paths). */
+export interface Reason {
+  readonly feature: string;
+  /** The user's value, as sent (category name or number). */
+  readonly value: string | number;
+  readonly contribution: number;
+}
+
 export interface PredictionResult {
   readonly resultId: string;
   readonly userId: number;
   readonly round: number;
+  /** The week whose features were scored, when the record named it (outcomes compare it with week + 1). */
+  readonly week?: number;
   readonly retained: boolean;
   readonly probability: number;
   readonly modelVersion: string;
   readonly scoredAt: string;
+  /** The features that moved this user's probability most, largest |contribution| first (at most 3). */
+  readonly reasons?: readonly Reason[];
 }
 
 /** Deterministic, so a redelivered record yields the same id and consumers can drop duplicates. */
