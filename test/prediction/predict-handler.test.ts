@@ -155,10 +155,14 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
   it('scores a good batch: one result message per user with attributes, and counts per round', async () => {
     await publishModel(local.s3, data, 'v1', modelA);
     const users = Array.from({ length: 25 }, (_, i) => i + 1);
-    const event = await eventOf(users.map((u) => ({ key: String(u), data: record(u, u <= 10 ? 0 : 1) })));
+    // Users of round 1 name the week their features are from; the result carries it back.
+    const withWeek = (u: number) => (u <= 10 ? record(u, 0) : { ...record(u, 1), week: 3 });
+    const event = await eventOf(users.map((u) => ({ key: String(u), data: withWeek(u) })));
     const response = await handlerWith()(event);
     expect(response.batchItemFailures).toEqual([]);
     const messages = await drain(resultsUrl);
+    expect(messages.filter((m) => m.body.week === 3).length).toBe(15);
+    expect(messages.filter((m) => m.body.week === undefined).length).toBe(10);
     expect(messages.map((m) => m.body.userId).sort((a, b) => a - b)).toEqual(users);
     for (const m of messages) {
       expect(m.body).toMatchObject({

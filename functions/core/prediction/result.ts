@@ -37,15 +37,18 @@ export function predictionResult(
   probability: number,
   modelVersion: string,
   scoredAt: Date,
+  extra: { readonly week?: number | undefined; readonly reasons?: readonly Reason[] | undefined } = {},
 ): PredictionResult {
   return {
     resultId: resultId(round, userId, modelVersion),
     userId,
     round,
+    ...(extra.week === undefined ? {} : { week: extra.week }),
     retained: probability >= RETAINED_THRESHOLD,
     probability: Math.round(probability * 1e6) / 1e6,
     modelVersion,
     scoredAt: scoredAt.toISOString(),
+    ...(extra.reasons === undefined ? {} : { reasons: extra.reasons }),
   };
 }
 

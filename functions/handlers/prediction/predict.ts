@@ -119,8 +119,8 @@ async function judge(data: Uint8Array, model: PredictionModel, scorer: BatchScor
     const parsed = parseRecord(data, model.features);
     if (!parsed.ok) return parsed;
     const probability = await scorer.score(parsed.row);
-    const { userId, round } = parsed.record;
-    return { ok: true, result: predictionResult(userId, round, probability, model.version, scoredAt) };
+    const { userId, round, week } = parsed.record;
+    return { ok: true, result: predictionResult(userId, round, probability, model.version, scoredAt, { week }) };
   } catch (error) {
     return { ok: false, reason: recordErrorReason(error) };
   }
