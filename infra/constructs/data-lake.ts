@@ -10,6 +10,9 @@ import { Construct } from 'constructs';
 import { acknowledge } from '#infra/nag.ts';
 import type { StageSettings } from '#infra/settings.ts';
 
+/** Days a claim-checked poison record is kept: the poison queue's retention plus one. */
+const POISON_KEPT_DAYS = 15;
+
 export interface DataLakeProps {
   readonly settings: StageSettings;
 }
@@ -52,6 +55,9 @@ export class DataLake extends Construct {
         { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(30) },
         // Prepared train/test sets are only needed while a run is looked at.
         { id: 'expire-training-runs', prefix: 'training/', expiration: Duration.days(30) },
+        // A poison record too big for its message is kept here; the message naming it lives
+        // 14 days in the poison queue, so the object outlives it by a day and then goes.
+        { id: 'expire-poison-records', prefix: 'poison/', expiration: Duration.days(POISON_KEPT_DAYS) },
         // Raw weeks are kept (they can be re-extracted) but rarely read after a month.
         {
           id: 'raw-events-infrequent-access',

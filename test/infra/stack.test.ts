@@ -25,7 +25,7 @@ const HELPERS = [/^BucketNotificationsHandler/, /^CustomS3AutoDeleteObjects/, /^
 interface Properties {
   VersioningConfiguration?: unknown;
   LoggingConfiguration?: { DestinationBucketName: unknown; LogFilePrefix?: string };
-  LifecycleConfiguration?: { Rules: { Id: string }[] };
+  LifecycleConfiguration?: { Rules: { Id: string; Prefix?: string; ExpirationInDays?: number }[] };
   SqsManagedSseEnabled?: boolean;
   RetentionInDays?: number;
 }
@@ -96,6 +96,15 @@ describe('RetentionForest stack', () => {
     expect(resource(data).Properties.LoggingConfiguration?.DestinationBucketName).toEqual({ Ref: logs });
     const rules = resource(data).Properties.LifecycleConfiguration?.Rules.map((r) => r.Id);
     expect(rules).toEqual(expect.arrayContaining(['abort-incomplete-uploads', 'expire-old-versions']));
+  });
+
+  it('deletes kept poison records a day after the poison queue drops the message that names them', () => {
+    const data = logicalId('AWS::S3::Bucket', /^DataLakeDataBucket/);
+    const poison = logicalId('AWS::SQS::Queue', /^PredictionPoisonRecords/);
+    const rule = resource(data).Properties.LifecycleConfiguration?.Rules.find((r) => r.Id === 'expire-poison-records');
+    expect(rule).toMatchObject({ Prefix: 'poison/', ExpirationInDays: 15 });
+    const queueDays = (resource(poison).Properties as { MessageRetentionPeriod?: number }).MessageRetentionPeriod;
+    expect(queueDays).toBe(14 * 24 * 3600);
   });
 
   it("logs the site bucket's access to the log bucket too, and empties it on destroy like the stage's other buckets", () => {
