@@ -247,6 +247,23 @@ describe('training handlers on emulated S3', () => {
     expect(out.stats.train.rows + out.stats.test.rows).toBe(600);
     expect(out.runId).not.toBe(withoutMarker.runId);
   });
+  it('Prepare refuses a complete week one of whose parts was re-uploaded with a file that failed extraction', async () => {
+    await put('extracted/week=4/part=a/features.tsv', featuresTsv('4', partA));
+    await put('extracted/week=4/part=a/active_users.txt', activeUsersTxt(partA.map((u) => u.userId)));
+    const verdict = { status: 'failed', message: 'user_events_week4.log: 200 of 200 lines rejected' };
+    await put(
+      'extracted/week=4/part=a/manifest.json',
+      JSON.stringify({ ...JSON.parse(manifestJson('4', 300)), verdict }),
+    );
+    await put('extracted/week=4/_COMPLETE.json', JSON.stringify({ formatVersion: 1, week: '4', parts: ['a'] }));
+    await put('extracted/week=5/part=a/features.tsv', featuresTsv('5', []));
+    await put('extracted/week=5/part=a/active_users.txt', activeUsersTxt(active1));
+    await put('extracted/week=5/part=a/manifest.json', manifestJson('5', active1.length));
+    const refused = h.prepare({ trainWeek: '4', labelWeek: '5' });
+    await expect(refused).rejects.toThrow(/failed extraction/);
+    await expect(refused).rejects.toThrow('extracted/week=4/part=a/manifest.json: user_events_week4.log: 200 of 200');
+  });
+
   it('Publish leaves the pointer on a model trained on a later week (runs finishing out of order)', async () => {
     const evaluation = await defined(secondRun, 'the second run (an earlier test starts it)'); // weeks 0 → 1
     await put(

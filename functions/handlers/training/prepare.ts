@@ -20,6 +20,7 @@ import {
   type RunSources,
 } from '#core/training/prepare.ts';
 import { trainingRunId } from '#core/training/run-id.ts';
+import { refuseFailedParts } from '#core/training/failed-parts.ts';
 import { parseWeekId } from '#core/weeks.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
 import { requireEnv } from '#aws/clients.ts';
@@ -123,10 +124,7 @@ function checkedWeek(value: unknown, name: string): string {
 async function readWeeks(store: TrainingStore, bucket: string, train: WeekSources, label: WeekSources) {
   const featureKeys = requireParts(train, 'features');
   const activeKeys = requireParts(label, 'activeUsers');
-  const tables = [];
-  for (const key of featureKeys) tables.push(parseFeaturesTsv(await store.getText(bucket, key), key));
-  const activeUsers = [];
-  for (const key of activeKeys) activeUsers.push(parseActiveUsers(await store.getText(bucket, key)));
+  // Manifests first: a failed part refuses the run before its features are read.
   const manifests = await Promise.all(
     [...train.parts, ...label.parts].flatMap(({ manifest }) =>
       manifest
@@ -134,6 +132,11 @@ async function readWeeks(store: TrainingStore, bucket: string, train: WeekSource
         : [],
     ),
   );
+  refuseFailedParts(manifests);
+  const tables = [];
+  for (const key of featureKeys) tables.push(parseFeaturesTsv(await store.getText(bucket, key), key));
+  const activeUsers = [];
+  for (const key of activeKeys) activeUsers.push(parseActiveUsers(await store.getText(bucket, key)));
   const sources: RunSources = { trainWeek: featureKeys, labelWeek: activeKeys, manifests };
   return { tables, activeUsers, sources };
 }
