@@ -23,7 +23,10 @@ export const stackUsage = `Target: the running local cloud (npm start), or a dep
 export interface StackTarget {
   readonly where: string;
   /** The local cloud's endpoints and region; undefined for AWS. */
-  readonly local?: { readonly endpoints: Endpoints & { stepFunctions?: string }; readonly region: string };
+  readonly local?: {
+    readonly endpoints: Endpoints & { readonly stepFunctions?: string; readonly lambda?: string };
+    readonly region: string;
+  };
   readonly outputs: Readonly<Record<string, string>>;
 }
 

@@ -4,16 +4,15 @@
  * deployed stack (`--outputs`, the JSON of `cdk deploy --outputs-file`). docs/deploy.md
  * "Failure queues" says what to do with each kind of message.
  */
-import { readFileSync } from 'node:fs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { sqsClient } from '#aws/clients.ts';
 import { peekFailures, queueDepth, redriveFailures, type FailedInvocation } from '#aws/failure-queue.ts';
-import { EXIT_FAILED, EXIT_OK, UsageError, integer, optional, type Command } from '#bin/cli-kit.ts';
+import { EXIT_FAILED, EXIT_OK, UsageError, integer, optional, type Command, type ParsedArgs } from '#bin/cli-kit.ts';
 import { FAILURE_QUEUE_OUTPUTS } from '#infra/constructs/failure-queue.ts';
 import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
 import { LOCAL_CREDENTIALS, sqsClientConfig } from '#infra/local/emulators.ts';
-import { defaultStateDir, readRunningState } from '#infra/local/state-file.ts';
+import { findStack, stackOptions, stackUsage } from '#bin/stack-target.ts';
 
 /** Each queue's name on the command line, the stack output that holds its URL, and what lands there. */
 const QUEUES = {
@@ -39,16 +38,15 @@ export const command: Command = {
   --queue NAME   ${Object.keys(QUEUES).join(', ')}
   --max N        at most N messages (default 50)
 
-Target: the running local cloud (npm start) unless a deployed stack is named by
-  --outputs FILE   the JSON of \`cdk deploy --outputs-file FILE\` (AWS credentials as usual)
+${stackUsage}
 `,
-  options: { queue: { type: 'string' }, max: { type: 'string' }, outputs: { type: 'string' } },
+  options: { queue: { type: 'string' }, max: { type: 'string' }, ...stackOptions },
   async run(args) {
     const [action, ...extra] = args.positionals;
     if (!action || !['list', 'show', 'redrive'].includes(action) || extra.length > 0)
       throw new UsageError('say list, show or redrive');
     const max = integer(args, 'max', 50, 1);
-    const target = findTarget(optional(args, 'outputs'));
+    const target = findTarget(args);
     try {
       if (action === 'list') return await list(target);
       const name = queueName(optional(args, 'queue'));
@@ -112,25 +110,17 @@ function queuesFrom(outputs: Record<string, string>): Target['queues'] {
   );
 }
 
-function findTarget(outputsFile: string | undefined): Target {
-  if (outputsFile) {
-    let parsed: Record<string, Record<string, string>>;
-    try {
-      parsed = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
-    } catch (error) {
-      throw new UsageError(`--outputs ${outputsFile}: ${(error as Error).message}`);
-    }
-    const outputs = Object.assign({}, ...Object.values(parsed)) as Record<string, string>;
-    return { where: 'AWS', sqs: sqsClient(), lambda: new LambdaClient({}), queues: queuesFrom(outputs) };
-  }
-  const state = readRunningState(defaultStateDir());
-  if (!state) throw new UsageError('no local cloud is running (start one with npm start) and no --outputs FILE given');
-  const endpoints = state.endpoints as { s3: string; sqs: string; sns: string; kinesis: string; lambda?: string };
-  if (!endpoints.lambda) throw new Error(`the local cloud (pid ${state.pid}) has no Lambda endpoint: restart it`);
+/** The stack's failure queues and the clients to work them: the one way the command line finds a stack. */
+function findTarget(args: ParsedArgs): Target {
+  const stack = findStack(args);
+  const queues = queuesFrom(stack.outputs);
+  if (!stack.local) return { where: stack.where, sqs: sqsClient(), lambda: new LambdaClient({}), queues };
+  const { endpoints, region } = stack.local;
+  if (!endpoints.lambda) throw new Error(`${stack.where} has no Lambda endpoint: restart it`);
   return {
-    where: `the local cloud (pid ${state.pid})`,
-    sqs: new SQSClient(sqsClientConfig({ endpoints, region: state.region })),
-    lambda: new LambdaClient({ endpoint: endpoints.lambda, region: state.region, credentials: LOCAL_CREDENTIALS }),
-    queues: queuesFrom(state.outputs),
+    where: stack.where,
+    sqs: new SQSClient(sqsClientConfig({ endpoints, region })),
+    lambda: new LambdaClient({ endpoint: endpoints.lambda, region, credentials: LOCAL_CREDENTIALS }),
+    queues,
   };
 }
