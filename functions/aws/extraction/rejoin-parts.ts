@@ -4,12 +4,15 @@
  * Each part's features, rejects (event rejects kept, table rejects replaced) and manifest
  * are rewritten, and a complete week's `_COMPLETE.json` is written again so training sees
  * the new features. The tables' rejects go through a temporary file, so memory stays
- * bounded however many lines of a table are bad.
+ * bounded however many lines of a table are bad, and, as in extraction, only the first of each
+ * reason are kept (the manifest's rejectsKept counts the rest).
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { formatReject, parseManifest, parseUserCounts, type Manifest } from '#core/extraction/index.ts';
 import { writeJoinedPart } from '#core/extraction/part-writer.ts';
+import { withTablesReplaced } from '#core/extraction/rejects-kept.ts';
+import { DEFAULT_REJECTS_KEPT_PER_REASON } from '#core/extraction/types.ts';
 import { readCategoryLists, readJoinTables, tablesChangedSince, type JoinTables } from '#core/extraction/sources.ts';
 import { objectChunks, readText, readTextIfExists } from '#core/storage/reads.ts';
 import type { ObjectStore } from '#core/storage/port.ts';
@@ -67,6 +70,8 @@ export async function withRejoinInputs<T>(bucket: ObjectStore, work: (inputs: Re
     const { categories, sources: metaSources } = await readCategoryLists(bucket, RAW_CATEGORY_LISTS);
     const tables = await readJoinTables(bucket, RAW_TABLES, categories, {
       onReject: (r) => tableRejects.add(formatReject(r)),
+      // The same cap as extraction: a table of a million bad lines keeps examples, not copies.
+      rejectsPerReason: DEFAULT_REJECTS_KEPT_PER_REASON,
       afterChunk: () => tableRejects.drain(),
       absentIsEmpty: true,
     });
@@ -125,7 +130,11 @@ export async function rejoinPart(
   const { manifest } = await writeJoinedPart(bucket, outputs, events, inputs.tables, {
     baseWeek: old.baseWeek,
     verdict: old.verdict,
-    rejectsKept: old.rejectsKept,
+    rejectsKept: withTablesReplaced(
+      old.rejectsKept,
+      [old.tables.crm, old.tables.profiles],
+      [inputs.tables.crmCounts, inputs.tables.profileCounts],
+    ),
     sources: [...inputs.metaSources, ...eventSources, ...inputs.tables.sources],
   });
   return { week, partId, joined: manifest.joined, users: manifest.users };

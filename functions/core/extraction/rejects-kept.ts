@@ -14,3 +14,22 @@ export function rejectsKept(perReason: number, sources: readonly LineCounts[]): 
   }
   return { perReason, notKept };
 }
+
+/**
+ * A part's record after its tables were replaced (a rejoin): the events' rejects beyond the
+ * cap stay as counted, the old tables' are taken out and the new tables' put in.
+ */
+export function withTablesReplaced(
+  kept: RejectsKept,
+  oldTables: readonly LineCounts[],
+  newTables: readonly LineCounts[],
+): RejectsKept {
+  const removed = rejectsKept(kept.perReason, oldTables).notKept;
+  const added = rejectsKept(kept.perReason, newTables).notKept;
+  const notKept: Partial<Record<RejectReason, number>> = {};
+  for (const reason of REJECT_REASONS) {
+    const beyond = (kept.notKept[reason] ?? 0) - (removed[reason] ?? 0) + (added[reason] ?? 0);
+    if (beyond > 0) notKept[reason] = beyond;
+  }
+  return { perReason: kept.perReason, notKept };
+}

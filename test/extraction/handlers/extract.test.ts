@@ -199,6 +199,31 @@ describe('extract handler on emulated S3', () => {
     expect(await late.text('extracted/week=5/_COMPLETE.json')).toBe(markerBefore);
   });
 
+  it('keeps the first 1,000 bad lines of a late table per reason, counts the rest, and forgets them when the table is fixed', async () => {
+    const late = await s3.otherBucket('late-many-rejects');
+    const lateHandlers = handlersOn(late);
+    await late.put('raw/profiles/nosql_user_profile.data', PROFILES);
+    await late.put(
+      'raw/events/user_events_week5.log',
+      week0.replaceAll(/\t(\d{9,})\t/g, (_, t) => `\t${Number(t) + 5 * 7 * 86_400}\t`),
+    );
+    await lateHandlers.extract(late.event('raw/events/user_events_week5.log'));
+    const part = 'extracted/week=5/part=user_events_week5.log/';
+    const rejectsOf = async () => (await late.text(`${part}rejects.jsonl.gz`)).trimEnd().split('\n');
+
+    await late.put('raw/crm/crm_info.data', CRM + 'x\tBANK\tUS-CA\tGOOGLE\n'.repeat(1_500));
+    await lateHandlers.rejoin(late.event('raw/crm/crm_info.data'));
+    const manifest = JSON.parse(await late.text(`${part}manifest.json`));
+    expect(manifest.tables.crm.rejected).toEqual({ bad_number: 1_500 });
+    expect(manifest.rejectsKept).toEqual({ perReason: 1_000, notKept: { bad_number: 500 } });
+    expect(await rejectsOf()).toHaveLength(1_000);
+
+    await late.put('raw/crm/crm_info.data', CRM);
+    await lateHandlers.rejoin(late.event('raw/crm/crm_info.data'));
+    expect(JSON.parse(await late.text(`${part}manifest.json`)).rejectsKept).toEqual({ perReason: 1_000, notKept: {} });
+    expect(await rejectsOf()).toEqual(['']);
+  });
+
   it('rejoins nothing for an object under raw/crm/ that is not the CRM table', async () => {
     const before = await s3.text('extracted/week=0/part=user_events_week0.log/manifest.json');
     await s3.put('raw/crm/notes.txt', 'not a table');
