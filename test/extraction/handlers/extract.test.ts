@@ -162,8 +162,11 @@ describe('extract handler on emulated S3', () => {
     });
   });
 
-  it('joins a CRM table that arrives after the events when the rejoin handler runs', async () => {
-    const late = await s3.otherBucket('late');
+  const part = 'extracted/week=5/part=user_events_week5.log/';
+
+  /** A bucket where week 5 was extracted before any CRM table arrived (nobody joined to a company). */
+  async function weekFiveWithoutCrm(bucket: string) {
+    const late = await s3.otherBucket(bucket);
     const lateHandlers = handlersOn(late);
     await late.put('raw/profiles/nosql_user_profile.data', PROFILES);
     await late.put(
@@ -171,7 +174,11 @@ describe('extract handler on emulated S3', () => {
       week0.replaceAll(/\t(\d{9,})\t/g, (_, t) => `\t${Number(t) + 5 * 7 * 86_400}\t`),
     );
     await lateHandlers.extract(late.event('raw/events/user_events_week5.log'));
-    const part = 'extracted/week=5/part=user_events_week5.log/';
+    return { late, lateHandlers };
+  }
+
+  it('joins a CRM table that arrives after the events when the rejoin handler runs', async () => {
+    const { late, lateHandlers } = await weekFiveWithoutCrm('late');
     expect(JSON.parse(await late.text(`${part}manifest.json`))).toMatchObject({
       users: 2,
       joined: 0,
@@ -200,15 +207,7 @@ describe('extract handler on emulated S3', () => {
   });
 
   it('keeps the first 1,000 bad lines of a late table per reason, counts the rest, and forgets them when the table is fixed', async () => {
-    const late = await s3.otherBucket('late-many-rejects');
-    const lateHandlers = handlersOn(late);
-    await late.put('raw/profiles/nosql_user_profile.data', PROFILES);
-    await late.put(
-      'raw/events/user_events_week5.log',
-      week0.replaceAll(/\t(\d{9,})\t/g, (_, t) => `\t${Number(t) + 5 * 7 * 86_400}\t`),
-    );
-    await lateHandlers.extract(late.event('raw/events/user_events_week5.log'));
-    const part = 'extracted/week=5/part=user_events_week5.log/';
+    const { late, lateHandlers } = await weekFiveWithoutCrm('late-many-rejects');
     const rejectsOf = async () => (await late.text(`${part}rejects.jsonl.gz`)).trimEnd().split('\n');
 
     await late.put('raw/crm/crm_info.data', CRM + 'x\tBANK\tUS-CA\tGOOGLE\n'.repeat(1_500));
