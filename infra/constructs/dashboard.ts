@@ -3,6 +3,8 @@
  * access control, HTTPS only, the same security headers the local server sends, the built
  * site deployed at the root by the stack, and `data/*` (trees.json, card.json,
  * trends.json, written by training and prediction) served with a few seconds of caching.
+ * Documents that name users (`data/at-risk*`) are served only with the signed cookies the
+ * sign-in at /auth/* issues (dashboard-sign-in.ts); everything else stays public.
  */
 import {
   Aspects,
@@ -17,11 +19,13 @@ import {
 import { rules } from 'cdk-nag';
 import {
   AllowedMethods,
+  type BehaviorOptions,
   CachePolicy,
   Distribution,
   HeadersFrameOption,
   HeadersReferrerPolicy,
   HttpVersion,
+  OriginRequestPolicy,
   PriceClass,
   ResponseHeadersPolicy,
   ViewerProtocolPolicy,
@@ -32,6 +36,9 @@ import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
 import { buildSite } from '#dashboard/build.ts';
 import { CONTENT_SECURITY_POLICY, DATA_MAX_AGE_SECONDS } from '#dashboard/security-headers.ts';
+import { PROTECTED_DATA_PATTERN } from '#dashboard/protected-documents.ts';
+import { readSettings, type StageSettings } from '#infra/settings.ts';
+import { DashboardSignIn } from './dashboard-sign-in.ts';
 
 /** Where the site documents live in the site bucket. */
 const SITE_DATA_PREFIX = 'data/';
@@ -45,12 +52,16 @@ export interface DashboardProps {
   readonly autoDeleteObjects?: boolean;
   /** Where the site bucket's S3 server access logs go (prefix site-bucket/); without one, S1 is acknowledged. */
   readonly accessLogsBucket?: IBucket;
+  /** Names and log retention of the sign-in's functions (default: read from the CDK context). */
+  readonly settings?: StageSettings;
 }
 
 export class Dashboard extends Construct {
   /** Training writes data/trees.json and data/card.json here; prediction writes data/trends.json. */
   public readonly siteBucket: Bucket;
   public readonly distribution: Distribution;
+  /** Who may read the documents that name users. */
+  public readonly signIn: DashboardSignIn;
   /** https://<distribution domain>/ */
   public readonly url: string;
 
@@ -71,14 +82,23 @@ export class Dashboard extends Construct {
         : {}),
     });
 
+    const securityHeadersBehavior = {
+      contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+      referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+      strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+    };
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'retention-forest dashboard: CSP, HSTS, nosniff, no framing, no referrer',
-      securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
-        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+      securityHeadersBehavior,
+    });
+    // A document naming users must not stay in the browser's cache after the page that read it.
+    const privateHeaders = new ResponseHeadersPolicy(this, 'PrivateDocumentHeaders', {
+      comment: 'retention-forest dashboard documents that name users: security headers, never stored by browsers',
+      securityHeadersBehavior,
+      customHeadersBehavior: {
+        customHeaders: [{ header: 'Cache-Control', value: 'private, no-store', override: true }],
       },
     });
     const dataCache = new CachePolicy(this, 'DataCachePolicy', {
@@ -90,6 +110,18 @@ export class Dashboard extends Construct {
       enableAcceptEncodingBrotli: true,
     });
     const origin = S3BucketOrigin.withOriginAccessControl(this.siteBucket);
+    this.signIn = new DashboardSignIn(this, 'SignIn', {
+      settings: props.settings ?? readSettings(this.node),
+      removalPolicy,
+    });
+    const documents: BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: dataCache,
+      responseHeadersPolicy: headers,
+      compress: true,
+    };
 
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'retention-forest dashboard',
@@ -104,17 +136,26 @@ export class Dashboard extends Construct {
         responseHeadersPolicy: headers,
         compress: true,
       },
+      // CloudFront takes the first pattern that matches: the protected one before data/*.
       additionalBehaviors: {
-        [`${SITE_DATA_PREFIX}*`]: {
-          origin,
+        [PROTECTED_DATA_PATTERN]: {
+          ...documents,
+          responseHeadersPolicy: privateHeaders,
+          trustedKeyGroups: [this.signIn.keyGroup],
+        },
+        [`${SITE_DATA_PREFIX}*`]: documents,
+        'auth/*': {
+          origin: this.signIn.origin,
           viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
           allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
-          cachePolicy: dataCache,
+          cachePolicy: CachePolicy.CACHING_DISABLED,
+          // The query (code, state) and cookies reach the function; the Host header would break its URL.
+          originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
           responseHeadersPolicy: headers,
-          compress: true,
         },
       },
     });
+    this.signIn.connect(this.distribution);
 
     new BucketDeployment(this, 'DeploySite', {
       sources: [Source.asset(siteDir)],
@@ -130,7 +171,7 @@ export class Dashboard extends Construct {
     new CfnOutput(this, 'DashboardUrl', {
       key: 'DashboardUrl',
       value: this.url,
-      description: 'The dashboard (forest, model card, trends)',
+      description: 'The dashboard (forest, model card, trends; users at risk after signing in)',
     });
     new CfnOutput(this, 'SiteBucketName', {
       key: 'SiteBucketName',
@@ -148,17 +189,18 @@ function acknowledgeDemoFindings(dashboard: Dashboard, noAccessLogs: boolean): v
   Validations.of(dashboard.distribution).acknowledge(
     {
       id: 'AwsSolutions-CFR1',
-      reason: 'A demo dashboard of aggregate, non-personal model documents: no geographic restriction is wanted.',
+      reason:
+        'Aggregate model documents are public by design and the documents naming users need a Cognito sign-in: no geographic restriction is wanted.',
     },
     {
       id: 'AwsSolutions-CFR2',
       reason:
-        'Static, read-only site of aggregate documents with GET/HEAD only; WAF cost is not justified for the demo.',
+        'GET/HEAD only; documents naming users need CloudFront signed cookies issued after a Cognito sign-in (MFA required); WAF cost is not justified for the demo.',
     },
     {
       id: 'AwsSolutions-CFR3',
       reason:
-        'Access logs would need an ACL-enabled log bucket; the dashboard serves no personal data and has no users to audit.',
+        'Access logs would need an ACL-enabled log bucket; who signed in is recorded by Cognito and the sign-in function, the rest of the site is public.',
     },
     {
       id: 'AwsSolutions-CFR4',

@@ -36,6 +36,11 @@ export interface ProjectFunctionProps {
   readonly logLevel?: string;
   /** At most this many invocations at once (the local cloud honours it too); default: unreserved. */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Bundle the @aws-sdk packages that are not service clients (e.g. @aws-sdk/cloudfront-signer),
+   * which the Lambda runtime may not carry; the clients still come from the runtime.
+   */
+  readonly bundleAwsLibraries?: boolean;
 }
 
 export class ProjectFunction extends NodejsFunction {
@@ -84,7 +89,7 @@ export class ProjectFunction extends NodejsFunction {
         minify: true,
         keepNames: true,
         banner: REQUIRE_BANNER,
-        externalModules: ['@aws-sdk/*'],
+        externalModules: props.bundleAwsLibraries ? ['@aws-sdk/client-*'] : ['@aws-sdk/*'],
         // Warnings and errors only: no per-bundle size summary and "Done in" line at every synth.
         logLevel: LogLevel.WARNING,
         ...(props.afterBundling

@@ -102,8 +102,10 @@ function tellWhatRuns(report: PipelineReport, out: Console): void {
       ? '\nThe pipeline ran. The local cloud keeps running; Ctrl-C stops it.'
       : '\nA stage failed (above). The local cloud keeps running for inspection; Ctrl-C stops it.',
   );
-  const dashboardUrl = (report.stages.find((s) => s.name === 'dashboard')?.summary as { url?: string } | undefined)
-    ?.url;
+  const dashboard = report.stages.find((s) => s.name === 'dashboard')?.summary as
+    { url?: string; signInUrl?: string } | undefined;
+  // The address with its one-time token: opening it signs this browser in (infra/local/site-sign-in.ts).
+  const dashboardUrl = dashboard?.signInUrl ?? dashboard?.url;
   if (dashboardUrl) out.line(`\nDashboard: ${dashboardUrl}`);
 }
 

@@ -2,7 +2,8 @@
  * Serves the dashboard locally the way CloudFront does in AWS: the built files from a
  * folder, and `data/*` read from the (emulated) site bucket on every request, so a
  * document the pipeline writes shows up on the next refresh. Same security headers as the
- * CloudFront policy; data is never cached.
+ * CloudFront policy; data is never cached. Documents that name users (protected-documents.ts)
+ * answer 401 without a session, which the one-time address `signInUrl` opens (site-sign-in.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -13,6 +14,8 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SECURITY_HEADERS } from '#dashboard/security-headers.ts';
 import { buildSite } from '#dashboard/build.ts';
+import { isProtectedPath, SIGN_IN_PATH } from '#dashboard/protected-documents.ts';
+import { LocalSignIn, sessionCookie } from './site-sign-in.ts';
 
 export const DEFAULT_SITE_PORT = 7777;
 
@@ -30,7 +33,11 @@ export interface SiteServerOptions {
 
 export interface SiteServer {
   readonly url: string;
+  /** `url` with a one-time sign-in token: what `npm start` prints. */
+  readonly signInUrl: string;
   readonly port: number;
+  /** Another one-time sign-in address (the first one is spent once opened). */
+  newSignInUrl(): string;
   close(): Promise<void>;
 }
 
@@ -66,7 +73,8 @@ async function serveData(res: ServerResponse, options: SiteServerOptions, key: s
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'content-type': type,
-      'cache-control': 'no-cache',
+      // A document naming users must not be kept by the browser beyond the page that read it.
+      'cache-control': isProtectedPath(key) ? 'private, no-store' : 'no-cache',
       ...(object.ContentLength !== undefined ? { 'content-length': String(object.ContentLength) } : {}),
     });
     const body = object.Body as Readable;
@@ -98,19 +106,40 @@ async function serveFile(res: ServerResponse, siteDir: string, path: string): Pr
   }
 }
 
+const SIGN_IN_ADVICE = 'open the dashboard address npm start printed (…/?token=…); npm start prints a new one each run';
+
+/** Trades a one-time token for a session cookie and redirects to the address without it. */
+function signIn(req: IncomingMessage, res: ServerResponse, url: URL, signIns: LocalSignIn): void {
+  const token = url.searchParams.get('token') ?? '';
+  url.searchParams.delete('token');
+  const clean = `${url.pathname}${url.search}`;
+  const noStore = { 'cache-control': 'no-store' };
+  if (signIns.isSignedIn(req.headers.cookie)) return send(res, 303, '', { ...noStore, location: clean });
+  const session = signIns.redeem(token);
+  if (session === undefined)
+    return send(res, 401, `this sign-in address was already used or is not valid: ${SIGN_IN_ADVICE}\n`, noStore);
+  send(res, 303, '', { ...noStore, location: clean, 'set-cookie': sessionCookie(session) });
+}
+
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  options: SiteServerOptions & { siteDir: string },
+  options: SiteServerOptions & { siteDir: string; signIns: LocalSignIn },
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD')
     return send(res, 405, 'only GET and HEAD\n', { allow: 'GET, HEAD' });
+  let url: URL;
   let path: string;
   try {
-    path = decodeURIComponent(new URL(req.url ?? '/', 'http://site').pathname);
+    url = new URL(req.url ?? '/', 'http://site');
+    path = decodeURIComponent(url.pathname);
   } catch {
     return send(res, 400, 'bad path\n');
   }
+  if (url.searchParams.has('token')) return signIn(req, res, url, options.signIns);
+  if (path === `/${SIGN_IN_PATH}`) return send(res, 401, `to sign in, ${SIGN_IN_ADVICE}\n`);
+  if (isProtectedPath(path) && !options.signIns.isSignedIn(req.headers.cookie))
+    return send(res, 401, `sign in to read ${path.slice(1)}: ${SIGN_IN_ADVICE}\n`, { 'cache-control': 'no-store' });
   if (path.startsWith('/data/')) return serveData(res, options, path.slice(1));
   return serveFile(res, options.siteDir, path);
 }
@@ -118,7 +147,8 @@ async function handle(
 export async function startSiteServer(options: SiteServerOptions): Promise<SiteServer> {
   const port = options.port ?? DEFAULT_SITE_PORT;
   const host = options.host ?? '127.0.0.1';
-  const site = { ...options, siteDir: options.siteDir ?? buildSite().outDir };
+  const signIns = new LocalSignIn();
+  const site = { ...options, siteDir: options.siteDir ?? buildSite().outDir, signIns };
   // Requests being answered: close() waits for them to end (their sockets are closed first).
   const answering = new Set<Promise<void>>();
   const server = createServer((req, res) => {
@@ -144,8 +174,12 @@ export async function startSiteServer(options: SiteServerOptions): Promise<SiteS
     server.listen(port, host, () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${actual}/`;
+  const newSignInUrl = () => `${url}?token=${signIns.newToken()}`;
   return {
-    url: `http://localhost:${actual}/`,
+    url,
+    signInUrl: newSignInUrl(),
+    newSignInUrl,
     port: actual,
     async close() {
       const closed = new Promise<void>((resolve, reject) =>

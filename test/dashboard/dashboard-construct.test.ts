@@ -56,7 +56,11 @@ describe('dashboard hosting', () => {
         ]),
       },
     });
-    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    // One origin access control for the bucket, one for the sign-in function's URL.
+    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 2);
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3' }),
+    });
   });
 
   it('serves index.html over HTTPS only with security headers, and data/* with seconds of caching', () => {
@@ -67,7 +71,9 @@ describe('dashboard hosting', () => {
           ViewerProtocolPolicy: 'redirect-to-https',
           ResponseHeadersPolicyId: Match.anyValue(),
         }),
-        CacheBehaviors: [Match.objectLike({ PathPattern: 'data/*', ViewerProtocolPolicy: 'redirect-to-https' })],
+        CacheBehaviors: Match.arrayWith([
+          Match.objectLike({ PathPattern: 'data/*', ViewerProtocolPolicy: 'redirect-to-https' }),
+        ]),
       }),
     });
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
@@ -137,5 +143,125 @@ describe('dashboard hosting', () => {
       v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
     );
     expect(findings.filter((f) => f.includes('/Dashboard/'))).toEqual([]);
+  });
+});
+
+type Behavior = { PathPattern?: string; TrustedKeyGroups?: unknown[]; TargetOriginId: string };
+
+describe('dashboard sign-in', () => {
+  const distribution = () =>
+    Object.values(template.findResources('AWS::CloudFront::Distribution'))[0]?.Properties.DistributionConfig as {
+      DefaultCacheBehavior: Behavior;
+      CacheBehaviors: Behavior[];
+      Origins: { Id: string; DomainName: unknown; OriginAccessControlId?: unknown }[];
+    };
+
+  it('requires the signed cookies of its key group on data/at-risk*, matched before data/*, and nowhere else', () => {
+    const { DefaultCacheBehavior, CacheBehaviors } = distribution();
+    expect(CacheBehaviors.map((b) => b.PathPattern)).toEqual(['data/at-risk*', 'data/*', 'auth/*']);
+    const [atRisk, data, auth] = CacheBehaviors;
+    const keyGroup = stack.getLogicalId(dashboard.signIn.keyGroup.node.defaultChild as CfnElement);
+    expect(atRisk?.TrustedKeyGroups).toEqual([{ Ref: keyGroup }]);
+    // The same S3 origin: what differs is only who may read.
+    expect(atRisk?.TargetOriginId).toBe(data?.TargetOriginId);
+    for (const open of [DefaultCacheBehavior, data, auth]) expect(open?.TrustedKeyGroups).toBeUndefined();
+    template.resourceCountIs('AWS::CloudFront::KeyGroup', 1);
+  });
+
+  it('tells browsers never to store the documents that name users', () => {
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        CustomHeadersConfig: { Items: [{ Header: 'Cache-Control', Value: 'private, no-store', Override: true }] },
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: { ContentSecurityPolicy: CONTENT_SECURITY_POLICY, Override: true },
+        }),
+      }),
+    });
+  });
+
+  it('serves /auth/* from the sign-in function URL, reachable only through the distribution', () => {
+    const { CacheBehaviors, Origins } = distribution();
+    const auth = CacheBehaviors.find((b) => b.PathPattern === 'auth/*');
+    const origin = Origins.find((o) => o.Id === auth?.TargetOriginId);
+    expect(JSON.stringify(origin?.DomainName)).toContain('SignInFunction');
+    expect(origin?.OriginAccessControlId).toBeDefined();
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 'lambda' }),
+    });
+  });
+
+  it('lets only administrator-created users with MFA and a strong password sign in, through a public PKCE client', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      Policies: {
+        PasswordPolicy: Match.objectLike({
+          MinimumLength: 14,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      SupportedIdentityProviders: ['COGNITO'],
+      CallbackURLs: [
+        {
+          'Fn::Join': [
+            '',
+            [
+              'https://',
+              { 'Fn::GetAtt': [Match.stringLikeRegexp('^DashboardDistribution'), 'DomainName'] },
+              '/auth/callback',
+            ],
+          ],
+        },
+      ],
+    });
+  });
+
+  it('keeps the signing key out of the template: made at deploy time, the private half only in Secrets Manager', () => {
+    const text = JSON.stringify(template.toJSON());
+    expect(text).not.toContain('PRIVATE KEY');
+    expect(text).not.toContain('BEGIN PUBLIC KEY');
+    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0]?.Properties.SecretString).toBeUndefined();
+    template.hasResourceProperties('AWS::CloudFront::PublicKey', {
+      PublicKeyConfig: Match.objectLike({
+        EncodedKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('CookieKey'), 'PublicKey'] },
+      }),
+    });
+    template.hasResourceProperties('Custom::CookieSigningKey', { SecretArn: { Ref: Match.anyValue() }, Version: '1' });
+  });
+
+  it('grants each sign-in function exactly what it does, on exactly its resources', () => {
+    const statementsOf = (handler: string) => {
+      const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+        ([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === handler,
+      );
+      const role = (fn?.[1].Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      return Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((s) => !String(s.Action).startsWith('logs:'));
+    };
+    expect(statementsOf('cookie-key')).toEqual([
+      expect.objectContaining({
+        Action: 'secretsmanager:PutSecretValue',
+        Resource: expect.objectContaining({ Ref: expect.stringMatching(/CookieSigningKey/) }),
+      }),
+    ]);
+    const signIn = statementsOf('sign-in');
+    expect(signIn.map((s) => s.Action).sort()).toEqual(['secretsmanager:GetSecretValue', 'ssm:GetParameter']);
+    expect(JSON.stringify(signIn.find((s) => s.Action === 'ssm:GetParameter')?.Resource)).toContain(
+      ':parameter/retention-forest-dev/dashboard/sign-in',
+    );
   });
 });

@@ -12,6 +12,8 @@ const DOCUMENTS = ['data/trees.json', 'data/card.json', 'data/trends.json'] as c
 
 interface DashboardSummary {
   url: string;
+  /** `url` with a one-time sign-in token (absent with --once: the server is closed by then). */
+  signInUrl?: string;
   /** HTTP status of the page and of each document when the stage checked them. */
   status: Record<string, number>;
 }
@@ -38,6 +40,7 @@ export const dashboard: Stage = {
       await response.body?.cancel(); // only the status is checked: leave nothing half-read
     }
     const url = server.url;
+    const signInUrl = context.options.once ? undefined : server.signInUrl;
     if (context.options.once) {
       await server.close();
       server = undefined;
@@ -45,12 +48,14 @@ export const dashboard: Stage = {
     const missing = Object.entries(status)
       .filter(([, code]) => code !== 200)
       .map(([path]) => path);
-    const summary: DashboardSummary = { url, status };
+    const summary: DashboardSummary = { url, status, ...(signInUrl ? { signInUrl } : {}) };
     return {
       summary,
       ok: status['/'] === 200,
       lines: [
-        context.options.once ? `served and checked at ${url} (closed: --once)` : `dashboard: ${url}`,
+        context.options.once
+          ? `served and checked at ${url} (closed: --once)`
+          : `dashboard: ${url} (users at risk only after signing in with the one-time address below)`,
         missing.length === 0
           ? 'page, trees, model card and trends all answer 200'
           : `not there yet: ${missing.join(', ')}`,
