@@ -88,6 +88,74 @@ describe('local site server', () => {
   });
 });
 
+describe('local site server sign-in', () => {
+  const atRisk = { formatVersion: 1, round: 0, users: [{ userId: 'u-1', probability: 0.9, reasons: [] }] };
+  beforeAll(async () => {
+    for (const [key, body] of [
+      ['data/at-risk.json', atRisk],
+      ['data/trees.json', { formatVersion: 1, trees: [] }],
+    ] as const)
+      await local.s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(body), ContentType: 'application/json' }),
+      );
+  });
+  const noRedirect = (path: string, cookie?: string) =>
+    get(path, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+
+  it('answers 401 and no data for a document naming users without a session, 200 for the public ones', async () => {
+    const refused = await get('/data/at-risk.json');
+    expect(refused.status).toBe(401);
+    const body = await refused.text();
+    expect(body).not.toContain('u-1');
+    expect(body).toContain('?token=');
+    expect(refused.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    // Other spellings of the same key are the same key, and refused the same way.
+    expect((await get('/data/at-risk%2Ejson')).status).toBe(401);
+    expect((await get('/data/../data/at-risk.json')).status).toBe(401);
+    expect((await get('/data/trees.json')).status).toBe(200);
+    expect((await get('/')).status).toBe(200);
+    expect((await get('/data/at-risk.json', { headers: { cookie: 'retention_session=guessed' } })).status).toBe(401);
+  });
+
+  it('trades the printed address for an HttpOnly, SameSite=Strict session and the clean address, once', async () => {
+    const address = new URL(server.signInUrl);
+    expect(address.searchParams.get('token')).toMatch(/^[\w-]{43}$/); // 32 random bytes
+    const signIn = await noRedirect(`${address.pathname}${address.search}`);
+    expect(signIn.status).toBe(303);
+    expect(signIn.headers.get('location')).toBe('/');
+    expect(signIn.headers.get('x-frame-options')).toBe('DENY');
+    const setCookie = signIn.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^retention_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    const cookie = setCookie.split(';')[0] ?? '';
+    const document = await get('/data/at-risk.json', { headers: { cookie } });
+    expect(document.status).toBe(200);
+    expect(document.headers.get('cache-control')).toBe('private, no-store');
+    expect(await document.json()).toEqual(atRisk);
+    // Spent: the same address signs nobody else in.
+    const again = await noRedirect(`${address.pathname}${address.search}`);
+    expect(again.status).toBe(401);
+    expect(again.headers.get('set-cookie')).toBeNull();
+    // A signed-in browser opening an old address is just sent to the clean one.
+    expect((await noRedirect(`/?token=spent`, cookie)).status).toBe(303);
+  });
+
+  it('refuses tokens it did not mint, whatever their length', async () => {
+    for (const token of ['', 'x', 'a'.repeat(43), 'a'.repeat(500)]) {
+      const response = await noRedirect(`/?token=${token}`);
+      expect(response.status, token).toBe(401);
+      expect(response.headers.get('set-cookie')).toBeNull();
+    }
+    const fresh = new URL(server.newSignInUrl());
+    expect((await noRedirect(`/${fresh.search}`)).status).toBe(303);
+  });
+
+  it('answers the sign-in link of the page with where the address is', async () => {
+    const hint = await get('/auth/sign-in');
+    expect(hint.status).toBe(401);
+    expect(await hint.text()).toContain('npm start printed');
+  });
+});
+
 describe('local site server stopping', () => {
   it('closes with a large document half-read and S3 stopping after it, leaving no S3 read open to fail', async () => {
     const own = await startTestEmulators();
