@@ -6,9 +6,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const SESSION_COOKIE = 'retention_session';
+const SESSION_COOKIE = 'retention_session';
 /** How long a local session lasts: a working day. */
-export const SESSION_SECONDS = 12 * 60 * 60;
+const SESSION_SECONDS = 12 * 60 * 60;
 
 /** Hashing both sides first gives timingSafeEqual equal lengths, whatever a caller sends. */
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
