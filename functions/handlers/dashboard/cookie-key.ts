@@ -39,13 +39,13 @@ export function createCookieKeyHandler(deps: CookieKeyDeps) {
       Reason: `could not make the key pair: ${error.message}`,
     }));
     deps.logger.info('cookie key', { requestType: event.RequestType, status: outcome.Status });
-    const physicalId =
-      'PhysicalResourceId' in event ? event.PhysicalResourceId : `cookie-key-${String(event.RequestId)}`;
+    // A new key pair is a new resource: CloudFormation then deletes the old one (a no-op here).
+    const physicalId = event.RequestType === 'Delete' ? event.PhysicalResourceId : `cookie-key-${event.RequestId}`;
     await deps.respond(
       event.ResponseURL,
       JSON.stringify({
         ...outcome,
-        PhysicalResourceId: event.RequestType === 'Update' ? `cookie-key-${event.RequestId}` : physicalId,
+        PhysicalResourceId: physicalId,
         StackId: event.StackId,
         RequestId: event.RequestId,
         LogicalResourceId: event.LogicalResourceId,
@@ -54,7 +54,7 @@ export function createCookieKeyHandler(deps: CookieKeyDeps) {
   };
 }
 
-async function putResponse(url: string, body: string): Promise<void> {
+export async function putResponse(url: string, body: string): Promise<void> {
   // The presigned URL was signed without a content type: send none.
   const response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
   if (!response.ok) throw new Error(`CloudFormation did not take the answer: HTTP ${response.status}`);
