@@ -10,7 +10,7 @@ import { createHash, createSign, createVerify, generateKeyPairSync, type KeyObje
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 as SignInAnswer, LambdaFunctionURLEvent } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { createSignInHandler } from '#handlers/dashboard/sign-in.ts';
@@ -48,7 +48,7 @@ function idToken(key: KeyObject, claims: Record<string, unknown> = {}): string {
   return `${header}.${payload}.${b64url(signature)}`;
 }
 
-let handle: (event: LambdaFunctionURLEvent) => Promise<LambdaFunctionURLResult>;
+let handle: (event: LambdaFunctionURLEvent) => Promise<SignInAnswer>;
 
 beforeAll(async () => {
   tokenEndpoint = createServer((req, res) => {
@@ -62,9 +62,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => tokenEndpoint.listen(0, '127.0.0.1', resolve));
   const verifier = CognitoJwtVerifier.create({ userPoolId, clientId, tokenUse: 'id' });
-  verifier.cacheJwks({
-    keys: [{ ...tokenKeys.publicKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' }],
-  });
+  const { n, e } = tokenKeys.publicKey.export({ format: 'jwk' });
+  verifier.cacheJwks({ keys: [{ kty: 'RSA', n: String(n), e: String(e), kid: 'test-key', alg: 'RS256', use: 'sig' }] });
   handle = createSignInHandler({
     client: {
       cognitoDomain: `http://127.0.0.1:${(tokenEndpoint.address() as AddressInfo).port}`,

@@ -6,7 +6,7 @@
  * for data/at-risk*, /auth/sign-out removes them. The settings come from one SSM parameter
  * the stack writes (the app client names the distribution, so the function cannot).
  */
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 as SignInAnswer, LambdaFunctionURLEvent } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -41,13 +41,13 @@ export interface SignInDeps {
   readonly now?: () => number;
 }
 
-const answer = (statusCode: number, body: string, cookies: string[] = []): LambdaFunctionURLResult => ({
+const answer = (statusCode: number, body: string, cookies: string[] = []): SignInAnswer => ({
   statusCode,
   headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
   body,
   cookies,
 });
-const redirect = (location: string, cookies: string[]): LambdaFunctionURLResult => ({
+const redirect = (location: string, cookies: string[]): SignInAnswer => ({
   statusCode: 302,
   headers: { location, 'cache-control': 'no-store' },
   cookies,
@@ -56,7 +56,7 @@ const redirect = (location: string, cookies: string[]): LambdaFunctionURLResult 
 export function createSignInHandler(deps: SignInDeps) {
   const { client, signer, logger } = deps;
   const now = deps.now ?? Date.now;
-  const callback = async (event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> => {
+  const callback = async (event: LambdaFunctionURLEvent): Promise<SignInAnswer> => {
     const query = event.queryStringParameters ?? {};
     const verifier = verifierFor(query.state, event.cookies ?? []);
     if (!query.code || !verifier) return answer(400, 'This sign-in is stale or was not started here: sign in again.');
@@ -68,7 +68,7 @@ export function createSignInHandler(deps: SignInDeps) {
     }
     return redirect('/#at-risk', [...signedCookies(signer, now()), clearedFlowCookie]);
   };
-  return async (event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> => {
+  return async (event: LambdaFunctionURLEvent): Promise<SignInAnswer> => {
     switch (event.rawPath) {
       case '/auth/sign-in': {
         const start = startSignIn(client);
@@ -112,7 +112,7 @@ async function signInDepsFromEnv(): Promise<SignInDeps> {
 let built: Promise<ReturnType<typeof createSignInHandler>> | undefined;
 
 /** Settings and key are read once per cold start (a failed read is retried by the next request). */
-export const handler = async (event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> => {
+export const handler = async (event: LambdaFunctionURLEvent): Promise<SignInAnswer> => {
   built ??= signInDepsFromEnv().then(createSignInHandler);
   try {
     return await (
