@@ -136,7 +136,9 @@ async function handle(
   } catch {
     return send(res, 400, 'bad path\n');
   }
-  if (url.searchParams.has('token')) return signIn(req, res, url, options.signIns);
+  // Only a GET spends a token: a HEAD (a link checker, a preview) must not use it up.
+  if (url.searchParams.has('token'))
+    return req.method === 'GET' ? signIn(req, res, url, options.signIns) : send(res, 405, 'sign in with GET\n');
   if (path === `/${SIGN_IN_PATH}`) return send(res, 401, `to sign in, ${SIGN_IN_ADVICE}\n`);
   if (isProtectedPath(path) && !options.signIns.isSignedIn(req.headers.cookie))
     return send(res, 401, `sign in to read ${path.slice(1)}: ${SIGN_IN_ADVICE}\n`, { 'cache-control': 'no-store' });

@@ -146,7 +146,8 @@ describe('local site server sign-in', () => {
       expect(response.headers.get('set-cookie')).toBeNull();
     }
     const fresh = new URL(server.newSignInUrl());
-    expect((await noRedirect(`/${fresh.search}`)).status).toBe(303);
+    expect((await get(`/${fresh.search}`, { method: 'HEAD', redirect: 'manual' })).status).toBe(405);
+    expect((await noRedirect(`/${fresh.search}`)).status).toBe(303); // the HEAD did not spend it
   });
 
   it('answers the sign-in link of the page with where the address is', async () => {
