@@ -112,7 +112,8 @@ const SIGN_IN_ADVICE = 'open the dashboard address npm start printed (…/?token
 function signIn(req: IncomingMessage, res: ServerResponse, url: URL, signIns: LocalSignIn): void {
   const token = url.searchParams.get('token') ?? '';
   url.searchParams.delete('token');
-  const clean = `${url.pathname}${url.search}`;
+  // One leading slash: '//host' in Location would send the browser to another site.
+  const clean = `/${url.pathname.replace(/^\/+/, '')}${url.search}`;
   const noStore = { 'cache-control': 'no-store' };
   if (signIns.isSignedIn(req.headers.cookie)) return send(res, 303, '', { ...noStore, location: clean });
   const session = signIns.redeem(token);

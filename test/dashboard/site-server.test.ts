@@ -135,8 +135,10 @@ describe('local site server sign-in', () => {
     const again = await noRedirect(`${address.pathname}${address.search}`);
     expect(again.status).toBe(401);
     expect(again.headers.get('set-cookie')).toBeNull();
-    // A signed-in browser opening an old address is just sent to the clean one.
+    // A signed-in browser opening an old address is just sent to the clean one, on this site.
     expect((await noRedirect(`/?token=spent`, cookie)).status).toBe(303);
+    const elsewhere = await noRedirect(`/a/..//evil.example/?token=spent`, cookie);
+    expect(elsewhere.headers.get('location')).toMatch(/^\/(?!\/)/);
   });
 
   it('refuses tokens it did not mint, whatever their length', async () => {
