@@ -5,6 +5,10 @@
  * (`batchItemFailures`) retry from the lowest failed sequence number, a function error
  * retries the batch or bisects it, and when retries or the record age run out the batch's
  * description goes to the on-failure destination and the shard moves on.
+ *
+ * The mapping's ParallelizationFactor is honoured as Lambda does: up to that many batches of
+ * one shard at once, the records dealt into lanes by partition key so that one key's records
+ * are handled in order (kinesis-shard-reader.ts). Each lane retries its own failed batches.
  */
 import {
   GetShardIteratorCommand,
@@ -26,6 +30,7 @@ type KinesisMappingSettings = Pick<
   | 'maximumRecordAgeSeconds'
   | 'maximumBatchingWindowSeconds'
   | 'reportBatchItemFailures'
+  | 'parallelizationFactor'
 >;
 
 export interface BatchOutcome {
@@ -106,22 +111,34 @@ export class KinesisPoller {
   async #pollShard(shardId: string, firstIterator: string | undefined): Promise<void> {
     const { kinesis, settings } = this.#options;
     const pollMs = this.#options.pollIntervalMs ?? 200;
-    const reader = new ShardReader(kinesis, firstIterator, { pollMs, readAhead: settings.batchSize * 2 });
-    const windowMs = settings.maximumBatchingWindowSeconds * 1000;
+    const lanes = Math.max(1, Math.min(10, settings.parallelizationFactor));
+    // Two batches a lane wait read ahead, as before with one lane.
+    const reader = new ShardReader(kinesis, firstIterator, {
+      pollMs,
+      readAhead: settings.batchSize * 2 * lanes,
+      lanes,
+    });
     this.#readers.add(reader);
+    await Promise.all(Array.from({ length: lanes }, (_, lane) => this.#pollLane(shardId, reader, lane, pollMs)));
+  }
+
+  /** One lane of a shard: one batch at a time, its records in the order the shard gave them. */
+  async #pollLane(shardId: string, reader: ShardReader, lane: number, pollMs: number): Promise<void> {
+    const { settings } = this.#options;
+    const windowMs = settings.maximumBatchingWindowSeconds * 1000;
     while (this.#running && reader.open) {
       reader.readAhead();
-      const oldest = reader.oldestReadAt;
+      const oldest = reader.oldestReadAt(lane);
       if (oldest === undefined) {
         await reader.settle(pollMs);
         continue;
       }
       // Lambda waits for a full batch until the batching window (counted from the oldest record) closes.
-      if (reader.buffered < settings.batchSize && Date.now() - oldest < windowMs && reader.more) {
+      if (reader.waiting(lane) < settings.batchSize && Date.now() - oldest < windowMs && reader.more) {
         await reader.settle(Math.min(pollMs, 50));
         continue;
       }
-      const batch = reader.take(settings.batchSize);
+      const batch = reader.take(settings.batchSize, lane);
       reader.readAhead(); // the next batch is read while this one runs
       this.#busy++;
       try {

@@ -2,37 +2,76 @@
  * Reads one shard ahead of its poller: GetRecords runs while the function handles the
  * previous batch, so the next batch is waiting when the invocation returns instead of the
  * shard sitting idle for a read (kinesalite takes a noticeable time for a large read).
+ *
+ * With a parallelization factor above 1 the records are dealt into that many lanes by a
+ * hash of their partition key, as Lambda does: each lane is handled one batch at a time,
+ * so the records of one key keep their order while the lanes run side by side.
  */
 import { GetRecordsCommand, type KinesisClient, type _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class ShardReader {
+export interface ShardReaderOptions {
+  /** Pause after an empty or failed read. */
+  readonly pollMs: number;
+  /** Records kept waiting (all lanes together) before reading stops until some are taken. */
+  readonly readAhead: number;
+  /** Lanes the records are dealt into (the parallelization factor; default 1). */
+  readonly lanes?: number;
+}
+
+interface Lane {
   /** Records read and not yet taken, oldest first. */
-  readonly #records: KinesisRecord[] = [];
-  /** When each buffered record was read (ms), for the batching window. */
-  readonly #readAt: number[] = [];
+  readonly records: KinesisRecord[];
+  /** When each waiting record was read (ms), for the batching window. */
+  readonly readAt: number[];
+}
+
+/** The lane of a partition key: FNV-1a, cheap and stable, so one key always lands in one lane. */
+function laneOf(partitionKey: string | undefined, lanes: number): number {
+  if (lanes <= 1) return 0;
+  let hash = 0x811c9dc5;
+  const key = partitionKey ?? '';
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % lanes;
+}
+
+export class ShardReader {
+  readonly #lanes: Lane[];
   readonly #kinesis: KinesisClient;
   readonly #pollMs: number;
   readonly #readAhead: number;
+  #buffered = 0;
   #iterator: string | undefined;
   #reading: Promise<void> | undefined;
+  /** Resolved after each read, so that every lane waiting for records wakes when some come. */
+  #readDone = Promise.withResolvers<void>();
 
-  constructor(kinesis: KinesisClient, iterator: string | undefined, options: { pollMs: number; readAhead: number }) {
+  constructor(kinesis: KinesisClient, iterator: string | undefined, options: ShardReaderOptions) {
     this.#kinesis = kinesis;
     this.#iterator = iterator;
     this.#pollMs = options.pollMs;
     this.#readAhead = options.readAhead;
+    this.#lanes = Array.from({ length: Math.max(1, options.lanes ?? 1) }, () => ({ records: [], readAt: [] }));
   }
 
-  /** Records waiting to be taken. */
+  get lanes(): number {
+    return this.#lanes.length;
+  }
+
+  /** Records waiting to be taken, in all lanes. */
   get buffered(): number {
-    return this.#records.length;
+    return this.#buffered;
+  }
+
+  /** Records waiting in one lane. */
+  waiting(lane: number): number {
+    return this.#lane(lane).records.length;
   }
 
   /** False once the shard is closed (no next iterator) and every record was taken. */
   get open(): boolean {
-    return this.#iterator !== undefined || this.#records.length > 0;
+    return this.#iterator !== undefined || this.#buffered > 0;
   }
 
   /** True while more records may come (the shard has a next iterator). */
@@ -40,25 +79,39 @@ export class ShardReader {
     return this.#iterator !== undefined;
   }
 
-  /** When the oldest waiting record was read (ms), or undefined when none waits. */
-  get oldestReadAt(): number | undefined {
-    return this.#readAt[0];
+  /** When the oldest record waiting in `lane` was read (ms), or undefined when none waits. */
+  oldestReadAt(lane = 0): number | undefined {
+    return this.#lane(lane).readAt[0];
   }
 
   /** Starts a read unless one runs, the shard is closed or enough records wait. */
   readAhead(): void {
-    if (this.#reading || this.#iterator === undefined || this.#records.length >= this.#readAhead) return;
-    this.#reading = this.#read().finally(() => (this.#reading = undefined));
+    if (this.#reading || this.#iterator === undefined || this.#buffered >= this.#readAhead) return;
+    this.#reading = this.#read().finally(() => {
+      this.#reading = undefined;
+      this.#readDone.resolve();
+      this.#readDone = Promise.withResolvers<void>();
+    });
   }
 
-  /** Resolves when the running read ends, or after `ms` when none runs or it takes longer. */
+  /** Resolves when the next read ends, or after `ms` when that takes longer. */
   async settle(ms: number): Promise<void> {
-    await Promise.race([this.#reading ?? sleep(ms), sleep(ms)]);
+    await Promise.race([this.#readDone.promise, sleep(ms)]);
   }
 
-  take(count: number): KinesisRecord[] {
-    this.#readAt.splice(0, count);
-    return this.#records.splice(0, count);
+  /** Up to `count` of the oldest records waiting in `lane`. */
+  take(count: number, lane = 0): KinesisRecord[] {
+    const { records, readAt } = this.#lane(lane);
+    readAt.splice(0, count);
+    const taken = records.splice(0, count);
+    this.#buffered -= taken.length;
+    return taken;
+  }
+
+  #lane(index: number): Lane {
+    const lane = this.#lanes[index];
+    if (!lane) throw new RangeError(`lane ${index} of ${this.#lanes.length}`);
+    return lane;
   }
 
   async #read(): Promise<void> {
@@ -73,9 +126,11 @@ export class ShardReader {
     const records = got.Records ?? [];
     const now = Date.now();
     for (const record of records) {
-      this.#records.push(record);
-      this.#readAt.push(now);
+      const lane = this.#lane(laneOf(record.PartitionKey, this.#lanes.length));
+      lane.records.push(record);
+      lane.readAt.push(now);
     }
+    this.#buffered += records.length;
     // An empty read waits before the next one, as Lambda's poller does.
     if (records.length === 0) await sleep(this.#pollMs);
   }

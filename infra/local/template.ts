@@ -145,6 +145,8 @@ export interface EventSourceMappingSpec {
   readonly maximumRecordAgeSeconds: number;
   readonly maximumBatchingWindowSeconds: number;
   readonly reportBatchItemFailures: boolean;
+  /** Batches of one shard handled at once (Kinesis; 1..10, AWS's default 1). */
+  readonly parallelizationFactor: number;
   readonly enabled: boolean;
   /** Unresolved on-failure destination ARN. */
   readonly onFailure?: unknown;
@@ -320,6 +322,7 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
       maximumBatchingWindowSeconds: num(p.MaximumBatchingWindowInSeconds, 0),
       reportBatchItemFailures:
         Array.isArray(p.FunctionResponseTypes) && p.FunctionResponseTypes.includes('ReportBatchItemFailures'),
+      parallelizationFactor: num(p.ParallelizationFactor, 1),
       enabled: p.Enabled !== false,
       onFailure: (p.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination,
     });
