@@ -9,6 +9,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Worker } from 'node:worker_threads';
+import { loadavg } from 'node:os';
 import type { LocalCloud } from '#infra/local/cloud.ts';
 import { sqsClientConfig } from '#infra/local/emulators.ts';
 import { putEntries } from '#aws/prediction/kinesis-producer.ts';
@@ -37,6 +38,8 @@ export interface PhaseReport {
   readonly cells: string[];
   /** Per poison kind: "arrived with its reason / sent". */
   readonly kinds: Map<string, string>;
+  /** First PutRecords → last result, records/s. */
+  readonly endToEnd: number;
 }
 
 const PUT_CHUNK = 500;
@@ -57,7 +60,11 @@ export const MEASURES = [
   'PutRecords of all records (reference)',
   'first PutRecords → last result',
   'latency PutRecords → SQS receive p50 / p99 / max',
+  'load average (1 min) at the first put / at the end',
+  'CPU of this process, all threads, first put → last result: per record / 2 cores ÷ that',
 ];
+
+const load = () => (loadavg()[0] ?? 0).toFixed(1);
 
 interface Received {
   readonly userId: number;
@@ -156,12 +163,19 @@ export async function runPhase(cloud: LocalCloud, where: Where, phase: Phase): P
     latencies.push(at - (putAt.get(r.userId) ?? at));
     lastReceive = at;
   });
+  const loadAtStart = load();
+  // The whole local cloud runs in this process (emulators, pollers, functions' threads, the
+  // subscriber), so its CPU time per record bounds the rate whatever else loads the machine.
+  const cpuAtStart = process.cpuUsage();
   const put = await putAll(cloud, where.stream, entries, phase.rate);
   putAt = put.putAt;
   const deadline = Date.now() + Math.max(120_000, phase.records.length * 5);
   while (resultIds.size < good && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuPerRecordUs = (cpu.user + cpu.system) / entries.length;
   await new Promise((r) => setTimeout(r, 2000)); // late redeliveries would show up here
   await subscriber.stop();
+  const loadAtEnd = load();
   await cloud.idle();
 
   const poison = await poisonByKind(cloud, where, entries);
@@ -193,8 +207,11 @@ export async function runPhase(cloud: LocalCloud, where: Where, phase: Phase): P
       `${(put.putMs / 1000).toFixed(1)} s, ${fmt(perSecond(entries.length, put.putMs))} records/s`,
       `${(endToEnd / 1000).toFixed(1)} s, ${fmt(perSecond(entries.length, endToEnd))} records/s (${(endToEnd / put.putMs).toFixed(2)}× put)`,
       `${q(0.5)} / ${q(0.99)} / ${q(1)} s`,
+      `${loadAtStart} / ${loadAtEnd}`,
+      `${Math.round(cpuPerRecordUs)} µs / ${fmt(Math.round(2e6 / cpuPerRecordUs))} records/s`,
     ],
     kinds: poison.kinds,
+    endToEnd: perSecond(entries.length, endToEnd),
   };
 }
 
@@ -230,11 +247,17 @@ async function scoredInTrends(cloud: LocalCloud, siteBucket: string, round: numb
   }
 }
 
-/** The two tables: the measures by phase, then the poison kinds by phase. */
-export function printReports(phases: readonly Phase[], reports: readonly PhaseReport[]): void {
+/**
+ * The two tables: the measures by phase (with end to end against `handlerAlone`, the
+ * handler's records/s with an SNS that accepts at once, measured in the same run), then the
+ * poison kinds by phase.
+ */
+export function printReports(phases: readonly Phase[], reports: readonly PhaseReport[], handlerAlone: number): void {
   console.log('| measure | ' + phases.map((p) => p.title).join(' | ') + ' |');
   console.log('| --- | ' + phases.map(() => '---').join(' | ') + ' |');
   MEASURES.forEach((label, i) => console.log(`| ${label} | ${reports.map((r) => r.cells[i]).join(' | ')} |`));
+  const ratio = (r: PhaseReport) => `${(r.endToEnd / handlerAlone).toFixed(3)} (${fmt(handlerAlone)} records/s alone)`;
+  console.log(`| end to end ÷ predict handler alone (SNS accepting at once) | ${reports.map(ratio).join(' | ')} |`);
   console.log('\n| poison kind → reason expected | ' + phases.map((p) => p.title).join(' | ') + ' |');
   console.log('| --- | ' + phases.map(() => '---').join(' | ') + ' |');
   for (const kind of reports[0]?.kinds.keys() ?? [])

@@ -16,7 +16,7 @@
  * The model is trained here by the engine training/forest-engine.ts binds (20 trees, depth 8).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -37,6 +37,17 @@ import { present } from './_shared.ts';
 import { printReports, runPhase, type Phase } from './_prediction-burst.ts';
 
 const BATCH = 500;
+
+/**
+ * The stream and mapping the local cloud runs with (CDK context, as `cdk deploy -c` takes
+ * it): what docs/prediction.md ("Capacity") recommends for the burst's goal of 5,000
+ * records/s. `RETENTION_BENCH_CONTEXT` (JSON) replaces it, to compare settings.
+ */
+const STREAM_CONTEXT: Record<string, unknown> = process.env.RETENTION_BENCH_CONTEXT
+  ? (JSON.parse(process.env.RETENTION_BENCH_CONTEXT) as Record<string, unknown>)
+  : { 'retention:prediction:shardCount': 6, 'retention:prediction:parallelizationFactor': 1 };
+/** Execution environments a function may have at once (the local runtime's default is 2). */
+const ENVIRONMENTS = Number(process.env.RETENTION_BENCH_ENVIRONMENTS ?? 4);
 const encoder = new TextEncoder();
 
 function generator(seed: number) {
@@ -128,7 +139,8 @@ function kinesisEvent(records: PredictionRecord[], batchIndex: number): KinesisS
 const perSecond = (count: number, ms: number) => Math.round(count / (ms / 1000));
 const fmt = (n: number) => n.toLocaleString('en');
 
-async function handlerThroughput(modelJson: string, total: number) {
+/** Prints the handler's table; returns the records/s of the handler with an SNS accepting at once. */
+async function handlerThroughput(modelJson: string, total: number): Promise<number> {
   const records = makeRecords(total, 0);
   const events = Array.from({ length: Math.ceil(total / BATCH) }, (_, b) =>
     kinesisEvent(records.slice(b * BATCH, (b + 1) * BATCH), b),
@@ -146,22 +158,29 @@ async function handlerThroughput(modelJson: string, total: number) {
     await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
     const poisonUrl = present((await sqs.send(new CreateQueueCommand({ QueueName: 'poison' }))).QueueUrl, 'QueueUrl');
     const models = { current: async () => model };
-    const rows: { name: string; ms: number }[] = [];
+    const rows: { name: string; ms: number; cpuUs: number }[] = [];
+    // Wall time, and CPU time of the whole process (fauxqs answers in this thread too): less swayed by the machine's load.
+    const measure = async (name: string, work: () => unknown) => {
+      const cpu = process.cpuUsage();
+      const t = performance.now();
+      await work();
+      const used = process.cpuUsage(cpu);
+      rows.push({ name, ms: performance.now() - t, cpuUs: used.user + used.system });
+    };
 
-    let t = performance.now();
-    for (const e of events) for (const r of e.Records) JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString());
-    rows.push({ name: 'base64 + JSON.parse only (reference)', ms: performance.now() - t });
-
-    t = performance.now();
-    for (const e of events)
-      model.score(
-        e.Records.map((r) => {
-          const p = parseRecord(Buffer.from(r.kinesis.data, 'base64'), model.features);
-          if (!p.ok) throw new Error('bad');
-          return p.row;
-        }),
-      );
-    rows.push({ name: 'validate + score (core)', ms: performance.now() - t });
+    await measure('base64 + JSON.parse only (reference)', () => {
+      for (const e of events) for (const r of e.Records) JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString());
+    });
+    await measure('validate + score (core)', () => {
+      for (const e of events)
+        model.score(
+          e.Records.map((r) => {
+            const p = parseRecord(Buffer.from(r.kinesis.data, 'base64'), model.features);
+            if (!p.ok) throw new Error('bad');
+            return p.row;
+          }),
+        );
+    });
 
     // An SNS that accepts every entry at once: the handler's own cost (batching, Powertools, trends write).
     const instant = Object.create(sns) as SNSClient;
@@ -176,29 +195,32 @@ async function handlerThroughput(modelJson: string, total: number) {
           }
         : sns.send(command)) as SNSClient['send'];
     const deps = { s3, sqs, dataBucket: 'data', resultsTopicArn: topicArn, poisonQueueUrl: poisonUrl, models };
-    let handler = createPredictHandler({ ...deps, sns: instant, logger: silentLogger() });
-    t = performance.now();
-    for (const e of events) await handler(e);
-    rows.push({
-      name: 'predict handler, SNS accepting instantly (S3 trend parts to fauxqs)',
-      ms: performance.now() - t,
+    const instantHandler = createPredictHandler({ ...deps, sns: instant, logger: silentLogger() });
+    await measure('predict handler, SNS accepting instantly (S3 trend parts to fauxqs)', async () => {
+      for (const e of events) await instantHandler(e);
+    });
+    const handler = createPredictHandler({ ...deps, sns, logger: silentLogger() });
+    await measure('predict handler, PublishBatch to fauxqs (fan-out to 1 queue)', async () => {
+      for (const e of events) await handler(e);
     });
 
-    handler = createPredictHandler({ ...deps, sns, logger: silentLogger() });
-    t = performance.now();
-    for (const e of events) await handler(e);
-    rows.push({ name: 'predict handler, PublishBatch to fauxqs (fan-out to 1 queue)', ms: performance.now() - t });
-
     const reference = present(rows[0], 'the first measurement').ms;
+    const alone = present(rows[2], 'the handler with an SNS accepting at once').ms;
     console.log(
       `\n### Handler throughput: ${fmt(total)} records in invocations of ${BATCH} (one after the other, this process)`,
     );
-    console.log('| path | time | records/s | time vs JSON.parse only |');
-    console.log('| --- | --- | --- | --- |');
+    console.log('| path | time | records/s | time vs JSON.parse only | CPU per record |');
+    console.log('| --- | --- | --- | --- | --- |');
     for (const r of rows)
       console.log(
-        `| ${r.name} | ${(r.ms / 1000).toFixed(2)} s | ${fmt(perSecond(total, r.ms))} | ${(r.ms / reference).toFixed(1)}× |`,
+        `| ${r.name} | ${(r.ms / 1000).toFixed(2)} s | ${fmt(perSecond(total, r.ms))} | ${(r.ms / reference).toFixed(1)}× | ${(r.cpuUs / total).toFixed(1)} µs |`,
       );
+    console.log(
+      `(load average at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(', ')})`,
+    );
+    return perSecond(total, alone);
   } finally {
     s3.destroy();
     sqs.destroy();
@@ -210,13 +232,15 @@ async function handlerThroughput(modelJson: string, total: number) {
 /** The handler logs each poison record and failure; quiet here so the table stays readable. */
 const silentLogger = () => new Logger({ logLevel: 'SILENT' });
 
-async function throughLocalCloud(modelJson: string, phases: readonly Phase[]) {
+async function throughLocalCloud(modelJson: string, phases: readonly Phase[], handlerAlone: number) {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-prediction-'));
   const invocations = new Map<string, { count: number; ms: number }>();
   let cloud;
   try {
     cloud = await startLocalCloud({
       stateDir,
+      context: STREAM_CONTEXT,
+      maxConcurrency: ENVIRONMENTS,
       onOutput: () => undefined,
       onActivity: (a) => {
         if (a.kind !== 'invoke') return;
@@ -241,12 +265,15 @@ async function throughLocalCloud(modelJson: string, phases: readonly Phase[]) {
     };
     await publish(cloud.clients.s3, dataBucket(cloud).name, modelJson);
     const settings = cloud.template.eventSourceMappings[0];
+    const shards = cloud.template.streams.map((s) => s.shardCount).join(', ');
     console.log(
-      `\n### Through the local cloud (product stack; ${cloud.template.streams.map((s) => `${s.shardCount} shard(s)`).join(', ')}, batch size ${settings?.batchSize ?? '?'}, batching window ${settings?.maximumBatchingWindowSeconds ?? '?'} s)`,
+      `\n### Through the local cloud (product stack; context ${JSON.stringify(STREAM_CONTEXT)}: ${shards} shard(s), ` +
+        `parallelization factor ${settings?.parallelizationFactor ?? '?'}, batch size ${settings?.batchSize ?? '?'}, ` +
+        `batching window ${settings?.maximumBatchingWindowSeconds ?? '?'} s; up to ${ENVIRONMENTS} environments a function)`,
     );
     const reports = [];
     for (const phase of phases) reports.push(await runPhase(cloud, where, phase));
-    printReports(phases, reports);
+    printReports(phases, reports, handlerAlone);
     console.log(
       `(invocations over both phases: ${[...invocations].map(([fn, t]) => `${fn} ${t.count} × ${(t.ms / t.count).toFixed(0)} ms mean, ${(t.ms / 1000).toFixed(1)} s in all`).join('; ')})`,
     );
@@ -275,9 +302,17 @@ export async function run(opts: BenchOptions): Promise<void> {
   console.log(
     `model: ${engine} engine, 20 trees, depth ≤ 8, ${forestEngine.nodes(modelJson)} nodes; machine shared with other work`,
   );
-  await handlerThroughput(modelJson, opts.quick ? 5_000 : 50_000);
-  await throughLocalCloud(modelJson, [
-    { title: 'burst: as fast as PutRecords goes', round: 0, records: makeRecords(opts.quick ? 5_000 : 100_000, 0, 1) },
-    { title: 'paced: 500 records/s', round: 1, records: makeRecords(opts.quick ? 2_000 : 10_000, 1, 2), rate: 500 },
-  ]);
+  const handlerAlone = await handlerThroughput(modelJson, opts.quick ? 5_000 : 50_000);
+  await throughLocalCloud(
+    modelJson,
+    [
+      {
+        title: 'burst: as fast as PutRecords goes',
+        round: 0,
+        records: makeRecords(opts.quick ? 5_000 : 100_000, 0, 1),
+      },
+      { title: 'paced: 500 records/s', round: 1, records: makeRecords(opts.quick ? 2_000 : 10_000, 1, 2), rate: 500 },
+    ],
+    handlerAlone,
+  );
 }
