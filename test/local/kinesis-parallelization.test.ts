@@ -162,7 +162,11 @@ describe('local Kinesis poller: parallelization factor and shards', () => {
 
   it('retries a failed record before any later record of its key, while other lanes go on', async () => {
     await filledStream('retried');
-    const { seen, most, failed } = await poll('retried', 3, ({ key, n }) => n === 5 && ['user-3', 'user-17'].includes(key));
+    const { seen, most, failed } = await poll(
+      'retried',
+      3,
+      ({ key, n }) => n === 5 && ['user-3', 'user-17'].includes(key),
+    );
 
     expect(failed).toBe(2);
     expect(seen).toHaveLength(KEYS * PER_KEY);
