@@ -10,7 +10,7 @@
  * earliest event's company is the same one an in-order count picks.
  */
 import { EventBatch } from './event-line.ts';
-import { FIRST_HI, FIRST_LO, PLATFORM_COUNT, ROW, UserTable } from './user-table.ts';
+import { FIRST_HI, FIRST_LO, PLATFORM_COUNT, ROW, type UserTable } from './user-table.ts';
 
 /** The first batch is small (a small input allocates little); each full one doubles it up to MAX_BATCH. */
 const FIRST_BATCH = 256;
