@@ -33,11 +33,11 @@ function random(seed: number): () => number {
 
 /** The counts a line-by-line reading gives: the company of the first line with the earliest time. */
 function reference(events: readonly Event[]): UserCounts[] {
-  const users = new Map<number, UserCounts>();
+  const users = new Map<number, { userId: number; companyId: number; firstEventTime: number; counts: number[] }>();
   for (const e of events) {
     let u = users.get(e.user);
     if (u === undefined) {
-      u = { userId: e.user, companyId: e.company, firstEventTime: start + e.dt, counts: new Array(12).fill(0) };
+      u = { userId: e.user, companyId: e.company, firstEventTime: start + e.dt, counts: new Array<number>(12).fill(0) };
       users.set(e.user, u);
     }
     u.counts[e.platform]!++;
