@@ -7,13 +7,11 @@ import { DEFAULT_CATEGORIES, type Categories } from '#core/schema.ts';
 import { weekCalendar, type WeekId } from '#core/weeks.ts';
 import { compileCategories, type ByteNames } from './categories.ts';
 import { EventAggregate } from './event-aggregate.ts';
-import { EVENT_FIELDS, EventBatch, MAX_EVENT_TIME, scanEvent } from './event-line.ts';
+import { BatchCounter } from './batch-counter.ts';
+import { EVENT_FIELDS, MAX_EVENT_TIME, scanEvent } from './event-line.ts';
 import { LineStream } from './line-stream.ts';
 import type { LineCounts, RejectSink } from './types.ts';
-import { FIRST_HI, FIRST_LO, PLATFORM_COUNT, ROW, UserTable } from './user-table.ts';
-
-/** Lines parsed before they are counted together. */
-const BATCH = 256;
+import { UserTable } from './user-table.ts';
 
 export interface EventExtractOptions {
   readonly week: WeekId;
@@ -42,8 +40,7 @@ export class EventAggregator extends LineStream {
   private readonly weekEnd: number;
   private readonly table: UserTable;
   // Accepted lines waiting to be counted (see scanLines).
-  private readonly batch = new EventBatch(BATCH);
-  private readonly batchSlots = new Int32Array(BATCH);
+  private readonly counter: BatchCounter;
   private batchLength = 0;
   private readonly sourceNames: string[] = [];
 
@@ -60,6 +57,7 @@ export class EventAggregator extends LineStream {
     this.weekStart = calendar?.start ?? 0;
     this.weekEnd = calendar?.end ?? MAX_EVENT_TIME + 1;
     this.table = new UserTable(this.weekStart);
+    this.counter = new BatchCounter(this.table);
   }
 
   override beginSource(name: string): void {
@@ -68,16 +66,17 @@ export class EventAggregator extends LineStream {
   }
 
   /**
-   * The hot loop: parse each line in place into a small batch, then count the batch. Two
-   * short loops over a batch let the CPU overlap the cache misses of many users' rows,
-   * which one parse-then-count loop cannot (the misses sit on a dependent chain).
+   * The hot loop: parse each line in place into a batch; a full batch is counted by the
+   * BatchCounter (in cache-sized groups of users, see batch-counter.ts).
    */
   protected scanLines(buf: Uint8Array, start: number, stop: number): void {
     const platforms = this.platforms;
     const eventTypes = this.eventTypes;
     const weekStart = this.weekStart;
     const weekEnd = this.weekEnd;
-    const batch = this.batch;
+    const counter = this.counter;
+    let batch = counter.batch;
+    let capacity = counter.capacity;
     let n = this.batchLength;
     let line = this.line;
     let accepted = this.accepted;
@@ -92,8 +91,10 @@ export class EventAggregator extends LineStream {
       }
       p = next;
       accepted++;
-      if (++n === BATCH) {
-        this.countBatch(n);
+      if (++n === capacity) {
+        counter.count(n);
+        batch = counter.batch;
+        capacity = counter.capacity;
         n = 0;
       }
     }
@@ -102,56 +103,9 @@ export class EventAggregator extends LineStream {
     this.accepted = accepted;
   }
 
-  private countBatch(n: number): void {
-    const table = this.table;
-    const users = this.batch.users;
-    const slots = this.batchSlots;
-    let direct = table.slots.direct;
-    let limit = direct.length;
-    let rows = table.rows;
-    // Pass 1: find each line's slot. Two short loops over a batch let the CPU overlap the
-    // lookups' cache misses, which a parse-then-count loop per line cannot.
-    // Both loops index arrays within range by construction (i < n ≤ BATCH, a slot's row
-    // lies inside rows), so the reads carry `!` instead of checks.
-    for (let i = 0; i < n; i++) {
-      const userId = users[i]!;
-      let slot = userId < limit ? direct[userId]! - 1 : -1;
-      if (slot < 0) {
-        slot = this.slotOrAdd(userId);
-        direct = table.slots.direct;
-        limit = direct.length;
-        rows = table.rows;
-      }
-      slots[i] = slot;
-    }
-    // Pass 2: count.
-    const companyIds = table.companyIds;
-    const { companies, keys, times } = this.batch;
-    for (let i = 0; i < n; i++) {
-      const slot = slots[i]!;
-      const base = slot * ROW;
-      const key = keys[i]!;
-      const a = base + (key & 0xff);
-      const b = base + PLATFORM_COUNT + (key >> 8);
-      if (++rows[a]! === 65536) table.carry(a); // the stored word wrapped to 0
-      if (++rows[b]! === 65536) table.carry(b);
-      const time = times[i]!;
-      if (time < rows[base + FIRST_LO]! + rows[base + FIRST_HI]! * 65536) {
-        rows[base + FIRST_LO] = time & 0xffff;
-        rows[base + FIRST_HI] = time >>> 16;
-        companyIds[slot] = companies[i]!;
-      }
-    }
-  }
-
-  private slotOrAdd(userId: number): number {
-    const slot = this.table.slotOf(userId);
-    return slot >= 0 ? slot : this.table.addUser(userId);
-  }
-
   override endSource(): LineCounts {
     const counts = super.endSource();
-    this.countBatch(this.batchLength);
+    this.counter.count(this.batchLength);
     this.batchLength = 0;
     return counts;
   }
