@@ -112,7 +112,7 @@ describe('extraction races on emulated S3', () => {
     expect(await rejoinAllParts(store)).toEqual({ parts: [], markersRewritten: [] });
   });
 
-  it('streams a table with many bad lines into every part’s rejects', async () => {
+  it('streams a table with many bad lines into every part’s rejects, the first 1,000 kept and the rest counted', async () => {
     const bad = Array.from({ length: 20_000 }, (_, i) => `${100 + i}\t7\t30`).join('\n') + '\n';
     await s3.put('raw/profiles/nosql_user_profile.data', PROFILES + bad);
     const result = await rejoinAllParts(store);
@@ -120,11 +120,14 @@ describe('extraction races on emulated S3', () => {
     const rejects = (await s3.text('extracted/week=1/part=user_events_week1.log/rejects.jsonl.gz'))
       .trimEnd()
       .split('\n');
-    expect(rejects).toHaveLength(20_000);
+    expect(rejects).toHaveLength(1_000);
     expect(JSON.parse(rejects.at(-1) ?? '{}')).toMatchObject({
       source: 'raw/profiles/nosql_user_profile.data',
-      line: 20_003,
+      line: 1_003,
       reason: 'bad_gender',
     });
+    const manifest = JSON.parse(await s3.text('extracted/week=1/part=user_events_week1.log/manifest.json'));
+    expect(manifest.tables.profiles.rejected).toEqual({ bad_gender: 20_000 });
+    expect(manifest.rejectsKept.notKept).toEqual({ bad_gender: 19_000 });
   });
 });
