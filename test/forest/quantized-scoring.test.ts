@@ -26,6 +26,9 @@ function withUnseenValues(): Float32Array[] {
     column(region)[r] = r % 2 === 0 ? 8 : 40; // 40: beyond any mask
     column(pc)[r] = r % 3 === 0 ? 1e6 : -5; // above and below every threshold
   }
+  // Between whole numbers, and on the thresholds themselves (half way between values: x ≤ t goes left).
+  for (let r = 401; r < 800; r += 3) column(pc)[r] = ((r % 20) + 1) / 2;
+  for (let r = 402; r < 800; r += 5) column(featureIndex('age'))[r] = 20.5 + (r % 50);
   column(industry)[1] = -1;
   column(pc)[3] = NaN;
   return columns;
@@ -48,11 +51,11 @@ describe('quantized scoring', () => {
   it('agrees with the trees read row by row, unseen categories going right', () => {
     const columns = withUnseenValues();
     defined(columns[industry], 'industry')[2] = 2.5; // not a category index at all: right as well
-    const fast = scoreColumns(model, columns, 400);
-    for (let r = 0; r < 400; r++) expect(fast[r]).toBe(oracleScore(model, columns, r));
+    const fast = scoreColumns(model, columns, 800);
+    for (let r = 0; r < 800; r++) expect(fast[r]).toBe(oracleScore(model, columns, r));
     // Where the two old and new walks agree on what an unseen value is (an index below 32), bit for bit too.
-    const reference = scoreByThresholds(model, columns, 400);
-    for (let r = 0; r < 400; r++)
+    const reference = scoreByThresholds(model, columns, 800);
+    for (let r = 0; r < 800; r++)
       if (
         columns[region]?.[r] !== 40 &&
         Number.isInteger(columns[industry]?.[r]) &&

@@ -46,9 +46,14 @@ export interface QuantizedForest {
   readonly delta: Float64Array;
   /** Per continuous feature: its thresholds ascending, padded with +∞ to 32 (f × 32 + k). */
   readonly edges: Float64Array;
+  /** Per continuous feature: the bins of the whole numbers 0..255 (f × 256 + x), most counts and ages: one load instead of a search. */
+  readonly small: Uint8Array;
   /** Per feature: its number of categories, 0 for a continuous feature. */
   readonly categories: Int32Array;
 }
+
+/** Whole numbers below this take their bin from `small`. */
+const SMALL = 256;
 
 const quantized = new WeakMap<ForestModel, QuantizedForest | null>();
 
@@ -83,6 +88,7 @@ function compile(model: ForestModel): QuantizedForest | undefined {
     value: new Float64Array(total),
     delta: new Float64Array(total),
     edges,
+    small: smallBins(edges, d),
     categories,
   };
   let base = 0;
@@ -94,6 +100,17 @@ function compile(model: ForestModel): QuantizedForest | undefined {
     base += tree.feature.length;
   });
   return q;
+}
+
+function smallBins(edges: Float64Array, d: number): Uint8Array {
+  const small = new Uint8Array(d * SMALL);
+  for (let f = 0; f < d; f++)
+    for (let x = 0; x < SMALL; x++) {
+      let b = 0;
+      while (x > edges[f * BINS + b]!) b++; // the last edge is +∞
+      small[f * SMALL + x] = b;
+    }
+  return small;
 }
 
 /** Each continuous feature's distinct thresholds over all trees, ascending. */
@@ -155,7 +172,7 @@ export function fillBins(
   n: number,
   bins: Uint8Array,
 ) {
-  const edges = q.edges;
+  const { edges, small } = q;
   for (let f = 0; f < q.features; f++) {
     const column = columns[f]!;
     const o = f << BLOCK_SHIFT;
@@ -169,8 +186,13 @@ export function fillBins(
     }
     // Branch-free lower bound over 32 padded thresholds: how many are below x (NaN: none).
     const e = f * BINS;
+    const s = f * SMALL;
     for (let i = 0; i < n; i++) {
       const x = column[start + i]!;
+      if (x >>> 0 === x && x < SMALL) {
+        bins[o + i] = small[s + x]!;
+        continue;
+      }
       let b = +(x > edges[e + 15]!) << 4;
       b += +(x > edges[e + b + 7]!) << 3;
       b += +(x > edges[e + b + 3]!) << 2;
