@@ -8,7 +8,7 @@
  * a category index the model never saw at a node goes to the node's right branch.
  */
 import type { ForestModel } from './model.ts';
-import { BLOCK, fillBins, newBlock, quantize, walk, type QuantizedForest } from './quantized.ts';
+import { BLOCK, fillBins, quantize, walkerOf, type QuantizedForest } from './quantized.ts';
 import { nodeOf } from './tree.ts';
 
 interface CompiledForest {
@@ -102,16 +102,17 @@ export function scoreColumns(
 }
 
 function scoreQuantized(q: QuantizedForest, columns: readonly Float32Array[], rows: number, out: Float64Array) {
-  const block = newBlock(q);
-  const { value } = q;
+  const walker = walkerOf(q);
+  const { value, roots, depth } = q;
+  const at = walker.at;
   for (let start = 0; start < rows; start += BLOCK) {
     const n = Math.min(BLOCK, rows - start);
-    fillBins(q, columns, start, n, block.bins);
+    fillBins(q, columns, start, n, walker.bins);
     for (let i = 0; i < n; i++) out[start + i] = 0;
     for (let t = 0; t < q.trees; t++) {
-      walk(q, t, block, n);
-      const at = block.at;
-      for (let i = 0; i < n; i++) out[start + i]! += value[at[i]!]!;
+      at.fill(roots[t]! * 8, 0, n); // node byte offsets
+      walker.walk(depth[t]!, n);
+      for (let i = 0; i < n; i++) out[start + i]! += value[at[i]! >>> 3]!;
     }
   }
   const inv = 1 / q.trees;
