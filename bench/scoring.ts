@@ -3,7 +3,7 @@
  * rows in the same run. Both forests have 20 trees of depth 10, 32 bins and sqrt features per
  * node, trained on the same generated users (bench/forest.ts's documented model); then both
  * score the same 1M rows (100k with --quick), best of 3:
- *   - ours: the quantized scorer (scoreColumns), the previous walk on float thresholds
+ *   - ours: the quantized scorer (scoreColumns: bins, masks, the WebAssembly walk), the previous walk on float thresholds
  *     (scoreByThresholds) and scoring with every feature's contribution (contributionColumns);
  *   - XGBoost: predict_proba with nthread=1 in a /usr/bin/python3 child
  *     ("skipped" when xgboost is missing: apt-get install python3-xgboost).
