@@ -158,8 +158,10 @@ describe('retention predict', () => {
 
   it("with --reasons adds each user's 3 largest contributions, feature=value and the signed change", async () => {
     const args = ['predict', '--model', join(dir, 'predict-model'), '--features', join(dir, 'w0/features.tsv')];
-    const plain = await cli([...args, '--out', join(dir, 'pred-plain.tsv')]);
-    const run = await cli([...args, '--out', join(dir, 'pred-reasons.tsv'), '--reasons']);
+    const [plain, run] = await Promise.all([
+      cli([...args, '--out', join(dir, 'pred-plain.tsv')]),
+      cli([...args, '--out', join(dir, 'pred-reasons.tsv'), '--reasons']),
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(plain.code).toBe(0);
     const lines = (await readFile(join(dir, 'pred-reasons.tsv'), 'utf8')).trimEnd().split('\n');
@@ -192,5 +194,5 @@ describe('retention predict', () => {
       expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
     });
     expect(withReasons).toBe(USERS); // every user's path splits on something
-  });
+  }, 150_000); // two command-line runs side by side (each ~15 s on the loaded build machine)
 });
