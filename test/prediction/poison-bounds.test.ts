@@ -101,14 +101,17 @@ describe('SendMessageBatch requests', () => {
 });
 
 describe('scoring records one handler at a time', () => {
-  /** A stand-in scorer (probability = the row's first value) that counts its calls and refuses rows holding -1. */
+  /** A stand-in scorer (probability = the row's first value, contribution = its value) that counts its calls and refuses rows holding -1. */
   const counting = () => {
     const calls: number[] = [];
     const model = {
-      score(rows: readonly Float32Array[]) {
+      explain(rows: readonly Float32Array[]) {
         calls.push(rows.length);
         if (rows.some((r) => r[0] === -1)) throw new RangeError('cannot score -1');
-        return Float64Array.from(rows, (r) => r[0] ?? NaN);
+        return {
+          probabilities: Float64Array.from(rows, (r) => r[0] ?? NaN),
+          contributions: Float64Array.from(rows, (r) => r[0] ?? NaN),
+        };
       },
     };
     return { calls, model };
@@ -118,7 +121,9 @@ describe('scoring records one handler at a time', () => {
     const { calls, model } = counting();
     const scorer = new BatchScorer(model);
     const got = await Promise.all([0.25, 0.5, 0.75].map((v) => scorer.score(Float32Array.of(v))));
-    expect(got).toEqual([0.25, 0.5, 0.75]);
+    expect(got.map((g) => g.probability)).toEqual([0.25, 0.5, 0.75]);
+    // Each row's own contributions, not its neighbours'.
+    expect(got.map((g) => [...g.contributions])).toEqual([[0.25], [0.5], [0.75]]);
     expect(calls).toEqual([3]);
   });
 

@@ -220,10 +220,10 @@ describe('poison records through the predict handler', () => {
     // The real model, wrapped to throw for one record: no real record makes our engine throw today.
     const throwing = (model: PredictionModel): PredictionModel => ({
       ...model,
-      score: (rows) => {
+      explain: (rows) => {
         const age = model.features.findIndex((x) => x.name === 'age');
         if (rows.some((row) => row[age] === 99)) throw new TypeError('cannot score age 99');
-        return model.score(rows);
+        return model.explain(rows);
       },
     });
     const event = await eventOf([

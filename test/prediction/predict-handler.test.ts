@@ -24,6 +24,8 @@ import { rebuildTrends } from '#aws/prediction/trend-parts.ts';
 import type { PredictionResult } from '#core/prediction/result.ts';
 import type { PoisonMessage } from '#core/prediction/poison.ts';
 import { createStream, publishModel, readEvent, record, trainTinyModel } from './fixtures.ts';
+import { loadModel } from '#core/forest/model.ts';
+import { oracleContributions } from '#test/forest/oracle.ts';
 import { defined } from '#test/support/defined.ts';
 
 describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
@@ -179,6 +181,41 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
       [1, 15, users.filter((u) => u > 10 && u % 6 > 2).length],
     ]);
     expect(parts[0].key).toMatch(/^predictions\/trends\/round=0\/shardId-\d+-\d+\.json$/);
+  });
+
+  it('gives every result up to 3 reasons: the features that moved its probability most, with the values sent', async () => {
+    await publishModel(local.s3, data, 'v1', modelA);
+    const users = Array.from({ length: 12 }, (_, i) => i + 1);
+    const event = await eventOf(users.map((u) => ({ key: String(u), data: record(u, 0) })));
+    expect((await handlerWith()(event)).batchItemFailures).toEqual([]);
+    const messages = await drain(resultsUrl);
+    expect(messages).toHaveLength(users.length);
+    const model = loadModel(modelA);
+    for (const { body } of messages) {
+      const sent = record(body.userId, 0).features;
+      // The model's paths read plainly (test/forest/oracle.ts), for this user's row.
+      const columns = model.schema.features.map((f) =>
+        Float32Array.of(
+          f.kind === 'categorical' ? (f.values ?? []).indexOf(String(sent[f.name])) : Number(sent[f.name]),
+        ),
+      );
+      const expected = oracleContributions(model, columns, 0)
+        .map((c, f) => ({ feature: defined(model.schema.features[f], 'a feature').name, c }))
+        .filter((x) => x.c !== 0)
+        .sort((a, b) => Math.abs(b.c) - Math.abs(a.c))
+        .slice(0, 3);
+      expect(body.reasons).toEqual(
+        expected.map((x) => ({
+          feature: x.feature,
+          value: sent[x.feature],
+          contribution: Math.round(x.c * 1e4) / 1e4,
+        })),
+      );
+      // The model learned "retained ⇔ pc > 2": pc leads, and pushes the way of the answer.
+      const [first] = defined(body.reasons, 'the reasons');
+      expect(first).toMatchObject({ feature: 'pc', value: sent.pc });
+      expect(Math.sign(defined(first, 'a first reason').contribution)).toBe(Number(sent.pc) > 2 ? 1 : -1);
+    }
   });
 
   it('sends poison records to the dead-letter queue with reason and data, and does not block the batch', async () => {

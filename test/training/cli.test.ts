@@ -155,4 +155,44 @@ describe('retention predict', () => {
       expect(Number(retained)).toBe(Number(p) >= 0.5 ? 1 : 0);
     }
   });
+
+  it("with --reasons adds each user's 3 largest contributions, feature=value and the signed change", async () => {
+    const args = ['predict', '--model', join(dir, 'predict-model'), '--features', join(dir, 'w0/features.tsv')];
+    const [plain, run] = await Promise.all([
+      cli([...args, '--out', join(dir, 'pred-plain.tsv')]),
+      cli([...args, '--out', join(dir, 'pred-reasons.tsv'), '--reasons']),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(plain.code).toBe(0);
+    const lines = (await readFile(join(dir, 'pred-reasons.tsv'), 'utf8')).trimEnd().split('\n');
+    const without = (await readFile(join(dir, 'pred-plain.tsv'), 'utf8')).trimEnd().split('\n');
+    expect(lines[0]).toBe('user_id\tprobability\tretained\treasons');
+    expect(lines).toHaveLength(USERS + 1);
+    const sent = new Map(
+      (await readFile(join(dir, 'w0/features.tsv'), 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => {
+          const [id, , ...values] = line.split('\t');
+          return [id, Object.fromEntries(FEATURE_NAMES.map((name, f) => [name, values[f]]))];
+        }),
+    );
+    let withReasons = 0;
+    lines.slice(1).forEach((line, i) => {
+      const [id, p, retained, reasons = ''] = line.split('\t');
+      expect([id, p, retained].join('\t')).toBe(without[i + 1]); // the same scores as without --reasons
+      const parsed = reasons
+        .split('; ')
+        .filter(Boolean)
+        .map((text) => defined(/^(?<name>\w+)=(?<value>\S+) (?<change>[+-]\d\.\d{4})$/.exec(text)?.groups, text));
+      expect(parsed.length).toBeLessThanOrEqual(3);
+      if (parsed.length > 0) withReasons++;
+      const user = defined(sent.get(defined(id, 'a user id')), `user ${id} in features.tsv`);
+      for (const r of parsed) expect(r.value).toBe(user[defined(r.name, 'a name')]);
+      const sizes = parsed.map((r) => Math.abs(Number(r.change)));
+      expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    });
+    expect(withReasons).toBe(USERS); // every user's path splits on something
+  }, 150_000); // two command-line runs side by side (each ~15 s on the loaded build machine)
 });

@@ -3,6 +3,7 @@
  * (the command line and the Step Functions tasks) and prediction call this interface, so
  * they read the same whichever trainer built the model; training-engine.ts binds it.
  */
+import type { Contributions } from './contributions.ts';
 import type { FeatureImportance } from './importance.ts';
 import type { Metrics } from './metrics.ts';
 import type { TrainingStats } from './model.ts';
@@ -39,6 +40,8 @@ export interface ForestEngine {
   check(params: LooseParams, rows?: number): void;
   /** Probability of class 1 for every row of `set`. */
   score(modelJson: string, set: ScoringSet): Float64Array;
+  /** The same probabilities with each feature's contribution to them (contributions.ts): the reasons. */
+  explain(modelJson: string, set: ScoringSet): Contributions;
   metrics(labels: Uint8Array, probabilities: Float64Array): Metrics;
   featureImportance(modelJson: string): FeatureImportance[];
   describe(modelJson: string): ModelDescription;

@@ -3,6 +3,7 @@
  * model text out; the last model trained or parsed is kept, since callers ask several
  * questions of one model in a row (score, then importance, then trees).
  */
+import { contributionColumns } from './contributions.ts';
 import type { ForestEngine } from './engine.ts';
 import { countNodes, treesDocument } from './export.ts';
 import { featureImportance } from './importance.ts';
@@ -37,6 +38,7 @@ export const histogramEngine: ForestEngine = {
     if (options.engine === 'ml-random-forest') checkMlRandomForest(options, rows);
   },
   score: (modelJson, set) => scoreColumns(loadModelCached(modelJson), set.columns, set.rows),
+  explain: (modelJson, set) => contributionColumns(loadModelCached(modelJson), set.columns, set.rows),
   metrics: (labels, probabilities) => binaryMetrics(labels, probabilities),
   featureImportance: (modelJson) => featureImportance(loadModelCached(modelJson)),
   describe(modelJson) {

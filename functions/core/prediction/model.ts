@@ -7,6 +7,7 @@
 import { DEFAULT_CATEGORIES, FEATURES, featureCategories, type FeatureKind } from '#core/schema.ts';
 import { forestEngine } from '#core/training/forest-engine.ts';
 import type { ForestEngine } from '#core/forest/engine.ts';
+import type { Contributions } from '#core/forest/contributions.ts';
 import type { ModelFeature } from './record.ts';
 
 export interface PredictionModel {
@@ -14,6 +15,8 @@ export interface PredictionModel {
   readonly features: readonly ModelFeature[];
   /** Probability of "retained" for each row (one Float32Array of features per record). */
   score(rows: readonly Float32Array[]): Float64Array;
+  /** The same probabilities with each feature's contribution to them, row-major (`features.length` per row). */
+  explain(rows: readonly Float32Array[]): Omit<Contributions, 'baseRate'>;
 }
 
 interface SchemaLike {
@@ -62,9 +65,16 @@ export function prepareModel(modelJson: string, version: string, engine: ForestE
     features,
     score(rows) {
       if (rows.length === 0) return new Float64Array(0);
-      // A row has one value per feature (validateRecord); a missing one would be NaN, as a typed array stores it.
-      const columns = features.map((_, f) => Float32Array.from(rows, (row) => row[f] ?? NaN));
-      return engine.score(modelJson, { rows: rows.length, columns });
+      return engine.score(modelJson, { rows: rows.length, columns: columnsOf(rows, features.length) });
+    },
+    explain(rows) {
+      if (rows.length === 0) return { probabilities: new Float64Array(0), contributions: new Float64Array(0) };
+      return engine.explain(modelJson, { rows: rows.length, columns: columnsOf(rows, features.length) });
     },
   };
+}
+
+/** Rows as feature columns. A row has one value per feature (validateRecord); a missing one would be NaN, as a typed array stores it. */
+function columnsOf(rows: readonly Float32Array[], features: number): Float32Array[] {
+  return Array.from({ length: features }, (_, f) => Float32Array.from(rows, (row) => row[f] ?? NaN));
 }

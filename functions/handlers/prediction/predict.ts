@@ -19,6 +19,7 @@ import type { PredictionModel } from '#core/prediction/model.ts';
 import { predictionResult, resultAttributes, type PredictionResult } from '#core/prediction/result.ts';
 import { poisonEnvelope } from '#core/prediction/poison.ts';
 import { BatchScorer } from '#core/prediction/batch-scorer.ts';
+import { recordReasons } from '#core/prediction/reasons.ts';
 import { countByRound, countedPrefix, trendPart } from '#core/prediction/trends.ts';
 import { ModelCache } from '#aws/prediction/model-cache.ts';
 import { SQS_MESSAGE_BYTES, SqsBatcher, type RetryOptions } from '#aws/prediction/sqs-batch.ts';
@@ -118,9 +119,13 @@ async function judge(data: Uint8Array, model: PredictionModel, scorer: BatchScor
   try {
     const parsed = parseRecord(data, model.features);
     if (!parsed.ok) return parsed;
-    const probability = await scorer.score(parsed.row);
+    const { probability, contributions } = await scorer.score(parsed.row);
     const { userId, round, week } = parsed.record;
-    return { ok: true, result: predictionResult(userId, round, probability, model.version, scoredAt, { week }) };
+    const reasons = recordReasons(model.features, parsed.record, contributions);
+    return {
+      ok: true,
+      result: predictionResult(userId, round, probability, model.version, scoredAt, { week, reasons }),
+    };
   } catch (error) {
     return { ok: false, reason: recordErrorReason(error) };
   }
