@@ -16,7 +16,8 @@ export interface BenchOptions {
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const wanted = args.filter((a) => !a.startsWith('--'));
+// Names, less the values of options such as `--users 1000000` (a benchmark reads its own).
+const wanted = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && /^--(?!quick$)/.test(args[i - 1] ?? '')));
 const names = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_'))
   .map((f) => f.slice(0, -3))

@@ -50,6 +50,12 @@ export interface SeedOptions {
   readonly isoWeeks?: WeekId;
   /** Share of malformed lines added to the logs and tables, 0 ≤ rate < 1. Default 0. */
   readonly dirty?: number;
+  /**
+   * Files per week's log. Default 1 (`user_events_<week>.log`); more writes the week as
+   * `week=<W>/part-0001.log` … (user i in part i mod N) and `week=<W>/_SUCCESS` listing
+   * them: the data bucket's layout of a week in parts (docs/deploy.md).
+   */
+  readonly parts?: number;
 }
 
 interface SeedFileSummary {
@@ -61,7 +67,10 @@ interface SeedFileSummary {
 
 interface SeedWeekSummary {
   readonly week: WeekId;
+  /** The week's log, or with parts its `_SUCCESS` list (written after them). */
   readonly eventsFile: string;
+  /** The part files, in order (just `eventsFile` when the week is one file). */
+  readonly eventParts: string[];
   readonly truthFile: string;
   readonly activeUsers: number;
   readonly events: number;
@@ -92,6 +101,7 @@ function resolveOptions(opts: SeedOptions): SeedResult['options'] {
     gzip: opts.gzip ?? false,
     isoWeeks: opts.isoWeeks ?? null,
     dirty: opts.dirty ?? 0,
+    parts: opts.parts ?? 1,
   };
   const whole = (name: string, v: number, min: number) => {
     if (!Number.isSafeInteger(v) || v < min) throw new Error(`${name} must be a whole number ≥ ${min}, got ${v}`);
@@ -100,6 +110,7 @@ function resolveOptions(opts: SeedOptions): SeedResult['options'] {
   whole('companies', resolved.companies, 1);
   whole('weeks', resolved.weeks, 1);
   whole('seed', resolved.seed, 0);
+  whole('parts', resolved.parts, 1);
   if (!(resolved.dirty >= 0 && resolved.dirty < 1)) throw new Error(`dirty must be in [0, 1), got ${resolved.dirty}`);
   if (resolved.isoWeeks !== null) {
     parseWeekId(resolved.isoWeeks);
@@ -110,15 +121,24 @@ function resolveOptions(opts: SeedOptions): SeedResult['options'] {
 }
 
 /** The week ids, event-log and truth file names of a run. */
-function weekNames(options: SeedResult['options']): { week: WeekId; eventsFile: string; truthFile: string }[] {
+function weekNames(
+  options: SeedResult['options'],
+): { week: WeekId; eventsFile: string; eventParts: string[]; truthFile: string }[] {
   const out = [];
   let iso = options.isoWeeks;
+  const log = `.log${options.gzip ? '.gz' : ''}`;
   for (let k = 0; k < options.weeks; k++) {
     const week = iso ?? String(k);
     const stem = iso ? iso : `week${k}`;
+    const single = `user_events_${stem}${log}`;
+    const parts = Array.from(
+      { length: options.parts },
+      (_, p) => `week=${week}/part-${String(p + 1).padStart(4, '0')}${log}`,
+    );
     out.push({
       week,
-      eventsFile: `user_events_${stem}.log${options.gzip ? '.gz' : ''}`,
+      eventsFile: options.parts > 1 ? `week=${week}/_SUCCESS` : single,
+      eventParts: options.parts > 1 ? parts : [single],
       truthFile: `truth_${stem}.tsv`,
     });
     if (iso) iso = nextWeek(iso);
@@ -231,13 +251,21 @@ export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promi
     }
     await done(names.truthFile, truth);
 
-    const log = open(names.eventsFile, options.gzip);
-    const expectation = await writeWeekEvents(log, pop, dayCounts, seenEver, span, events, seed, k, dirty);
-    await done(names.eventsFile, log);
+    const logs = names.eventParts.map((name) => open(name, options.gzip));
+    const expectation = await writeWeekEvents(logs, pop, dayCounts, seenEver, span, events, seed, k, dirty);
+    for (const [p, log] of logs.entries()) await done(names.eventParts[p]!, log); // one writer per part name
+    if (options.parts > 1) {
+      // Written last: the week is complete only once every part is there.
+      const list = open(names.eventsFile);
+      list.text(names.eventParts.map((name) => name.slice(name.indexOf('/') + 1)).join('\n'));
+      list.end();
+      await done(names.eventsFile, list);
+    }
     if (dirty > 0) dirtyExpected[names.eventsFile] = expectation;
     weeks.push({
       week: names.week,
       eventsFile: names.eventsFile,
+      eventParts: names.eventParts,
       truthFile: names.truthFile,
       activeUsers,
       events,
@@ -312,9 +340,10 @@ const TYPE_BYTES = DEFAULT_CATEGORIES.event_type.map((t) => encoder.encode(t));
 /**
  * One week's log, a day at a time: the day's events drawn user by user into typed arrays,
  * then written in time order (counting sort by second). Memory: about one day of events.
+ * With several writers, user i's lines go to writer i mod N (the same lines as one file).
  */
 async function writeWeekEvents(
-  w: ChunkWriter,
+  ws: readonly ChunkWriter[],
   pop: Population,
   dayCounts: Uint8Array,
   seenEver: Uint8Array,
@@ -335,13 +364,14 @@ async function writeWeekEvents(
   const perSecond = new Uint32Array(SECONDS_PER_DAY + 1);
   let anonymousId = 0;
   const ctx = { anonymousId: 0, userId: 1, companyId: 0, time: span.start, weekStart: span.start, weekEnd: span.end };
+  const writerOf = (i: number) => ws[i % ws.length]!; // i % length indexes ws
   const dirtyLine = (fault: Fault, time: number) => {
     ctx.anonymousId = ++anonymousId;
     const i = dirtyRng.int(users);
     ctx.userId = userId(i);
     ctx.companyId = companyOf(i, companies);
     ctx.time = time;
-    writeDirtyEvent(w, fault, ctx, dirtyRng);
+    writeDirtyEvent(writerOf(i), fault, ctx, dirtyRng);
   };
 
   for (let day = 0; day < 7; day++) {
@@ -387,6 +417,8 @@ async function writeWeekEvents(
       for (let f = plan.nextFault(); f; f = plan.nextFault()) dirtyLine(f, time);
       const crlf = plan.validLine();
       const code = dayCodes[j]!;
+      const w = writerOf(i);
+      if (w.ready) await w.flush(); // a dirty line may have filled it
       w.int(++anonymousId);
       w.byte(9);
       w.int(userId(i));

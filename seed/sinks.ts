@@ -4,7 +4,7 @@
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
 import type { Writable } from 'node:stream';
@@ -22,6 +22,8 @@ export function directorySink(dir: string): SeedSink {
   mkdirSync(dir, { recursive: true });
   return {
     open(name, { gzip }): SeedFile {
+      // A week in parts names its files week=<W>/part-0001.log.
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
       const file = createWriteStream(join(dir, name));
       if (!gzip) {
         const done = once(file, 'close');

@@ -8,7 +8,7 @@ import { directorySink, generateDemoData } from '#seed/index.ts';
 export const command: Command = {
   summary: 'write demo data: category lists, CRM, profiles, one event log a week, truth files',
   usage: `usage: retention seed --out DIR [--users N] [--companies N] [--weeks K] [--seed S]
-                     [--gzip] [--iso-weeks 2026-W46] [--dirty RATE]
+                     [--gzip] [--iso-weeks 2026-W46] [--dirty RATE] [--parts N]
 
 Writes the original demo's files into DIR (tab-separated, no header): platform.meta,
 event_type.meta, industry.meta, region.meta, social_type.meta, crm_info.data,
@@ -25,6 +25,9 @@ were), seed.json (the parameters) and, with --dirty, dirty_expected.json.
   --iso-weeks W       name weeks by ISO week from W (user_events_2026-W46.log, ...)
   --dirty RATE        share of malformed lines mixed into logs and tables, 0 ≤ RATE < 1
                       (default 0); see seed/README.md
+  --parts N           write each week's log as N files, week=<W>/part-0001.log …,
+                      then week=<W>/_SUCCESS listing them (user i in part i mod N):
+                      the data bucket's layout of a week in parts (default 1)
 `,
   options: {
     out: { type: 'string' },
@@ -35,6 +38,7 @@ were), seed.json (the parameters) and, with --dirty, dirty_expected.json.
     gzip: { type: 'boolean' },
     'iso-weeks': { type: 'string' },
     dirty: { type: 'string' },
+    parts: { type: 'string' },
   },
   async run(args) {
     const out = required(args, 'out');
@@ -44,13 +48,14 @@ were), seed.json (the parameters) and, with --dirty, dirty_expected.json.
     const weeks = integer(args, 'weeks', 3, 1, 520);
     const seed = integer(args, 'seed', 1, 0, 2 ** 32 - 1);
     const dirty = decimal(args, 'dirty', 0, 0, 0.99);
+    const parts = integer(args, 'parts', 1, 1, 10_000);
     const isoWeeks = optional(args, 'iso-weeks');
     if (isoWeeks !== undefined && !(isWeekId(isoWeeks) && isoWeeks.includes('-W'))) {
       throw new UsageError(`--iso-weeks must be an ISO week like 2026-W46, got "${isoWeeks}"`);
     }
     const started = Date.now();
     const result = await generateDemoData(
-      { users, companies, weeks, seed, dirty, isoWeeks, gzip: args.values.gzip === true },
+      { users, companies, weeks, seed, dirty, isoWeeks, parts, gzip: args.values.gzip === true },
       directorySink(out),
     );
     for (const w of result.weeks) {

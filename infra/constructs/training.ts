@@ -34,6 +34,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, type IConstruct } from 'constructs';
 import { DEFAULT_GATE, type GateSettings } from '#core/training/gate.ts';
+import { DEFAULT_TREE_ROWS_PER_SHARD } from '#core/training/shards.ts';
 import { readSettings, type LogSettings } from '#infra/settings.ts';
 import { stageLogGroup } from './log-groups.ts';
 import { FAILURE_QUEUE_OUTPUTS, failureQueue } from './failure-queue.ts';
@@ -135,7 +136,11 @@ export class Training extends Construct {
         ...extra,
       });
 
-    const prepare = make('Prepare', 'prepare.ts', SIZING.prepare);
+    // Trees × rows per Train task before Prepare cuts a forest into shards (shards.ts).
+    const treeRowsPerShard = Number(context('training:treeRowsPerShard') ?? DEFAULT_TREE_ROWS_PER_SHARD);
+    const prepare = make('Prepare', 'prepare.ts', SIZING.prepare, {
+      environment: { ...env, TREE_ROWS_PER_SHARD: String(treeRowsPerShard) },
+    });
     // The engine's worker threads load their script from a file: ship it beside the handler.
     const withWorker = existsSync(join(PROJECT_ROOT, FOREST_WORKER_ENTRY));
     const train = make(

@@ -1,7 +1,9 @@
 /**
  * Runs one Lambda function locally: a small pool of worker threads (one invocation at a
  * time each, like Lambda's execution environments), each with the function's own
- * environment, its timeout and, by default, its memory setting as the heap limit.
+ * environment, its timeout and, by default, its memory setting as the limit: of the heap (the
+ * worker's resourceLimits), and of heap plus off-heap buffers as sampled during the
+ * invocation (typed arrays live outside the heap, and Lambda counts them).
  * `invoke` resolves with the outcome; a function error is an outcome, not an exception.
  */
 import { Worker } from 'node:worker_threads';
@@ -205,6 +207,19 @@ export class LocalFunction {
       durationMs: reply.durationMs,
       peakMemoryBytes: reply.peakMemoryBytes,
     };
+    const limitBytes = this.config.memoryMb * 2 ** 20;
+    if ((this.#options.enforceMemory ?? true) && reply.peakMemoryBytes > limitBytes) {
+      // Lambda ends an environment that outgrows its memory; so does this one.
+      const used = Math.round(reply.peakMemoryBytes / 2 ** 20);
+      const message = `peak memory ${used} MB (heap + buffers) exceeds the function's ${this.config.memoryMb} MB`;
+      pending.resolve({
+        ...base,
+        ok: false,
+        error: { errorType: 'Runtime.OutOfMemory', errorMessage: message, trace: [] },
+      });
+      void this.#retire(env, failure);
+      return;
+    }
     if (reply.ok) pending.resolve({ ...base, ok: true, payload: JSON.parse(reply.payload) as unknown });
     else pending.resolve({ ...base, ok: false, error: reply.error });
     if (this.#stopped) return;

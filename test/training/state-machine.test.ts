@@ -133,6 +133,42 @@ describe('training state machine, run locally end to end', () => {
     expect(await listKeys(cloud.clients.s3, data, 'training/')).toEqual(before);
   });
 
+  it('trains a forest in shards across Map iterations, and Evaluate joins them into the unsharded model', async () => {
+    const params = { numTrees: 5, maxDepth: 4, featureSubsetStrategy: 'sqrt', seed: 3 };
+    /** Runs the machine; returns the run's outcome and its own training/<runId>/ keys. */
+    const runWith = async (runParams: Record<string, unknown>) => {
+      const before = new Set(await listKeys(cloud.clients.s3, data, 'training/'));
+      const outcome = await machine.run({ trainWeek: '0', labelWeek: '1', params: runParams });
+      if (outcome.status !== 'SUCCEEDED') throw new Error(`${outcome.error}: ${outcome.cause}`);
+      const keys = (await listKeys(cloud.clients.s3, data, 'training/')).filter((k) => !before.has(k));
+      return { outcome, keys };
+    };
+    const whole = await runWith(params);
+    const sharded = await runWith({ ...params, treesPerShard: 2 });
+    const trains = (o: typeof whole) =>
+      o.outcome.events.filter((e) => e.type === 'StateEntered' && e.state === 'Train');
+    expect(trains(whole)).toHaveLength(1);
+    expect(trains(sharded)).toHaveLength(3); // trees [0, 2), [2, 4), [4, 5)
+    const candidate = (keys: string[]) =>
+      keys.filter((k) => k.includes('/candidates/c0/')).map((k) => k.split('/').pop());
+    expect(candidate(sharded.keys).sort()).toEqual([
+      'model.json',
+      'trees-0-2.json',
+      'trees-2-4.json',
+      'trees-4-5.json',
+    ]);
+    const model = (keys: string[]) =>
+      readText(
+        cloud.clients.s3,
+        data,
+        defined(
+          keys.find((k) => k.endsWith('/candidates/c0/model.json')),
+          'model.json',
+        ),
+      );
+    expect(await model(sharded.keys)).toBe(await model(whole.keys));
+  });
+
   it('catches a failure inside the Map as a Train failure with its message', async () => {
     // The train set disappears between Prepare and Train: the real Train bundle fails reading it.
     const broken = new LocalStateMachine(defined(cloud.stateMachines[0], 'the state machine').definition, {

@@ -8,7 +8,8 @@ import type { FeatureImportance } from './importance.ts';
 import type { Metrics } from './metrics.ts';
 import type { TrainingStats } from './model.ts';
 import type { ForestOptions, LooseParams } from './params.ts';
-import type { TrainingSet } from './train.ts';
+import type { ForestShard } from './merge.ts';
+import type { TrainingSet, TreeRange } from './train.ts';
 
 interface TrainedModel {
   /** model.json text, as the forest engine writes it. */
@@ -27,12 +28,19 @@ export interface ModelDescription {
 type ScoringSet = Pick<TrainingSet, 'rows' | 'columns'>;
 
 export interface ForestEngine {
-  /** Trains one forest on up to `threads` worker threads; `workerUrl` is the bundled worker script. */
+  /**
+   * Trains one forest on up to `threads` worker threads; `workerUrl` is the bundled worker
+   * script. With `trees`, only those trees (a shard, which `merge` joins with the others).
+   */
   train(
     set: TrainingSet,
     params: LooseParams,
-    options: { workerUrl?: string | URL; threads?: number },
+    options: { workerUrl?: string | URL; threads?: number; trees?: TreeRange },
   ): Promise<TrainedModel>;
+  /** The trees a forest with these options has (what shards divide). */
+  treeCount(params: LooseParams): number;
+  /** One model from shards covering all its trees: byte for byte the model trained whole. */
+  merge(shards: readonly ForestShard[]): TrainedModel;
   /**
    * Throws InvalidForestParams when these options cannot train (on `rows` rows, when given):
    * the checks training itself makes, for callers that must fail before doing any work.

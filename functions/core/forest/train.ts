@@ -27,6 +27,14 @@ export interface TrainOptions {
   readonly workerUrl?: string | URL;
   /** Category lists the dataset's indices refer to (default schema.ts DEFAULT_CATEGORIES). */
   readonly categories?: Categories;
+  /** Only trees [from, to) of the forest (a shard); default all. merge.ts joins shards. */
+  readonly trees?: TreeRange;
+}
+
+/** Tree indices [from, to) of a forest of `numTrees`. */
+export interface TreeRange {
+  readonly from: number;
+  readonly to: number;
 }
 
 const DEFAULT_WORKER_URL = new URL('./worker.ts', import.meta.url);
@@ -39,13 +47,17 @@ export async function trainForest(
   const resolved = resolveOptions(params as LooseParams);
   if (set.rows === 0) throw new Error('no training rows: a forest needs at least one labelled user');
   const schema = productSchema(options.categories);
-  if (resolved.engine === 'ml-random-forest') return trainMlRandomForest(set, resolved, schema);
+  const indices = treeIndices(resolved.numTrees, options.trees);
+  if (resolved.engine === 'ml-random-forest') {
+    if (options.trees) throw new Error('ml-random-forest trains whole forests only (no tree ranges)');
+    return trainMlRandomForest(set, resolved, schema);
+  }
   const data = binColumns(set.columns, set.labels.subarray(0, set.rows), schema, resolved.maxBins);
-  const workers = Math.min(options.workers ?? 1, resolved.numTrees);
+  const workers = Math.min(options.workers ?? 1, indices.length);
   const trees =
     workers > 1
-      ? await trainParallel(data, resolved, workers, options.workerUrl ?? DEFAULT_WORKER_URL)
-      : trainSerial(data, resolved);
+      ? await trainParallel(data, resolved, indices, workers, options.workerUrl ?? DEFAULT_WORKER_URL)
+      : trainSerial(data, resolved, indices);
   return assembleModel('histogram', schema, resolved, trainingStats(set, schema), trees);
 }
 
@@ -61,7 +73,16 @@ export function trainForestSync(
   if (set.rows === 0) throw new Error('no training rows: a forest needs at least one labelled user');
   const schema = productSchema(categories);
   const data = binColumns(set.columns, set.labels.subarray(0, set.rows), schema, resolved.maxBins);
-  return assembleModel('histogram', schema, resolved, trainingStats(set, schema), trainSerial(data, resolved));
+  const trees = trainSerial(data, resolved, treeIndices(resolved.numTrees));
+  return assembleModel('histogram', schema, resolved, trainingStats(set, schema), trees);
+}
+
+/** The indices of the trees to build; a range must lie within the forest and hold a tree. */
+function treeIndices(numTrees: number, range: TreeRange = { from: 0, to: numTrees }): number[] {
+  const { from, to } = range;
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > numTrees || from >= to)
+    throw new RangeError(`tree range [${from}, ${to}) is not within a forest of ${numTrees} trees`);
+  return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
 function assembleModel(
@@ -74,8 +95,8 @@ function assembleModel(
   return { formatVersion: MODEL_FORMAT_VERSION, engine, schema: { features: schema }, params, training, trees };
 }
 
-function trainSerial(data: BinnedData, options: ForestOptions): FlatTree[] {
-  return Array.from({ length: options.numTrees }, (_, t) => trainTree(data, options, t));
+function trainSerial(data: BinnedData, options: ForestOptions, indices: readonly number[]): FlatTree[] {
+  return indices.map((t) => trainTree(data, options, t));
 }
 
 function shared<T extends Uint8Array>(array: T): Uint8Array {
@@ -87,14 +108,14 @@ function shared<T extends Uint8Array>(array: T): Uint8Array {
 async function trainParallel(
   data: BinnedData,
   options: ForestOptions,
+  indices: readonly number[],
   workers: number,
   workerUrl: string | URL,
 ): Promise<FlatTree[]> {
   const sharedData: BinnedData = { ...data, labels: shared(data.labels), rowBins: shared(data.rowBins) };
-  const trees: FlatTree[] = new Array(options.numTrees);
-  const batches = Array.from({ length: workers }, (_, w) =>
-    Array.from({ length: options.numTrees }, (_, t) => t).filter((t) => t % workers === w),
-  );
+  const first = indices[0] ?? 0;
+  const trees: FlatTree[] = new Array(indices.length);
+  const batches = Array.from({ length: workers }, (_, w) => indices.filter((t) => t % workers === w));
   await Promise.all(
     batches.map(
       (indices) =>
@@ -102,7 +123,7 @@ async function trainParallel(
           const worker = new Worker(workerUrl);
           let done = false;
           worker.once('message', (result: TreeJobResult) => {
-            for (const { index, tree } of result.trees) trees[index] = tree;
+            for (const { index, tree } of result.trees) trees[index - first] = tree;
             done = true;
             void worker.terminate();
             resolve();

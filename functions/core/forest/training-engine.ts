@@ -9,6 +9,7 @@ import { countNodes, treesDocument } from './export.ts';
 import { featureImportance } from './importance.ts';
 import { binaryMetrics } from './metrics.ts';
 import { checkMlRandomForest } from './ml-engine.ts';
+import { mergeShards } from './merge.ts';
 import { loadModel, serializeModel, type ForestModel } from './model.ts';
 import { resolveOptions } from './params.ts';
 import { scoreColumns } from './score.ts';
@@ -22,17 +23,24 @@ function loadModelCached(json: string): ForestModel {
   return cached.model;
 }
 
+/** Whoever trained (or merged) in this process asks about the model next: no need to parse it back. */
+function remembered(model: ForestModel): { modelJson: string; nodes: number } {
+  const modelJson = serializeModel(model);
+  cached = { json: modelJson, model };
+  return { modelJson, nodes: countNodes(model) };
+}
+
 export const histogramEngine: ForestEngine = {
   async train(set, params, options) {
     const model = await trainForest(set, params, {
       workers: options.threads ?? 1,
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
+      ...(options.trees ? { trees: options.trees } : {}),
     });
-    const modelJson = serializeModel(model);
-    // Whoever trained in this process asks about the model next: no need to parse it back.
-    cached = { json: modelJson, model };
-    return { modelJson, nodes: countNodes(model) };
+    return remembered(model);
   },
+  treeCount: (params) => resolveOptions(params).numTrees,
+  merge: (shards) => remembered(mergeShards(shards)),
   check(params, rows) {
     const options = resolveOptions(params);
     if (options.engine === 'ml-random-forest') checkMlRandomForest(options, rows);

@@ -18,27 +18,33 @@ interface Header {
 }
 
 export function encodeDataset(set: LabelledSet): Uint8Array {
+  const chunks = [...datasetChunks(set)];
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/**
+ * The same bytes as views of the set's own arrays, in order: Prepare streams them to S3
+ * without a second copy of the set (~77 bytes a user) in memory.
+ */
+export function* datasetChunks(set: LabelledSet): Generator<Uint8Array> {
   const header: Header = {
     magic: MAGIC,
     formatVersion: DATASET_FORMAT_VERSION,
     rows: set.rows,
     features: FEATURE_NAMES,
   };
-  const headerBytes = new TextEncoder().encode(JSON.stringify(header) + '\n');
-  const labelBytes = align4(set.rows);
-  const total = headerBytes.length + set.rows * 8 + labelBytes + set.columns.length * set.rows * 4;
-  const out = new Uint8Array(total);
-  out.set(headerBytes, 0);
-  let at = headerBytes.length;
-  out.set(new Uint8Array(set.userIds.buffer, set.userIds.byteOffset, set.rows * 8), at);
-  at += set.rows * 8;
-  out.set(set.labels.subarray(0, set.rows), at);
-  at += labelBytes;
-  for (const column of set.columns) {
-    out.set(new Uint8Array(column.buffer, column.byteOffset, set.rows * 4), at);
-    at += set.rows * 4;
-  }
-  return out;
+  yield new TextEncoder().encode(JSON.stringify(header) + '\n');
+  yield new Uint8Array(set.userIds.buffer, set.userIds.byteOffset, set.rows * 8);
+  const labels = new Uint8Array(align4(set.rows));
+  labels.set(set.labels.subarray(0, set.rows));
+  yield labels;
+  for (const column of set.columns) yield new Uint8Array(column.buffer, column.byteOffset, set.rows * 4);
 }
 
 /** Reads a dataset file; `source` names it in errors. The arrays copy out of `bytes`. */

@@ -8,6 +8,9 @@ export const trainingKeys = (runId: string) => ({
   /** What Prepare read and counted: sources, data stats, combinations. */
   prepared: `training/${runId}/prepared.json`,
   candidateModel: (id: string) => `training/${runId}/candidates/${id}/model.json`,
+  /** Trees [from, to) of a candidate trained in shards; Evaluate joins them into model.json. */
+  candidateShard: (id: string, trees: { from: number; to: number }) =>
+    `training/${runId}/candidates/${id}/trees-${trees.from}-${trees.to}.json`,
   evaluation: `training/${runId}/evaluation.json`,
   rejected: `training/${runId}/rejected.json`,
 });

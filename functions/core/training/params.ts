@@ -3,7 +3,8 @@
  * of the forest engine (MLlib names: numTrees, maxDepth, ...) to one value or to a list of
  * values to try; the combinations are the cartesian product over the default grid with the
  * given options replacing their defaults. The split seed is not an engine option: it is
- * `splitSeed` and applies to the whole run.
+ * `splitSeed` and applies to the whole run, as does `treesPerShard` (how Train tasks divide
+ * each forest: never what the forest is).
  */
 
 export type ParamValue = string | number | boolean;
@@ -17,6 +18,8 @@ export interface Combination {
 
 export interface RunParams {
   readonly splitSeed: number;
+  /** Trees each Train task builds (shards.ts); undefined: sized from the rows. */
+  readonly treesPerShard?: number;
   readonly grid: Readonly<Record<string, readonly ParamValue[]>>;
 }
 
@@ -44,10 +47,17 @@ export function readRunParams(input: unknown, defaults: RunParams['grid'] = DEFA
   }
   const grid: Record<string, readonly ParamValue[]> = { ...defaults };
   let splitSeed = DEFAULT_SPLIT_SEED;
+  let treesPerShard: number | undefined;
   for (const [name, raw] of Object.entries(input)) {
     if (name === 'splitSeed') {
       if (!Number.isInteger(raw)) throw new Error(`params.splitSeed must be an integer, got ${JSON.stringify(raw)}`);
       splitSeed = raw as number;
+      continue;
+    }
+    if (name === 'treesPerShard') {
+      if (!Number.isInteger(raw) || (raw as number) < 1)
+        throw new Error(`params.treesPerShard must be a whole number ≥ 1, got ${JSON.stringify(raw)}`);
+      treesPerShard = raw as number;
       continue;
     }
     const values = Array.isArray(raw) ? raw : [raw];
@@ -61,7 +71,7 @@ export function readRunParams(input: unknown, defaults: RunParams['grid'] = DEFA
     }
     grid[name] = values as ParamValue[];
   }
-  return { splitSeed, grid };
+  return treesPerShard === undefined ? { splitSeed, grid } : { splitSeed, treesPerShard, grid };
 }
 
 /** The cartesian product of the grid, in a stable order (option names sorted, values as given). */

@@ -6,8 +6,10 @@
  * week's parts are merged, labelled by the label week's active users and split 70/30.
  */
 import type { ForestEngine } from '#core/forest/engine.ts';
-import { mergeFeatureTables, type FeatureTable } from './features-table.ts';
-import { labelAndSplit, labelStats, type LabelStats, type PreparedSets } from './labels.ts';
+import type { ActiveUsers } from './active-users.ts';
+import type { FeatureTable } from './features-table.ts';
+import { labelStats, type LabelStats, type PreparedSets } from './labels.ts';
+import { splitParts } from './split-parts.ts';
 import {
   DEFAULT_GRID,
   parameterCombinations,
@@ -57,17 +59,19 @@ export interface PreparedRun {
 
 /**
  * The labelled, split sets of a run: `trainParts` are the train week's feature tables (one
- * per extracted part), `labelParts` the label week's active users (one list per part).
+ * per extracted part; consumed: their columns are released as they are copied, so the
+ * parts and the sets are never both whole in memory), `labelParts` the label week's active
+ * users (one set per part, or all parts' in one ActiveUsers).
  */
 export function prepareSets(
   engine: ForestEngine,
   plan: RunPlan,
   trainWeek: string,
   trainParts: readonly FeatureTable[],
-  labelParts: readonly ReadonlySet<number>[],
+  labelParts: readonly ReadonlySet<number>[] | ActiveUsers,
 ): PreparedRun {
-  const active = union(labelParts);
-  const sets = labelAndSplit(mergeFeatureTables(trainParts), active, plan.splitSeed);
+  const active = Array.isArray(labelParts) ? union(labelParts) : (labelParts as ActiveUsers);
+  const sets = splitParts(trainParts, active, plan.splitSeed);
   if (sets.train.rows === 0 || sets.test.rows === 0) {
     throw new TrainingInputError(
       `week ${trainWeek} gives ${sets.train.rows} training and ${sets.test.rows} test rows: too few to train`,

@@ -1,5 +1,5 @@
 /**
- * Evaluate: scores every candidate and the current model on the run's test set, picks the
+ * Evaluate: joins each candidate trained in shards into its model.json, scores every candidate and the current model on the run's test set, picks the
  * winner (best AUC, ties → smaller model), and states the gate's decision. The Gate Choice
  * state reads `best.auc` and `gate.minAcceptedAuc`; the full metrics go to
  * training/<runId>/evaluation.json for Publish and for people.
@@ -13,6 +13,7 @@ import { evaluateCandidates, type CandidateSummary } from '#core/training/evalua
 import { forestEngine } from '#core/training/forest-engine.ts';
 import { readGateSettings, type GateDecision, type GateSettings } from '#core/training/gate.ts';
 import { trainingKeys } from '#core/training/keys.ts';
+import { byCandidate } from '#core/training/shards.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
 import { requireEnv } from '#aws/clients.ts';
 import { TrainingStore } from '#aws/training/store.ts';
@@ -59,8 +60,7 @@ export function createEvaluateHandler(deps: EvaluateDeps) {
     const keys = trainingKeys(event.runId);
     const test = decodeDataset(await store.getBytes(bucket, keys.test), keys.test);
     const candidates = [];
-    for (const candidate of event.candidates)
-      candidates.push({ ...candidate, modelJson: await store.getText(bucket, candidate.modelKey) });
+    for (const results of byCandidate(event.candidates)) candidates.push(await candidateModel(deps, keys, results));
     const current = await currentModelAuc(store.bucket(bucket), engine, test);
     const evaluated = evaluateCandidates(engine, test, candidates, current, deps.gate);
     const output: EvaluateOutput = {
@@ -90,6 +90,28 @@ export function createEvaluateHandler(deps: EvaluateDeps) {
     });
     return output;
   };
+}
+
+/** A candidate's model: as Train wrote it, or joined from its shards (and written as its model.json). */
+async function candidateModel(
+  { store, dataBucket: bucket, engine, logger }: EvaluateDeps,
+  keys: ReturnType<typeof trainingKeys>,
+  results: readonly TrainOutput[],
+): Promise<TrainOutput & { modelJson: string }> {
+  const [first] = results;
+  if (!first) throw new Error('a candidate without results');
+  if (results.length === 1 && !first.trees) return { ...first, modelJson: await store.getText(bucket, first.modelKey) };
+  const shards = [];
+  for (const { trees, modelKey } of results) {
+    if (!trees) throw new Error(`candidate ${first.id}: ${modelKey} is a whole model among shards`);
+    shards.push({ trees, modelJson: await store.getText(bucket, modelKey) });
+  }
+  const { modelJson, nodes } = engine.merge(shards);
+  const modelKey = keys.candidateModel(first.id);
+  await store.put(bucket, modelKey, modelJson);
+  const trainSeconds = results.reduce((sum, r) => sum + r.trainSeconds, 0);
+  logger.info('shards joined', { id: first.id, shards: results.length, nodes, trainSeconds });
+  return { id: first.id, params: first.params, modelKey, nodes, trainSeconds, modelJson };
 }
 
 function evaluateDepsFromEnv(): EvaluateDeps {

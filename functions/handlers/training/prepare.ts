@@ -3,12 +3,20 @@
  * the engine before anything is read or written), merges the train week's extracted parts,
  * labels each user by presence in the label week's active users, splits 70/30 by user hash
  * and seed, writes train.bin / test.bin / prepared.json under training/<runId>/, and returns
- * the combinations the Map trains.
+ * the Map's items: each combination, cut into tree ranges when one Train task would not
+ * build it in time (shards.ts).
+ *
+ * Memory, for 10M users a week: parts are read one at a time and kept as typed columns
+ * (~76 bytes a user), the label week's active users as one sorted Float64Array, the sets
+ * take the parts' place column by column (split-parts.ts), and the data sets stream to S3
+ * from their own arrays. About 100 bytes a user at the peak (docs/cost.md, bench/scale.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ForestEngine } from '#core/forest/engine.ts';
-import { encodeDataset } from '#core/training/dataset-file.ts';
-import { parseActiveUsers, parseFeaturesTsv } from '#core/training/features-table.ts';
+import { ActiveUsersBuilder } from '#core/training/active-users.ts';
+import { datasetChunks } from '#core/training/dataset-file.ts';
+import { parseFeaturesTsv } from '#core/training/features-table.ts';
+import { parseActiveUsers } from '#core/extraction/files.ts';
 import { forestEngine } from '#core/training/forest-engine.ts';
 import { trainingKeys } from '#core/training/keys.ts';
 import {
@@ -21,6 +29,7 @@ import {
 } from '#core/training/prepare.ts';
 import { trainingRunId } from '#core/training/run-id.ts';
 import { refuseFailedParts } from '#core/training/failed-parts.ts';
+import { DEFAULT_TREE_ROWS_PER_SHARD, trainItems, type TrainItem } from '#core/training/shards.ts';
 import { parseWeekId } from '#core/weeks.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
 import { requireEnv } from '#aws/clients.ts';
@@ -38,7 +47,8 @@ export interface PrepareOutput {
   readonly trainWeek: string;
   readonly labelWeek: string;
   readonly trainedAt: string;
-  readonly combinations: { runId: string; id: string; params: Record<string, string | number | boolean> }[];
+  /** The Map's items: one per combination, or per (combination × tree range) when cut. */
+  readonly combinations: TrainItem[];
   readonly stats: Pick<DataStats, 'train' | 'test'>;
 }
 
@@ -48,6 +58,8 @@ export interface PrepareDeps {
   readonly engine: ForestEngine;
   readonly logger: Logger;
   readonly now: () => Date;
+  /** Trees × rows one Train task gets (shards.ts); default DEFAULT_TREE_ROWS_PER_SHARD. */
+  readonly treeRowsPerShard?: number;
 }
 
 export function createPrepareHandler(deps: PrepareDeps) {
@@ -81,20 +93,22 @@ export function createPrepareHandler(deps: PrepareDeps) {
       sources: weeks.sources,
     };
     const keys = trainingKeys(runId);
+    const binary = { contentType: 'application/octet-stream' };
     await Promise.all([
-      store.put(bucket, keys.train, encodeDataset(sets.train), 'application/octet-stream'),
-      store.put(bucket, keys.test, encodeDataset(sets.test), 'application/octet-stream'),
+      store.bucket(bucket).writeStream(keys.train, datasetChunks(sets.train), binary),
+      store.bucket(bucket).writeStream(keys.test, datasetChunks(sets.test), binary),
       store.put(bucket, keys.prepared, JSON.stringify(prepared, null, 2) + '\n'),
     ]);
     const stats = { train: dataStats.train, test: dataStats.test };
-    const combinations = plan.combinations.map((c) => ({ runId, id: c.id, params: { ...c.params } }));
+    const combinations = trainItems(engine, plan, runId, sets.train.rows, deps.treeRowsPerShard);
     logger.info('prepared', {
       runId,
       trainWeek,
       labelWeek,
-      parts: weeks.tables.length,
+      parts: weeks.parts,
       ...stats,
-      combinations: combinations.length,
+      combinations: plan.combinations.length,
+      trainTasks: combinations.length,
     });
     return { runId, trainWeek, labelWeek, trainedAt, combinations, stats };
   };
@@ -107,6 +121,7 @@ function prepareDepsFromEnv(): PrepareDeps {
     engine: forestEngine,
     logger: new Logger(),
     now: () => new Date(),
+    treeRowsPerShard: Number(process.env.TREE_ROWS_PER_SHARD ?? DEFAULT_TREE_ROWS_PER_SHARD),
   };
 }
 
@@ -133,12 +148,13 @@ async function readWeeks(store: TrainingStore, bucket: string, train: WeekSource
     ),
   );
   refuseFailedParts(manifests);
+  // One part's text at a time: only its typed columns stay.
   const tables = [];
   for (const key of featureKeys) tables.push(parseFeaturesTsv(await store.getText(bucket, key), key));
-  const activeUsers = [];
-  for (const key of activeKeys) activeUsers.push(parseActiveUsers(await store.getText(bucket, key)));
+  const active = new ActiveUsersBuilder();
+  for (const key of activeKeys) active.add(parseActiveUsers(await store.getText(bucket, key)));
   const sources: RunSources = { trainWeek: featureKeys, labelWeek: activeKeys, manifests };
-  return { tables, activeUsers, sources };
+  return { tables, activeUsers: active.build(), sources, parts: tables.length };
 }
 
 /** The key of `file` in every part of the week; throws when a part lacks it or there is none. */

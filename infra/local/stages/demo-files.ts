@@ -22,6 +22,8 @@ function rawKey(name: string): string | undefined {
   if (name === 'crm_info.data') return `raw/crm/${name}`;
   if (name === 'nosql_user_profile.data') return `raw/profiles/${name}`;
   if (/^user_events_.+\.(log|tsv)(\.gz)?$/.test(name)) return `raw/events/${name}`;
+  // A week in parts (seed --parts): its folder, the parts, then _SUCCESS.
+  if (/^week=[^/]+\/(part-\d+\.log(\.gz)?|_SUCCESS)$/.test(name)) return `raw/events/${name}`;
   return undefined;
 }
 
