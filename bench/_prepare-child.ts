@@ -24,7 +24,7 @@ const { features, active, out } = JSON.parse(present(json, 'the JSON argument'))
 };
 const text = (path: string) => (path.endsWith('.gz') ? gunzipSync(readFileSync(path)) : readFileSync(path)).toString();
 const started = performance.now();
-let rows = 0;
+let rows: number;
 if (mode === 'whole') {
   const tables = features.map((path) => parseFeaturesTsv(text(path), path));
   const union = new Set<number>();
