@@ -9,6 +9,11 @@
  * StartTraining, default grid), which runs Prepare → Map(Train, shards when a forest is too
  * big for one task) → Evaluate → Publish. Prints per step the time, the peak memory, the
  * Lambda's memory and timeout and the headroom (limit ÷ measured), and the load average.
+ * Then Prepare's core on the same extracted parts, streamed (now) and whole (before).
+ *
+ * `--prepare-only`: just that last comparison, on synthetic features of N users in P parts
+ * (one part file per million users by default): Prepare's memory at 10M users without
+ * seeding and extracting 200M events.
  */
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,6 +24,8 @@ import { dataBucket } from '#infra/local/stages/resources.ts';
 import { TrainingStore } from '#aws/training/store.ts';
 import { listKeys } from '#infra/local/stages/s3-read.ts';
 import { directorySink, generateDemoData, type SeedResult } from '#seed/index.ts';
+import { FEATURES, featureCategories } from '#core/schema.ts';
+import { FEATURES_TSV_HEADER } from '#core/extraction/files.ts';
 import type { BenchOptions } from './run.ts';
 import { measure } from './_shared.ts';
 
@@ -115,6 +122,15 @@ export async function run(opts: BenchOptions): Promise<void> {
   const users = numberArg('users') ?? (opts.quick ? 20_000 : 200_000);
   const parts = numberArg('parts') ?? Math.max(2, Math.ceil(users / 1_000_000));
   const work = mkdtempSync(join(tmpdir(), 'bench-scale-'));
+  if (process.argv.includes('--prepare-only')) {
+    try {
+      const files = await syntheticParts(join(work, 'parts'), users, parts);
+      await comparePrepare(files, join(work, 'prepare'), users);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
   const demo = join(work, 'demo');
   console.log(`${users.toLocaleString('en')} users, 2 weeks in ${parts} gzip parts each; load average ${load()}`);
   try {
@@ -231,6 +247,15 @@ async function prepareReference(cloud: LocalCloud, bucket: string, dir: string, 
   };
   const features = await fetch('extracted/week=0/', /\/features\.tsv(\.gz)?$/);
   const active = await fetch('extracted/week=1/', /\/active_users\.txt(\.gz)?$/);
+  await comparePrepare({ features, active }, dir, users);
+}
+
+async function comparePrepare(
+  { features, active }: { features: string[]; active: string[] },
+  dir: string,
+  users: number,
+): Promise<void> {
+  mkdirSync(dir, { recursive: true });
   const arg = (out: string) => JSON.stringify({ features, active, out: join(dir, out) });
   const streamed = await measure(['bench/_prepare-child.ts', 'streamed', arg('streamed')]);
   if (users > WHOLE_REFERENCE_MAX_USERS) {
@@ -251,4 +276,43 @@ async function prepareReference(cloud: LocalCloud, bucket: string, dir: string, 
       `peak RSS streamed / whole: ${(streamed.peakRssMb / whole.peakRssMb).toFixed(2)}; ` +
       `time: ${(streamed.wallSeconds / whole.wallSeconds).toFixed(2)}`,
   );
+}
+
+/**
+ * features.tsv parts of `users` users (ids spread over the parts, 90 % of them active in the
+ * train week as in the demo) and the label week's active_users.txt (two in three of them),
+ * written a part at a time. Values vary so that the columns are not constant.
+ */
+async function syntheticParts(
+  dir: string,
+  users: number,
+  parts: number,
+): Promise<{ features: string[]; active: string[] }> {
+  mkdirSync(dir, { recursive: true });
+  const header = FEATURES_TSV_HEADER.join('\t');
+  const values = FEATURES.map((spec) => featureCategories(spec));
+  const features: string[] = [];
+  const active: string[] = [];
+  for (let p = 0; p < parts; p++) {
+    const rows: string[] = [header];
+    const ids: number[] = [];
+    for (let id = p + 1; id <= users; id += parts) {
+      const h = Math.imul(id, 0x9e3779b1) >>> 0;
+      if (h % 10 === 9) continue;
+      const row = [String(id), '0'];
+      values.forEach((list, f) =>
+        row.push(list.length ? list[(h >>> f) % list.length]! : String((h >>> (f + 3)) % 40)),
+      );
+      rows.push(row.join('\t'));
+      if (h % 3 !== 0) ids.push(id);
+    }
+    const path = join(dir, `features-${p}.tsv`);
+    writeFileSync(path, rows.join('\n') + '\n');
+    features.push(path);
+    const activePath = join(dir, `active-${p}.txt`);
+    writeFileSync(activePath, ids.join('\n') + '\n');
+    active.push(activePath);
+  }
+  console.log(`synthetic parts: ${users.toLocaleString('en')} users in ${parts} parts; load ${load()}`);
+  return { features, active };
 }
