@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildTrainingApp } from './fixtures/app.ts';
 import { defined } from '#test/support/defined.ts';
@@ -34,6 +34,7 @@ describe('training construct', () => {
       context: {
         'aws:cdk:bundling-stacks': [],
         'training:gateFloor': 0.61,
+        'training:treeRowsPerShard': 5000000,
         'training:gateMargin': 0.02,
         'test:autoStart': true,
       },
@@ -91,6 +92,13 @@ describe('training construct', () => {
     expect(JSON.stringify(state('Gate').Choices)).toContain('"NumericGreaterThanEquals":0.61');
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: { GATE_FLOOR: '0.61', GATE_MARGIN: '0.02' } },
+    });
+  });
+
+  it('hands Prepare the tree-rows a Train task builds before it cuts forests into shards', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: Match.anyValue(),
+      Environment: { Variables: Match.objectLike({ TREE_ROWS_PER_SHARD: '5000000', GATE_FLOOR: '0.61' }) },
     });
   });
 
