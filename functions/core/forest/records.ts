@@ -2,9 +2,8 @@
  * A tree's rows as fixed-size records in node order. Every node's rows are one contiguous
  * run, so histogram passes read memory front to back, and a split moves whole records
  * (a handful of word copies) instead of gathering bins through a row index.
- * A record is `bytes` long: the row's bins (one byte per feature), then, in its last two
- * bytes, the tag weight × 2 + label (little-endian, whatever the platform's endianness).
- * Weights are bootstrap counts: one word per row for everything a histogram adds.
+ * A record is `bytes` long: the row's bins (one byte per feature), then, in its last byte,
+ * the tag weight × 2 + label: everything a histogram adds, in the record's cache line.
  */
 import type { BinnedData } from './binning.ts';
 
@@ -22,15 +21,18 @@ export interface Records {
   readonly n1: number;
 }
 
-/** The largest weight a tag holds; a bootstrap of n draws from n rows never gets near it. */
-const MAX_WEIGHT = 0x7fff;
+/**
+ * The largest weight a tag holds. A bootstrap of n draws from n rows reaches it with a
+ * chance below n / 127! (a weight above 12 is already rarer than 1 in 10^9 per row).
+ */
+export const MAX_WEIGHT = 127;
 
-/** Records of the rows with weight > 0, in row order. */
-export function packRecords(data: BinnedData, weights: Uint32Array): Records {
+/** Records of the rows with weight > 0 (at most MAX_WEIGHT), in row order. */
+export function packRecords(data: BinnedData, weights: Uint8Array): Records {
   const { rows, labels, rowBins, features } = data;
   const rowWords = data.stride / 4;
-  // Room for every bin and the two tag bytes, in whole words.
-  const wordsPerRecord = Math.ceil((features + 2) / 4);
+  // Room for every bin and the tag byte, in whole words.
+  const wordsPerRecord = Math.ceil((features + 1) / 4);
   const bytesPerRecord = wordsPerRecord * 4;
   let count = 0;
   for (let r = 0; r < rows; r++) if (weights[r]! > 0) count++;
@@ -42,13 +44,10 @@ export function packRecords(data: BinnedData, weights: Uint32Array): Records {
   for (let r = 0, o = 0; r < rows; r++) {
     const w = weights[r]!;
     if (w === 0) continue;
-    if (w > MAX_WEIGHT) throw new RangeError(`row ${r} drawn ${w} times: a record holds weights up to ${MAX_WEIGHT}`);
     const to = o * wordsPerRecord;
     for (let k = 0, from = r * rowWords; k < rowWords; k++) words[to + k] = binWords[from + k]!;
     const label = labels[r]!;
-    const tag = w * 2 + label;
-    bytes[to * 4 + bytesPerRecord - 2] = tag & 0xff;
-    bytes[to * 4 + bytesPerRecord - 1] = tag >>> 8;
+    bytes[to * 4 + bytesPerRecord - 1] = w * 2 + label;
     if (label === 1) n1 += w;
     else n0 += w;
     o++;

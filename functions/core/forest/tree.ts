@@ -14,10 +14,10 @@
  * as it places each left record: only right children read their records a second time.
  */
 import type { BinnedData } from './binning.ts';
-import { addRecord, bestSplit, fillHistograms, nodeHistograms, type NodeHistograms } from './histogram.ts';
+import { bestSplit, fillHistograms, nodeHistograms } from './histogram.ts';
 import { impurityOf } from './impurity.ts';
 import { featuresPerNode, type ForestOptions } from './params.ts';
-import { packRecords, type Records } from './records.ts';
+import { MAX_WEIGHT, packRecords, type Records } from './records.ts';
 import { mulberry32, treeSeed, type Random } from './rng.ts';
 
 /** A tree as flat arrays, nodes in depth-first order (root 0, left subtree before right). */
@@ -74,12 +74,19 @@ export function nodeOf(tree: FlatTree, i: number): FlatNode {
 /** Gains below this are rounding noise, never a real split. */
 const MIN_GAIN = 1e-12;
 
-/** Bootstrap counts (or 0/1 for a subsample) per row, drawn from the tree's stream. */
-function drawWeights(random: Random, n: number, options: ForestOptions): Uint32Array {
-  const weights = new Uint32Array(n);
+/**
+ * Bootstrap counts (or 0/1 for a subsample) per row, drawn from the tree's stream. Bytes,
+ * not words: the draws land anywhere in the array, and a quarter of the size stays in cache.
+ */
+function drawWeights(random: Random, n: number, options: ForestOptions): Uint8Array {
+  const weights = new Uint8Array(n);
   if (options.bootstrap) {
     const draws = Math.max(1, Math.round(n * options.subsamplingRate));
-    for (let i = 0; i < draws; i++) weights[Math.floor(random() * n)]!++;
+    for (let i = 0; i < draws; i++) {
+      const r = Math.floor(random() * n);
+      if (weights[r]! === MAX_WEIGHT) throw new RangeError(`row ${r} drawn over ${MAX_WEIGHT} times`);
+      weights[r]!++;
+    }
   } else if (options.subsamplingRate >= 1) {
     weights.fill(1);
   } else {
@@ -115,10 +122,10 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
       chosen[i] = perm[i]!;
     }
     chosen.sort();
+    h.lanes.set(chosen);
   };
 
-  // `ready`: the node's features are drawn and its histograms filled (by its parent's partition).
-  const build = (start: number, end: number, depth: number, n0: number, n1: number, ready: boolean): number => {
+  const build = (start: number, end: number, depth: number, n0: number, n1: number): number => {
     const id = tree.feature.length;
     tree.feature.push(-1);
     tree.split.push(0);
@@ -128,10 +135,8 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
     tree.count1.push(n1);
     tree.gain.push(0);
     if (isLeaf(depth, n0, n1)) return id;
-    if (!ready) {
-      drawFeatures();
-      fillHistograms(records, start, end, h);
-    }
+    drawFeatures();
+    fillHistograms(records, start, end, h);
     const best = bestSplit(data, options, h, n0, n1, order);
     if (best.feature < 0 || best.gain <= MIN_GAIN || best.gain < options.minInfoGain) return id;
 
@@ -141,46 +146,32 @@ export function trainTree(data: BinnedData, options: ForestOptions, treeIndex: n
     tree.split[id] = categorical ? best.split : data.thresholds[f]![best.split]!;
     tree.gain[id] = Number(best.gain.toPrecision(6));
     const [l0, l1, r0, r1] = [best.l0, best.l1, n0 - best.l0, n1 - best.l1];
-    const leftGrows = !isLeaf(depth + 1, l0, l1);
     let middle = start;
-    if (leftGrows || !isLeaf(depth + 1, r0, r1)) {
-      // The children's rows are read again: partition them, filling the left child's histograms.
-      for (let b = 0; b < goesLeft.length; b++) goesLeft[b] = categorical ? (best.split >>> b) & 1 : b <= best.split ? 1 : 0;
-      if (leftGrows) {
-        drawFeatures();
-        h.counts.fill(0);
-      }
-      middle = partition(records, start, end, f, goesLeft, leftGrows ? h : undefined);
+    if (!isLeaf(depth + 1, l0, l1) || !isLeaf(depth + 1, r0, r1)) {
+      // The children's rows are read again: partition them.
+      for (let b = 0; b < goesLeft.length; b++)
+        goesLeft[b] = categorical ? (best.split >>> b) & 1 : b <= best.split ? 1 : 0;
+      middle = partition(records, start, end, f, goesLeft);
     }
-    tree.left[id] = build(start, middle, depth + 1, l0, l1, leftGrows);
-    tree.right[id] = build(middle, end, depth + 1, r0, r1, false);
+    tree.left[id] = build(start, middle, depth + 1, l0, l1);
+    tree.right[id] = build(middle, end, depth + 1, r0, r1);
     return id;
   };
-  build(0, records.count, 0, records.n0, records.n1, false);
+  build(0, records.count, 0, records.n0, records.n1);
   return tree;
 }
 
 /**
  * Moves the records of [start, end) whose bin of `feature` goes left before the others
  * (two cursors from both ends, swapping misplaced pairs: order within a side is not kept
- * and need not be) and adds each left record to `left` when given. Returns the first right record.
+ * and need not be). Returns the first right record.
  */
-function partition(
-  records: Records,
-  start: number,
-  end: number,
-  feature: number,
-  goesLeft: Uint8Array,
-  left: NodeHistograms | undefined,
-): number {
+function partition(records: Records, start: number, end: number, feature: number, goesLeft: Uint8Array): number {
   const { words, bytes, wordsPerRecord: W, bytesPerRecord: B } = records;
   let i = start;
   let j = end - 1;
   for (;;) {
-    while (i <= j && goesLeft[bytes[i * B + feature]!] === 1) {
-      if (left) addRecord(records, i, left);
-      i++;
-    }
+    while (i <= j && goesLeft[bytes[i * B + feature]!] === 1) i++;
     while (i <= j && goesLeft[bytes[j * B + feature]!] === 0) j--;
     if (i > j) return i;
     // Record i goes right and record j left: swap them.
@@ -189,7 +180,6 @@ function partition(
       words[a + k] = words[b + k]!;
       words[b + k] = t;
     }
-    if (left) addRecord(records, i, left);
     i++;
     j--;
   }
