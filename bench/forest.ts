@@ -229,11 +229,17 @@ export async function run(opts: BenchOptions): Promise<void> {
   console.log(
     `20 trees, depth 10, sqrt features, maxBins 32; ${cores} cores (shared machine: other work may be running)`,
   );
-  console.log(`load average ${loadavg().map((l) => f(l)).join(' ')} at the start`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => f(l))
+      .join(' ')} at the start`,
+  );
   console.log(
     '| users | train rows | ours 1 thread s | ours all cores s | XGBoost RF nthread=1 s | ours / XGBoost | sklearn n_jobs=1 s | ours / sklearn | AUC ours | AUC XGBoost | AUC sklearn | best AUC | peak RSS MB (1 thread) | scoring rows/s | load 1 min |',
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const users of sizes) {
     const one = await spawnChild(users, 1, 'histogram', true);
     const all = cores > 1 ? await spawnChild(users, cores, 'histogram', false) : one;

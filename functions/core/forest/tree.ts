@@ -7,11 +7,9 @@
  * rate and scanning the prefixes (exact for two classes, as MLlib does).
  * The tree depends only on (data, options, treeIndex): serial and parallel training agree.
  *
- * Where the time goes (see README.md): one pass over a node's records fills the histograms
- * of its chosen features, one pass partitions them between the children. A left child's
- * features are drawn before its parent partitions (the next draw of the tree's stream in
- * depth-first order either way), so the partition pass fills the left child's histograms
- * as it places each left record: only right children read their records a second time.
+ * Where the time goes (see README.md): per node, one pass over its records (records.ts)
+ * fills the histograms of its chosen features (histogram.ts), and one more swaps them in
+ * place into the children's two runs.
  */
 import type { BinnedData } from './binning.ts';
 import { bestSplit, fillHistograms, nodeHistograms } from './histogram.ts';
