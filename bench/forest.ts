@@ -102,6 +102,8 @@ export function generate(users: number, seed = 1): { train: Split; test: Split }
 
 interface ChildResult {
   trainSeconds: number;
+  /** CPU seconds of the whole process (user + system) while training: less at the mercy of other sessions than wall time. */
+  trainCpuSeconds: number;
   auc: number;
   bestAuc: number;
   maxRssMB: number;
@@ -116,12 +118,16 @@ interface ChildResult {
 async function child(users: number, workers: number, engine: string, withReferences: boolean): Promise<void> {
   const { train, test } = generate(users);
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const model = await trainForest(train, { ...PARAMS, engine }, { workers });
   const trainSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  const trainCpuSeconds = (cpu.user + cpu.system) / 1e6;
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
   const scores = scoreColumns(model, test.columns, test.rows);
   const result: ChildResult = {
     trainSeconds,
+    trainCpuSeconds,
     auc: binaryMetrics(test.labels, scores).auc,
     bestAuc: binaryMetrics(test.labels, test.truth).auc,
     maxRssMB,
@@ -144,6 +150,7 @@ async function child(users: number, workers: number, engine: string, withReferen
 
 interface Reference {
   fitSeconds: number;
+  fitCpuSeconds: number;
   auc: number;
 }
 
@@ -177,10 +184,9 @@ function references(train: Split, test: Split): Pick<ChildResult, 'sklearn' | 'x
     }
     const perNode = String(featuresPerNode(resolveOptions(PARAMS), FEATURES));
     const common = [dir, String(PARAMS.numTrees), String(PARAMS.maxDepth)];
-    return {
-      sklearn: runReference('sklearn', 'sklearn_forest.py', common, 'python3-sklearn'),
-      xgboost: runReference('xgboost', 'xgboost_forest.py', [...common, perNode], 'python3-xgboost'),
-    };
+    // XGBoost first: nearer in time to our training, so the machine's load is more alike.
+    const xgboost = runReference('xgboost', 'xgboost_forest.py', [...common, perNode], 'python3-xgboost');
+    return { xgboost, sklearn: runReference('sklearn', 'sklearn_forest.py', common, 'python3-sklearn') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -216,6 +222,15 @@ function spawnChild(users: number, workers: number, engine: string, withReferenc
 
 const f = (x: number, digits = 2) => x.toFixed(digits);
 
+/** Our CPU seconds against each reference's, with the ratios. */
+function cpuLine(one: ChildResult): string {
+  const versus = (name: string, reference: Reference | string | undefined) =>
+    typeof reference === 'object'
+      ? `${name} ${f(reference.fitCpuSeconds)} (ours / ${name} ${f(one.trainCpuSeconds / reference.fitCpuSeconds)}×)`
+      : `${name} ${reference ?? 'skipped'}`;
+  return `ours ${f(one.trainCpuSeconds)}; ${versus('XGBoost', one.xgboost)}; ${versus('sklearn', one.sklearn)}`;
+}
+
 /** Time, ours ÷ theirs (below 1× we are faster) and AUC of a reference; its skip reason when it did not run. */
 function referenceCells(reference: Reference | string | undefined, ours: number): [string, string, string] {
   if (typeof reference !== 'object') return [reference ?? 'skipped', '–', '–'];
@@ -240,6 +255,7 @@ export async function run(opts: BenchOptions): Promise<void> {
   console.log(
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
+  const cpuLines: string[] = [];
   for (const users of sizes) {
     const one = await spawnChild(users, 1, 'histogram', true);
     const all = cores > 1 ? await spawnChild(users, cores, 'histogram', false) : one;
@@ -248,7 +264,9 @@ export async function run(opts: BenchOptions): Promise<void> {
     console.log(
       `| ${users} | ${one.trainRows} | ${f(one.trainSeconds)} | ${f(all.trainSeconds)} | ${xgTime} | ${xgRatio} | ${skTime} | ${skRatio} | ${f(one.auc, 4)} | ${xgAuc} | ${skAuc} | ${f(one.bestAuc, 4)} | ${f(one.maxRssMB, 0)} | ${Math.round(one.scoreRowsPerSecond ?? 0)} | ${f(loadavg()[0] ?? 0)} |`,
     );
+    cpuLines.push(`${users} users: ${cpuLine(one)}`);
   }
+  console.log(`\nCPU seconds while training, one thread each (user + system of the process):\n${cpuLines.join('\n')}`);
   const small = opts.quick ? 1000 : 5000;
   const lib = await spawnChild(small, 1, 'ml-random-forest', false);
   const hist = await spawnChild(small, 1, 'histogram', false);
