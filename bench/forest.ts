@@ -1,8 +1,10 @@
 /**
  * The forest engine against its references, on the same generated data and the same
  * 70/30 user split, 20 trees of depth 10 with sqrt features:
- *   - histogram engine (1 thread and all cores) vs scikit-learn RandomForestClassifier(n_jobs=1)
- *     (python3-sklearn; "skipped" when not installed) at 10k and 100k users, 1M with --1m;
+ *   - histogram engine (1 thread and all cores) vs XGBoost 1.7 XGBRFClassifier(tree_method="hist",
+ *     max_bin=32, n_jobs=1, the same features per node) and scikit-learn
+ *     RandomForestClassifier(n_jobs=1) at 10k and 100k users, 1M with --1m; a reference whose
+ *     python package is missing prints "skipped (apt-get install python3-xgboost)" or its like;
  *   - vs ml-random-forest at 5k users (1k with --quick);
  *   - scoring rows/s (one thread), peak RSS of each training child process,
  *   - test AUC vs the best possible AUC (the generator's true probabilities).
@@ -18,11 +20,12 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isTestUser } from '#core/training/labels.ts';
 import { binaryMetrics, countNodes, scoreColumns, trainForest } from '#core/forest/index.ts';
+import { featuresPerNode, resolveOptions } from '#core/forest/params.ts';
 import { mulberry32 } from '#core/forest/rng.ts';
 import { argvAt, lastJsonLine, present } from './_shared.ts';
 
@@ -99,25 +102,32 @@ export function generate(users: number, seed = 1): { train: Split; test: Split }
 
 interface ChildResult {
   trainSeconds: number;
+  /** CPU seconds of the whole process (user + system) while training: less at the mercy of other sessions than wall time. */
+  trainCpuSeconds: number;
   auc: number;
   bestAuc: number;
   maxRssMB: number;
   nodes: number;
   trainRows: number;
   scoreRowsPerSecond?: number;
-  sklearn?: { fitSeconds: number; auc: number } | string;
+  sklearn?: Reference | string;
+  xgboost?: Reference | string;
 }
 
-/** Child mode: generate, train with `engine` on `workers` threads, evaluate; optionally the sklearn reference on the same split. */
-async function child(users: number, workers: number, engine: string, withSklearn: boolean): Promise<void> {
+/** Child mode: generate, train with `engine` on `workers` threads, evaluate; optionally the python references on the same split. */
+async function child(users: number, workers: number, engine: string, withReferences: boolean): Promise<void> {
   const { train, test } = generate(users);
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const model = await trainForest(train, { ...PARAMS, engine }, { workers });
   const trainSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  const trainCpuSeconds = (cpu.user + cpu.system) / 1e6;
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
   const scores = scoreColumns(model, test.columns, test.rows);
   const result: ChildResult = {
     trainSeconds,
+    trainCpuSeconds,
     auc: binaryMetrics(test.labels, scores).auc,
     bestAuc: binaryMetrics(test.labels, test.truth).auc,
     maxRssMB,
@@ -134,15 +144,21 @@ async function child(users: number, workers: number, engine: string, withSklearn
     }
     result.scoreRowsPerSecond = scored / ((performance.now() - t0) / 1000);
   }
-  if (withSklearn) result.sklearn = sklearn(train, test);
+  if (withReferences) Object.assign(result, references(train, test));
   console.log(JSON.stringify(result));
 }
 
-/** A python with scikit-learn: the one on PATH, else Debian's (python3-sklearn), else none. */
-function sklearnPython(): string | undefined {
+interface Reference {
+  fitSeconds: number;
+  fitCpuSeconds: number;
+  auc: number;
+}
+
+/** A python that imports `module`: the one on PATH, else Debian's, else none. */
+function pythonWith(module: string): string | undefined {
   for (const python of ['python3', '/usr/bin/python3']) {
     try {
-      execFileSync(python, ['-c', 'import sklearn'], { stdio: 'ignore' });
+      execFileSync(python, ['-c', `import ${module}`], { stdio: 'ignore' });
       return python;
     } catch {
       // not this one
@@ -151,9 +167,8 @@ function sklearnPython(): string | undefined {
   return undefined;
 }
 
-function sklearn(train: Split, test: Split): ChildResult['sklearn'] {
-  const python = sklearnPython();
-  if (!python) return 'skipped (python3-sklearn not installed)';
+/** Both python references on the same split, one after the other (one thread each). */
+function references(train: Split, test: Split): Pick<ChildResult, 'sklearn' | 'xgboost'> {
   const dir = mkdtempSync(join(tmpdir(), 'forest-bench-'));
   try {
     for (const [name, set] of [
@@ -167,18 +182,24 @@ function sklearn(train: Split, test: Split): ChildResult['sklearn'] {
       writeFileSync(join(dir, `${name}.f32`), rowMajor);
       writeFileSync(join(dir, `${name}.u8`), set.labels);
     }
-    const out = execFileSync(
-      python,
-      [join(root, 'bench/sklearn_forest.py'), dir, String(PARAMS.numTrees), String(PARAMS.maxDepth)],
-      { encoding: 'utf8', maxBuffer: 1 << 20 },
-    );
-    return lastJsonLine<{ fitSeconds: number; auc: number }>(out, 'the sklearn script');
+    const perNode = String(featuresPerNode(resolveOptions(PARAMS), FEATURES));
+    const common = [dir, String(PARAMS.numTrees), String(PARAMS.maxDepth)];
+    // XGBoost first: nearer in time to our training, so the machine's load is more alike.
+    const xgboost = runReference('xgboost', 'xgboost_forest.py', [...common, perNode], 'python3-xgboost');
+    return { xgboost, sklearn: runReference('sklearn', 'sklearn_forest.py', common, 'python3-sklearn') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function spawnChild(users: number, workers: number, engine: string, withSklearn: boolean): Promise<ChildResult> {
+function runReference(module: string, script: string, args: string[], debianPackage: string): Reference | string {
+  const python = pythonWith(module);
+  if (!python) return `skipped (apt-get install ${debianPackage})`;
+  const out = execFileSync(python, [join(root, 'bench', script), ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return lastJsonLine<Reference>(out, `bench/${script}`);
+}
+
+function spawnChild(users: number, workers: number, engine: string, withReferences: boolean): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     execFile(
       join(root, 'node_modules/.bin/node'),
@@ -188,7 +209,7 @@ function spawnChild(users: number, workers: number, engine: string, withSklearn:
         String(users),
         String(workers),
         engine,
-        withSklearn ? 'sklearn' : '-',
+        withReferences ? 'references' : '-',
       ],
       { maxBuffer: 1 << 22 },
       (error, stdout, stderr) => {
@@ -201,6 +222,21 @@ function spawnChild(users: number, workers: number, engine: string, withSklearn:
 
 const f = (x: number, digits = 2) => x.toFixed(digits);
 
+/** Our CPU seconds against each reference's, with the ratios. */
+function cpuLine(one: ChildResult): string {
+  const versus = (name: string, reference: Reference | string | undefined) =>
+    typeof reference === 'object'
+      ? `${name} ${f(reference.fitCpuSeconds)} (ours / ${name} ${f(one.trainCpuSeconds / reference.fitCpuSeconds)}×)`
+      : `${name} ${reference ?? 'skipped'}`;
+  return `ours ${f(one.trainCpuSeconds)}; ${versus('XGBoost', one.xgboost)}; ${versus('sklearn', one.sklearn)}`;
+}
+
+/** Time, ours ÷ theirs (below 1× we are faster) and AUC of a reference; its skip reason when it did not run. */
+function referenceCells(reference: Reference | string | undefined, ours: number): [string, string, string] {
+  if (typeof reference !== 'object') return [reference ?? 'skipped', '–', '–'];
+  return [f(reference.fitSeconds), `${f(ours / reference.fitSeconds)}×`, f(reference.auc, 4)];
+}
+
 export async function run(opts: BenchOptions): Promise<void> {
   const cores = availableParallelism();
   const sizes = opts.quick ? [10_000] : [10_000, 100_000];
@@ -209,21 +245,28 @@ export async function run(opts: BenchOptions): Promise<void> {
     `20 trees, depth 10, sqrt features, maxBins 32; ${cores} cores (shared machine: other work may be running)`,
   );
   console.log(
-    '| users | train rows | histogram 1 thread s | histogram all cores s | sklearn n_jobs=1 s | sklearn / histogram | AUC histogram | AUC sklearn | best AUC | peak RSS MB (1 thread) | scoring rows/s |',
+    `load average ${loadavg()
+      .map((l) => f(l))
+      .join(' ')} at the start`,
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| users | train rows | ours 1 thread s | ours all cores s | XGBoost RF nthread=1 s | ours / XGBoost | sklearn n_jobs=1 s | ours / sklearn | AUC ours | AUC XGBoost | AUC sklearn | best AUC | peak RSS MB (1 thread) | scoring rows/s | load 1 min |',
+  );
+  console.log(
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  const cpuLines: string[] = [];
   for (const users of sizes) {
     const one = await spawnChild(users, 1, 'histogram', true);
     const all = cores > 1 ? await spawnChild(users, cores, 'histogram', false) : one;
-    const sk = one.sklearn;
-    const skCells =
-      typeof sk === 'object'
-        ? [f(sk.fitSeconds), `${f(sk.fitSeconds / one.trainSeconds, 1)}×`, f(sk.auc, 4)]
-        : [sk ?? 'skipped', '–', '–'];
+    const [xgTime, xgRatio, xgAuc] = referenceCells(one.xgboost, one.trainSeconds);
+    const [skTime, skRatio, skAuc] = referenceCells(one.sklearn, one.trainSeconds);
     console.log(
-      `| ${users} | ${one.trainRows} | ${f(one.trainSeconds)} | ${f(all.trainSeconds)} | ${skCells[0]} | ${skCells[1]} | ${f(one.auc, 4)} | ${skCells[2]} | ${f(one.bestAuc, 4)} | ${f(one.maxRssMB, 0)} | ${Math.round(one.scoreRowsPerSecond ?? 0)} |`,
+      `| ${users} | ${one.trainRows} | ${f(one.trainSeconds)} | ${f(all.trainSeconds)} | ${xgTime} | ${xgRatio} | ${skTime} | ${skRatio} | ${f(one.auc, 4)} | ${xgAuc} | ${skAuc} | ${f(one.bestAuc, 4)} | ${f(one.maxRssMB, 0)} | ${Math.round(one.scoreRowsPerSecond ?? 0)} | ${f(loadavg()[0] ?? 0)} |`,
     );
+    cpuLines.push(`${users} users: ${cpuLine(one)}`);
   }
+  console.log(`\nCPU seconds while training, one thread each (user + system of the process):\n${cpuLines.join('\n')}`);
   const small = opts.quick ? 1000 : 5000;
   const lib = await spawnChild(small, 1, 'ml-random-forest', false);
   const hist = await spawnChild(small, 1, 'histogram', false);
@@ -233,5 +276,5 @@ export async function run(opts: BenchOptions): Promise<void> {
 }
 
 if (process.argv[2] === '--forest-child') {
-  await child(Number(argvAt(3)), Number(argvAt(4)), argvAt(5), argvAt(6) === 'sklearn');
+  await child(Number(argvAt(3)), Number(argvAt(4)), argvAt(5), argvAt(6) === 'references');
 }

@@ -33,34 +33,82 @@ export interface BinnedData {
 /** Rows the quantile edges are computed from, at most. */
 const QUANTILE_SAMPLE = 200_000;
 
-/** Ascending thresholds cutting `column` into at most maxBins bins of about equal row counts. */
-function quantileThresholds(column: Float32Array, maxBins: number): Float64Array {
+/** Sampled values below this that are all whole numbers (counts, ages) are counted, not sorted. */
+const SMALL_INTEGERS = 1 << 16;
+
+/** A feature's thresholds, and for whole-number features a table of the bin of each value 0..n-1. */
+interface FeatureBins {
+  readonly thresholds: Float64Array;
+  readonly binOfInteger: Uint8Array;
+}
+
+/** The distinct values of a sample, ascending, each with how many sampled values are ≤ it. */
+interface Distinct {
+  readonly values: number[];
+  readonly atMost: number[];
+}
+
+function distinctOf(sample: Float32Array): Distinct {
+  let max = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const v = sample[i]!;
+    if (!(v >= 0 && v < SMALL_INTEGERS && v === Math.floor(v))) return distinctBySorting(sample);
+    if (v > max) max = v;
+  }
+  const counts = new Int32Array(max + 1);
+  for (let i = 0; i < sample.length; i++) counts[sample[i]!]!++;
+  const values: number[] = [];
+  const atMost: number[] = [];
+  for (let v = 0, seen = 0; v <= max; v++) {
+    if (counts[v] === 0) continue;
+    seen += counts[v]!;
+    values.push(v);
+    atMost.push(seen);
+  }
+  return { values, atMost };
+}
+
+function distinctBySorting(sample: Float32Array): Distinct {
+  const sorted = sample.sort();
+  const values: number[] = [];
+  const atMost: number[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    if (i + 1 < sorted.length && sorted[i] === sorted[i + 1]) continue;
+    values.push(sorted[i]!);
+    atMost.push(i + 1);
+  }
+  return { values, atMost };
+}
+
+/** Bins of about equal row counts for `column`: at most maxBins, at quantile edges of a sample. */
+function featureBins(column: Float32Array, maxBins: number): FeatureBins {
   // Above QUANTILE_SAMPLE rows the edges come from every k-th row (MLlib samples too):
   // the same edges for the same data, without sorting a million values per feature.
   const step = Math.ceil(column.length / QUANTILE_SAMPLE);
-  const sample =
-    step > 1
-      ? Float32Array.from({ length: Math.ceil(column.length / step) }, (_, i) => column[i * step]!)
-      : Float32Array.from(column);
-  const sorted = sample.sort();
-  const n = sorted.length;
-  let distinct = n > 0 ? 1 : 0;
-  for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
+  const sample = new Float32Array(Math.ceil(column.length / step));
+  for (let i = 0; i < sample.length; i++) sample[i] = column[i * step]!;
+  const { values, atMost } = distinctOf(sample);
+  const n = sample.length;
   const cuts: number[] = [];
   // Few distinct values (counts, ages): every boundary is a threshold, as MLlib does.
-  const everyBoundary = distinct <= maxBins;
+  const everyBoundary = values.length <= maxBins;
   const share = n / maxBins;
   let nextCut = share;
-  for (let i = 0; i < n - 1; i++) {
-    if (sorted[i] === sorted[i + 1]) continue;
-    // Rows 0..i hold values ≤ sorted[i]: cut here once that passes the next quantile.
-    if (everyBoundary || i + 1 >= nextCut) {
-      cuts.push((sorted[i]! + sorted[i + 1]!) / 2);
+  for (let k = 0; k < values.length - 1; k++) {
+    // atMost[k] sampled values are ≤ values[k]: cut here once that passes the next quantile.
+    const below = atMost[k]!;
+    if (everyBoundary || below >= nextCut) {
+      cuts.push((values[k]! + values[k + 1]!) / 2);
       if (cuts.length === maxBins - 1) break;
-      while (nextCut <= i + 1) nextCut += share;
+      while (nextCut <= below) nextCut += share;
     }
   }
-  return Float64Array.from(cuts);
+  const thresholds = Float64Array.from(cuts);
+  // Whole-number features look their bins up; only values the sample never had search.
+  const whole = values.every((v) => v >= 0 && v < SMALL_INTEGERS && v === Math.floor(v));
+  const binOfInteger = new Uint8Array(whole && values.length > 0 ? values.at(-1)! + 1 : 0);
+  for (let v = 0; v < binOfInteger.length; v++) binOfInteger[v] = binOf(thresholds, v);
+  return { thresholds, binOfInteger };
 }
 
 /** The bin of a value: the first b with value ≤ thresholds[b], else the last bin. */
@@ -75,6 +123,9 @@ function binOf(thresholds: Float64Array, value: number): number {
   return lo;
 }
 
+/** Rows binned together: their bytes stay in cache while every feature writes its byte of each. */
+const ROW_BLOCK = 4096;
+
 /** Bins every column; throws when a categorical value is not a valid category index. */
 export function binColumns(
   columns: readonly Float32Array[],
@@ -86,17 +137,14 @@ export function binColumns(
     throw new Error(`dataset has ${columns.length} columns, the schema ${features.length} features`);
   const rows = labels.length;
   const d = features.length;
-  const stride = Math.ceil(d / 4) * 4;
-  const rowBins = new Uint8Array(rows * stride);
   const binCount: number[] = [];
   const thresholds: Float64Array[] = [];
   const categorical: boolean[] = [];
-  // A counted loop, not entries(): `f` indexes rowBins in the row loops below.
-  for (let f = 0; f < d; f++) {
-    const feature = features[f];
+  const lookups: Uint8Array[] = [];
+  for (const [f, feature] of features.entries()) {
     const column = columns[f];
-    if (feature === undefined || column === undefined || column.length < rows)
-      throw new Error(`column ${feature?.name ?? f} has ${column?.length ?? 0} rows, labels ${rows}`);
+    if (column === undefined || column.length < rows)
+      throw new Error(`column ${feature.name} has ${column?.length ?? 0} rows, labels ${rows}`);
     if (feature.kind === 'categorical') {
       const k = feature.values?.length ?? 0;
       if (k > 32) throw new Error(`categorical feature ${feature.name} has ${k} categories; at most 32 are supported`);
@@ -105,17 +153,30 @@ export function binColumns(
         if (!(v >= 0 && v < k && Number.isInteger(v))) {
           throw new Error(`row ${r}: ${feature.name} = ${v} is not a category index (0..${k - 1})`);
         }
-        rowBins[r * stride + f] = v;
       }
       binCount.push(k);
       thresholds.push(new Float64Array(0));
+      lookups.push(new Uint8Array(k).map((_, v) => v));
       categorical.push(true);
     } else {
-      const t = quantileThresholds(column.subarray(0, rows), maxBins);
-      for (let r = 0; r < rows; r++) rowBins[r * stride + f] = binOf(t, column[r]!);
-      binCount.push(t.length + 1);
-      thresholds.push(t);
+      const bins = featureBins(column.subarray(0, rows), maxBins);
+      binCount.push(bins.thresholds.length + 1);
+      thresholds.push(bins.thresholds);
+      lookups.push(bins.binOfInteger);
       categorical.push(false);
+    }
+  }
+  const stride = Math.ceil(d / 4) * 4;
+  const rowBins = new Uint8Array(rows * stride);
+  for (let first = 0; first < rows; first += ROW_BLOCK) {
+    const last = Math.min(rows, first + ROW_BLOCK);
+    for (let f = 0; f < d; f++) {
+      const [column, lookup, t] = [columns[f]!, lookups[f]!, thresholds[f]!];
+      for (let r = first; r < last; r++) {
+        const v = column[r]!;
+        const k = v | 0;
+        rowBins[r * stride + f] = k === v && k >= 0 && k < lookup.length ? lookup[k]! : binOf(t, v);
+      }
     }
   }
   return { rows, labels: labels.subarray(0, rows), features: d, stride, rowBins, binCount, thresholds, categorical };

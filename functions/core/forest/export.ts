@@ -7,7 +7,8 @@
  * impurity measure; `probability` and `impurity` are rounded to 4 decimals.
  */
 import { schemaFeature, type ForestModel } from './model.ts';
-import { impurityOf, nodeOf, type FlatTree } from './tree.ts';
+import { impurityOf } from './impurity.ts';
+import { nodeOf, type FlatTree } from './tree.ts';
 
 export interface TreeNode {
   id: number;
