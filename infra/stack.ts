@@ -11,6 +11,7 @@ import { giveHelpersStageLogGroups } from './constructs/log-groups.ts';
 import { Dashboard } from './constructs/dashboard.ts';
 import { Training } from './constructs/training.ts';
 import { Prediction } from './constructs/prediction.ts';
+import { Outcomes } from './constructs/outcomes.ts';
 import { acknowledgeCdkHelpers } from './nag.ts';
 import { readSettings, type StageSettings } from './settings.ts';
 
@@ -23,6 +24,7 @@ export class RetentionForestStack extends Stack {
   public readonly dashboard: Dashboard;
   public readonly training: Training;
   public readonly prediction: Prediction;
+  public readonly outcomes: Outcomes;
 
   constructor(scope: Construct, id: string = STACK_NAME, props: StackProps = {}) {
     super(scope, id, { description: 'retention-forest: weekly user retention predicted by a random forest', ...props });
@@ -49,6 +51,15 @@ export class RetentionForestStack extends Stack {
 
     // ---- prediction: Kinesis → predict → results queue, data/trends.json.
     this.prediction = new Prediction(this, 'Prediction', { dataBucket, siteBucket, newFunction });
+
+    // ---- outcomes: scored parts + next week's completion → data/outcomes.json, realized-AUC alarm.
+    this.outcomes = new Outcomes(this, 'Outcomes', {
+      dataBucket,
+      siteBucket,
+      newFunction,
+      floor: this.training.gate.floor,
+      startTraining: this.training.functions.start,
+    });
 
     giveHelpersStageLogGroups(this, this.settings);
     acknowledgeCdkHelpers(this);

@@ -22,6 +22,7 @@ export const FAILURE_QUEUE_OUTPUTS = {
   extraction: 'ExtractionFailuresQueueUrl',
   training: 'TrainingStartFailuresQueueUrl',
   trends: 'TrendsFailuresQueueUrl',
+  outcomes: 'OutcomesFailuresQueueUrl',
 } as const;
 
 export interface FailureQueue {

@@ -112,8 +112,14 @@ export class Prediction extends Construct {
     grantObjects(
       this.predictFunction,
       props.dataBucket,
-      { 'models/': ['read'], [CURRENT_MODEL_KEY]: ['list'], 'predictions/trends/': ['write'], 'poison/': ['write'] },
-      'model versions, rounds and shards, record digests',
+      {
+        'models/': ['read'],
+        [CURRENT_MODEL_KEY]: ['list'],
+        'predictions/trends/': ['write'],
+        'predictions/scored/': ['write'],
+        'poison/': ['write'],
+      },
+      'model versions, rounds, weeks and shards, record digests',
     );
     this.results.topic.grantPublish(this.predictFunction);
     this.poisonQueue.grantSendMessages(this.predictFunction);

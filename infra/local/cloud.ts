@@ -137,12 +137,19 @@ async function bringUp(
   );
   await deployBucketContents(template, resources, clients.s3, activity.warn);
 
+  // Started before the functions (their environment names it); it reaches them only when called.
+  const lambdaApi = await startLambdaApi({
+    functionId: (fn) => functions.id(fn),
+    invokeAsync: (id, event) => asyncInvocations.track(() => asyncInvocations.invoke(id, event)),
+  });
+  cleanups.add(() => lambdaApi.stop());
   const functions = startFunctions(options, stateDir, cleanups, {
     template,
     resources,
     context,
     awsEnvironment: localAwsEnv({ endpoints: emulators.endpoints, region }),
     stepFunctionsEndpoint: stepFunctions.endpoint,
+    lambdaEndpoint: lambdaApi.endpoint,
     emit: activity.emit,
   });
   const asyncInvocations = new AsyncInvocations({
@@ -162,11 +169,6 @@ async function bringUp(
   const stateMachines = resolveStateMachines(template, resources, context);
   for (const machine of stateMachines) stepFunctions.register(machine.arn, machine.definition);
   const outputs = resolveOutputs(template, context, activity.warn);
-  const lambdaApi = await startLambdaApi({
-    functionId: (fn) => functions.id(fn),
-    invokeAsync: (id, event) => asyncInvocations.track(() => asyncInvocations.invoke(id, event)),
-  });
-  cleanups.add(() => lambdaApi.stop());
   const endpoints = { ...emulators.endpoints, stepFunctions: stepFunctions.endpoint, lambda: lambdaApi.endpoint };
   writeRunningState(stateDir, { region, endpoints, resources, outputs });
 

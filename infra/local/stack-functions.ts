@@ -17,6 +17,8 @@ export interface StackFunctionsSettings {
   readonly awsEnvironment: Record<string, string>;
   /** The local Step Functions API; set last, so that no template variable points elsewhere. */
   readonly stepFunctionsEndpoint: string;
+  /** The local Lambda API (asynchronous Invoke only), for functions that hand an event on. */
+  readonly lambdaEndpoint: string;
   readonly runtime: RuntimeOptions;
   readonly emit: Emit;
 }
@@ -120,5 +122,6 @@ function functionEnvironment(spec: FunctionSpec, settings: StackFunctionsSetting
     }
   }
   env.AWS_ENDPOINT_URL_SFN = settings.stepFunctionsEndpoint;
+  env.AWS_ENDPOINT_URL_LAMBDA = settings.lambdaEndpoint;
   return env;
 }

@@ -26,6 +26,8 @@ import { SQS_MESSAGE_BYTES, SqsBatcher, type RetryOptions } from '#aws/predictio
 import { keepPoisonData } from '#aws/prediction/poison-data.ts';
 import { SnsPublisher, type MessagePublisher } from '#aws/prediction/sns-publish-batch.ts';
 import { writeTrendParts } from '#aws/prediction/trend-parts.ts';
+import { scoredParts } from '#core/prediction/scored.ts';
+import { writeScoredParts } from '#aws/prediction/scored-parts.ts';
 import { requireEnv, s3Client, snsClient, sqsClient } from '#aws/clients.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
 
@@ -100,6 +102,9 @@ export function createPredictHandler(deps: PredictDeps) {
     const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
 
     await writeTrendParts(deps.s3, deps.dataBucket, trendParts(first, scored, failed, now()));
+    // The scored users of records that named their week, kept for outcomes (docs/formats.md).
+    const batch = { shardId: shardOf(first), firstSequenceNumber: first.kinesis.sequenceNumber };
+    await writeScoredParts(deps.s3, deps.dataBucket, scoredParts(scored, failed, batch, now()));
     if (failed.length > 0)
       logger.warn('records not done, Lambda retries from the first', {
         failed: failed.length,
