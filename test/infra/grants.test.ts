@@ -36,9 +36,15 @@ const EXPECTED: Record<string, Access> = {
   'record-rejection': { data: { 'training/': 'write' } },
   // whether the neighbouring weeks' _COMPLETE.json exist
   'start-training': { data: { 'extracted/': 'read list' } },
-  // untrusted input: the model, whether a pointer exists, its trend parts, claim-checked poison records
+  // untrusted input: the model, whether a pointer exists, its trend and scored parts, claim-checked poison records
   predict: {
-    data: { 'models/': 'read', 'models/current.json': 'list', 'predictions/trends/': 'write', 'poison/': 'write' },
+    data: {
+      'models/': 'read',
+      'models/current.json': 'list',
+      'predictions/trends/': 'write',
+      'predictions/scored/': 'write',
+      'poison/': 'write',
+    },
   },
   trends: {
     data: { 'predictions/trends/': 'read list', 'predictions/trends-counted/': 'read write list' },
@@ -47,6 +53,11 @@ const EXPECTED: Record<string, Access> = {
   // The dashboard's sign-in touches no bucket: its grants are checked in dashboard-construct.test.ts.
   'cookie-key': {},
   'sign-in': {},
+  // a week's kept predictions; the next week's marker and active users; the one site document
+  outcomes: {
+    data: { 'predictions/scored/': 'read list', 'extracted/': 'read list' },
+    site: { 'data/outcomes.json': 'read write list' },
+  },
 };
 
 interface Statement {

@@ -61,7 +61,13 @@ export function scoredParts(
     if (r.week === undefined) continue;
     byWeek.get(r.week)?.push({ userId: r.userId, probability: r.probability, modelVersion: r.modelVersion });
   }
-  return [...byWeek].map(([week, users]) => ({ formatVersion: 1, week, ...batch, writtenAt: now.toISOString(), users }));
+  return [...byWeek].map(([week, users]) => ({
+    formatVersion: 1,
+    week,
+    ...batch,
+    writtenAt: now.toISOString(),
+    users,
+  }));
 }
 
 /** A part read back from S3, checked. */
@@ -74,6 +80,9 @@ export function parseScoredPart(text: string, key: string): ScoredPart {
     part.users.every(
       (u) => typeof u.userId === 'number' && typeof u.probability === 'number' && typeof u.modelVersion === 'string',
     );
-  if (!valid) throw new Error(`${key} is not a scored part (formatVersion 1, week, users[{ userId, probability, modelVersion }])`);
+  if (!valid)
+    throw new Error(
+      `${key} is not a scored part (formatVersion 1, week, users[{ userId, probability, modelVersion }])`,
+    );
   return part as ScoredPart;
 }
