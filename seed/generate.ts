@@ -27,6 +27,7 @@ import {
   companyOf,
   createPopulation,
   returnsAfterAbsence,
+  signups,
   userId,
   userWeek,
   type Population,
@@ -56,6 +57,14 @@ export interface SeedOptions {
    * them: the data bucket's layout of a week in parts (docs/deploy.md).
    */
   readonly parts?: number;
+  /** New users a week (from week 1), as a share of `users`. Default 0.04. */
+  readonly signupRate?: number;
+  /**
+   * Weeks the population (and so the profile table) is sized for, ≥ weeks. Default: weeks. A
+   * longer horizon lets a later run with more weeks keep the same tables and the same earlier
+   * weeks byte for byte (the local demo adds weeks while it runs).
+   */
+  readonly horizonWeeks?: number;
 }
 
 interface SeedFileSummary {
@@ -78,10 +87,16 @@ interface SeedWeekSummary {
   readonly retained: number;
   /** Users absent this week who come back next week. */
   readonly returning: number;
+  /** Users who signed up this week (active in it, their first week). */
+  readonly newUsers: number;
+  /** Users signed up by this week (the initial users and every sign-up so far). */
+  readonly signedUp: number;
 }
 
 export interface SeedResult {
   readonly options: Required<Omit<SeedOptions, 'isoWeeks'>> & { isoWeeks: WeekId | null };
+  /** Every user id of the population (1..totalUsers, the profile table's rows): the initial users and the horizon's sign-ups. */
+  readonly totalUsers: number;
   readonly files: SeedFileSummary[];
   readonly weeks: SeedWeekSummary[];
   /** Per file, for a dirty run (rate > 0); empty otherwise. */
@@ -102,6 +117,8 @@ function resolveOptions(opts: SeedOptions): SeedResult['options'] {
     isoWeeks: opts.isoWeeks ?? null,
     dirty: opts.dirty ?? 0,
     parts: opts.parts ?? 1,
+    signupRate: opts.signupRate ?? 0.04,
+    horizonWeeks: Math.max(opts.horizonWeeks ?? 0, opts.weeks ?? 3),
   };
   const whole = (name: string, v: number, min: number) => {
     if (!Number.isSafeInteger(v) || v < min) throw new Error(`${name} must be a whole number ≥ ${min}, got ${v}`);
@@ -111,6 +128,9 @@ function resolveOptions(opts: SeedOptions): SeedResult['options'] {
   whole('weeks', resolved.weeks, 1);
   whole('seed', resolved.seed, 0);
   whole('parts', resolved.parts, 1);
+  whole('horizonWeeks', resolved.horizonWeeks, 1);
+  if (!(resolved.signupRate >= 0 && resolved.signupRate <= 1))
+    throw new Error(`signupRate must be in [0, 1], got ${resolved.signupRate}`);
   if (!(resolved.dirty >= 0 && resolved.dirty < 1)) throw new Error(`dirty must be in [0, 1), got ${resolved.dirty}`);
   if (resolved.isoWeeks !== null) {
     parseWeekId(resolved.isoWeeks);
@@ -149,7 +169,12 @@ function weekNames(
 export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promise<SeedResult> {
   const options = resolveOptions(opts);
   const { users, companies, seed, dirty } = options;
-  const pop = createPopulation(users, companies, seed);
+  // Sign-ups per week are drawn per week, so the population up to any week is the same whatever the horizon.
+  const newUsers = Array.from({ length: options.horizonWeeks }, (_, k) =>
+    k === 0 ? 0 : signups(users, options.signupRate, seed, k),
+  );
+  const totalUsers = users + newUsers.reduce((a, b) => a + b, 0);
+  const pop = createPopulation(totalUsers, companies, seed);
   const files: SeedFileSummary[] = [];
   const dirtyExpected: Record<string, FileExpectation> = {};
   const open = (name: string, gzip = false) => new ChunkWriter(sink.open(name, { gzip }));
@@ -179,7 +204,7 @@ export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promi
     { name: 'crm_info.data', rows: companies, row: crmRow, writeDirty: writeDirtyCrm, faults: CRM_FAULTS, stream: 2 },
     {
       name: 'nosql_user_profile.data',
-      rows: users,
+      rows: totalUsers,
       row: profileRow,
       writeDirty: writeDirtyProfile,
       faults: PROFILE_FAULTS,
@@ -200,17 +225,24 @@ export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promi
     await done(t.name, w);
   }
 
-  let active = new Uint8Array(users);
+  let active = new Uint8Array(totalUsers);
   const startRng = new Random(seed, 4);
   for (let i = 0; i < users; i++) active[i] = activeAtStart(pop, i, startRng) ? 1 : 0;
-  const seenEver = new Uint8Array(users);
-  const dayCounts = new Uint8Array(users * 7);
+  /** Weeks each user has been away in a row (0 while active). */
+  const away = new Uint8Array(totalUsers);
+  const seenEver = new Uint8Array(totalUsers);
+  const dayCounts = new Uint8Array(totalUsers * 7);
   const weeks: SeedWeekSummary[] = [];
+  let signedUp = users;
 
   for (const [k, names] of weekNames(options).entries()) {
     const span = weekSpan(names.week, DEFAULT_BASE_WEEK);
+    // This week's sign-ups are active in it: their first week.
+    const joined = newUsers[k] ?? 0;
+    for (let i = signedUp; i < signedUp + joined; i++) active[i] = 1;
+    signedUp += joined;
     // The user loop: each active user's events per day, true probability and realized label.
-    const next = new Uint8Array(users);
+    const next = new Uint8Array(totalUsers);
     const weekRng = new Random(seed, 10, k);
     const truth = open(names.truthFile);
     truth.text('user_id\tp_retained\tactive_next');
@@ -221,14 +253,16 @@ export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promi
     let events = 0;
     let retained = 0;
     let returning = 0;
-    for (let i = 0; i < users; i++) {
+    for (let i = 0; i < signedUp; i++) {
       if (!active[i]) {
-        if (returnsAfterAbsence(pop, i, weekRng)) {
+        away[i] = Math.min(255, away[i]! + 1);
+        if (returnsAfterAbsence(pop, i, away[i]!, weekRng)) {
           next[i] = 1;
           returning++;
         }
         continue;
       }
+      away[i] = 0;
       userWeek(pop, i, weekRng, uw);
       const label = weekRng.chance(uw.pRetained) ? 1 : 0;
       next[i] = label;
@@ -271,14 +305,20 @@ export async function generateDemoData(opts: SeedOptions, sink: SeedSink): Promi
       events,
       retained,
       returning,
+      newUsers: joined,
+      signedUp,
     });
     active = next;
   }
 
-  const result: SeedResult = { options, files, weeks, dirtyExpected: dirty > 0 ? dirtyExpected : {} };
+  const result: SeedResult = { options, totalUsers, files, weeks, dirtyExpected: dirty > 0 ? dirtyExpected : {} };
   const describe = open('seed.json');
   describe.text(
-    JSON.stringify({ formatVersion: 1, generator: 'retention-forest seed', options, weeks, files }, null, 2),
+    JSON.stringify(
+      { formatVersion: 1, generator: 'retention-forest seed', options, totalUsers, weeks, files },
+      null,
+      2,
+    ),
   );
   describe.end();
   await done('seed.json', describe);

@@ -112,14 +112,23 @@ function ageEffect(age: number): number {
   return 0.5 - 0.9 * x * x;
 }
 
-/** Whether the user is active in week 0. */
+/** Whether the user is active in week 0 (~70 %: some accounts are already lapsed). */
 export function activeAtStart(pop: Population, i: number, rng: Random): boolean {
-  return rng.chance(sigmoid(2.4 + 0.6 * pop.engagement[i]!));
+  return rng.chance(sigmoid(0.9 + 0.6 * pop.engagement[i]!));
 }
 
-/** Whether a user absent last week comes back this week (rare, more so for engaged users). */
-export function returnsAfterAbsence(pop: Population, i: number, rng: Random): boolean {
-  return rng.chance(sigmoid(-1.8 + 0.6 * pop.engagement[i]!));
+/**
+ * Whether a user absent for `weeksAway` weeks (1 = since this week) comes back next week:
+ * about half of last week's leavers, fewer the longer they stay away, more when engaged.
+ */
+export function returnsAfterAbsence(pop: Population, i: number, weeksAway: number, rng: Random): boolean {
+  return rng.chance(sigmoid(0.4 + 0.6 * pop.engagement[i]! - 0.6 * (weeksAway - 1)));
+}
+
+/** New sign-ups in week `week` ≥ 1: about `rate` × the initial users, ±20 %. */
+export function signups(initialUsers: number, rate: number, seed: number, week: number): number {
+  const rng = new Random(seed, 5, week);
+  return Math.round(rate * initialUsers * (0.8 + 0.4 * rng.float()));
 }
 
 export interface UserWeek {

@@ -13,7 +13,7 @@ import {
   type ParsedArgs,
 } from '#bin/cli-kit.ts';
 import { parseWeekId } from '#core/weeks.ts';
-import type { UserFeatures } from '#core/prediction/features-records.ts';
+import { recordWeek, type UserFeatures } from '#core/prediction/features-records.ts';
 import { feedRounds } from '#aws/prediction/feed.ts';
 import { nextRound, readWeekFeaturesFromFile, readWeekFeaturesFromS3 } from '#aws/prediction/week-features.ts';
 import { findPredictionTarget, targetOptions, targetUsage, type PredictionTarget } from '#bin/prediction-target.ts';
@@ -24,7 +24,9 @@ export const command: Command = {
 
 Reads week W's extracted features (from the data bucket's extracted/week=W/, or FILE, a
 features.tsv[.gz]) and puts one record per user on the prediction stream, once a round:
-{ userId, round, features } with the partition key userId (docs/formats.md).
+{ userId, round, week, features } with the partition key userId (docs/formats.md); \`week\`
+only for a numbered week (records carry it as a number), so that outcomes can compare the
+predictions with the week after.
 
   --week W          the week (a number or an ISO week)
   --rounds R        rounds to send (default 3)
@@ -65,8 +67,10 @@ ${targetUsage}
       console.error(
         `feeding ${users.length} users of week ${week} to ${target.stream} on ${target.where}: rounds ${first}..${first + rounds - 1}`,
       );
+      const recordWeekNumber = recordWeek(week);
       await feedRounds(target.kinesis, target.stream, users, {
         first,
+        ...(recordWeekNumber === undefined ? {} : { week: recordWeekNumber }),
         rounds,
         intervalMs: interval,
         log: (line) => console.error(line),

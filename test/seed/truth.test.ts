@@ -23,16 +23,41 @@ describe('seed truth and signal', () => {
     }
   });
 
-  it("makes next week's users exactly the retained ones plus a few returning after an absence", () => {
+  it("makes next week's users exactly the retained ones, those returning after an absence, and the new sign-ups", () => {
     for (const week of [0, 1]) {
       const truth = truthRows(d, `truth_week${week}.tsv`);
       const next = activeUsers(d, `user_events_week${week + 1}.log`);
       for (const [user, [, retained]] of truth)
         expect(next.has(user), `user ${user} week ${week}`).toBe(retained === 1);
-      const returning = [...next].filter((u) => !truth.has(u));
+      const { signedUp } = d.week(week);
+      const returning = [...next].filter((u) => !truth.has(u) && u <= signedUp);
+      const joined = [...next].filter((u) => u > signedUp);
       expect(returning.length).toBe(d.week(week).returning);
-      expect(returning.length / next.size).toBeLessThan(0.15);
+      expect(joined.length).toBe(d.week(week + 1).newUsers);
+      // New ids follow the last signed-up one.
+      expect(Math.max(...joined)).toBe(d.week(week + 1).signedUp);
+      expect(returning.length / next.size).toBeLessThan(0.35);
     }
+  });
+
+  it('keeps the weekly active share of signed-up users in a band over 5 weeks (sign-ups and returns make up for leavers)', async () => {
+    const five = await demo({ users: 1000, weeks: 5, seed: 1 });
+    const shares = five.result.weeks.map((w) => w.activeUsers / w.signedUp);
+    for (const share of shares) {
+      expect(share).toBeGreaterThan(0.55);
+      expect(share).toBeLessThan(0.8);
+    }
+    expect(Math.max(...shares) - Math.min(...shares)).toBeLessThan(0.12);
+    // The active base does not shrink week after week: the last week has about as many as the second.
+    const active = five.result.weeks.map((w) => w.activeUsers);
+    expect(active.at(-1)).toBeGreaterThan(0.95 * (active[1] ?? 0));
+  });
+
+  it('keeps earlier weeks byte for byte when a run with a longer horizon adds weeks', async () => {
+    const short = await demo({ users: 300, weeks: 2, seed: 4, horizonWeeks: 6, dirty: 0.02 });
+    const long = await demo({ users: 300, weeks: 4, seed: 4, horizonWeeks: 6, dirty: 0.02 });
+    for (const name of ['nosql_user_profile.data', 'crm_info.data', 'user_events_week0.log', 'user_events_week1.log'])
+      expect(Buffer.compare(short.bytes(name), long.bytes(name)), name).toBe(0);
   });
 
   it('retains 60–85% of active users a week', () => {

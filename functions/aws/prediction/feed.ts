@@ -10,6 +10,8 @@ import { putUserFeatures } from './kinesis-producer.ts';
 export interface FeedOptions {
   readonly first: number;
   readonly rounds: number;
+  /** The week whose features these are, put on every record (a numbered week). */
+  readonly week?: number;
   /** Pause between two rounds. */
   readonly intervalMs: number;
   readonly log: (line: string) => void;
@@ -26,7 +28,7 @@ export async function feedRounds(
   let sent = 0;
   for (let round = options.first; sent < options.rounds && !options.signal?.aborted; round++) {
     const started = Date.now();
-    const report = await putUserFeatures(kinesis, stream, roundRecords(users, round));
+    const report = await putUserFeatures(kinesis, stream, roundRecords(users, round, options.week));
     sent++;
     options.log(
       `round ${round}: ${report.accepted} records in ${report.requests} PutRecords (${report.retried} retried) in ${Date.now() - started} ms`,

@@ -30,7 +30,13 @@ export function userFeaturesFromTable(
   });
 }
 
-/** The records of one round. */
-export function roundRecords(users: readonly UserFeatures[], round: number): PredictionRecord[] {
-  return users.map((u) => ({ userId: u.userId, round, features: u.features }));
+/** The records of one round, naming their week when it is known (outcomes compare it with the week after). */
+export function roundRecords(users: readonly UserFeatures[], round: number, week?: number): PredictionRecord[] {
+  if (week === undefined) return users.map((u) => ({ userId: u.userId, round, features: u.features }));
+  return users.map((u) => ({ userId: u.userId, round, week, features: u.features }));
+}
+
+/** The number a record carries for a week id: numbered weeks only ("3" → 3; an ISO week has none). */
+export function recordWeek(week: string): number | undefined {
+  return /^\d+$/.test(week) ? Number(week) : undefined;
 }
