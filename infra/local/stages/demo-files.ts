@@ -27,13 +27,25 @@ function rawKey(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Weeks the demo's population is sized for: `npm start` adds weeks while it runs, and up to
+ * this many its tables and earlier weeks stay byte for byte those already uploaded.
+ */
+export const DEMO_HORIZON_WEEKS = 26;
+
 export async function generateDemoFiles(
   options: PipelineOptions,
   dir: string,
 ): Promise<{ files: DemoFile[]; seed: SeedResult }> {
   rmSync(dir, { recursive: true, force: true });
   const seed = await generateDemoData(
-    { users: options.users, weeks: options.weeks, seed: options.seed, dirty: options.dirty },
+    {
+      users: options.users,
+      weeks: options.weeks,
+      seed: options.seed,
+      dirty: options.dirty,
+      horizonWeeks: Math.max(options.weeks, DEMO_HORIZON_WEEKS),
+    },
     directorySink(dir),
   );
   const files = seed.files.map((f) => ({ key: rawKey(f.name), name: f.name, path: join(dir, f.name), lines: f.lines }));
