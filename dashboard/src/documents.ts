@@ -7,8 +7,9 @@
 // The shapes are the ones the training core writes; only the checks below are the dashboard's own.
 import type { TreeNode, TreesDocument } from '#core/forest/export.ts';
 import type { Metrics as CardMetrics } from '#core/forest/metrics.ts';
+import type { OutcomesDocument, WeekOutcome } from '#core/prediction/outcomes.ts';
 
-export type { TreeNode, TreesDocument };
+export type { TreeNode, TreesDocument, OutcomesDocument, WeekOutcome };
 
 interface Candidate {
   id: string | number;
@@ -150,6 +151,20 @@ export function parseTrends(value: unknown): TrendsDocument {
     number(round.retained, `trends.json rounds[${i}].retained`);
   });
   return doc as unknown as TrendsDocument;
+}
+
+export function parseOutcomes(value: unknown): OutcomesDocument {
+  const doc = object(value, 'outcomes.json');
+  formatVersion(doc, 'outcomes.json');
+  number(doc.floor, 'outcomes.json floor');
+  array(doc.weeks, 'outcomes.json weeks').forEach((w, i) => {
+    const week = object(w, `outcomes.json weeks[${i}]`);
+    for (const key of ['week', 'outcomeWeek', 'usersScored', 'expectedRetained', 'actualRetained'])
+      number(week[key], `outcomes.json weeks[${i}].${key}`);
+    if (week.realizedAuc !== null) number(week.realizedAuc, `outcomes.json weeks[${i}].realizedAuc`);
+    array(week.modelVersions, `outcomes.json weeks[${i}].modelVersions`);
+  });
+  return doc as unknown as OutcomesDocument;
 }
 
 /** Number of nodes in a tree, counted without recursion so deep trees cannot overflow the stack. */

@@ -3,12 +3,13 @@
  * and keeps reading them every few seconds (trends change each round; a newly published
  * model replaces the forest and the card). `?refresh=<ms>` changes the interval.
  */
-import { parseCard, parseTrees, parseTrends, type TreesDocument } from './documents.ts';
+import { parseCard, parseOutcomes, parseTrees, parseTrends, type TreesDocument } from './documents.ts';
 import { loadDocument, type Loaded } from './data.ts';
 import { setUpTabs } from './tabs.ts';
 import { createForestView } from './forest-view.ts';
 import { createCardView } from './card-view.ts';
 import { createTrendsView } from './trends-view.ts';
+import { createOutcomesView } from './outcomes-view.ts';
 
 const DEFAULT_REFRESH_MS = 5000;
 
@@ -17,19 +18,21 @@ const panel = (name: string): HTMLElement => document.getElementById(`view-${nam
 const forest = createForestView(panel('forest'));
 const card = createCardView(panel('card'));
 const trends = createTrendsView(panel('trends'));
+const outcomes = createOutcomesView(panel('outcomes'));
 
 setUpTabs(() => {});
 
 let trees: Loaded<TreesDocument> | undefined;
 let rounds = 0;
 
-/** Reads the three documents at once; each view redraws as soon as its own document arrives. */
+/** Reads the documents at once; each view redraws as soon as its own document arrives. */
 async function refresh(): Promise<void> {
   const cardRead = loadDocument('card.json', parseCard).then((loaded) => {
     card.update(loaded);
     return loaded;
   });
   const trendsRead = loadDocument('trends.json', parseTrends).then((loaded) => trends.update(loaded));
+  const outcomesRead = loadDocument('outcomes.json', parseOutcomes).then((loaded) => outcomes.update(loaded));
   // trees.json is the big one: read it again only when absent or when the card names another model.
   const current = trees;
   const treesRead = (
@@ -44,7 +47,7 @@ async function refresh(): Promise<void> {
     trees = loaded;
     forest.update(loaded);
   });
-  await Promise.all([cardRead, trendsRead, treesRead]);
+  await Promise.all([cardRead, trendsRead, outcomesRead, treesRead]);
   document.body.dataset.refreshes = String(++rounds);
 }
 

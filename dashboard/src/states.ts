@@ -34,3 +34,6 @@ export function signInState(title = 'Sign in to see users at risk'): HTMLElement
   box.append(el('p', { class: 'state-title' }, title), advice);
   return box;
 }
+
+export const NO_OUTCOMES_ADVICE =
+  'A week is judged once the week after it is extracted: its predictions are compared with who came back.';

@@ -250,11 +250,13 @@ describe('navigation', () => {
     expect(await nav.evaluate(() => location.hash)).toBe('#card');
     await nav.keyboard.press('ArrowRight');
     expect(await visible()).toEqual(['view-trends']);
+    await nav.keyboard.press('ArrowRight');
+    expect(await visible()).toEqual(['view-outcomes']);
     await nav.keyboard.press('ArrowRight'); // wraps around
     expect(await visible()).toEqual(['view-forest']);
     await nav.keyboard.press('End');
-    expect(await visible()).toEqual(['view-trends']);
-    expect(await nav.evaluate(() => document.activeElement?.id)).toBe('tab-trends');
+    expect(await visible()).toEqual(['view-outcomes']);
+    expect(await nav.evaluate(() => document.activeElement?.id)).toBe('tab-outcomes');
     await nav.goto(`${dashboard.server.url}#card`);
     expect(await visible()).toEqual(['view-card']);
     // Tab from the forest tab reaches a tree node.
