@@ -19,6 +19,10 @@ const QUEUES = {
   extraction: { output: FAILURE_QUEUE_OUTPUTS.extraction, what: 'S3 events extract/rejoin gave up on' },
   training: { output: FAILURE_QUEUE_OUTPUTS.training, what: 'week markers StartTraining gave up on' },
   trends: { output: FAILURE_QUEUE_OUTPUTS.trends, what: 'trend parts the trends function gave up on' },
+  outcomes: {
+    output: FAILURE_QUEUE_OUTPUTS.outcomes,
+    what: 'scored parts and week completions the outcomes function gave up on',
+  },
   prediction: { output: PREDICTION_OUTPUTS.failures, what: 'stream batches predict gave up on (not redrivable)' },
 } as const;
 type QueueName = keyof typeof QUEUES;

@@ -11,8 +11,8 @@ export function pipelineDocument(name: DocumentName): string {
   return readFileSync(new URL(`./fixtures/pipeline/${name}`, import.meta.url), 'utf8');
 }
 
-/** The documents as published, for `startDashboard`. */
-export function pipelineDocuments(): Record<DocumentName, string> {
+/** The documents as published, for `startDashboard` (outcomes.json: not in the README's picture). */
+export function pipelineDocuments(): Record<Exclude<DocumentName, 'outcomes.json'>, string> {
   return {
     'trees.json': pipelineDocument('trees.json'),
     'card.json': pipelineDocument('card.json'),

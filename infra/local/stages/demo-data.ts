@@ -15,7 +15,16 @@ export interface DemoDataSummary {
   readonly bucket: string;
   readonly folder: string;
   readonly users: number;
-  readonly weeks: { week: string; file: string; events: number; activeUsers: number; retained: number }[];
+  readonly weeks: {
+    week: string;
+    file: string;
+    events: number;
+    activeUsers: number;
+    retained: number;
+    /** Users signed up by this week, and those who signed up in it. */
+    signedUp: number;
+    newUsers: number;
+  }[];
   readonly dirtyRate: number;
   readonly objects: { key: string; bytes: number; lines: number }[];
   /** Keys of the weekly event objects, in upload order. */
@@ -57,6 +66,8 @@ export const demoData: Stage = {
         events: w.events,
         activeUsers: w.activeUsers,
         retained: w.retained,
+        signedUp: w.signedUp,
+        newUsers: w.newUsers,
       })),
       dirtyRate: seed.options.dirty,
       objects,
@@ -69,7 +80,8 @@ export const demoData: Stage = {
         `${options.users} users, ${seed.weeks.length} weeks, ${(seed.options.dirty * 100).toFixed(1)}% malformed lines; files in ${folder}`,
         ...seed.weeks.map(
           (w) =>
-            `week ${w.week}: ${w.events} events by ${w.activeUsers} active users (${w.retained} of them come back next week)`,
+            `week ${w.week}: ${w.events} events by ${w.activeUsers} active of ${w.signedUp} signed-up users ` +
+            `(${((100 * w.activeUsers) / w.signedUp).toFixed(1)} %, ${w.newUsers} new; ${w.retained} of them come back next week)`,
         ),
         `${objects.length} objects (${(total / 1024).toFixed(0)} KiB) uploaded to s3://${bucket}/raw/:`,
         ...objects.map((o) => `  ${o.key.padEnd(48)} ${String(o.lines).padStart(8)} lines`),
