@@ -38,6 +38,11 @@ interface RunningState {
   endpoints?: { s3?: string };
 }
 
+interface PredictionView {
+  rounds: { round: number; week: number; sent: number; results: number }[];
+  outcomes: { week: number; outcomeWeek: number; usersScored: number; actualRetained: number; realizedAuc: number }[];
+}
+
 interface TrainingRun {
   trainWeek: string;
   labelWeek: string;
@@ -121,12 +126,33 @@ describe('retention start', () => {
         const latest = promotions.sort((a, b) => Number(b.trainWeek) - Number(a.trainWeek))[0];
         expect(training.currentVersion, story).toBe(latest?.version);
         expect(Object.keys(summary.stages)).toEqual(['demo-data', 'extraction', 'training', 'prediction', 'dashboard']);
-        // The dashboard stage served the page and the three documents the pipeline published.
+        // Each week is a round naming its week; a week whose next week is extracted has its
+        // outcome (weeks 0 and 1), the last one waits for its next week.
+        const prediction = summary.stages.prediction.summary as PredictionView;
+        expect(prediction.rounds.map((r) => [r.round, r.week, r.results === r.sent])).toEqual([
+          [0, 0, true],
+          [1, 1, true],
+          [2, 2, true],
+        ]);
+        expect(prediction.outcomes.map((o) => [o.week, o.outcomeWeek])).toEqual([
+          [0, 1],
+          [1, 2],
+        ]);
+        for (const [i, o] of prediction.outcomes.entries()) {
+          const week = demo.weeks[i + 1];
+          expect(o.usersScored).toBe(prediction.rounds[i]?.sent);
+          // Who came back: the scored users among the next week's actives (returns and sign-ups are not scored).
+          expect(o.actualRetained).toBe(demo.weeks[i].retained);
+          expect(o.actualRetained).toBeLessThanOrEqual(week.activeUsers);
+          expect(o.realizedAuc).toBeGreaterThan(0.5);
+        }
+        // The dashboard stage served the page and the documents the pipeline published.
         expect(summary.stages.dashboard.summary.status).toEqual({
           '/': 200,
           '/data/trees.json': 200,
           '/data/card.json': 200,
           '/data/trends.json': 200,
+          '/data/outcomes.json': 200,
         });
         expect(summary.cloud.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         expect(stderr).toContain('▸ Where things are');

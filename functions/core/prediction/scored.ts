@@ -7,7 +7,7 @@
 import { countedPrefix } from './trends.ts';
 
 /** One scored user of a week. */
-export interface ScoredUser {
+interface ScoredUser {
   readonly userId: number;
   readonly probability: number;
   readonly modelVersion: string;

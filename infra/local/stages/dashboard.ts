@@ -1,14 +1,14 @@
 /**
  * Stage "dashboard": serves the built site and the site bucket's `data/` documents the way
  * CloudFront would (infra/local/site-server.ts). With `--once` it serves on a free port just
- * long enough to check that the page and the three documents answer, then closes; otherwise
+ * long enough to check that the page and the documents answer, then closes; otherwise
  * it stays up at http://localhost:7777 (RETENTION_DASHBOARD_PORT to change) until Ctrl-C.
  */
 import type { Stage, StageContext } from '#infra/local/pipeline.ts';
 import { DEFAULT_SITE_PORT, startSiteServer, type SiteServer } from '#infra/local/site-server.ts';
 import { siteBucket } from './resources.ts';
 
-const DOCUMENTS = ['data/trees.json', 'data/card.json', 'data/trends.json'] as const;
+const DOCUMENTS = ['data/trees.json', 'data/card.json', 'data/trends.json', 'data/outcomes.json'] as const;
 
 interface DashboardSummary {
   url: string;
@@ -57,7 +57,7 @@ export const dashboard: Stage = {
           ? `served and checked at ${url} (closed: --once)`
           : `dashboard: ${url} (users at risk only after signing in with the one-time address below)`,
         missing.length === 0
-          ? 'page, trees, model card and trends all answer 200'
+          ? 'page, trees, model card, trends and outcomes all answer 200'
           : `not there yet: ${missing.join(', ')}`,
       ],
     };
