@@ -134,6 +134,15 @@ export function makeCardDocument(options: { seed?: number; modelVersion?: string
       logLoss: 0.4102,
       confusion: { tp: 412, fp: 84, tn: 140, fn: 52 },
       roc,
+      calibration: {
+        meanPredicted: 0.674,
+        actualShare: 0.67,
+        bins: [
+          { from: 0.1, to: 0.2, count: 40, meanPredicted: 0.16, actualShare: 0.2 },
+          { from: 0.4, to: 0.5, count: 150, meanPredicted: 0.45, actualShare: 0.41 },
+          { from: 0.8, to: 0.9, count: 498, meanPredicted: 0.83, actualShare: 0.85 },
+        ],
+      },
     },
     featureImportance: features.map((feature, i) => ({ feature, importance: (raw[i] ?? 0) / total })),
     dataStats: { trainUsers: 2750, testUsers: 688, retainedShare: 0.688 },
