@@ -34,3 +34,6 @@ export function signInState(title = 'Sign in to see users at risk'): HTMLElement
   box.append(el('p', { class: 'state-title' }, title), advice);
   return box;
 }
+
+export const NO_AT_RISK_ADVICE =
+  'Each prediction round lists here the users least likely to come back, as soon as its first results are counted.';

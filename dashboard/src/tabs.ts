@@ -1,10 +1,10 @@
 /**
- * The three views as ARIA tabs tied to the URL fragment (#forest, #card, #trends): links
+ * The views as ARIA tabs tied to the URL fragment (#forest, #card, #trends, #at-risk): links
  * and the back button work, and the keyboard moves between tabs with the arrow keys,
  * Home and End (automatic activation, roving tabindex).
  */
 
-const VIEWS = ['forest', 'card', 'trends'] as const;
+const VIEWS = ['forest', 'card', 'trends', 'at-risk'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 function viewFromHash(): ViewName {

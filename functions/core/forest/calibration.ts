@@ -5,7 +5,7 @@
  * figures agree, and then the sum of the probabilities is the number of users to expect back.
  */
 
-export interface CalibrationBin {
+interface CalibrationBin {
   /** The bin holds probabilities from `from` (inclusive) to `to` (exclusive; the last bin includes 1). */
   readonly from: number;
   readonly to: number;
