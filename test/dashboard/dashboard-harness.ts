@@ -13,7 +13,7 @@ import { startSiteServer, type SiteServer } from '#infra/local/site-server.ts';
 import { startTestEmulators, type TestEmulators } from '#test/support/emulators.ts';
 import { launchBrowser } from './browser.ts';
 
-export type DocumentName = 'trees.json' | 'card.json' | 'trends.json';
+export type DocumentName = 'trees.json' | 'card.json' | 'trends.json' | 'at-risk.json';
 
 export interface Dashboard {
   readonly local: TestEmulators;

@@ -161,7 +161,9 @@ export function makeTrendsDocument(rounds: number, seed = 3): TrendsDocument {
     updatedAt: '2026-11-29T02:30:00.000Z',
     rounds: Array.from({ length: rounds }, (_, round) => {
       const scored = 800 + Math.floor(rand() * 200);
-      return { round, scored, retained: Math.floor(scored * (0.6 + rand() * 0.15)) };
+      const retained = Math.floor(scored * (0.6 + rand() * 0.15));
+      // The count above 0.5 overstates retention: the sum of the probabilities is lower.
+      return { round, scored, retained, expectedRetained: Math.round(retained * (0.82 + rand() * 0.08) * 1000) / 1000 };
     }),
   };
 }
