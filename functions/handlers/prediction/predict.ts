@@ -22,7 +22,7 @@ import { poisonEnvelope } from '#core/prediction/poison.ts';
 import { BatchScorer } from '#core/prediction/batch-scorer.ts';
 import { recordReasons } from '#core/prediction/reasons.ts';
 import { batchTrendParts } from '#core/prediction/batch-trends.ts';
-import { atRiskSizeFrom, segmentOf, type ScoredUser } from '#core/prediction/at-risk.ts';
+import { DEFAULT_AT_RISK_SIZE, atRiskSizeFrom, segmentOf, type ScoredUser } from '#core/prediction/at-risk.ts';
 import { ModelCache } from '#aws/prediction/model-cache.ts';
 import { SQS_MESSAGE_BYTES, SqsBatcher, type RetryOptions } from '#aws/prediction/sqs-batch.ts';
 import { keepPoisonData } from '#aws/prediction/poison-data.ts';
@@ -104,7 +104,7 @@ export function createPredictHandler(deps: PredictDeps) {
     const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
 
     const trends = { shardId: shardOf(first), firstSequenceNumber: first.kinesis.sequenceNumber, scored, failed };
-    const atRiskSize = deps.atRiskSize ?? atRiskSizeFrom(undefined);
+    const atRiskSize = deps.atRiskSize ?? DEFAULT_AT_RISK_SIZE;
     const parts = batchTrendParts({ ...trends, modelVersion: model.version, atRiskSize }, now());
     await writeTrendParts(deps.s3, deps.dataBucket, parts);
     if (failed.length > 0)
