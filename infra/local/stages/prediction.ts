@@ -146,9 +146,12 @@ export function createPredictionStage(intervalMs = ROUND_INTERVAL_MS): Stage {
 export const prediction: Stage = createPredictionStage();
 
 const describeTrends = (t: TrendsDocument) =>
-  `data/trends.json (retained/scored by round): ${t.rounds
+  `data/trends.json (predicted retained/scored, expected to return, by round): ${t.rounds
     .slice(-8)
-    .map((r) => `${r.round}: ${r.retained}/${r.scored}`)
+    .map(
+      (r) =>
+        `${r.round}: ${r.retained}/${r.scored} ~${r.expectedRetained === undefined ? '?' : Math.round(r.expectedRetained)}`,
+    )
     .join('  ')}`;
 
 async function siteTrends(cloud: LocalCloud): Promise<TrendsDocument | undefined> {
