@@ -142,7 +142,9 @@ describe('at-risk list on emulated Kinesis, SNS, SQS and S3', () => {
     expect(after.users).toEqual(before.users);
 
     // What the list must be, from the result messages themselves: one per user, lowest first.
-    const scored = new Map((await results()).map((r) => [r.userId, r.probability]));
+    const messages = await results();
+    const scored = new Map(messages.map((r) => [r.userId, r.probability]));
+    const reasonsOf = new Map(messages.map((r) => [r.userId, r.reasons]));
     expect(scored.size).toBe(60);
     const expected = [...scored]
       .sort((a, b) => a[1] - b[1] || a[0] - b[0])
@@ -151,11 +153,12 @@ describe('at-risk list on emulated Kinesis, SNS, SQS and S3', () => {
     expect(after.users.map(({ userId, probability }) => ({ userId, probability }))).toEqual(expected);
     expect(new Set(after.users.map((u) => u.userId)).size).toBe(SIZE);
     expect(after).toMatchObject({ formatVersion: 1, round: 5, modelVersion: 'v1', scored: 60, limit: SIZE });
-    // The filters' fields come from the records; these results carry no reasons, and the list none either.
+    // The filters' fields come from the records; the reasons are the results' own.
     for (const u of after.users) {
       expect(u).toMatchObject({ industry: features(u.userId).industry, region: features(u.userId).region });
-      expect(u.reasons).toBeUndefined();
+      expect(u.reasons).toEqual(reasonsOf.get(u.userId));
     }
+    expect(after.users.every((u) => (u.reasons?.length ?? 0) > 0)).toBe(true);
     // The most at-risk users are below 0.5, and the list is really ordered by probability.
     const probabilities = after.users.map((u) => u.probability);
     expect(probabilities).toEqual([...probabilities].sort((a, b) => a - b));
