@@ -1,6 +1,6 @@
 /**
  * The Model card view: which model, trained when and on what, how good it is (AUC, error
- * rate against always predicting the majority class, confusion matrix, ROC curve), which
+ * rate against always predicting the majority class, confusion matrix, ROC curve, calibration), which
  * features matter, and how the training flow chose it (candidates and the gate).
  */
 import { axisBottom, axisLeft, line, scaleLinear, select } from 'd3';
@@ -192,6 +192,46 @@ function gateBox(card: CardDocument): HTMLElement {
   return box;
 }
 
+/** The reliability table: per bin of predicted probability, how many test users, what was predicted, what happened. */
+function calibrationTable(card: CardDocument): HTMLElement {
+  const c = card.metrics.calibration;
+  const box = el('div', { 'data-testid': 'calibration' });
+  if (!c) {
+    box.append(el('p', { class: 'muted' }, 'This card was written before the calibration was stated.'));
+    return box;
+  }
+  box.append(
+    el(
+      'p',
+      {},
+      `Mean predicted probability ${percent(c.meanPredicted)}; ${percent(c.actualShare)} of the test users came back. ` +
+        'Where the two agree in every bin, the sum of the probabilities is the number of users to expect back.',
+    ),
+  );
+  const table = el('table', { class: 'calibration' });
+  table.append(el('caption', {}, 'Test users by predicted probability of coming back'));
+  const head = el('tr');
+  for (const name of ['predicted', 'users', 'mean predicted', 'actually came back'])
+    head.append(el('th', { scope: 'col' }, name));
+  table.append(head);
+  for (const b of c.bins) {
+    const row = el('tr', {
+      'data-calibration-bin': String(b.from),
+      'data-mean-predicted': String(b.meanPredicted),
+      'data-actual-share': String(b.actualShare),
+    });
+    row.append(
+      el('th', { scope: 'row' }, `${percent(b.from)}\u2013${percent(b.to)}`),
+      el('td', {}, count(b.count)),
+      el('td', {}, percent(b.meanPredicted)),
+      el('td', {}, percent(b.actualShare)),
+    );
+    table.append(row);
+  }
+  box.append(table);
+  return box;
+}
+
 function drawCard(panel: HTMLElement, card: CardDocument): void {
   const m = card.metrics;
   const auc = el('p', { class: 'headline' });
@@ -217,6 +257,7 @@ function drawCard(panel: HTMLElement, card: CardDocument): void {
     section('Quality on the test users', auc, errorBars(card), others),
     section('Confusion matrix', confusionTable(card)),
     section('ROC curve', rocChart(card)),
+    section('Calibration', calibrationTable(card)),
     section('Feature importance', importanceBars(card)),
     section('Gate decision', gateBox(card)),
     wide(section('Candidates compared', candidatesTable(card))),

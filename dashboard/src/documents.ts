@@ -1,15 +1,21 @@
 /**
- * The three documents the dashboard draws (docs/formats.md, "Site documents"), and the
+ * The documents the dashboard draws (docs/formats.md, "Site documents"), and the
  * checks that run when one is read: a document of the wrong shape becomes a readable
  * error on the page instead of a half-drawn chart.
  */
 
 // The shapes are the ones the training core writes; only the checks below are the dashboard's own.
 import type { TreeNode, TreesDocument } from '#core/forest/export.ts';
-import type { Metrics as CardMetrics } from '#core/forest/metrics.ts';
+import type { Metrics } from '#core/forest/metrics.ts';
+import type { Calibration } from '#core/forest/calibration.ts';
+import type { AtRiskDocument, AtRiskUser } from '#core/prediction/at-risk.ts';
 import type { OutcomesDocument, WeekOutcome } from '#core/prediction/outcomes.ts';
+import type { Reason } from '#core/prediction/result.ts';
 
-export type { TreeNode, TreesDocument, OutcomesDocument, WeekOutcome };
+export type { AtRiskDocument, AtRiskUser, OutcomesDocument, Reason, TreeNode, TreesDocument, WeekOutcome };
+
+/** Cards from before the calibration was stated have none. */
+type CardMetrics = Omit<Metrics, 'calibration'> & { calibration?: Calibration };
 
 interface Candidate {
   id: string | number;
@@ -48,6 +54,8 @@ export interface TrendRound {
   round: number;
   scored: number;
   retained: number;
+  /** Sum of the probabilities; absent for rounds counted from older parts. */
+  expectedRetained?: number;
 }
 
 export interface TrendsDocument {
@@ -149,6 +157,8 @@ export function parseTrends(value: unknown): TrendsDocument {
     number(round.round, `trends.json rounds[${i}].round`);
     number(round.scored, `trends.json rounds[${i}].scored`);
     number(round.retained, `trends.json rounds[${i}].retained`);
+    if (round.expectedRetained !== undefined)
+      number(round.expectedRetained, `trends.json rounds[${i}].expectedRetained`);
   });
   return doc as unknown as TrendsDocument;
 }
@@ -165,6 +175,30 @@ export function parseOutcomes(value: unknown): OutcomesDocument {
     array(week.modelVersions, `outcomes.json weeks[${i}].modelVersions`);
   });
   return doc as unknown as OutcomesDocument;
+}
+
+function checkReason(value: unknown, where: string): void {
+  const reason = object(value, where);
+  string(reason.feature, `${where}.feature`);
+  if (typeof reason.value !== 'string') number(reason.value, `${where}.value`);
+  number(reason.contribution, `${where}.contribution`);
+}
+
+export function parseAtRisk(value: unknown): AtRiskDocument {
+  const doc = object(value, 'at-risk.json');
+  formatVersion(doc, 'at-risk.json');
+  number(doc.round, 'at-risk.json round');
+  number(doc.scored, 'at-risk.json scored');
+  array(doc.users, 'at-risk.json users').forEach((u, i) => {
+    const where = `at-risk.json users[${i}]`;
+    const user = object(u, where);
+    number(user.userId, `${where}.userId`);
+    number(user.probability, `${where}.probability`);
+    for (const key of ['industry', 'region']) if (user[key] !== undefined) string(user[key], `${where}.${key}`);
+    if (user.reasons !== undefined)
+      array(user.reasons, `${where}.reasons`).forEach((r, j) => checkReason(r, `${where}.reasons[${j}]`));
+  });
+  return doc as unknown as AtRiskDocument;
 }
 
 /** Number of nodes in a tree, counted without recursion so deep trees cannot overflow the stack. */

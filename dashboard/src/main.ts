@@ -1,14 +1,16 @@
 /**
- * Entry point: wires the tabs and the three views, then reads the documents from data/
+ * Entry point: wires the tabs and the views, then reads the documents from data/
  * and keeps reading them every few seconds (trends change each round; a newly published
- * model replaces the forest and the card). `?refresh=<ms>` changes the interval.
+ * model replaces the forest and the card). `?refresh=<ms>` changes the interval. The
+ * at-risk list (up to thousands of users) is read only while its view is shown.
  */
-import { parseCard, parseOutcomes, parseTrees, parseTrends, type TreesDocument } from './documents.ts';
-import { loadDocument, type Loaded } from './data.ts';
-import { setUpTabs } from './tabs.ts';
+import { parseAtRisk, parseCard, parseOutcomes, parseTrees, parseTrends, type TreesDocument } from './documents.ts';
+import { loadDocument, loadProtectedDocument, type Loaded } from './data.ts';
+import { setUpTabs, type ViewName } from './tabs.ts';
 import { createForestView } from './forest-view.ts';
 import { createCardView } from './card-view.ts';
 import { createTrendsView } from './trends-view.ts';
+import { createAtRiskView } from './at-risk-view.ts';
 import { createOutcomesView } from './outcomes-view.ts';
 
 const DEFAULT_REFRESH_MS = 5000;
@@ -18,12 +20,23 @@ const panel = (name: string): HTMLElement => document.getElementById(`view-${nam
 const forest = createForestView(panel('forest'));
 const card = createCardView(panel('card'));
 const trends = createTrendsView(panel('trends'));
+const atRisk = createAtRiskView(panel('at-risk'));
 const outcomes = createOutcomesView(panel('outcomes'));
-
-setUpTabs(() => {});
 
 let trees: Loaded<TreesDocument> | undefined;
 let rounds = 0;
+let view: ViewName | undefined;
+
+async function readAtRisk(): Promise<void> {
+  atRisk.update(await loadProtectedDocument('at-risk.json', parseAtRisk));
+}
+
+setUpTabs((shown) => {
+  view = shown;
+  // Before the first refresh, that refresh reads it.
+  if (shown === 'at-risk' && rounds > 0)
+    void readAtRisk().catch((error: unknown) => console.error('at-risk read failed', error));
+});
 
 /** Reads the documents at once; each view redraws as soon as its own document arrives. */
 async function refresh(): Promise<void> {
@@ -47,7 +60,8 @@ async function refresh(): Promise<void> {
     trees = loaded;
     forest.update(loaded);
   });
-  await Promise.all([cardRead, trendsRead, outcomesRead, treesRead]);
+  const atRiskRead = view === 'at-risk' ? readAtRisk() : undefined;
+  await Promise.all([cardRead, trendsRead, outcomesRead, treesRead, atRiskRead]);
   document.body.dataset.refreshes = String(++rounds);
 }
 

@@ -37,3 +37,5 @@ export function signInState(title = 'Sign in to see users at risk'): HTMLElement
 
 export const NO_OUTCOMES_ADVICE =
   'A week is judged once the week after it is extracted: its predictions are compared with who came back.';
+export const NO_AT_RISK_ADVICE =
+  'Each prediction round lists here the users least likely to come back, as soon as its first results are counted.';

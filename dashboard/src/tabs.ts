@@ -1,10 +1,10 @@
 /**
- * The views as ARIA tabs tied to the URL fragment (#forest, #card, #trends, #outcomes): links
+ * The views as ARIA tabs tied to the URL fragment (#forest, #card, #trends, #at-risk, #outcomes): links
  * and the back button work, and the keyboard moves between tabs with the arrow keys,
  * Home and End (automatic activation, roving tabindex).
  */
 
-const VIEWS = ['forest', 'card', 'trends', 'outcomes'] as const;
+const VIEWS = ['forest', 'card', 'trends', 'at-risk', 'outcomes'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 function viewFromHash(): ViewName {

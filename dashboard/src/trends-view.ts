@@ -1,10 +1,12 @@
 /**
- * The Trends view: per prediction round, users scored and users predicted retained (the
- * original pair of curves) and the retained share on its own axis. Lines differ by dash
+ * The Trends view: per prediction round, users scored, users predicted retained (probability
+ * at least 0.5: the original pair of curves), users expected to return (the sum of the
+ * probabilities: the count above 0.5 overstates retention, and the forest is calibrated, see
+ * the model card) and the predicted-retained share on its own axis. Lines differ by dash
  * pattern as well as colour; hovering or using the arrow keys on the chart reads out one
- * round; the same numbers are available as a table.
+ * round; the same numbers are available as a table. Round labels are whole numbers.
  */
-import { axisBottom, axisLeft, axisRight, bisector, line, max, scaleLinear, select } from 'd3';
+import { axisBottom, axisLeft, axisRight, bisector, format, line, max, scaleLinear, select } from 'd3';
 import type { TrendRound, TrendsDocument } from './documents.ts';
 import type { Loaded } from './data.ts';
 import { count, dateText, el, percent } from './format.ts';
@@ -21,11 +23,31 @@ const MARGIN = { top: 16, right: 64, bottom: 44, left: 64 };
 
 const share = (r: TrendRound): number => (r.scored > 0 ? r.retained / r.scored : 0);
 
+/** Rounds counted from older parts have no expected figure: their points are left out, not drawn as 0. */
+const expected = (r: TrendRound): number | undefined => r.expectedRetained;
+const expectedText = (r: TrendRound) =>
+  r.expectedRetained === undefined ? 'unknown' : count(Math.round(r.expectedRetained));
+
 const SERIES = [
   { key: 'scored', label: 'users scored', axis: 'count', value: (r: TrendRound) => r.scored },
-  { key: 'retained', label: 'users predicted retained', axis: 'count', value: (r: TrendRound) => r.retained },
-  { key: 'share', label: 'retained share (right axis)', axis: 'share', value: share },
+  {
+    key: 'retained',
+    label: 'predicted retained (probability \u2265 0.5)',
+    axis: 'count',
+    value: (r: TrendRound) => r.retained,
+  },
+  { key: 'expected', label: 'expected to return (sum of probabilities)', axis: 'count', value: expected },
+  { key: 'share', label: 'share predicted retained (right axis)', axis: 'share', value: share },
 ] as const;
+
+/** Whole-number rounds only, each once (d3 would label 0, 0.5, 1 as "0 0 1" with few rounds). */
+function roundTicks(first: number, last: number): number[] {
+  const span = Math.max(1, last - first);
+  const step = Math.max(1, Math.ceil(span / 10));
+  const ticks: number[] = [];
+  for (let r = first; r <= Math.max(last, first + 1); r += step) ticks.push(r);
+  return ticks;
+}
 
 function legend(): HTMLElement {
   const list = el('ul', { class: 'trend-legend', 'aria-label': 'Legend' });
@@ -47,7 +69,7 @@ function table(rounds: TrendRound[]): HTMLElement {
   details.append(el('summary', {}, `Show the ${rounds.length} rounds as a table`));
   const t = el('table', { class: 'trend-table' });
   const head = el('tr');
-  for (const name of ['round', 'scored', 'predicted retained', 'retained share'])
+  for (const name of ['round', 'scored', 'predicted retained (\u2265 0.5)', 'expected to return', 'share \u2265 0.5'])
     head.append(el('th', { scope: 'col' }, name));
   t.append(head);
   for (const r of rounds) {
@@ -56,6 +78,7 @@ function table(rounds: TrendRound[]): HTMLElement {
       el('th', { scope: 'row' }, String(r.round)),
       el('td', {}, count(r.scored)),
       el('td', {}, count(r.retained)),
+      el('td', {}, expectedText(r)),
       el('td', {}, percent(share(r))),
     );
     t.append(row);
@@ -73,9 +96,14 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
     return;
   }
   const summary = el('p', { class: 'headline', 'data-testid': 'trend-summary' });
+  const expectedLast = last.expectedRetained;
   summary.textContent =
-    `Latest round ${last.round}: ${count(last.scored)} users scored, ${count(last.retained)} predicted retained ` +
-    `(${percent(share(last))}). ${rounds.length} rounds; updated ${dateText(doc.updatedAt)}.`;
+    `Latest round ${last.round}: ${count(last.scored)} users scored; ` +
+    (expectedLast === undefined || last.scored === 0
+      ? ''
+      : `${expectedText(last)} expected to return (${percent(expectedLast / last.scored)}); `) +
+    `${count(last.retained)} predicted retained at probability \u2265 0.5 (${percent(share(last))}). ` +
+    `${rounds.length} rounds; updated ${dateText(doc.updatedAt)}.`;
 
   const stage = el('div', { class: 'trend-stage' });
   const tooltip = createTooltip(stage);
@@ -103,7 +131,7 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
   svg
     .append('g')
     .attr('transform', `translate(0,${HEIGHT - MARGIN.bottom})`)
-    .call(axisBottom(x).ticks(10, 'd'));
+    .call(axisBottom(x).tickValues(roundTicks(first.round, last.round)).tickFormat(format('d')));
   svg.append('g').attr('transform', `translate(${MARGIN.left},0)`).call(axisLeft(y).ticks(6, ',d'));
   svg
     .append('g')
@@ -128,6 +156,8 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
 
   for (const s of SERIES) {
     const scale = s.axis === 'share' ? yShare : y;
+    const value = (r: TrendRound) => s.value(r) ?? 0;
+    const known = (r: TrendRound) => s.value(r) !== undefined;
     svg
       .append('path')
       .attr('class', `series series-${s.key}`)
@@ -135,22 +165,23 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
       .attr(
         'd',
         line<TrendRound>()
+          .defined(known)
           .x((r) => x(r.round))
-          .y((r) => scale(s.value(r)))(rounds) ?? '',
+          .y((r) => scale(value(r)))(rounds) ?? '',
       );
     if (s.key === 'share') continue;
     svg
       .append('g')
       .attr('class', `points points-${s.key}`)
       .selectAll('circle')
-      .data(rounds)
+      .data(rounds.filter(known))
       .join('circle')
       .attr('r', rounds.length > 100 ? 1.5 : 3)
       .attr('cx', (r) => x(r.round))
-      .attr('cy', (r) => scale(s.value(r)))
+      .attr('cy', (r) => scale(value(r)))
       .attr('data-series', s.key)
       .attr('data-round', (r) => r.round)
-      .attr('data-value', (r) => s.value(r));
+      .attr('data-value', value);
   }
 
   // Screen readers hear the round the arrow keys land on (the tooltip is visual only).
@@ -170,12 +201,15 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
     rule.attr('x1', x(r.round)).attr('x2', x(r.round)).attr('display', null);
     marker.attr('cx', x(r.round)).attr('cy', y(r.retained)).attr('display', null);
     svg.attr('data-selected-round', r.round);
-    live.textContent = `Round ${r.round}: ${count(r.scored)} scored, ${count(r.retained)} predicted retained, ${percent(share(r))}.`;
+    live.textContent =
+      `Round ${r.round}: ${count(r.scored)} scored, ${expectedText(r)} expected to return, ` +
+      `${count(r.retained)} predicted retained, ${percent(share(r))}.`;
     tooltip.show(marker.node()!, [
       ['round', String(r.round)],
       ['users scored', count(r.scored)],
-      ['predicted retained', count(r.retained)],
-      ['retained share', percent(share(r))],
+      ['expected to return', expectedText(r)],
+      ['predicted retained (\u2265 0.5)', count(r.retained)],
+      ['share \u2265 0.5', percent(share(r))],
     ]);
   }
   function clear(): void {

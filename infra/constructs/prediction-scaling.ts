@@ -7,8 +7,10 @@
  *   retention:prediction:shardCount              provisioned shards, default 1 (1,000 records/s in each)
  *   retention:prediction:parallelizationFactor   predict invocations per shard at once, 1..10 (default 1)
  *   retention:prediction:batchSize               records per predict invocation, 1..10000 (default 500)
+ *   retention:prediction:atRiskSize              users in data/at-risk.json, 1..10000 (default 1000)
  */
 import type { Node } from 'constructs';
+import { DEFAULT_AT_RISK_SIZE, MAX_AT_RISK_SIZE } from '#core/prediction/at-risk.ts';
 
 export interface StreamScaling {
   readonly streamMode: 'provisioned' | 'on-demand';
@@ -34,6 +36,12 @@ export function readStreamScaling(node: Node): StreamScaling {
   }
   const shardCount = wholeNumber(context('shardCount'), 'shardCount', 1, 500, 1);
   return { streamMode, shardCount, parallelizationFactor, batchSize };
+}
+
+/** The at-risk list's size: each trend part carries that many users at most, and so does the list. */
+export function readAtRiskSize(node: Node): number {
+  const raw: unknown = node.tryGetContext(`${KEY}:atRiskSize`);
+  return wholeNumber(raw, 'atRiskSize', 1, MAX_AT_RISK_SIZE, DEFAULT_AT_RISK_SIZE);
 }
 
 function wholeNumber(raw: unknown, name: string, min: number, max: number, fallback: number): number {

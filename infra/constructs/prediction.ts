@@ -3,7 +3,7 @@
  * Lambda that scores them (event source mapping with partial batch failures, bisect,
  * bounded retries and record age, an on-failure queue), the results topic with its
  * subscriber queues (results-fan-out.ts), the poison queue, the trends Lambda that rebuilds the site's
- * data/trends.json, and alarms on every dead-letter queue and on the stream's iterator age.
+ * data/trends.json and data/at-risk.json, and alarms on every dead-letter queue and on the stream's iterator age.
  *
  * When no model is published yet the predict Lambda fails its batches; they are retried
  * until `maxRecordAge`, then the batch's description goes to the on-failure queue (alarmed)
@@ -20,12 +20,13 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CURRENT_MODEL_KEY } from '#core/training/keys.ts';
 import { SITE_TRENDS_KEY } from '#core/prediction/trends.ts';
+import { SITE_AT_RISK_KEY } from '#core/prediction/at-risk.ts';
 import { acknowledge } from '#infra/nag.ts';
 import { FAILURE_QUEUE_OUTPUTS, failureQueue } from './failure-queue.ts';
 import { grantObjects } from './object-grants.ts';
 import { ResultsFanOut } from './results-fan-out.ts';
 import type { FunctionFactory } from './training.ts';
-import { readStreamScaling } from './prediction-scaling.ts';
+import { readAtRiskSize, readStreamScaling } from './prediction-scaling.ts';
 
 export interface PredictionProps {
   readonly dataBucket: Bucket;
@@ -86,6 +87,7 @@ export class Prediction extends Construct {
     );
 
     const scaling = readStreamScaling(this.node);
+    const atRiskSize = String(readAtRiskSize(this.node));
     this.stream = new Stream(this, 'Stream', {
       encryption: StreamEncryption.MANAGED,
       ...(scaling.streamMode === 'on-demand'
@@ -103,6 +105,7 @@ export class Prediction extends Construct {
         RESULTS_TOPIC_ARN: this.results.topic.topicArn,
         POISON_QUEUE_URL: this.poisonQueue.queueUrl,
         MODEL_REFRESH_SECONDS: String(props.modelRefreshSeconds ?? 60),
+        AT_RISK_SIZE: atRiskSize,
         POWERTOOLS_SERVICE_NAME: 'predict',
         POWERTOOLS_METRICS_NAMESPACE: 'RetentionForest',
       },
@@ -146,6 +149,7 @@ export class Prediction extends Construct {
       environment: {
         DATA_BUCKET: props.dataBucket.bucketName,
         SITE_BUCKET: props.siteBucket.bucketName,
+        AT_RISK_SIZE: atRiskSize,
         POWERTOOLS_SERVICE_NAME: 'trends',
       },
     });
@@ -153,14 +157,19 @@ export class Prediction extends Construct {
     const cfnTrends = this.trendsFunction.node.defaultChild;
     if (cfnTrends instanceof CfnFunction) cfnTrends.reservedConcurrentExecutions = 1;
     // The parts it sums; each round's ledger of counted parts (outside the notified prefix);
-    // the one site document it rebuilds. It deletes nothing.
+    // the site documents it rebuilds (the at-risk list is written whole, never read). It deletes nothing.
     grantObjects(
       this.trendsFunction,
       props.dataBucket,
       { 'predictions/trends/': ['read', 'list'], 'predictions/trends-counted/': ['read', 'write', 'list'] },
       'rounds and shards',
     );
-    grantObjects(this.trendsFunction, props.siteBucket, { [SITE_TRENDS_KEY]: ['read', 'write', 'list'] }, 'none');
+    grantObjects(
+      this.trendsFunction,
+      props.siteBucket,
+      { [SITE_TRENDS_KEY]: ['read', 'write', 'list'], [SITE_AT_RISK_KEY]: ['write'] },
+      'none',
+    );
     props.dataBucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.trendsFunction), {
       prefix: 'predictions/trends/',
       suffix: '.json',

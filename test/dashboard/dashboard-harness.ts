@@ -13,7 +13,7 @@ import { startSiteServer, type SiteServer } from '#infra/local/site-server.ts';
 import { startTestEmulators, type TestEmulators } from '#test/support/emulators.ts';
 import { launchBrowser } from './browser.ts';
 
-export type DocumentName = 'trees.json' | 'card.json' | 'trends.json' | 'outcomes.json';
+export type DocumentName = 'trees.json' | 'card.json' | 'trends.json' | 'at-risk.json' | 'outcomes.json';
 
 export interface Dashboard {
   readonly local: TestEmulators;
@@ -64,8 +64,9 @@ export async function startDashboard(documents: Partial<Record<DocumentName, unk
     async open(fragment = '', query = '') {
       const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
       page.on('console', (message) => {
-        // A missing document is a 404 by design (the empty state); Chromium logs those as errors.
-        if (message.type() === 'error' && !message.text().includes('404')) pageErrors.push(message.text());
+        // A missing document is a 404 by design (the empty state), and the at-risk list a 401 to a
+        // page that has not signed in (the sign-in state); Chromium logs those as errors.
+        if (message.type() === 'error' && !/\b(404|401)\b/.test(message.text())) pageErrors.push(message.text());
       });
       page.on('pageerror', (error) => pageErrors.push(error.message));
       await page.goto(`${server.url}${query}${fragment}`);

@@ -185,13 +185,14 @@ describe('model card view', () => {
 });
 
 describe('trends view', () => {
-  it('draws one point per round with its values, for both curves', async () => {
+  it('draws one point per round with its values, for each count: scored, above 0.5 and expected', async () => {
     await page.click('#tab-trends');
-    for (const series of ['scored', 'retained'] as const) {
+    const fields = { scored: 'scored', retained: 'retained', expected: 'expectedRetained' } as const;
+    for (const [series, field] of Object.entries(fields)) {
       const points = await page.$$eval(`circle[data-series="${series}"]`, (cs) =>
         cs.map((c) => [Number(c.getAttribute('data-round')), Number(c.getAttribute('data-value'))]),
       );
-      expect(points).toEqual(trends.rounds.map((r) => [r.round, r[series]]));
+      expect(points).toEqual(trends.rounds.map((r) => [r.round, r[field]]));
     }
   });
 
@@ -250,6 +251,8 @@ describe('navigation', () => {
     expect(await nav.evaluate(() => location.hash)).toBe('#card');
     await nav.keyboard.press('ArrowRight');
     expect(await visible()).toEqual(['view-trends']);
+    await nav.keyboard.press('ArrowRight');
+    expect(await visible()).toEqual(['view-at-risk']);
     await nav.keyboard.press('ArrowRight');
     expect(await visible()).toEqual(['view-outcomes']);
     await nav.keyboard.press('ArrowRight'); // wraps around

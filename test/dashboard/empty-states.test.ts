@@ -25,6 +25,10 @@ describe('empty and broken states', () => {
     expect(await empty('card')).toMatch(/no model published yet.*upload two weeks of logs/is);
     await page.click('#tab-trends');
     expect(await empty('trends')).toMatch(/no predictions yet.*send users/is);
+    // The at-risk list names users: to a browser that has not signed in, the hint is to sign in.
+    await page.click('#tab-at-risk');
+    await page.waitForSelector('#view-at-risk [data-state="sign-in"]');
+    expect(await page.locator('#view-at-risk [data-state="sign-in"]').textContent()).toMatch(/sign in/i);
     await page.close();
   });
 

@@ -134,6 +134,15 @@ export function makeCardDocument(options: { seed?: number; modelVersion?: string
       logLoss: 0.4102,
       confusion: { tp: 412, fp: 84, tn: 140, fn: 52 },
       roc,
+      calibration: {
+        meanPredicted: 0.674,
+        actualShare: 0.67,
+        bins: [
+          { from: 0.1, to: 0.2, count: 40, meanPredicted: 0.16, actualShare: 0.2 },
+          { from: 0.4, to: 0.5, count: 150, meanPredicted: 0.45, actualShare: 0.41 },
+          { from: 0.8, to: 0.9, count: 498, meanPredicted: 0.83, actualShare: 0.85 },
+        ],
+      },
     },
     featureImportance: features.map((feature, i) => ({ feature, importance: (raw[i] ?? 0) / total })),
     dataStats: { trainUsers: 2750, testUsers: 688, retainedShare: 0.688 },
@@ -152,7 +161,9 @@ export function makeTrendsDocument(rounds: number, seed = 3): TrendsDocument {
     updatedAt: '2026-11-29T02:30:00.000Z',
     rounds: Array.from({ length: rounds }, (_, round) => {
       const scored = 800 + Math.floor(rand() * 200);
-      return { round, scored, retained: Math.floor(scored * (0.6 + rand() * 0.15)) };
+      const retained = Math.floor(scored * (0.6 + rand() * 0.15));
+      // The count above 0.5 overstates retention: the sum of the probabilities is lower.
+      return { round, scored, retained, expectedRetained: Math.round(retained * (0.82 + rand() * 0.08) * 1000) / 1000 };
     }),
   };
 }

@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import type { DocumentName } from './dashboard-harness.ts';
 
-export function pipelineDocument(name: DocumentName): string {
+export function pipelineDocument(name: Exclude<DocumentName, 'at-risk.json'>): string {
   return readFileSync(new URL(`./fixtures/pipeline/${name}`, import.meta.url), 'utf8');
 }
 
-/** The documents as published, for `startDashboard` (outcomes.json: not in the README's picture). */
-export function pipelineDocuments(): Record<Exclude<DocumentName, 'outcomes.json'>, string> {
+/** The documents as published, for `startDashboard` (at-risk.json and outcomes.json: not in the README's picture). */
+export function pipelineDocuments(): Record<Exclude<DocumentName, 'at-risk.json' | 'outcomes.json'>, string> {
   return {
     'trees.json': pipelineDocument('trees.json'),
     'card.json': pipelineDocument('card.json'),

@@ -25,6 +25,23 @@ describe('metrics', () => {
     expect(m.logLoss).toBeCloseTo(expectedLogLoss, 12);
   });
 
+  it('states the calibration: per tenth of predicted probability, count, mean predicted and actual share', () => {
+    // 0.9 → [0.9, 1]; 0.8 → [0.8, 0.9); 0.7 → [0.7, 0.8); 0.3, 0.3 → [0.3, 0.4); 0.1 → [0.1, 0.2).
+    const bins = m.calibration.bins.map((b) => [b.from, b.count, b.meanPredicted, b.actualShare]);
+    expect(bins).toEqual([
+      [0.1, 1, 0.1, 0],
+      [0.3, 2, 0.3, 0.5],
+      [0.7, 1, 0.7, 1],
+      [0.8, 1, 0.8, 0],
+      [0.9, 1, 0.9, 1],
+    ]);
+    expect(m.calibration.meanPredicted).toBeCloseTo(3.1 / 6, 12);
+    expect(m.calibration.actualShare).toBe(0.5);
+    expect(binaryMetrics(Uint8Array.of(1), Float64Array.of(1)).calibration.bins).toEqual([
+      { from: 0.9, to: 1, count: 1, meanPredicted: 1, actualShare: 1 },
+    ]);
+  });
+
   it('draws the ROC curve with tied scores as one diagonal step', () => {
     expect(m.roc).toEqual([
       [0, 0],

@@ -81,7 +81,27 @@ describe('prediction on the local cloud', () => {
       },
       { what: 'trends.json counting the 250 users of round 4', intervalMs: 200 },
     );
-    expect(trends.rounds).toEqual([{ round: 4, scored: 250, retained: users.filter((u) => u % 6 > 2).length }]);
+    expect(trends.rounds).toEqual([
+      {
+        round: 4,
+        scored: 250,
+        retained: users.filter((u) => u % 6 > 2).length,
+        expectedRetained: expect.any(Number) as number,
+      },
+    ]);
+    // The stack's trends Lambda, with the size and grant the stack gives it, lists the round's users.
+    const atRisk = await waitFor(
+      async () => {
+        await cloud.idle();
+        const text = await readText(cloud.clients.s3, site, 'data/at-risk.json').catch(() => '{"users":[]}');
+        const read = JSON.parse(text) as { round: number; limit: number; users: { probability: number }[] };
+        return read.users.length === 250 && read;
+      },
+      { what: 'at-risk.json listing the 250 users of round 4', intervalMs: 200 },
+    );
+    expect(atRisk).toMatchObject({ round: 4, limit: 1000 });
+    const probabilities = atRisk.users.map((u) => u.probability);
+    expect(probabilities).toEqual([...probabilities].sort((a, b) => a - b));
   }, 90_000);
 
   function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -337,10 +337,19 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
 
     const doc = await rebuildTrends(local.s3, data, site);
     const retainedOf = (list: number[]) => list.filter((u) => u % 6 > 2).length;
-    expect(doc.rounds).toEqual([
+    expect(doc.rounds.map(({ round, scored, retained }) => ({ round, scored, retained }))).toEqual([
       { round: 7, scored: 20, retained: retainedOf(users) },
       { round: 8, scored: 20, retained: retainedOf(users) },
     ]);
+    // Expected retained users: each user's probability once, however often its batch ran.
+    const results = await drain(resultsUrl);
+    for (const round of [7, 8]) {
+      const once = new Map(
+        results.filter((m) => m.body.round === round).map((m) => [m.body.userId, m.body.probability]),
+      );
+      const sum = [...once.values()].reduce((a, b) => a + b, 0);
+      expect(doc.rounds.find((r) => r.round === round)?.expectedRetained).toBeCloseTo(sum, 5);
+    }
     expect(await trendParts()).toHaveLength(3);
   });
 

@@ -108,23 +108,29 @@ describe('trends per round', () => {
 
   it('merges parts into one point per round, ascending, with both counts', () => {
     const counts = countByRound([
-      { round: 2, retained: true },
-      { round: 1, retained: false },
-      { round: 2, retained: false },
+      { round: 2, retained: true, probability: 0.9 },
+      { round: 1, retained: false, probability: 0.2 },
+      { round: 2, retained: false, probability: 0.3 },
     ]);
     expect(counts).toEqual([
-      { round: 1, scored: 1, retained: 0 },
-      { round: 2, scored: 2, retained: 1 },
+      { round: 1, scored: 1, retained: 0, expectedRetained: 0.2 },
+      { round: 2, scored: 2, retained: 1, expectedRetained: 1.2 },
     ]);
-    const doc = mergeTrends([...counts, { round: 1, scored: 5, retained: 4 }], new Date(0));
+    const doc = mergeTrends([...counts, { round: 1, scored: 5, retained: 4, expectedRetained: 3.5 }], new Date(0));
     expect(doc).toEqual({
       formatVersion: 1,
       updatedAt: '1970-01-01T00:00:00.000Z',
       rounds: [
-        { round: 1, scored: 6, retained: 4 },
-        { round: 2, scored: 2, retained: 1 },
+        { round: 1, scored: 6, retained: 4, expectedRetained: 3.7 },
+        { round: 2, scored: 2, retained: 1, expectedRetained: 1.2 },
       ],
     });
+    // A format 1 part (no probabilities summed) leaves its round's expected figure unknown, not short.
+    const mixed = mergeTrends([...counts, { round: 2, scored: 1, retained: 1 }], new Date(0));
+    expect(mixed.rounds).toEqual([
+      { round: 1, scored: 1, retained: 0, expectedRetained: 0.2 },
+      { round: 2, scored: 3, retained: 2 },
+    ]);
   });
 
   it('keys a part by round, shard and first sequence number', () => {
@@ -137,9 +143,10 @@ describe('trends per round', () => {
   it("reads only parts the round's ledger does not hold at their ETag, and sums the ledger", () => {
     const ledger = ledgerFrom(
       {
-        formatVersion: 1,
+        formatVersion: 2,
         round: 2,
         parts: { a: { eTag: '1', scored: 5, retained: 2 }, gone: { eTag: '1', scored: 9, retained: 9 } },
+        atRisk: [],
       },
       2,
     );
@@ -152,6 +159,7 @@ describe('trends per round', () => {
       ledger,
       ['a', 'b'],
       [{ key: 'b', eTag: '7', part: { round: 2, scored: 3, retained: 1 } }],
+      10,
     );
     expect(ledgerTotal(updated)).toEqual({ round: 2, scored: 8, retained: 3 });
     // A rewritten part (a retried batch) has a new ETag and is read again; its counts replace the old ones.
@@ -164,5 +172,6 @@ describe('trends per round', () => {
     // Another round's ledger, or another format, counts as empty: everything is read again.
     expect(partsToRead(ledgerFrom(updated, 3), listed)).toEqual(['a', 'b']);
     expect(partsToRead(ledgerFrom({ startedAt: 'x' }, 2), listed)).toEqual(['a', 'b']);
+    expect(partsToRead(ledgerFrom({ ...updated, formatVersion: 1 }, 2), listed)).toEqual(['a', 'b']);
   });
 });

@@ -1,4 +1,4 @@
-/** The stream's mode, shards, the mapping's parallelization factor and batch size, from CDK context. */
+/** The stream's mode, shards, the mapping's parallelization factor, batch size and at-risk list size, from CDK context. */
 import { describe, expect, it } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { Stack } from 'aws-cdk-lib';
@@ -46,6 +46,16 @@ describe('prediction scaling from CDK context', () => {
       StreamModeDetails: { StreamMode: 'ON_DEMAND' },
       ShardCount: Match.absent(),
     });
+  });
+
+  it('gives both the predict and the trends Lambda the at-risk list size (default 1,000)', () => {
+    const sizes = (template: Template) =>
+      Object.values(template.findResources('AWS::Lambda::Function'))
+        .map((f) => f.Properties.Environment?.Variables?.AT_RISK_SIZE as string | undefined)
+        .filter((size) => size !== undefined);
+    expect(sizes(templateWith({}))).toEqual(['1000', '1000']);
+    expect(sizes(templateWith({ 'retention:prediction:atRiskSize': '250' }))).toEqual(['250', '250']);
+    expect(() => templateWith({ 'retention:prediction:atRiskSize': 0 })).toThrow(/retention:prediction:atRiskSize/);
   });
 
   it('refuses values AWS would refuse, naming the key', () => {

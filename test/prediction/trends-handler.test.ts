@@ -33,7 +33,12 @@ describe('trends handler on emulated S3', () => {
       new PutObjectCommand({
         Bucket: 'data',
         Key: key,
-        Body: JSON.stringify(trendPart({ round, scored, retained }, shard, first, new Date())),
+        Body: JSON.stringify(
+          trendPart({ round, scored, retained, expectedRetained: scored / 2 }, shard, first, new Date(), {
+            modelVersion: 'v1',
+            atRisk: [],
+          }),
+        ),
       }),
     );
     return { key, at: new Date() };
@@ -51,8 +56,8 @@ describe('trends handler on emulated S3', () => {
     const b = await putPart(1, 'shardId-1', '200', 5, 5);
     expect(await update(eventFor(b))).toEqual({ rebuilt: [1], skipped: [] });
     expect(await siteRounds()).toEqual([
-      { round: 0, scored: 7, retained: 2 },
-      { round: 1, scored: 15, retained: 9 },
+      { round: 0, scored: 7, retained: 2, expectedRetained: 3.5 },
+      { round: 1, scored: 15, retained: 9, expectedRetained: 7.5 },
     ]);
 
     // Queued events for parts that update already counted: nothing new, nothing written.
@@ -68,9 +73,9 @@ describe('trends handler on emulated S3', () => {
     const next = await putPart(2, 'shardId-0', '300', 3, 1);
     expect(await update(eventFor(again, next))).toEqual({ rebuilt: [1, 2], skipped: [] });
     expect(await siteRounds()).toEqual([
-      { round: 0, scored: 7, retained: 2 },
-      { round: 1, scored: 17, retained: 11 },
-      { round: 2, scored: 3, retained: 1 },
+      { round: 0, scored: 7, retained: 2, expectedRetained: 3.5 },
+      { round: 1, scored: 17, retained: 11, expectedRetained: 8.5 },
+      { round: 2, scored: 3, retained: 1, expectedRetained: 1.5 },
     ]);
   });
 
@@ -79,7 +84,7 @@ describe('trends handler on emulated S3', () => {
     await putPart(7, 'shardId-1', '701', 4, 4);
     expect(await update(eventFor(first))).toEqual({ rebuilt: [7], skipped: [] });
     const point = (await siteRounds()).find((r: { round: number }) => r.round === 7);
-    expect(point).toEqual({ round: 7, scored: 10, retained: 5 });
+    expect(point).toEqual({ round: 7, scored: 10, retained: 5, expectedRetained: 5 });
 
     // A failure after trends.json was written but before the ledger: the retry reads every part again.
     await local.s3.send(new DeleteObjectCommand({ Bucket: 'data', Key: roundLedgerKey(7) }));
@@ -106,6 +111,7 @@ describe('trends handler on emulated S3', () => {
       round: 3,
       scored: 4,
       retained: 3,
+      expectedRetained: 2,
     });
   });
 });

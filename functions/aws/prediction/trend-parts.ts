@@ -1,18 +1,22 @@
 /**
  * The S3 side of trends: a batch's part per round; trends.json rebuilt from all parts, or
  * one round's point brought up to date from the parts that changed since it was last counted
- * (the trends Lambda runs one at a time, so that read-modify-write does not race).
+ * (the trends Lambda runs one at a time, so that read-modify-write does not race), and the
+ * round's at-risk list with it (at-risk-document.ts).
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   SITE_TRENDS_KEY,
   TRENDS_PREFIX,
+  emptyLedger,
   ledgerFrom,
   ledgerTotal,
   mergeTrends,
+  needsWholeRound,
   parseTrendPart,
   partsToRead,
   roundLedgerKey,
+  samePoint,
   trendPartKey,
   updateLedger,
   withRound,
@@ -21,6 +25,8 @@ import {
   type TrendPart,
   type TrendsDocument,
 } from '#core/prediction/trends.ts';
+import { DEFAULT_AT_RISK_SIZE } from '#core/prediction/at-risk.ts';
+import { writeAtRisk } from './at-risk-document.ts';
 import { listKeys, listObjects } from '#aws/s3-list.ts';
 import { isS3Missing } from '#aws/s3-missing.ts';
 
@@ -54,14 +60,17 @@ export interface RoundCounted {
   /** True when trends.json's point for the round changed (false: every part was already counted). */
   readonly changed: boolean;
   readonly point: RoundCount;
+  /** True when data/at-risk.json was written (the round is the latest and its list was merged again). */
+  readonly atRiskWritten: boolean;
 }
 
 /**
  * Brings one round's point in trends.json up to date: lists the round's parts, reads only
  * those whose ETag the round's ledger does not hold, and replaces the point by the ledger's
- * sum (a full rebuild when there is no trends.json yet). trends.json is written before the
- * ledger, so a retry after a failure between the two reads the same parts again and writes
- * the same point: the update is idempotent.
+ * sum (a full rebuild when there is no trends.json yet); then the at-risk list, when the
+ * round is the latest. Both are written before the ledger, so a retry after a failure in
+ * between reads the same parts again and writes the same point and list: the update is
+ * idempotent.
  */
 export async function countRound(
   s3: S3Client,
@@ -69,6 +78,7 @@ export async function countRound(
   siteBucket: string,
   round: number,
   now = new Date(),
+  atRiskSize = DEFAULT_AT_RISK_SIZE,
 ): Promise<RoundCounted> {
   const [current, ledger, listed] = await Promise.all([
     getJson<TrendsDocument>(s3, siteBucket, SITE_TRENDS_KEY),
@@ -76,19 +86,22 @@ export async function countRound(
     listObjects(s3, dataBucket, `${TRENDS_PREFIX}round=${round}/`),
   ]);
   const parts = listed.filter((o) => o.key.endsWith('.json'));
-  const read = await readPartsWithTags(s3, dataBucket, partsToRead(ledger, parts));
-  const updated = updateLedger(
-    ledger,
-    parts.map((o) => o.key),
-    read,
-  );
+  const keys = parts.map((o) => o.key);
+  const changedKeys = partsToRead(ledger, parts);
+  const whole = needsWholeRound(ledger, keys, changedKeys);
+  const read = await readPartsWithTags(s3, dataBucket, whole ? keys : changedKeys);
+  const updated = updateLedger(whole ? emptyLedger(round) : ledger, keys, read, atRiskSize);
   const point = ledgerTotal(updated);
   const valid = current?.formatVersion === 1 && Array.isArray(current.rounds);
   const shown = valid ? current.rounds.find((r) => r.round === round) : undefined;
-  const changed = shown?.scored !== point.scored || shown.retained !== point.retained;
-  if (changed && valid) await writeTrends(s3, siteBucket, withRound(current, point, now));
-  else if (changed) await rebuildTrends(s3, dataBucket, siteBucket, now);
+  const changed = !samePoint(shown, point);
+  let trends = valid ? current : undefined;
+  if (changed && trends) await writeTrends(s3, siteBucket, (trends = withRound(trends, point, now)));
+  else if (changed) trends = await rebuildTrends(s3, dataBucket, siteBucket, now);
   const dropped = Object.keys(ledger.parts).some((key) => updated.parts[key] === undefined);
+  const latest = Math.max(round, ...(trends?.rounds.map((r) => r.round) ?? []));
+  const atRiskWritten = (read.length > 0 || dropped) && round === latest;
+  if (atRiskWritten) await writeAtRisk(s3, siteBucket, updated, point, atRiskSize, now);
   if (read.length > 0 || dropped)
     await s3.send(
       new PutObjectCommand({
@@ -98,7 +111,7 @@ export async function countRound(
         ContentType: 'application/json',
       }),
     );
-  return { changed, point };
+  return { changed, point, atRiskWritten };
 }
 
 async function readLedger(s3: S3Client, dataBucket: string, round: number): Promise<RoundLedger> {

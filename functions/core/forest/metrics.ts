@@ -3,6 +3,7 @@
  * AUC is the Mann-Whitney statistic with tied scores counted half (rows with equal scores
  * move along the ROC curve together, as one diagonal step). Predictions at 0.5: p ≥ 0.5 → 1.
  */
+import { calibration, type Calibration } from './calibration.ts';
 
 interface Confusion {
   tp: number;
@@ -24,6 +25,8 @@ export interface Metrics {
   confusion: Confusion;
   /** [fpr, tpr] points from (0, 0) to (1, 1), at most MAX_ROC_POINTS. */
   roc: [number, number][];
+  /** Predicted probability against the share that came back, in bins (calibration.ts). */
+  calibration: Calibration;
 }
 
 export const MAX_ROC_POINTS = 200;
@@ -62,6 +65,7 @@ export function binaryMetrics(labels: ArrayLike<number>, probabilities: ArrayLik
     logLoss: n ? logLoss / n : 0,
     confusion,
     roc,
+    calibration: calibration(labels, probabilities),
   };
 }
 

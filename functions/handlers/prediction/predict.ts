@@ -5,7 +5,8 @@
  * the poison dead-letter queue with its reason and data (a big one kept in the data bucket)
  * and counts as done. Only a failed send (SNS, SQS or S3 refusing after retries) fails a record;
  * Lambda retries from the first failed record.
- * Writes the batch's counts per round for the trends (functions/core/prediction/trends.ts).
+ * Writes the batch's counts and least-likely users per round for the trends and the at-risk
+ * list (functions/core/prediction/batch-trends.ts).
  */
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -20,7 +21,8 @@ import { predictionResult, resultAttributes, type PredictionResult } from '#core
 import { poisonEnvelope } from '#core/prediction/poison.ts';
 import { BatchScorer } from '#core/prediction/batch-scorer.ts';
 import { recordReasons } from '#core/prediction/reasons.ts';
-import { countByRound, countedPrefix, trendPart } from '#core/prediction/trends.ts';
+import { batchTrendParts } from '#core/prediction/batch-trends.ts';
+import { DEFAULT_AT_RISK_SIZE, atRiskSizeFrom, segmentOf, type ScoredUser } from '#core/prediction/at-risk.ts';
 import { ModelCache } from '#aws/prediction/model-cache.ts';
 import { SQS_MESSAGE_BYTES, SqsBatcher, type RetryOptions } from '#aws/prediction/sqs-batch.ts';
 import { keepPoisonData } from '#aws/prediction/poison-data.ts';
@@ -44,6 +46,8 @@ export interface PredictDeps {
   /** Retries of refused SQS sends and SNS publishes. */
   readonly sqsRetry?: RetryOptions;
   readonly now?: () => Date;
+  /** Least-likely users each trend part carries (the at-risk list's size; default 1,000). */
+  readonly atRiskSize?: number;
 }
 
 export interface PredictResponse {
@@ -78,7 +82,7 @@ export function createPredictHandler(deps: PredictDeps) {
     }
     const scoredAt = now();
     const scorer = new BatchScorer(model);
-    const scored = new Map<string, PredictionResult>();
+    const scored = new Map<string, ScoredUser>();
     const sent = { results: 0, poison: 0 };
     const recordHandler = async (record: KinesisStreamRecord) => {
       const data = Buffer.from(record.kinesis.data, 'base64');
@@ -88,7 +92,7 @@ export function createPredictHandler(deps: PredictDeps) {
         sent.poison++;
         return;
       }
-      scored.set(record.kinesis.sequenceNumber, outcome.result);
+      scored.set(record.kinesis.sequenceNumber, outcome);
       await results.send({ body: JSON.stringify(outcome.result), attributes: resultAttributes(outcome.result) });
       sent.results++;
     };
@@ -101,10 +105,13 @@ export function createPredictHandler(deps: PredictDeps) {
     )) as PredictResponse;
     const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
 
-    await writeTrendParts(deps.s3, deps.dataBucket, trendParts(first, scored, failed, now()));
-    // The scored users of records that named their week, kept for outcomes (docs/formats.md).
     const batch = { shardId: shardOf(first), firstSequenceNumber: first.kinesis.sequenceNumber };
-    await writeScoredParts(deps.s3, deps.dataBucket, scoredParts(scored, failed, batch, now()));
+    const atRiskSize = deps.atRiskSize ?? DEFAULT_AT_RISK_SIZE;
+    const parts = batchTrendParts({ ...batch, scored, failed, modelVersion: model.version, atRiskSize }, now());
+    await writeTrendParts(deps.s3, deps.dataBucket, parts);
+    // The scored users of records that named their week, kept for outcomes (docs/formats.md).
+    const scoredResults = new Map([...scored].map(([sequenceNumber, user]) => [sequenceNumber, user.result]));
+    await writeScoredParts(deps.s3, deps.dataBucket, scoredParts(scoredResults, failed, batch, now()));
     if (failed.length > 0)
       logger.warn('records not done, Lambda retries from the first', {
         failed: failed.length,
@@ -117,7 +124,8 @@ export function createPredictHandler(deps: PredictDeps) {
 }
 
 type Outcome =
-  { readonly ok: true; readonly result: PredictionResult } | { readonly ok: false; readonly reason: PoisonReason };
+  | ({ readonly ok: true; readonly result: PredictionResult } & Omit<ScoredUser, 'result'>)
+  | { readonly ok: false; readonly reason: PoisonReason };
 
 /** One record parsed and scored; whatever it makes throw is its own poison, never the batch's. */
 async function judge(data: Uint8Array, model: PredictionModel, scorer: BatchScorer, scoredAt: Date): Promise<Outcome> {
@@ -127,10 +135,8 @@ async function judge(data: Uint8Array, model: PredictionModel, scorer: BatchScor
     const { probability, contributions } = await scorer.score(parsed.row);
     const { userId, round, week } = parsed.record;
     const reasons = recordReasons(model.features, parsed.record, contributions);
-    return {
-      ok: true,
-      result: predictionResult(userId, round, probability, model.version, scoredAt, { week, reasons }),
-    };
+    const result = predictionResult(userId, round, probability, model.version, scoredAt, { week, reasons });
+    return { ok: true, result, ...segmentOf(parsed.record.features) };
   } catch (error) {
     return { ok: false, reason: recordErrorReason(error) };
   }
@@ -161,24 +167,6 @@ function poisonSource(record: KinesisStreamRecord, data: Uint8Array) {
     data,
     dataBase64: record.kinesis.data,
   };
-}
-
-/**
- * Trends: the records Lambda will not re-deliver, per round; every round of the batch is
- * written (zero when none counted) so an earlier attempt's part under this key is replaced.
- */
-function trendParts(first: KinesisStreamRecord, scored: Map<string, PredictionResult>, failed: string[], at: Date) {
-  const shardId = shardOf(first);
-  const firstSequence = first.kinesis.sequenceNumber;
-  const counted = countedPrefix(
-    [...scored].map(([sequenceNumber, result]) => ({ sequenceNumber, result })),
-    failed,
-  ).map((r) => r.result);
-  const counts = new Map(countByRound(counted).map((c) => [c.round, c]));
-  const rounds = new Set([...scored.values()].map((r) => r.round));
-  return [...rounds].map((round) =>
-    trendPart(counts.get(round) ?? { round, scored: 0, retained: 0 }, shardId, firstSequence, at),
-  );
 }
 
 function publishMetrics(
@@ -214,6 +202,7 @@ function predictDepsFromEnv(): PredictDeps {
     dataBucket,
     resultsTopicArn: requireEnv('RESULTS_TOPIC_ARN'),
     poisonQueueUrl: requireEnv('POISON_QUEUE_URL'),
+    atRiskSize: atRiskSizeFrom(process.env.AT_RISK_SIZE),
     models: new ModelCache({
       s3,
       bucket: dataBucket,

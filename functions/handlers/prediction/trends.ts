@@ -4,12 +4,14 @@
  * of trends.json never race). For each round an event names, only the parts written or
  * rewritten since the round was last counted are read (by ETag, from the round's ledger)
  * and the round's point replaced: events queued behind one update find nothing new and
- * cost a listing, so a burst of N parts reads each part about once.
+ * cost a listing, so a burst of N parts reads each part about once. The latest round's
+ * least-likely users go to data/at-risk.json (AT_RISK_SIZE of them, default 1,000).
  */
 import type { S3Event } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { decodeEventKey, roundOfPartKey } from '#core/prediction/trends.ts';
+import { atRiskSizeFrom } from '#core/prediction/at-risk.ts';
 import { countRound } from '#aws/prediction/trend-parts.ts';
 import { requireEnv, s3Client } from '#aws/clients.ts';
 import { lazyHandler } from '#aws/lambda-handler.ts';
@@ -18,6 +20,8 @@ export interface TrendsDeps {
   readonly s3: S3Client;
   readonly dataBucket: string;
   readonly siteBucket: string;
+  /** Users in data/at-risk.json at most (default 1,000). */
+  readonly atRiskSize?: number;
   readonly logger?: Logger;
 }
 
@@ -34,7 +38,7 @@ export function createTrendsHandler(deps: TrendsDeps) {
     const rebuilt: number[] = [];
     const skipped: number[] = [];
     for (const round of roundsOf(event)) {
-      const counted = await countRound(deps.s3, deps.dataBucket, deps.siteBucket, round, new Date());
+      const counted = await countRound(deps.s3, deps.dataBucket, deps.siteBucket, round, new Date(), deps.atRiskSize);
       if (!counted.changed) {
         skipped.push(round);
         continue;
@@ -57,7 +61,12 @@ function roundsOf(event: S3Event): number[] {
 }
 
 function trendsDepsFromEnv(): TrendsDeps {
-  return { s3: s3Client(), dataBucket: requireEnv('DATA_BUCKET'), siteBucket: requireEnv('SITE_BUCKET') };
+  return {
+    s3: s3Client(),
+    dataBucket: requireEnv('DATA_BUCKET'),
+    siteBucket: requireEnv('SITE_BUCKET'),
+    atRiskSize: atRiskSizeFrom(process.env.AT_RISK_SIZE),
+  };
 }
 
 export const handler = lazyHandler(() => createTrendsHandler(trendsDepsFromEnv()));

@@ -200,9 +200,12 @@ export function createPredictionStage(options: PredictionStageOptions = {}): Sta
 export const prediction: Stage = createPredictionStage();
 
 const describeTrends = (t: TrendsDocument) =>
-  `data/trends.json (retained/scored by round): ${t.rounds
+  `data/trends.json (predicted retained/scored, expected to return, by round): ${t.rounds
     .slice(-8)
-    .map((r) => `${r.round}: ${r.retained}/${r.scored}`)
+    .map(
+      (r) =>
+        `${r.round}: ${r.retained}/${r.scored} ~${r.expectedRetained === undefined ? '?' : Math.round(r.expectedRetained)}`,
+    )
     .join('  ')}`;
 
 function describeOutcomes(o: OutcomesDocument): string[] {
