@@ -10,25 +10,13 @@ features per node as the histogram engine (it takes floor(fraction x features)).
 """
 import json
 import sys
-import time
 
-import numpy as np
-from sklearn.metrics import roc_auc_score
+from forest_data import FEATURES, fit_and_score
 from xgboost import XGBRFClassifier
-
-FEATURES = 17
-
-
-def load(directory, name):
-    x = np.fromfile(f"{directory}/{name}.f32", dtype=np.float32).reshape(-1, FEATURES)
-    y = np.fromfile(f"{directory}/{name}.u8", dtype=np.uint8)
-    return x, y
 
 
 def main():
     directory, trees, depth, per_node = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    x_train, y_train = load(directory, "train")
-    x_test, y_test = load(directory, "test")
     # Half a feature above per_node: floor() lands on per_node whatever the rounding.
     fraction = (per_node + 0.5) / FEATURES
     forest = XGBRFClassifier(
@@ -40,22 +28,7 @@ def main():
         n_jobs=1,
         random_state=7,
     )
-    started, cpu_started = time.perf_counter(), time.process_time()
-    forest.fit(x_train, y_train)
-    fit, fit_cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    started = time.perf_counter()
-    p = forest.predict_proba(x_test)[:, 1]
-    predict = time.perf_counter() - started
-    print(
-        json.dumps(
-            {
-                "fitSeconds": fit, "fitCpuSeconds": fit_cpu,
-                "auc": float(roc_auc_score(y_test, p)),
-                "predictSeconds": predict,
-                "colsampleBynode": fraction,
-            }
-        )
-    )
+    print(json.dumps({**fit_and_score(forest, directory), "colsampleBynode": fraction}))
 
 
 main()

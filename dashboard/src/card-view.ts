@@ -5,7 +5,7 @@
  */
 import { axisBottom, axisLeft, line, scaleLinear, select } from 'd3';
 import type { CardDocument } from './documents.ts';
-import type { Loaded } from './data.ts';
+import { redrawWhenChanged, type Loaded } from './data.ts';
 import { count, dateText, decimal3, el, percent } from './format.ts';
 import { inlineText, jsonView } from './json-view.ts';
 import { emptyState, errorState, NO_MODEL_ADVICE } from './states.ts';
@@ -269,21 +269,12 @@ function drawCard(panel: HTMLElement, card: CardDocument): void {
 }
 
 export function createCardView(panel: HTMLElement): CardView {
-  let shownText: string | undefined;
-  return {
-    update(loaded) {
-      if (loaded.state === 'ok') {
-        if (loaded.text === shownText) return;
-        shownText = loaded.text;
-        drawCard(panel, loaded.doc);
-        return;
-      }
-      shownText = undefined;
+  const update = redrawWhenChanged<CardDocument>(
+    (doc) => drawCard(panel, doc),
+    (other) =>
       panel.replaceChildren(
-        loaded.state === 'missing'
-          ? emptyState('No model published yet.', NO_MODEL_ADVICE)
-          : errorState(loaded.message),
-      );
-    },
-  };
+        other.state === 'missing' ? emptyState('No model published yet.', NO_MODEL_ADVICE) : errorState(other.message),
+      ),
+  );
+  return { update };
 }

@@ -7,6 +7,27 @@
 export type Loaded<T> =
   { state: 'missing' } | { state: 'error'; message: string } | { state: 'ok'; doc: T; text: string };
 
+/**
+ * A view's update: draws a document only when its text changed (redrawing the same one would
+ * lose the reader's place), and anything else (missing, an error) every time.
+ */
+export function redrawWhenChanged<T>(
+  draw: (doc: T) => void,
+  drawOther: (loaded: Exclude<Loaded<T>, { state: 'ok' }>) => void,
+): (loaded: Loaded<T>) => void {
+  let shownText: string | undefined;
+  return (loaded) => {
+    if (loaded.state === 'ok') {
+      if (loaded.text === shownText) return;
+      shownText = loaded.text;
+      draw(loaded.doc);
+      return;
+    }
+    shownText = undefined;
+    drawOther(loaded);
+  };
+}
+
 export async function loadDocument<T>(name: string, parse: (value: unknown) => T): Promise<Loaded<T>> {
   let response: Response;
   try {

@@ -6,7 +6,7 @@
  */
 import { axisBottom, axisLeft, line, scaleLinear, select } from 'd3';
 import type { OutcomesDocument, WeekOutcome } from './documents.ts';
-import type { Loaded } from './data.ts';
+import { redrawWhenChanged, type Loaded } from './data.ts';
 import { count, decimal3, el } from './format.ts';
 import { emptyState, errorState, NO_OUTCOMES_ADVICE } from './states.ts';
 
@@ -153,19 +153,12 @@ function drawOutcomes(panel: HTMLElement, doc: OutcomesDocument): void {
 }
 
 export function createOutcomesView(panel: HTMLElement): OutcomesView {
-  let shownText: string | undefined;
-  return {
-    update(loaded) {
-      if (loaded.state === 'ok') {
-        if (loaded.text === shownText) return;
-        shownText = loaded.text;
-        drawOutcomes(panel, loaded.doc);
-        return;
-      }
-      shownText = undefined;
+  const update = redrawWhenChanged<OutcomesDocument>(
+    (doc) => drawOutcomes(panel, doc),
+    (other) =>
       panel.replaceChildren(
-        loaded.state === 'missing' ? emptyState('No outcomes yet.', NO_OUTCOMES_ADVICE) : errorState(loaded.message),
-      );
-    },
-  };
+        other.state === 'missing' ? emptyState('No outcomes yet.', NO_OUTCOMES_ADVICE) : errorState(other.message),
+      ),
+  );
+  return { update };
 }
