@@ -8,6 +8,7 @@ import { axisBottom, axisLeft, line, scaleLinear, select } from 'd3';
 import type { OutcomesDocument, WeekOutcome } from './documents.ts';
 import { redrawWhenChanged, type Loaded } from './data.ts';
 import { count, decimal3, el } from './format.ts';
+import { axisTitles } from './axis-titles.ts';
 import { emptyState, errorState, NO_OUTCOMES_ADVICE } from './states.ts';
 
 export interface OutcomesView {
@@ -66,17 +67,7 @@ function chart(doc: OutcomesDocument, weeks: readonly WeekOutcome[]): SVGSVGElem
         .tickFormat((v) => String(v)),
     );
   svg.append('g').attr('transform', `translate(${MARGIN.left},0)`).call(axisLeft(y).ticks(6, '.2f'));
-  svg
-    .append('text')
-    .attr('x', (WIDTH + MARGIN.left - MARGIN.right) / 2)
-    .attr('y', HEIGHT - 6)
-    .attr('text-anchor', 'middle')
-    .text('predicted week');
-  svg
-    .append('text')
-    .attr('transform', `translate(16,${HEIGHT / 2}) rotate(-90)`)
-    .attr('text-anchor', 'middle')
-    .text('realized AUC');
+  axisTitles(svg, { width: WIDTH, height: HEIGHT, margin: MARGIN }, { bottom: 'predicted week', left: 'realized AUC' });
   const floor = svg.append('g').attr('class', 'floor').attr('data-floor', doc.floor);
   floor
     .append('line')

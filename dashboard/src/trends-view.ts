@@ -10,6 +10,7 @@ import { axisBottom, axisLeft, axisRight, bisector, format, line, max, scaleLine
 import type { TrendRound, TrendsDocument } from './documents.ts';
 import type { Loaded } from './data.ts';
 import { count, dateText, el, percent } from './format.ts';
+import { axisTitles } from './axis-titles.ts';
 import { createTooltip } from './tooltip.ts';
 import { emptyState, errorState, NO_TRENDS_ADVICE } from './states.ts';
 
@@ -137,17 +138,7 @@ function drawTrends(panel: HTMLElement, doc: TrendsDocument): void {
     .append('g')
     .attr('transform', `translate(${WIDTH - MARGIN.right},0)`)
     .call(axisRight(yShare).ticks(5, '.0%'));
-  svg
-    .append('text')
-    .attr('x', (WIDTH + MARGIN.left - MARGIN.right) / 2)
-    .attr('y', HEIGHT - 6)
-    .attr('text-anchor', 'middle')
-    .text('prediction round');
-  svg
-    .append('text')
-    .attr('transform', `translate(16,${HEIGHT / 2}) rotate(-90)`)
-    .attr('text-anchor', 'middle')
-    .text('users');
+  axisTitles(svg, { width: WIDTH, height: HEIGHT, margin: MARGIN }, { bottom: 'prediction round', left: 'users' });
   svg
     .append('text')
     .attr('transform', `translate(${WIDTH - 12},${HEIGHT / 2}) rotate(90)`)

@@ -4,46 +4,20 @@
  * them): a handler that holds more than its MemorySize in buffers fails with
  * Runtime.OutOfMemory, the same handler within its memory succeeds.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalFunction } from '#infra/local/lambda-runtime.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inlineFunctions } from '#test/support/inline-function.ts';
 
 describe('memory limit in the local runtime', () => {
-  let assetDir: string;
-  const running: LocalFunction[] = [];
-
-  beforeAll(() => {
-    assetDir = mkdtempSync(join(tmpdir(), 'memory-limit-'));
-    // Holds `mb` MB in a Float64Array (off the heap) for a moment, then answers its length.
-    writeFileSync(
-      join(assetDir, 'index.mjs'),
-      'export const handler = async ({ mb }) => {\n' +
-        '  const held = new Float64Array((mb * 2 ** 20) / 8).fill(1);\n' +
-        '  await new Promise((resolve) => setTimeout(resolve, 100));\n' +
-        '  return held.length;\n};\n',
-    );
-  });
-  afterAll(async () => {
-    await Promise.all(running.map((f) => f.stop()));
-    rmSync(assetDir, { recursive: true, force: true });
-  });
-
-  const start = (memoryMb: number) => {
-    const fn = new LocalFunction({
-      logicalId: 'Fn',
-      name: 'fn',
-      arn: 'arn:aws:lambda:us-east-1:000000000000:function:fn',
-      handler: 'index.handler',
-      assetDir,
-      environment: {},
-      timeoutSeconds: 30,
-      memoryMb,
-    });
-    running.push(fn);
-    return fn;
-  };
+  // Holds `mb` MB in a Float64Array (off the heap) for a moment, then answers its length.
+  const functions = inlineFunctions(
+    'memory-limit-',
+    'export const handler = async ({ mb }) => {\n' +
+      '  const held = new Float64Array((mb * 2 ** 20) / 8).fill(1);\n' +
+      '  await new Promise((resolve) => setTimeout(resolve, 100));\n' +
+      '  return held.length;\n};\n',
+  );
+  afterAll(() => functions.stop());
+  const start = (memoryMb: number) => functions.start({ memoryMb });
 
   it('fails an invocation whose buffers pass the memory setting', async () => {
     const result = await start(128).invoke({ mb: 200 });
