@@ -1,10 +1,11 @@
 /**
  * The benchmark's subscriber, run as a worker thread (as a user's consumer runs in a process
  * of its own, not on the emulators' thread): receives result messages with four long polls,
- * posts `{ userId, round, resultId, at }` (at = epoch ms, high resolution) for each to the
+ * posts `{ userId, round, resultId, at }` (at = epoch ms, high resolution) for each result to the
  * parent, deletes them, and stops when told.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { parseResultsMessage } from '#core/prediction/result.ts';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 
 const { queueUrl, config } = workerData as { queueUrl: string; config: SQSClientConfig };
@@ -25,10 +26,9 @@ async function receiver(): Promise<void> {
     const messages = got.Messages ?? [];
     if (!messages.length) continue;
     port.postMessage(
-      messages.map((m) => {
-        const { userId, round, resultId } = JSON.parse(m.Body ?? '{}') as Record<string, unknown>;
-        return { userId, round, resultId, at };
-      }),
+      messages.flatMap((m) =>
+        parseResultsMessage(m.Body ?? '').map(({ userId, round, resultId }) => ({ userId, round, resultId, at })),
+      ),
     );
     await sqs.send(
       new DeleteMessageBatchCommand({

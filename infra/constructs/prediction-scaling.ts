@@ -8,9 +8,11 @@
  *   retention:prediction:parallelizationFactor   predict invocations per shard at once, 1..10 (default 1)
  *   retention:prediction:batchSize               records per predict invocation, 1..10000 (default 500)
  *   retention:prediction:atRiskSize              users in data/at-risk.json, 1..10000 (default 1000)
+ *   retention:prediction:resultsPerMessage       results a results message carries at most, 1..1000 (default 100)
  */
 import type { Node } from 'constructs';
 import { DEFAULT_AT_RISK_SIZE, MAX_AT_RISK_SIZE } from '#core/prediction/at-risk.ts';
+import { DEFAULT_RESULTS_PER_MESSAGE, MAX_RESULTS_PER_MESSAGE } from '#core/prediction/result.ts';
 
 export interface StreamScaling {
   readonly streamMode: 'provisioned' | 'on-demand';
@@ -42,6 +44,12 @@ export function readStreamScaling(node: Node): StreamScaling {
 export function readAtRiskSize(node: Node): number {
   const raw: unknown = node.tryGetContext(`${KEY}:atRiskSize`);
   return wholeNumber(raw, 'atRiskSize', 1, MAX_AT_RISK_SIZE, DEFAULT_AT_RISK_SIZE);
+}
+
+/** Results a message carries: fewer messages for every subscriber to receive and delete. */
+export function readResultsPerMessage(node: Node): number {
+  const raw: unknown = node.tryGetContext(`${KEY}:resultsPerMessage`);
+  return wholeNumber(raw, 'resultsPerMessage', 1, MAX_RESULTS_PER_MESSAGE, DEFAULT_RESULTS_PER_MESSAGE);
 }
 
 function wholeNumber(raw: unknown, name: string, min: number, max: number, fallback: number): number {

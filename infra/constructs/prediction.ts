@@ -26,7 +26,7 @@ import { FAILURE_QUEUE_OUTPUTS, failureQueue } from './failure-queue.ts';
 import { grantObjects } from './object-grants.ts';
 import { ResultsFanOut } from './results-fan-out.ts';
 import type { FunctionFactory } from './training.ts';
-import { readAtRiskSize, readStreamScaling } from './prediction-scaling.ts';
+import { readAtRiskSize, readResultsPerMessage, readStreamScaling } from './prediction-scaling.ts';
 
 export interface PredictionProps {
   readonly dataBucket: Bucket;
@@ -106,6 +106,7 @@ export class Prediction extends Construct {
         POISON_QUEUE_URL: this.poisonQueue.queueUrl,
         MODEL_REFRESH_SECONDS: String(props.modelRefreshSeconds ?? 60),
         AT_RISK_SIZE: atRiskSize,
+        RESULTS_PER_MESSAGE: String(readResultsPerMessage(this.node)),
         POWERTOOLS_SERVICE_NAME: 'predict',
         POWERTOOLS_METRICS_NAMESPACE: 'RetentionForest',
       },

@@ -30,7 +30,7 @@ import {
   features,
   publishModel,
   readEvent,
-  receiveBatch,
+  receiveResults,
   record,
   resultsTopicInto,
   trainTinyModel,
@@ -115,9 +115,9 @@ describe('at-risk list on emulated Kinesis, SNS, SQS and S3', () => {
 
   async function results(): Promise<PredictionResult[]> {
     const all: PredictionResult[] = [];
-    for (let got = await receiveBatch<PredictionResult>(local.sqs, resultsUrl); got.length > 0;) {
+    for (let got = await receiveResults(local.sqs, resultsUrl); got.length > 0;) {
       all.push(...got);
-      got = await receiveBatch<PredictionResult>(local.sqs, resultsUrl);
+      got = await receiveResults(local.sqs, resultsUrl);
     }
     return all;
   }

@@ -11,10 +11,9 @@ import { burstWithPoison } from '#test/support/poison-records.ts';
 import { waitFor } from '#test/support/wait-for.ts';
 import { putEntries } from '#aws/prediction/kinesis-producer.ts';
 import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
-import type { PredictionResult } from '#core/prediction/result.ts';
 import type { PoisonMessage } from '#core/prediction/poison.ts';
 import { buildPredictionApp } from './fixture-app.ts';
-import { publishModel, receiveBatch, record, trainTinyModel } from './fixtures.ts';
+import { publishModel, receiveBatch, receiveResults, record, trainTinyModel } from './fixtures.ts';
 
 const ROUND = 9;
 const USERS = 1600;
@@ -26,17 +25,17 @@ describe('a burst with poison through the local cloud', () => {
   }, 120_000);
   afterAll(() => cloud?.stop());
 
-  /** Receives and deletes messages until `done` says so; the bodies parsed as `T`. */
-  async function receiveUntil<T>(url: string, done: (bodies: T[]) => boolean, what: string): Promise<T[]> {
-    const bodies: T[] = [];
+  /** Receives (and deletes) with `receive` until `done` says so. */
+  async function receiveUntil<T>(receive: () => Promise<T[]>, done: (items: T[]) => boolean, what: string) {
+    const items: T[] = [];
     await waitFor(
       async () => {
-        bodies.push(...(await receiveBatch<T>(cloud.clients.sqs, url)));
-        return done(bodies);
+        items.push(...(await receive()));
+        return done(items);
       },
       { what, timeoutMs: 150_000, intervalMs: 1 },
     );
-    return bodies;
+    return items;
   }
 
   it('drains with a result for every good record, every poison record filed with its reason, and exact trends', async () => {
@@ -57,8 +56,9 @@ describe('a burst with poison through the local cloud', () => {
         entries.slice(i, i + 500).map(({ PartitionKey, Data }) => ({ PartitionKey, Data })),
       );
 
-    const results = await receiveUntil<PredictionResult>(
-      output(cloud, PREDICTION_OUTPUTS.results),
+    const resultsQueue = output(cloud, PREDICTION_OUTPUTS.results);
+    const results = await receiveUntil(
+      () => receiveResults(cloud.clients.sqs, resultsQueue),
       (bodies) => new Set(bodies.map((r) => r.userId)).size >= good.length,
       `a result for each of the ${good.length} good records`,
     );
@@ -67,8 +67,9 @@ describe('a burst with poison through the local cloud', () => {
     expect([...idsByUser.keys()].sort((a, b) => a - b)).toEqual(good);
     expect([...idsByUser.values()].filter((ids) => ids.size > 1)).toEqual([]);
 
-    const filed = await receiveUntil<PoisonMessage>(
-      output(cloud, PREDICTION_OUTPUTS.poison),
+    const poisonQueue = output(cloud, PREDICTION_OUTPUTS.poison);
+    const filed = await receiveUntil(
+      () => receiveBatch<PoisonMessage>(cloud.clients.sqs, poisonQueue),
       (bodies) => bodies.length >= poison.length,
       `the ${poison.length} poison records in the poison queue`,
     );

@@ -4,7 +4,12 @@
  * Kinesis events read back from the emulated stream (real sequence numbers and shard ids).
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
+import {
+  CreateTopicCommand,
+  SubscribeCommand,
+  type PublishBatchRequestEntry,
+  type SNSClient,
+} from '@aws-sdk/client-sns';
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -22,6 +27,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { FEATURES, DEFAULT_CATEGORIES, categoryName, featureCategories, featureIndex } from '#core/schema.ts';
 import { forestEngine } from '#core/training/forest-engine.ts';
 import type { PredictionRecord } from '#core/prediction/record.ts';
+import { parseResultsMessage, type PredictionResult, type ResultsMessage } from '#core/prediction/result.ts';
 import { waitFor } from '#test/support/wait-for.ts';
 import { defined } from '#test/support/defined.ts';
 
@@ -167,4 +173,14 @@ export async function receiveBatch<T>(sqs: SQSClient, url: string): Promise<T[]>
     }),
   );
   return messages.map((m) => JSON.parse(defined(m.Body, 'a message body')) as T);
+}
+
+/** The users whose results a PublishBatch entry (a results message) carries. */
+export function usersIn(entry: PublishBatchRequestEntry): number[] {
+  return parseResultsMessage(defined(entry.Message, 'a message')).map((r) => r.userId);
+}
+
+/** One receive from a results queue (deleted once read): every result its messages carry. */
+export async function receiveResults(sqs: SQSClient, url: string): Promise<PredictionResult[]> {
+  return (await receiveBatch<ResultsMessage>(sqs, url)).flatMap((m) => m.results);
 }

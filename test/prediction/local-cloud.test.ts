@@ -15,10 +15,9 @@ import { waitFor } from '#test/support/wait-for.ts';
 import { putEntries, putUserFeatures } from '#aws/prediction/kinesis-producer.ts';
 import { PREDICTION_OUTPUTS } from '#infra/constructs/prediction.ts';
 import { subscribeDisplayQueue } from '#infra/local/stages/display-queue.ts';
-import type { PredictionResult } from '#core/prediction/result.ts';
 import type { PoisonMessage } from '#core/prediction/poison.ts';
 import { buildPredictionApp } from './fixture-app.ts';
-import { publishModel, receiveBatch, record, trainTinyModel } from './fixtures.ts';
+import { publishModel, receiveBatch, receiveResults, record, trainTinyModel } from './fixtures.ts';
 
 describe('prediction on the local cloud', () => {
   let cloud: LocalCloud;
@@ -27,15 +26,15 @@ describe('prediction on the local cloud', () => {
   }, 120_000);
   afterAll(() => cloud?.stop());
 
-  /** Receives and deletes messages until `want` arrived or `timeoutMs` passed; the bodies parsed as `T`. */
-  async function drain<T>(url: string, want: number, timeoutMs = 30_000): Promise<T[]> {
-    const bodies: T[] = [];
+  /** Receives (and deletes) with `receive` until `want` items arrived or `timeoutMs` passed. */
+  async function drainWith<T>(receive: () => Promise<T[]>, want: number, timeoutMs = 30_000): Promise<T[]> {
+    const items: T[] = [];
     const until = Date.now() + timeoutMs;
-    while (bodies.length < want && Date.now() < until) {
-      bodies.push(...(await receiveBatch<T>(cloud.clients.sqs, url)));
-    }
-    return bodies;
+    while (items.length < want && Date.now() < until) items.push(...(await receive()));
+    return items;
   }
+  const drain = <T>(url: string, want: number) => drainWith(() => receiveBatch<T>(cloud.clients.sqs, url), want);
+  const drainResults = (url: string, want: number) => drainWith(() => receiveResults(cloud.clients.sqs, url), want);
 
   it('turns features into one result per user on every subscribed queue, poison into the poison queue, and counts the round', async () => {
     const data = bucketName(cloud, /DataBucket/);
@@ -60,7 +59,7 @@ describe('prediction on the local cloud', () => {
 
     // Each subscriber drains its own queue to the end: none takes a result from another.
     const queues = [output(cloud, PREDICTION_OUTPUTS.results), output(cloud, PREDICTION_OUTPUTS.commandLineResults)];
-    const received = await Promise.all([...queues, display].map((url) => drain<PredictionResult>(url, 250)));
+    const received = await Promise.all([...queues, display].map((url) => drainResults(url, 250)));
     const [mine, , shown] = received;
     for (const results of received) {
       expect(results.map((r) => r.userId).sort((a, b) => a - b)).toEqual(users);
@@ -141,7 +140,7 @@ describe('prediction on the local cloud', () => {
     const again = await cli(['results', '--idle', '2s']);
     expect(again.stdout).toBe(''); // deleted once printed
     // …from the command line's own queue: the users' queue still holds every one of them.
-    const users60 = await drain<PredictionResult>(output(cloud, PREDICTION_OUTPUTS.results), 60);
+    const users60 = await drainResults(output(cloud, PREDICTION_OUTPUTS.results), 60);
     expect(new Set(users60.map((l) => `${l.round}/${l.userId}`))).toEqual(
       new Set(lines.map((l) => `${l.round}/${l.userId}`)),
     );

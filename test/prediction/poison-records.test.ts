@@ -26,7 +26,7 @@ import { ModelCache } from '#aws/prediction/model-cache.ts';
 import { putEntries } from '#aws/prediction/kinesis-producer.ts';
 import { messageBytes } from '#aws/prediction/sqs-batch.ts';
 import type { PredictionModel } from '#core/prediction/model.ts';
-import type { PredictionResult } from '#core/prediction/result.ts';
+import type { ResultsMessage } from '#core/prediction/result.ts';
 import type { PoisonMessage } from '#core/prediction/poison.ts';
 import {
   createStream,
@@ -36,6 +36,7 @@ import {
   record,
   resultsTopicInto,
   trainTinyModel,
+  usersIn,
 } from './fixtures.ts';
 import { defined } from '#test/support/defined.ts';
 
@@ -89,10 +90,12 @@ describe('poison records through the predict handler', () => {
     s3?: S3Client;
     model?: (m: PredictionModel) => PredictionModel;
     logger?: Logger;
+    resultsPerMessage?: number;
   }) {
     const cache = new ModelCache({ s3: local.s3, bucket: data, refreshSeconds: 60 });
     const wrap = overrides.model;
     return createPredictHandler({
+      resultsPerMessage: overrides.resultsPerMessage,
       s3: overrides.s3 ?? local.s3,
       sqs: overrides.sqs ?? local.sqs,
       dataBucket: data,
@@ -128,7 +131,7 @@ describe('poison records through the predict handler', () => {
   }
 
   const resultUsers = async () =>
-    (await drain<PredictionResult>(resultsUrl)).map((r) => r.userId).sort((a, b) => a - b);
+    (await drain<ResultsMessage>(resultsUrl)).flatMap((m) => m.results.map((r) => r.userId)).sort((a, b) => a - b);
 
   /** Runs the records between two good ones; returns the poison messages, checking the good ones came through. */
   async function poisonOf(records: (string | Uint8Array)[]): Promise<PoisonMessage[]> {
@@ -244,7 +247,7 @@ describe('poison records through the predict handler', () => {
     throttling.send = (async (command: Parameters<SNSClient['send']>[0]) => {
       if (!(command instanceof PublishBatchCommand)) return local.sns.send(command);
       const entries = command.input.PublishBatchRequestEntries ?? [];
-      const refused = entries.filter((e) => [3, 5].includes(JSON.parse(defined(e.Message, 'a message')).userId));
+      const refused = entries.filter((e) => usersIn(e).some((u) => [3, 5].includes(u)));
       const kept = entries.filter((e) => !refused.includes(e));
       const out = kept.length
         ? await local.sns.send(new PublishBatchCommand({ ...command.input, PublishBatchRequestEntries: kept }))
@@ -257,10 +260,37 @@ describe('poison records through the predict handler', () => {
       return { ...out, Failed };
     }) as SNSClient['send'];
     const event = await eventOf([good(1), good(3), '{oops', good(4), good(5), good(6)]);
-    const response = await handlerWith({ sns: throttling })(event);
+    // One result a message, so that SNS can refuse exactly users 3 and 5.
+    const response = await handlerWith({ sns: throttling, resultsPerMessage: 1 })(event);
     const seq = (i: number) => event.Records[i]?.kinesis.sequenceNumber;
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([seq(1), seq(4)].sort());
     expect(await resultUsers()).toEqual([1, 4, 6]);
+    expect((await drain<PoisonMessage>(poisonUrl)).map((p) => p.reason.code)).toEqual(['invalid_json']);
+  });
+
+  it('a refused results message fails every record whose result it carried, not the poison ones', async () => {
+    // Mock only here: no emulator refuses chosen entries. SNS refuses the message carrying
+    // round 1's results (throttled every time); round 0's message gets through.
+    const refusing = Object.create(local.sns) as SNSClient;
+    refusing.send = (async (command: Parameters<SNSClient['send']>[0]) => {
+      if (!(command instanceof PublishBatchCommand)) return local.sns.send(command);
+      const entries = command.input.PublishBatchRequestEntries ?? [];
+      const refused = entries.filter((e) => e.MessageAttributes?.round?.StringValue === '1');
+      const kept = entries.filter((e) => !refused.includes(e));
+      const out = kept.length
+        ? await local.sns.send(new PublishBatchCommand({ ...command.input, PublishBatchRequestEntries: kept }))
+        : {};
+      return {
+        ...out,
+        Failed: refused.map((e) => ({ Id: defined(e.Id, 'an Id'), Code: 'Throttling', SenderFault: false })),
+      };
+    }) as SNSClient['send'];
+    const inRound1 = (u: number) => JSON.stringify({ userId: u, round: 1, features: features(u) });
+    const event = await eventOf([good(1), inRound1(3), '{oops', good(4), inRound1(5)]);
+    const response = await handlerWith({ sns: refusing })(event);
+    const seq = (i: number) => event.Records[i]?.kinesis.sequenceNumber;
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([seq(1), seq(4)].sort());
+    expect(await resultUsers()).toEqual([1, 4]);
     expect((await drain<PoisonMessage>(poisonUrl)).map((p) => p.reason.code)).toEqual(['invalid_json']);
   });
 

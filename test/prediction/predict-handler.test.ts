@@ -21,9 +21,9 @@ import { createPredictHandler, NoModelError } from '#handlers/prediction/predict
 import { ModelCache } from '#aws/prediction/model-cache.ts';
 import { putEntries } from '#aws/prediction/kinesis-producer.ts';
 import { rebuildTrends } from '#aws/prediction/trend-parts.ts';
-import type { PredictionResult } from '#core/prediction/result.ts';
+import { parseResultsMessage, type ResultsMessage } from '#core/prediction/result.ts';
 import type { PoisonMessage } from '#core/prediction/poison.ts';
-import { createStream, publishModel, readEvent, record, trainTinyModel } from './fixtures.ts';
+import { createStream, publishModel, readEvent, record, trainTinyModel, usersIn } from './fixtures.ts';
 import { loadModel } from '#core/forest/model.ts';
 import { oracleContributions } from '#test/forest/oracle.ts';
 import { defined } from '#test/support/defined.ts';
@@ -86,8 +86,11 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
     return event;
   }
 
-  function handlerWith(overrides: { sns?: SNSClient; models?: ModelCache; metrics?: Metrics } = {}) {
+  function handlerWith(
+    overrides: { sns?: SNSClient; models?: ModelCache; metrics?: Metrics; resultsPerMessage?: number } = {},
+  ) {
     return createPredictHandler({
+      resultsPerMessage: overrides.resultsPerMessage,
       metrics: overrides.metrics,
       s3: local.s3,
       sqs: local.sqs,
@@ -100,8 +103,16 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
     });
   }
 
-  /** Every message on the queue, its body parsed as `Body` (a result unless said otherwise). */
-  async function drain<Body = PredictionResult>(
+  /** Every result on the results queue, with the attributes of the message that carried it. */
+  async function drainResults(queueUrl: string) {
+    const messages = await drain<unknown>(queueUrl);
+    return messages.flatMap((m) =>
+      parseResultsMessage(JSON.stringify(m.body)).map((body) => ({ body, attributes: m.attributes })),
+    );
+  }
+
+  /** Every message on the queue, its body parsed as `Body`. */
+  async function drain<Body>(
     queueUrl: string,
   ): Promise<{ body: Body; attributes: Record<string, string | undefined> }[]> {
     const out: { body: Body; attributes: Record<string, string | undefined> }[] = [];
@@ -151,10 +162,10 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
   it('fails the whole batch, with nothing sent, while no model is published', async () => {
     const event = await eventOf([{ key: '1', data: record(1, 0) }]);
     await expect(handlerWith()(event)).rejects.toBeInstanceOf(NoModelError);
-    expect(await drain(resultsUrl)).toHaveLength(0);
+    expect(await drainResults(resultsUrl)).toHaveLength(0);
   });
 
-  it('scores a good batch: one result message per user with attributes, and counts per round', async () => {
+  it('scores a good batch: a result per user with its message attributes, and counts per round', async () => {
     await publishModel(local.s3, data, 'v1', modelA);
     const users = Array.from({ length: 25 }, (_, i) => i + 1);
     // Users of round 1 name the week their features are from; the result carries it back.
@@ -162,7 +173,7 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
     const event = await eventOf(users.map((u) => ({ key: String(u), data: withWeek(u) })));
     const response = await handlerWith()(event);
     expect(response.batchItemFailures).toEqual([]);
-    const messages = await drain(resultsUrl);
+    const messages = await drainResults(resultsUrl);
     expect(messages.filter((m) => m.body.week === 3).length).toBe(15);
     expect(messages.filter((m) => m.body.week === undefined).length).toBe(10);
     expect(messages.map((m) => m.body.userId).sort((a, b) => a - b)).toEqual(users);
@@ -183,12 +194,30 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
     expect(parts[0].key).toMatch(/^predictions\/trends\/round=0\/shardId-\d+-\d+\.json$/);
   });
 
+  it('publishes results 100 to a message, a message per round and model, every user once', async () => {
+    await publishModel(local.s3, data, 'v1', modelA);
+    const users = Array.from({ length: 250 }, (_, i) => i + 1);
+    const event = await eventOf(users.map((u) => ({ key: String(u), data: record(u, u <= 120 ? 0 : 1) })));
+    expect((await handlerWith()(event)).batchItemFailures).toEqual([]);
+    const messages = await drain<ResultsMessage>(resultsUrl);
+    const shape = messages.map((m) => [m.attributes.round, m.body.results.length]);
+    expect(shape.sort()).toEqual([
+      ['0', 100],
+      ['0', 20],
+      ['1', 100],
+      ['1', 30],
+    ]);
+    for (const m of messages)
+      expect(new Set(m.body.results.map((r) => String(r.round)))).toEqual(new Set([m.attributes.round]));
+    expect(messages.flatMap((m) => m.body.results.map((r) => r.userId)).sort((a, b) => a - b)).toEqual(users);
+  });
+
   it('gives every result up to 3 reasons: the features that moved its probability most, with the values sent', async () => {
     await publishModel(local.s3, data, 'v1', modelA);
     const users = Array.from({ length: 12 }, (_, i) => i + 1);
     const event = await eventOf(users.map((u) => ({ key: String(u), data: record(u, 0) })));
     expect((await handlerWith()(event)).batchItemFailures).toEqual([]);
-    const messages = await drain(resultsUrl);
+    const messages = await drainResults(resultsUrl);
     expect(messages).toHaveLength(users.length);
     const model = loadModel(modelA);
     for (const { body } of messages) {
@@ -228,7 +257,7 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
     ]);
     const response = await handlerWith()(event);
     expect(response.batchItemFailures).toEqual([]);
-    expect((await drain(resultsUrl)).map((m) => m.body.userId).sort()).toEqual([1, 3]);
+    expect((await drainResults(resultsUrl)).map((m) => m.body.userId).sort()).toEqual([1, 3]);
     const poison = (await drain<PoisonMessage>(poisonUrl)).map((m) => m.body);
     expect(poison.map((p) => p.reason.code).sort()).toEqual(['invalid_json', 'unknown_category']);
     const bad = defined(
@@ -272,10 +301,10 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
     }) as SNSClient['send'];
     const users = Array.from({ length: 23 }, (_, i) => i + 1);
     const event = await eventOf(users.map((u) => ({ key: String(u), data: record(u, 0) })));
-    const response = await handlerWith({ sns: flaky })(event);
+    const response = await handlerWith({ sns: flaky, resultsPerMessage: 1 })(event);
     expect(firstTry.size).toBeGreaterThan(0);
     expect(response.batchItemFailures).toEqual([]);
-    expect((await drain(resultsUrl)).map((m) => m.body.userId).sort((a, b) => a - b)).toEqual(users);
+    expect((await drainResults(resultsUrl)).map((m) => m.body.userId).sort((a, b) => a - b)).toEqual(users);
     real.destroy();
   });
 
@@ -291,7 +320,7 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
     await predict(event);
     clock += 25_000; // past it: the pointer's ETag changed → v2
     await predict(event);
-    const versions = (await drain(resultsUrl)).map((m) => m.body.modelVersion);
+    const versions = (await drainResults(resultsUrl)).map((m) => m.body.modelVersion);
     expect(versions.sort()).toEqual(['v1', 'v1', 'v2']);
   });
 
@@ -312,7 +341,7 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
     refusing.send = (async (command: Parameters<SNSClient['send']>[0]) => {
       if (!(command instanceof PublishBatchCommand)) return real.send(command);
       const entries = command.input.PublishBatchRequestEntries ?? [];
-      const refused = entries.filter((e) => JSON.parse(defined(e.Message, 'a message')).userId >= 15);
+      const refused = entries.filter((e) => usersIn(e).some((u) => u >= 15));
       const kept = entries.filter((e) => !refused.includes(e));
       const out = kept.length
         ? await real.send(new PublishBatchCommand({ ...command.input, PublishBatchRequestEntries: kept }))
@@ -328,7 +357,8 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
       };
     }) as SNSClient['send'];
     const partial = await eventOf(users.map((u) => ({ key: String(u), data: record(u, 8) })));
-    const first = await handlerWith({ sns: refusing })(partial);
+    // One result a message, so that SNS can refuse exactly users 15.. .
+    const first = await handlerWith({ sns: refusing, resultsPerMessage: 1 })(partial);
     expect(first.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
       partial.Records.slice(14).map((r) => r.kinesis.sequenceNumber),
     );
@@ -342,7 +372,7 @@ describe('predict handler on emulated Kinesis, SNS, SQS and S3', () => {
       { round: 8, scored: 20, retained: retainedOf(users) },
     ]);
     // Expected retained users: each user's probability once, however often its batch ran.
-    const results = await drain(resultsUrl);
+    const results = await drainResults(resultsUrl);
     for (const round of [7, 8]) {
       const once = new Map(
         results.filter((m) => m.body.round === round).map((m) => [m.body.userId, m.body.probability]),

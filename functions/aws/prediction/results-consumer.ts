@@ -1,12 +1,14 @@
 /**
- * Prediction results read off the results queue as they arrive (sqs-consumer): each message
- * parsed and handed over, then deleted; a message that is not a result is left on the queue
- * (its redrive policy takes it to the dead-letter queue). Stops after `max` results, after
- * `idleMs` with nothing new, or when the signal aborts.
+ * Prediction results read off a results queue as they arrive (sqs-consumer): each message
+ * parsed, every result it carries handed over, then the message deleted; a message that is not
+ * a results message is left on the queue (its redrive policy takes it to the dead-letter
+ * queue). Stops once `max` results were handed over (whole messages: a message's results are
+ * never half handed over and then deleted), after `idleMs` with nothing new, or when the
+ * signal aborts.
  */
 import { Consumer } from 'sqs-consumer';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import { parseResult, type PredictionResult } from '#core/prediction/result.ts';
+import { parseResultsMessage, type PredictionResult } from '#core/prediction/result.ts';
 
 export interface ConsumeOptions {
   readonly max?: number;
@@ -44,16 +46,16 @@ export function consumeResults(sqs: SQSClient, queueUrl: string, options: Consum
         const done: Message[] = [];
         for (const m of messages) {
           if (handled >= max) break;
-          let result: PredictionResult;
+          let results: PredictionResult[];
           try {
-            result = parseResult(m.Body ?? '');
+            results = parseResultsMessage(m.Body ?? '');
           } catch {
             options.onUnreadable?.(m);
             continue;
           }
-          options.onResult(result);
+          results.forEach(options.onResult);
           done.push(m);
-          handled++;
+          handled += results.length;
         }
         armIdle();
         if (handled >= max) setImmediate(stop);

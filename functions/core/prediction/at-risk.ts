@@ -7,6 +7,7 @@
  * that merging them all at once gives.
  */
 import type { PredictionResult, Reason } from './result.ts';
+import { wholeNumberSetting } from './settings.ts';
 
 export interface AtRiskUser {
   readonly userId: number;
@@ -38,11 +39,7 @@ export const MAX_AT_RISK_SIZE = 10_000;
 
 /** The list size from the environment's AT_RISK_SIZE (the stack sets it from CDK context), or the default. */
 export function atRiskSizeFrom(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return DEFAULT_AT_RISK_SIZE;
-  const size = Number(raw);
-  if (!Number.isInteger(size) || size < 1 || size > MAX_AT_RISK_SIZE)
-    throw new Error(`AT_RISK_SIZE must be a whole number 1..${MAX_AT_RISK_SIZE}, got "${raw}"`);
-  return size;
+  return wholeNumberSetting('AT_RISK_SIZE', raw, 1, MAX_AT_RISK_SIZE, DEFAULT_AT_RISK_SIZE);
 }
 
 /** Lower probability first; ties by user id, then by content, so the order never depends on arrival. */

@@ -1,5 +1,6 @@
-/** The result message one scored record becomes (docs/formats.md, "Prediction"). */
+/** A scored record's result, and the messages that carry results (docs/formats.md, "Prediction"). */
 import { createHash } from 'node:crypto';
+import { wholeNumberSetting } from './settings.ts';
 
 /** One feature's signed change of the retention probability for this user (from the forest's paths). */
 export interface Reason {
@@ -60,18 +61,49 @@ export function resultAttributes(result: PredictionResult) {
   } as const;
 }
 
-/** A result message body read back (the subscriber), checked. */
-export function parseResult(body: string): PredictionResult {
-  const value = JSON.parse(body) as Partial<PredictionResult>;
+/**
+ * The results message format: a message carries the results of one predict batch that share
+ * their message attributes (round and model version), in the order their records were read.
+ */
+export const RESULTS_MESSAGE_FORMAT = 1;
+
+export interface ResultsMessage {
+  readonly formatVersion: typeof RESULTS_MESSAGE_FORMAT;
+  readonly results: readonly PredictionResult[];
+}
+
+/** Results per message by default; SNS's 256 KiB bounds a message too. */
+export const DEFAULT_RESULTS_PER_MESSAGE = 100;
+export const MAX_RESULTS_PER_MESSAGE = 1000;
+
+/** Results per message from the environment's RESULTS_PER_MESSAGE, or the default. */
+export function resultsPerMessageFrom(raw: string | undefined): number {
+  return wholeNumberSetting('RESULTS_PER_MESSAGE', raw, 1, MAX_RESULTS_PER_MESSAGE, DEFAULT_RESULTS_PER_MESSAGE);
+}
+
+/** A message's body from results already serialized one by one (JSON.stringify of a PredictionResult). */
+export function resultsMessageBody(serializedResults: readonly string[]): string {
+  return `{"formatVersion":${RESULTS_MESSAGE_FORMAT},"results":[${serializedResults.join(',')}]}`;
+}
+
+/** A results message body read back (a subscriber), every result checked. */
+export function parseResultsMessage(body: string): PredictionResult[] {
+  const value = JSON.parse(body) as { formatVersion?: unknown; results?: unknown };
+  if (value?.formatVersion !== RESULTS_MESSAGE_FORMAT || !Array.isArray(value.results))
+    throw new Error(`not a results message (format ${RESULTS_MESSAGE_FORMAT})`);
+  return value.results.map(checkedResult);
+}
+
+function checkedResult(value: Partial<PredictionResult>, index: number): PredictionResult {
   if (
-    typeof value.resultId !== 'string' ||
+    typeof value?.resultId !== 'string' ||
     typeof value.userId !== 'number' ||
     typeof value.round !== 'number' ||
     typeof value.retained !== 'boolean' ||
     typeof value.probability !== 'number' ||
     typeof value.modelVersion !== 'string'
   ) {
-    throw new Error('not a prediction result message');
+    throw new Error(`results[${index}] is not a prediction result`);
   }
   return value as PredictionResult;
 }

@@ -1,6 +1,7 @@
 /**
- * Predict: scores the users' features arriving on the Kinesis stream and publishes one
- * result message per user to the results topic (every subscribed queue receives it). Each record is parsed and scored in its own
+ * Predict: scores the users' features arriving on the Kinesis stream and publishes each
+ * user's result to the results topic, many results to a message (results-grouper.ts; every
+ * subscribed queue receives every message). Each record is parsed and scored in its own
  * handler (Powertools batch processing): anything it throws makes it poison, which goes to
  * the poison dead-letter queue with its reason and data (a big one kept in the data bucket)
  * and counts as done. Only a failed send (SNS, SQS or S3 refusing after retries) fails a record;
@@ -17,7 +18,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parseRecord, recordErrorReason, type PoisonReason } from '#core/prediction/record.ts';
 import type { PredictionModel } from '#core/prediction/model.ts';
-import { predictionResult, resultAttributes, type PredictionResult } from '#core/prediction/result.ts';
+import {
+  DEFAULT_RESULTS_PER_MESSAGE,
+  predictionResult,
+  resultAttributes,
+  resultsPerMessageFrom,
+  type PredictionResult,
+} from '#core/prediction/result.ts';
 import { poisonEnvelope } from '#core/prediction/poison.ts';
 import { BatchScorer } from '#core/prediction/batch-scorer.ts';
 import { recordReasons } from '#core/prediction/reasons.ts';
@@ -27,6 +34,7 @@ import { ModelCache } from '#aws/prediction/model-cache.ts';
 import { SQS_MESSAGE_BYTES, SqsBatcher, type RetryOptions } from '#aws/prediction/sqs-batch.ts';
 import { keepPoisonData } from '#aws/prediction/poison-data.ts';
 import { SnsPublisher, type MessagePublisher } from '#aws/prediction/sns-publish-batch.ts';
+import { ResultsGrouper } from '#aws/prediction/results-grouper.ts';
 import { writeTrendParts } from '#aws/prediction/trend-parts.ts';
 import { scoredParts } from '#core/prediction/scored.ts';
 import { writeScoredParts } from '#aws/prediction/scored-parts.ts';
@@ -48,6 +56,8 @@ export interface PredictDeps {
   readonly now?: () => Date;
   /** Least-likely users each trend part carries (the at-risk list's size; default 1,000). */
   readonly atRiskSize?: number;
+  /** Results a message carries at most (default 100). */
+  readonly resultsPerMessage?: number;
 }
 
 export interface PredictResponse {
@@ -65,7 +75,10 @@ export class NoModelError extends Error {
 export function createPredictHandler(deps: PredictDeps) {
   const logger = deps.logger ?? new Logger({ serviceName: 'predict' });
   const now = deps.now ?? (() => new Date());
-  const results: MessagePublisher = new SnsPublisher(deps.sns, deps.resultsTopicArn, deps.sqsRetry);
+  const results: MessagePublisher = new ResultsGrouper(
+    new SnsPublisher(deps.sns, deps.resultsTopicArn, deps.sqsRetry),
+    deps.resultsPerMessage ?? DEFAULT_RESULTS_PER_MESSAGE,
+  );
   const sendPoison = poisonSender(deps, new SqsBatcher(deps.sqs, deps.poisonQueueUrl, deps.sqsRetry), logger);
 
   return async function predict(event: KinesisStreamEvent, context?: Context): Promise<PredictResponse> {
@@ -203,6 +216,7 @@ function predictDepsFromEnv(): PredictDeps {
     resultsTopicArn: requireEnv('RESULTS_TOPIC_ARN'),
     poisonQueueUrl: requireEnv('POISON_QUEUE_URL'),
     atRiskSize: atRiskSizeFrom(process.env.AT_RISK_SIZE),
+    resultsPerMessage: resultsPerMessageFrom(process.env.RESULTS_PER_MESSAGE),
     models: new ModelCache({
       s3,
       bucket: dataBucket,

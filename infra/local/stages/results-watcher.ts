@@ -6,7 +6,7 @@
 import { Consumer } from 'sqs-consumer';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { LocalCloud } from '#infra/local/cloud.ts';
-import { parseResult } from '#core/prediction/result.ts';
+import { parseResultsMessage } from '#core/prediction/result.ts';
 
 interface Tally {
   results: number;
@@ -28,8 +28,7 @@ export class ResultsWatcher {
       batchSize: 10,
       waitTimeSeconds: 1,
       handleMessageBatch: async (messages: Message[]) => {
-        for (const m of messages) {
-          const r = parseResult(m.Body ?? '');
+        for (const r of messages.flatMap((m) => parseResultsMessage(m.Body ?? ''))) {
           const tally = this.rounds.get(r.round) ?? { results: 0, retained: 0, users: new Set<number>() };
           if (!tally.users.has(r.userId)) {
             tally.users.add(r.userId);
