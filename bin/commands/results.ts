@@ -1,7 +1,7 @@
 /**
  * `retention results`: prints prediction results as they arrive on the results queue and
- * deletes each once printed (functions/aws/prediction/results-consumer.ts). Ctrl-C stops; --max N
- * stops after N.
+ * deletes each message once its results are printed (functions/aws/prediction/results-consumer.ts).
+ * Ctrl-C stops; --max N stops once N were printed.
  */
 import { EXIT_FAILED, EXIT_OK, integer, duration, type Command } from '#bin/cli-kit.ts';
 import type { PredictionResult } from '#core/prediction/result.ts';
@@ -16,7 +16,7 @@ Receives the result messages { resultId, userId, round, retained, probability,
 modelVersion, scoredAt }, prints one line each (or the JSON with --json) and deletes them.
 Runs until Ctrl-C.
 
-  --max N     stop after N results
+  --max N     stop once N results are printed (whole messages, so possibly a few more)
   --idle D    stop when nothing arrived for D (e.g. 10s)
   --json      print each message body as one JSON line
 
