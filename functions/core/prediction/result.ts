@@ -65,7 +65,7 @@ export function resultAttributes(result: PredictionResult) {
  * The results message format: a message carries the results of one predict batch that share
  * their message attributes (round and model version), in the order their records were read.
  */
-export const RESULTS_MESSAGE_FORMAT = 1;
+const RESULTS_MESSAGE_FORMAT = 1;
 
 export interface ResultsMessage {
   readonly formatVersion: typeof RESULTS_MESSAGE_FORMAT;
