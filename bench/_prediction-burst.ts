@@ -1,7 +1,8 @@
 /**
  * One phase of the local-cloud prediction benchmark: puts good records with 1 % poison of
  * every kind (test/support/poison-records.ts) on the stream, as fast as PutRecords goes or
- * at a rate, receives the results as a subscriber would, and accounts for every record:
+ * at a rate, from a producer thread, receives the results in a subscriber thread (each as a
+ * user's own program would run, beside the local cloud, not on its thread), and accounts for every record:
  * each good one has a result (redeliveries carry the same resultId), each poison one is in
  * the poison queue with the reason its kind should get, batches given up are counted, and
  * trends.json counts the round.
@@ -11,8 +12,8 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Worker } from 'node:worker_threads';
 import { loadavg } from 'node:os';
 import type { LocalCloud } from '#infra/local/cloud.ts';
-import { sqsClientConfig } from '#infra/local/emulators.ts';
-import { putEntries } from '#aws/prediction/kinesis-producer.ts';
+import { LOCAL_CREDENTIALS, sqsClientConfig } from '#infra/local/emulators.ts';
+import type { ProducerInput, ProducerReport } from './_producer.ts';
 import type { PredictionRecord } from '#core/prediction/record.ts';
 import { burstWithPoison, type BurstEntry } from '#test/support/poison-records.ts';
 import { present } from './_shared.ts';
@@ -42,11 +43,8 @@ export interface PhaseReport {
   readonly endToEnd: number;
 }
 
-const PUT_CHUNK = 500;
 const fmt = (n: number) => n.toLocaleString('en');
 const perSecond = (count: number, ms: number) => Math.round(count / (ms / 1000));
-/** Epoch ms with sub-millisecond resolution: comparable with the subscriber thread's clock. */
-const now = () => performance.timeOrigin + performance.now();
 
 /** The measures, in the order of `PhaseReport.cells`. */
 export const MEASURES = [
@@ -124,51 +122,57 @@ async function drainQueue(sqs: SQSClient, url: string): Promise<Record<string, u
   return out;
 }
 
-/** Puts the entries in chunks of 500, at `rate` records/s if given; notes when each good user was put. */
-async function putAll(cloud: LocalCloud, stream: string, entries: BurstEntry[], rate: number | undefined) {
-  const putAt = new Map<number, number>();
-  const chunk = rate ? Math.max(1, Math.min(PUT_CHUNK, Math.round(rate / 4))) : PUT_CHUNK;
-  const started = now();
-  for (let i = 0; i < entries.length; i += chunk) {
-    if (rate) {
-      const due = started + (i / rate) * 1000;
-      if (due > now()) await new Promise((r) => setTimeout(r, due - now()));
-    }
-    const part = entries.slice(i, i + chunk);
-    const at = now();
-    for (const e of part) if (e.good) putAt.set(e.good.userId, at);
-    await putEntries(
-      cloud.clients.kinesis,
-      stream,
-      part.map(({ PartitionKey, Data }) => ({ PartitionKey, Data })),
-    );
-  }
-  return { putAt, started, putMs: now() - started };
+/**
+ * The producer, in a worker thread of its own (_producer.ts) so that its SDK work does not
+ * queue behind the emulators on this thread: `go` starts the puts and resolves with when each
+ * good user was put.
+ */
+async function startProducer(cloud: LocalCloud, stream: string, entries: BurstEntry[], rate: number | undefined) {
+  const input: ProducerInput = {
+    endpoint: cloud.endpoints.kinesis,
+    region: cloud.region,
+    credentials: { ...LOCAL_CREDENTIALS },
+    stream,
+    entries: entries.map(({ PartitionKey, Data, good }) => ({ PartitionKey, Data, userId: good?.userId })),
+    ...(rate ? { rate } : {}),
+  };
+  const worker = new Worker(new URL('./_producer.ts', import.meta.url), { workerData: input });
+  const messages = (async function* () {
+    for (;;)
+      yield await new Promise<unknown>((resolve, reject) => worker.once('message', resolve).once('error', reject));
+  })();
+  if ((await messages.next()).value !== 'ready') throw new Error('the producer thread did not start');
+  return {
+    async go(): Promise<{ putAt: Map<number, number>; started: number; putMs: number }> {
+      worker.postMessage('go');
+      const report = (await messages.next()).value as ProducerReport | { error: string };
+      await worker.terminate();
+      if ('error' in report) throw new Error(`the producer failed: ${report.error}`);
+      return { putAt: new Map(report.putAt), started: report.started, putMs: report.putMs };
+    },
+  };
 }
 
 export async function runPhase(cloud: LocalCloud, where: Where, phase: Phase): Promise<PhaseReport> {
   const entries = burstWithPoison(phase.records);
   const good = entries.filter((e) => e.good).length;
   const resultIds = new Map<number, Set<string>>();
-  const latencies: number[] = [];
-  let received = 0;
+  const receivedAt: [number, number][] = [];
   let lastReceive = 0;
-  let putAt = new Map<number, number>();
   const subscriber = receiveResults(cloud, where.results, (r, at) => {
     if (r.round !== phase.round) return;
-    received++;
+    receivedAt.push([r.userId, at]);
     const ids = resultIds.get(r.userId) ?? new Set<string>();
     ids.add(r.resultId);
     resultIds.set(r.userId, ids);
-    latencies.push(at - (putAt.get(r.userId) ?? at));
     lastReceive = at;
   });
+  const producer = await startProducer(cloud, where.stream, entries, phase.rate);
   const loadAtStart = load();
   // The whole local cloud runs in this process (emulators, pollers, functions' threads, the
   // subscriber), so its CPU time per record bounds the rate whatever else loads the machine.
   const cpuAtStart = process.cpuUsage();
-  const put = await putAll(cloud, where.stream, entries, phase.rate);
-  putAt = put.putAt;
+  const put = await producer.go();
   const deadline = Date.now() + Math.max(120_000, phase.records.length * 5);
   while (resultIds.size < good && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   const cpu = process.cpuUsage(cpuAtStart);
@@ -188,8 +192,8 @@ export async function runPhase(cloud: LocalCloud, where: Where, phase: Phase): P
   const sets = [...resultIds.values()];
   const lost = good - resultIds.size;
   const twiceOther = sets.filter((s) => s.size > 1).length;
-  const twiceSame = received - sets.reduce((n, s) => n + s.size, 0);
-  latencies.sort((a, b) => a - b);
+  const twiceSame = receivedAt.length - sets.reduce((n, s) => n + s.size, 0);
+  const latencies = receivedAt.map(([userId, at]) => at - (put.putAt.get(userId) ?? at)).sort((a, b) => a - b);
   const q = (p: number) =>
     ((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN) / 1000).toFixed(2);
   const endToEnd = lastReceive - put.started;
