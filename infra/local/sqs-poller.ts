@@ -1,8 +1,9 @@
 /**
- * An SQS event source mapping, run locally as Lambda runs one: each of its pollers
- * (ScalingConfig.MaximumConcurrency of them, else five, as Lambda starts) long-polls the
- * queue, gathers messages ten at a time until the batch size or the batching window, and
- * invokes the function with a real SQSEvent. What succeeded is deleted; a function error
+ * An SQS event source mapping, run locally as Lambda runs one: up to
+ * ScalingConfig.MaximumConcurrency batches at once (else five, as Lambda starts). One poller
+ * at a time long-polls the queue and gathers messages ten at a time until the batch size,
+ * the payload limit or the batching window; then it invokes the function with a real
+ * SQSEvent while the next poller gathers (so a trickle is not split among idle pollers). What succeeded is deleted; a function error
  * leaves the whole batch, and `batchItemFailures` (with ReportBatchItemFailures) leave
  * their messages, to come back after the visibility timeout. The queue's redrive policy
  * moves a message received too often to its dead-letter queue (fauxqs does it on receive).
@@ -60,6 +61,8 @@ export class SqsPoller {
   #active = 0;
   /** Messages on the queue at the last look (visible, in flight or delayed). */
   #queued = 0;
+  /** The poller gathering now: the others wait their turn. */
+  #gathering: Promise<unknown> = Promise.resolve();
 
   constructor(options: SqsPollerOptions) {
     this.#options = options;
@@ -84,14 +87,9 @@ export class SqsPoller {
   async #poll(): Promise<void> {
     while (this.#running) {
       try {
-        const first = await this.#receive(10, 1);
-        if (first.length === 0) {
-          this.#queued = await this.#depth();
-          continue;
-        }
-        this.#active++;
+        const batch = await this.#takeTurn(() => this.#gather());
+        if (batch.length === 0) continue;
         try {
-          const batch = await this.#gather(first);
           if (this.#running) await this.#process(batch);
         } finally {
           this.#active--;
@@ -105,10 +103,35 @@ export class SqsPoller {
     }
   }
 
-  /** Lambda fills a batch until its size, the payload limit or the window (from the first message) closes. */
-  async #gather(first: Message[]): Promise<Message[]> {
+  /** Runs `gather` once no other poller is gathering. */
+  #takeTurn(gather: () => Promise<Message[]>): Promise<Message[]> {
+    const turn = this.#gathering.then(gather);
+    this.#gathering = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /**
+   * Lambda fills a batch until its size, the payload limit or the window (from the first
+   * message) closes. Empty when a long poll found nothing; else the batch counts as active.
+   */
+  async #gather(): Promise<Message[]> {
     const { batchSize, maximumBatchingWindowSeconds } = this.#options.settings;
-    const closes = Date.now() + maximumBatchingWindowSeconds * 1000;
+    const first = this.#running ? await this.#receive(Math.min(10, batchSize), 1) : [];
+    if (first.length === 0) {
+      this.#queued = this.#running ? await this.#depth() : 0;
+      return [];
+    }
+    this.#active++;
+    try {
+      return await this.#fill(first, Date.now() + maximumBatchingWindowSeconds * 1000, batchSize);
+    } catch (error) {
+      // What was received comes back after its visibility timeout.
+      this.#active--;
+      throw error;
+    }
+  }
+
+  async #fill(first: Message[], closes: number, batchSize: number): Promise<Message[]> {
     const batch = [...first];
     let bytes = sizeOf(batch);
     while (this.#running && batch.length < batchSize && bytes < MAX_PAYLOAD_BYTES && Date.now() < closes) {
