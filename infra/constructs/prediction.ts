@@ -48,6 +48,7 @@ export const PREDICTION_OUTPUTS = {
   commandLineResults: 'CommandLineResultsQueueUrl',
   poison: 'PredictionPoisonQueueUrl',
   failures: 'PredictionBatchFailuresQueueUrl',
+  trendPartEvents: 'TrendPartEventsQueueUrl',
 } as const;
 
 export class Prediction extends Construct {
@@ -179,6 +180,11 @@ export class Prediction extends Construct {
       description: 'S3 trend-part events the trends function gave up on',
     });
     this.trendPartEvents = this.trendPartQueue(props.dataBucket, this.trendsFailures);
+    new CfnOutput(this, PREDICTION_OUTPUTS.trendPartEvents, {
+      key: PREDICTION_OUTPUTS.trendPartEvents,
+      value: this.trendPartEvents.queueUrl,
+      description: 'S3 trend-part events the trends function reads (retention failures redrive sends them back here)',
+    });
 
     this.alarms();
     this.alarms();
