@@ -187,7 +187,6 @@ export class Prediction extends Construct {
     });
 
     this.alarms();
-    this.alarms();
     new CfnOutput(this, PREDICTION_OUTPUTS.stream, {
       key: PREDICTION_OUTPUTS.stream,
       value: this.stream.streamName,
