@@ -91,6 +91,8 @@ export class SqsPoller {
         if (batch.length === 0) continue;
         try {
           if (this.#running) await this.#process(batch);
+          // Messages left for a retry keep the mapping busy until they are handled.
+          if (this.#running) this.#queued = await this.#depth();
         } finally {
           this.#active--;
         }
