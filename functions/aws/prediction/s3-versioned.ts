@@ -7,7 +7,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } 
 import { isS3Missing } from '#aws/s3-missing.ts';
 import { isS3ConditionalConflict, isS3NotFound, isS3PreconditionFailed } from '#aws/s3-errors.ts';
 
-export interface Versioned<T> {
+interface Versioned<T> {
   readonly value: T;
   readonly eTag: string;
 }
