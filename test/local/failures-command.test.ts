@@ -118,7 +118,7 @@ describe('retention failures on the local cloud', () => {
     );
     const trends = JSON.parse(await defined(got.Body, 'trends.json').transformToString()) as { rounds: unknown[] };
     expect(trends.rounds).toContainEqual({ round: 90, scored: 4, retained: 3, expectedRetained: 2.5 });
-  });
+  }, 180_000); // four command-line runs (each starts tsx) and the mapping's 5 s window, on a shared machine
 
   it('refuses an unknown queue with a one-line usage error', async () => {
     await expect(failures('show', '--queue', 'nope')).rejects.toThrow(/exited 2: .*--queue must be one of/);
