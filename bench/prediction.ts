@@ -264,7 +264,7 @@ async function throughLocalCloud(modelJson: string, phases: readonly Phase[], ha
       siteBucket: siteBucket(cloud).name,
     };
     await publish(cloud.clients.s3, dataBucket(cloud).name, modelJson);
-    const settings = cloud.template.eventSourceMappings[0];
+    const settings = cloud.template.eventSourceMappings.find((m) => m.sourceType === 'AWS::Kinesis::Stream');
     const shards = cloud.template.streams.map((s) => s.shardCount).join(', ');
     console.log(
       `\n### Through the local cloud (product stack; context ${JSON.stringify(STREAM_CONTEXT)}: ${shards} shard(s), ` +

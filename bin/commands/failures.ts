@@ -18,7 +18,12 @@ import { findStack, stackOptions, stackUsage } from '#bin/stack-target.ts';
 const QUEUES = {
   extraction: { output: FAILURE_QUEUE_OUTPUTS.extraction, what: 'S3 events extract/rejoin gave up on' },
   training: { output: FAILURE_QUEUE_OUTPUTS.training, what: 'week markers StartTraining gave up on' },
-  trends: { output: FAILURE_QUEUE_OUTPUTS.trends, what: 'trend parts the trends function gave up on' },
+  trends: {
+    output: FAILURE_QUEUE_OUTPUTS.trends,
+    what: 'trend parts the trends function gave up on',
+    // Its dead-lettered part events go back to the queue the function reads.
+    source: PREDICTION_OUTPUTS.trendPartEvents,
+  },
   outcomes: {
     output: FAILURE_QUEUE_OUTPUTS.outcomes,
     what: 'scored parts and week completions the outcomes function gave up on',
@@ -36,7 +41,8 @@ export const command: Command = {
   list      every failure queue with the number of messages waiting
   show      each failure: the function, why it failed, what it was about (messages stay)
   redrive   sends each failed event back to its function (asynchronously: retries and the
-            failure queue apply again) and deletes its message once Lambda accepted it;
+            failure queue apply again), or a dead-lettered trend-part event back to the
+            queue the trends function reads, and deletes its message once accepted;
             fix the cause first (docs/deploy.md "Failure queues")
 
   --queue NAME   ${Object.keys(QUEUES).join(', ')}
@@ -57,7 +63,7 @@ ${stackUsage}
       const url = target.queues[name];
       if (!url) throw new Error(`no ${name} failure queue in ${target.where} (output ${QUEUES[name].output})`);
       if (action === 'show') return await show(target, url, max);
-      return await redrive(target, url, max);
+      return await redrive(target, url, max, target.sources[name]);
     } finally {
       target.sqs.destroy();
       target.lambda.destroy();
@@ -70,6 +76,8 @@ interface Target {
   readonly sqs: SQSClient;
   readonly lambda: LambdaClient;
   readonly queues: Partial<Record<QueueName, string>>;
+  /** The queue a failure queue's dead-lettered messages came from, by failure queue. */
+  readonly sources: Partial<Record<QueueName, string>>;
 }
 
 async function list(target: Target): Promise<number> {
@@ -89,8 +97,8 @@ async function show(target: Target, url: string, max: number): Promise<number> {
   return EXIT_OK;
 }
 
-async function redrive(target: Target, url: string, max: number): Promise<number> {
-  const { redriven, kept } = await redriveFailures(target.sqs, target.lambda, url, max);
+async function redrive(target: Target, url: string, max: number, source: string | undefined): Promise<number> {
+  const { redriven, kept } = await redriveFailures(target.sqs, target.lambda, url, max, source);
   for (const failure of redriven) console.log(`redriven  ${describe(failure)}`);
   for (const { failure, why } of kept) console.log(`kept      ${describe(failure)}\n          ${why}`);
   console.log(`${redriven.length} redriven, ${kept.length} kept on the queue`);
@@ -108,23 +116,30 @@ function queueName(value: string | undefined): QueueName {
   return value as QueueName;
 }
 
-function queuesFrom(outputs: Record<string, string>): Target['queues'] {
-  return Object.fromEntries(
+function queuesFrom(outputs: Record<string, string>): Pick<Target, 'queues' | 'sources'> {
+  const queues = Object.fromEntries(
     Object.entries(QUEUES).flatMap(([name, { output }]) => (outputs[output] ? [[name, outputs[output]]] : [])),
   );
+  const sources = Object.fromEntries(
+    Object.entries(QUEUES).flatMap(([name, queue]) => {
+      const url = 'source' in queue ? outputs[queue.source] : undefined;
+      return url ? [[name, url]] : [];
+    }),
+  );
+  return { queues, sources };
 }
 
 /** The stack's failure queues and the clients to work them: the one way the command line finds a stack. */
 function findTarget(args: ParsedArgs): Target {
   const stack = findStack(args);
   const queues = queuesFrom(stack.outputs);
-  if (!stack.local) return { where: stack.where, sqs: sqsClient(), lambda: new LambdaClient({}), queues };
+  if (!stack.local) return { where: stack.where, sqs: sqsClient(), lambda: new LambdaClient({}), ...queues };
   const { endpoints, region } = stack.local;
   if (!endpoints.lambda) throw new Error(`${stack.where} has no Lambda endpoint: restart it`);
   return {
     where: stack.where,
     sqs: new SQSClient(sqsClientConfig({ endpoints, region })),
     lambda: new LambdaClient({ endpoint: endpoints.lambda, region, credentials: LOCAL_CREDENTIALS }),
-    queues,
+    ...queues,
   };
 }

@@ -1,9 +1,11 @@
 /**
  * Reading and redriving a failure queue: each message is Lambda's destination record for an
  * asynchronous invocation given up after its retries (the event, the function, the error),
- * or a stream mapping's description of a batch it gave up on. Looking does not consume;
+ * a stream mapping's description of a batch it gave up on, or an S3 event dead-lettered by the
+ * queue a function reads (the message is the event itself). Looking does not consume;
  * redrive invokes the function again with the original event (asynchronously, so its
- * retries and failure queue apply again) and deletes the message once Lambda accepted it.
+ * retries and failure queue apply again), or sends a dead-lettered event back to its source
+ * queue, and deletes the message once Lambda or the queue accepted it.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -11,6 +13,7 @@ import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -26,13 +29,19 @@ export interface FailedInvocation {
   readonly subjects: readonly string[];
   /** The original event, when the record carries it (a stream batch description does not). */
   readonly requestPayload?: unknown;
+  /** The message is the event itself, dead-lettered by the queue a function reads (no function named). */
+  readonly deadLettered?: boolean;
   readonly timestamp?: string;
 }
 
+type S3Records = { s3?: { bucket?: { name?: string }; object?: { key?: string } } }[];
+
 interface DestinationRecord {
+  /** A bare S3 event (a dead-lettered queue message). */
+  Records?: S3Records;
   timestamp?: string;
   requestContext?: { functionArn?: string; condition?: string };
-  requestPayload?: { Records?: { s3?: { bucket?: { name?: string }; object?: { key?: string } } }[] };
+  requestPayload?: { Records?: S3Records };
   responsePayload?: { errorMessage?: string; errorType?: string };
   KinesisBatchInfo?: { shardId?: string; startSequenceNumber?: string; endSequenceNumber?: string };
 }
@@ -45,11 +54,15 @@ function describeFailure(messageId: string, body: string): FailedInvocation {
   } catch {
     return { messageId, subjects: [], error: `not a JSON destination record: ${body.slice(0, 200)}` };
   }
-  const objects = (record.requestPayload?.Records ?? []).flatMap((r) =>
-    r.s3?.object?.key
-      ? [`s3://${r.s3.bucket?.name ?? '?'}/${decodeURIComponent(r.s3.object.key.replace(/\+/g, ' '))}`]
-      : [],
-  );
+  if (Array.isArray(record.Records) && record.requestPayload === undefined)
+    return {
+      messageId,
+      subjects: objectsOf(record.Records),
+      error: "dead-lettered after the source queue's receives (the function's log says why)",
+      requestPayload: record,
+      deadLettered: true,
+    };
+  const objects = objectsOf(record.requestPayload?.Records ?? []);
   const batch = record.KinesisBatchInfo;
   const subjects = batch
     ? [`${batch.shardId ?? '?'} ${batch.startSequenceNumber ?? '?'}..${batch.endSequenceNumber ?? '?'}`]
@@ -65,6 +78,13 @@ function describeFailure(messageId: string, body: string): FailedInvocation {
     timestamp: record.timestamp,
   };
 }
+
+const objectsOf = (records: S3Records) =>
+  records.flatMap((r) =>
+    r.s3?.object?.key
+      ? [`s3://${r.s3.bucket?.name ?? '?'}/${decodeURIComponent(r.s3.object.key.replace(/\+/g, ' '))}`]
+      : [],
+  );
 
 /** Messages on the queue, visible or being looked at (approximate, as SQS counts). */
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
@@ -96,12 +116,16 @@ export interface RedriveOutcome {
   readonly kept: { failure: FailedInvocation; why: string }[];
 }
 
-/** Sends up to `max` failed events back to their functions; each is deleted once Lambda accepted it. */
+/**
+ * Sends up to `max` failed events back to their functions (or dead-lettered ones to
+ * `sourceQueueUrl`, the queue they came from); each is deleted once accepted.
+ */
 export async function redriveFailures(
   sqs: SQSClient,
   lambda: LambdaClient,
   queueUrl: string,
   max: number,
+  sourceQueueUrl?: string,
 ): Promise<RedriveOutcome> {
   const outcome: RedriveOutcome = { redriven: [], kept: [] };
   const handled = new Set<string>();
@@ -111,7 +135,9 @@ export async function redriveFailures(
     for (const message of messages.slice(0, max - outcome.redriven.length - outcome.kept.length)) {
       handled.add(message.MessageId ?? '');
       const failure = describeFailure(message.MessageId ?? '', message.Body ?? '');
-      const why = await redriveOne(lambda, failure);
+      const why = failure.deadLettered
+        ? await backToSource(sqs, sourceQueueUrl, message.Body ?? '')
+        : await redriveOne(lambda, failure);
       if (why === undefined) {
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
         outcome.redriven.push(failure);
@@ -128,6 +154,17 @@ export async function redriveFailures(
     }
   }
   return outcome;
+}
+
+/** Undefined when the source queue took the message again, else why not. */
+async function backToSource(sqs: SQSClient, sourceQueueUrl: string | undefined, body: string) {
+  if (!sourceQueueUrl) return 'a dead-lettered event, and no source queue is known for this failure queue';
+  try {
+    await sqs.send(new SendMessageCommand({ QueueUrl: sourceQueueUrl, MessageBody: body }));
+    return undefined;
+  } catch (error) {
+    return `the source queue refused it: ${(error as Error).message}`;
+  }
 }
 
 /** Undefined when Lambda accepted the event again, else why not. */

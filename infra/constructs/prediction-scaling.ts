@@ -9,6 +9,8 @@
  *   retention:prediction:batchSize               records per predict invocation, 1..10000 (default 500)
  *   retention:prediction:atRiskSize              users in data/at-risk.json, 1..10000 (default 1000)
  *   retention:prediction:resultsPerMessage       results a results message carries at most, 1..1000 (default 100)
+ *   retention:prediction:trendsBatchSize         trend-part events per trends invocation, 1..10000 (default 1000)
+ *   retention:prediction:trendsBatchingWindowSeconds  how long the trends mapping gathers a batch, 1..300 (default 5)
  */
 import type { Node } from 'constructs';
 import { DEFAULT_AT_RISK_SIZE, MAX_AT_RISK_SIZE } from '#core/prediction/at-risk.ts';
@@ -50,6 +52,30 @@ export function readAtRiskSize(node: Node): number {
 export function readResultsPerMessage(node: Node): number {
   const raw: unknown = node.tryGetContext(`${KEY}:resultsPerMessage`);
   return wholeNumber(raw, 'resultsPerMessage', 1, MAX_RESULTS_PER_MESSAGE, DEFAULT_RESULTS_PER_MESSAGE);
+}
+
+export interface TrendsBatching {
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+}
+
+/**
+ * How the trends function reads its queue of part events: a burst of parts (one a predict
+ * batch and round) is counted by a few invocations instead of one each. Lambda requires a
+ * window of a second at least for batches above 10.
+ */
+export function readTrendsBatching(node: Node): TrendsBatching {
+  const context = (name: string): unknown => node.tryGetContext(`${KEY}:${name}`);
+  return {
+    batchSize: wholeNumber(context('trendsBatchSize'), 'trendsBatchSize', 1, 10_000, 1000),
+    batchingWindowSeconds: wholeNumber(
+      context('trendsBatchingWindowSeconds'),
+      'trendsBatchingWindowSeconds',
+      1,
+      300,
+      5,
+    ),
+  };
 }
 
 function wholeNumber(raw: unknown, name: string, min: number, max: number, fallback: number): number {

@@ -3,7 +3,8 @@
  * Lambda that scores them (event source mapping with partial batch failures, bisect,
  * bounded retries and record age, an on-failure queue), the results topic with its
  * subscriber queues (results-fan-out.ts), the poison queue, the trends Lambda that rebuilds the site's
- * data/trends.json and data/at-risk.json, and alarms on every dead-letter queue and on the stream's iterator age.
+ * data/trends.json and data/at-risk.json from the trend parts' S3 events (queued, read in batches),
+ * and alarms on every dead-letter queue and on the stream's iterator age.
  *
  * When no model is published yet the predict Lambda fails its batches; they are retried
  * until `maxRecordAge`, then the batch's description goes to the on-failure queue (alarmed)
@@ -12,10 +13,10 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
-import { CfnFunction, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType, type Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
-import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CURRENT_MODEL_KEY } from '#core/training/keys.ts';
@@ -26,7 +27,7 @@ import { FAILURE_QUEUE_OUTPUTS, failureQueue } from './failure-queue.ts';
 import { grantObjects } from './object-grants.ts';
 import { ResultsFanOut } from './results-fan-out.ts';
 import type { FunctionFactory } from './training.ts';
-import { readAtRiskSize, readResultsPerMessage, readStreamScaling } from './prediction-scaling.ts';
+import { readAtRiskSize, readResultsPerMessage, readStreamScaling, readTrendsBatching } from './prediction-scaling.ts';
 
 export interface PredictionProps {
   readonly dataBucket: Bucket;
@@ -47,6 +48,7 @@ export const PREDICTION_OUTPUTS = {
   commandLineResults: 'CommandLineResultsQueueUrl',
   poison: 'PredictionPoisonQueueUrl',
   failures: 'PredictionBatchFailuresQueueUrl',
+  trendPartEvents: 'TrendPartEventsQueueUrl',
 } as const;
 
 export class Prediction extends Construct {
@@ -58,7 +60,9 @@ export class Prediction extends Construct {
   readonly batchFailureQueue: Queue;
   readonly predictFunction: IFunction;
   readonly trendsFunction: IFunction;
-  /** The trends function's failed S3 events (after retries). */
+  /** The trend parts' S3 events, read by the trends function in batches. */
+  readonly trendPartEvents: Queue;
+  /** The trends function's failed S3 events (after the queue's receives, or async retries on a redrive). */
   readonly trendsFailures: Queue;
 
   constructor(scope: Construct, id: string, props: PredictionProps) {
@@ -154,11 +158,8 @@ export class Prediction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'trends',
       },
     });
-    // One rebuild at a time: two would race to write trends.json.
-    const cfnTrends = this.trendsFunction.node.defaultChild;
-    if (cfnTrends instanceof CfnFunction) cfnTrends.reservedConcurrentExecutions = 1;
     // The parts it sums; each round's ledger of counted parts (outside the notified prefix);
-    // the site documents it rebuilds (the at-risk list is written whole, never read). It deletes nothing.
+    // the site documents it rebuilds (the at-risk list's metadata is read before it is replaced). It deletes nothing.
     grantObjects(
       this.trendsFunction,
       props.dataBucket,
@@ -168,19 +169,21 @@ export class Prediction extends Construct {
     grantObjects(
       this.trendsFunction,
       props.siteBucket,
-      { [SITE_TRENDS_KEY]: ['read', 'write', 'list'], [SITE_AT_RISK_KEY]: ['write'] },
+      { [SITE_TRENDS_KEY]: ['read', 'write', 'list'], [SITE_AT_RISK_KEY]: ['read', 'write', 'list'] },
       'none',
     );
-    props.dataBucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.trendsFunction), {
-      prefix: 'predictions/trends/',
-      suffix: '.json',
-    });
 
     this.trendsFailures = failureQueue(this, 'TrendsFailures', [this.trendsFunction], 'the trends function').queue;
     new CfnOutput(this, FAILURE_QUEUE_OUTPUTS.trends, {
       key: FAILURE_QUEUE_OUTPUTS.trends,
       value: this.trendsFailures.queueUrl,
       description: 'S3 trend-part events the trends function gave up on',
+    });
+    this.trendPartEvents = this.trendPartQueue(props.dataBucket, this.trendsFailures);
+    new CfnOutput(this, PREDICTION_OUTPUTS.trendPartEvents, {
+      key: PREDICTION_OUTPUTS.trendPartEvents,
+      value: this.trendPartEvents.queueUrl,
+      description: 'S3 trend-part events the trends function reads (retention failures redrive sends them back here)',
     });
 
     this.alarms();
@@ -214,6 +217,39 @@ export class Prediction extends Construct {
       value: this.batchFailureQueue.queueUrl,
       description: 'Predict batches given up after retries',
     });
+  }
+
+  /**
+   * S3 events of trend parts go to a queue the trends function reads in batches (a burst of
+   * parts costs a few invocations, not one each). Two invocations at most run at once (the
+   * mapping's least maximum concurrency); the function's writes are conditional, so two are
+   * safe. No reserved concurrency: below the mapping's concurrency it would throttle
+   * batches, and throttled receives count towards the dead-letter queue. A message that
+   * fails 5 receives goes to the trends failure queue (alarmed).
+   */
+  private trendPartQueue(dataBucket: Bucket, deadLetters: Queue): Queue {
+    const batching = readTrendsBatching(this.node);
+    const events = new Queue(this, 'TrendPartEvents', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      // AWS's advice for an SQS event source: six times the function's timeout (60 s).
+      visibilityTimeout: Duration.seconds(6 * 60),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+    });
+    dataBucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(events), {
+      prefix: 'predictions/trends/',
+      suffix: '.json',
+    });
+    this.trendsFunction.addEventSource(
+      new SqsEventSource(events, {
+        batchSize: batching.batchSize,
+        maxBatchingWindow: Duration.seconds(batching.batchingWindowSeconds),
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+      }),
+    );
+    return events;
   }
 
   private alarms(): void {

@@ -3,6 +3,7 @@
  * events for progress displays and tests; any number of listeners follow it.
  */
 import type { BatchOutcome } from './kinesis-poller.ts';
+import type { SqsBatchOutcome } from './sqs-poller.ts';
 
 export type Activity =
   | { kind: 'upload'; bucket: string; key: string }
@@ -19,6 +20,7 @@ export type Activity =
     }
   | { kind: 'async-done'; function: string; ok: boolean; attempts: number; condition?: string; destination?: string }
   | ({ kind: 'batch'; function: string } & BatchOutcome)
+  | ({ kind: 'queue-batch'; function: string } & SqsBatchOutcome)
   | { kind: 'warning'; message: string };
 
 export type Emit = (activity: Activity) => void;

@@ -19,7 +19,6 @@ import type { BuildApp, LocalTemplate } from './template.ts';
 import { resolve, type ResolveContext } from './intrinsics.ts';
 import type { InvocationResult } from './lambda-runtime.ts';
 import type { AsyncOutcome } from './async-invoke.ts';
-import type { KinesisPoller } from './kinesis-poller.ts';
 import { ActivityFeed, type Activity } from './activity.ts';
 import { startLambdaApi } from './lambda-api.ts';
 import { AsyncInvocations, type AsyncFailure } from './async-invocations.ts';
@@ -33,6 +32,7 @@ import { claimState, defaultStateDir, removeState, writeRunningState } from './s
 import { startStepFunctionsEndpoint, type StepFunctionsEndpoint } from './stepfunctions.ts';
 import { synthesizeTemplate } from './synthesis.ts';
 import { serveS3Notifications, startKinesisPollers } from './triggers.ts';
+import { startQueuePollers } from './queue-mappings.ts';
 
 export type { Activity } from './activity.ts';
 
@@ -88,6 +88,12 @@ export interface LocalCloud {
   subscribe(listener: (activity: Activity) => void): () => void;
   /** Async invocations given up so far (retries exhausted), oldest first. */
   readonly asyncFailures: readonly AsyncFailure[];
+  stop(): Promise<void>;
+}
+
+/** An event source mapping's poller (Kinesis or SQS), as idle() and stop() see it. */
+interface Poller {
+  readonly busy: boolean;
   stop(): Promise<void>;
 }
 
@@ -163,7 +169,10 @@ async function bringUp(
   });
   const triggers = { template, resources, context, clients, functions, asyncInvocations, emit: activity.emit };
   cleanups.add(serveS3Notifications(emulators, triggers));
-  const pollers = await startKinesisPollers(triggers, options.kinesisPollIntervalMs);
+  const pollers: Poller[] = [
+    ...(await startKinesisPollers(triggers, options.kinesisPollIntervalMs)),
+    ...startQueuePollers(triggers),
+  ];
   cleanups.add(() => Promise.all(pollers.map((p) => p.stop())));
 
   const stateMachines = resolveStateMachines(template, resources, context);
@@ -222,7 +231,7 @@ interface RunningParts {
   readonly activity: ActivityFeed;
   readonly functions: StackFunctions;
   readonly asyncInvocations: AsyncInvocations;
-  readonly pollers: readonly KinesisPoller[];
+  readonly pollers: readonly Poller[];
   readonly cleanups: Cleanups;
 }
 

@@ -147,6 +147,8 @@ export interface EventSourceMappingSpec {
   readonly reportBatchItemFailures: boolean;
   /** Batches of one shard handled at once (Kinesis; 1..10, AWS's default 1). */
   readonly parallelizationFactor: number;
+  /** Batches of a queue handled at once (SQS ScalingConfig.MaximumConcurrency; absent: Lambda's own scaling). */
+  readonly maximumConcurrency?: number;
   readonly enabled: boolean;
   /** Unresolved on-failure destination ARN. */
   readonly onFailure?: unknown;
@@ -323,6 +325,7 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
       reportBatchItemFailures:
         Array.isArray(p.FunctionResponseTypes) && p.FunctionResponseTypes.includes('ReportBatchItemFailures'),
       parallelizationFactor: num(p.ParallelizationFactor, 1),
+      ...maximumConcurrencyOf(p.ScalingConfig),
       enabled: p.Enabled !== false,
       onFailure: (p.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination,
     });
@@ -392,6 +395,11 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
     stateMachines,
     bucketDeployments,
   };
+}
+
+function maximumConcurrencyOf(scaling: unknown): { maximumConcurrency?: number } {
+  const value = (scaling as { MaximumConcurrency?: unknown } | undefined)?.MaximumConcurrency;
+  return value === undefined ? {} : { maximumConcurrency: Number(value) };
 }
 
 /** S3 key filter as AWS applies it: both prefix and suffix must match (empty = any). */

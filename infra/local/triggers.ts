@@ -71,7 +71,7 @@ async function notify(upload: S3Upload, rules: NotificationRule[], settings: Tri
   );
 }
 
-/** One started poller per enabled Kinesis event source mapping; other sources get a warning. */
+/** One started poller per enabled Kinesis event source mapping; queues are polled elsewhere (queue-mappings.ts), other sources get a warning. */
 export async function startKinesisPollers(
   settings: TriggerSettings,
   pollIntervalMs: number | undefined,
@@ -81,6 +81,7 @@ export async function startKinesisPollers(
   for (const mapping of template.eventSourceMappings) {
     if (!mapping.enabled || !functions.has(mapping.functionLogicalId)) continue;
     const stream = resources.streams[mapping.sourceLogicalId];
+    if (!stream && resources.queues[mapping.sourceLogicalId]) continue;
     if (!stream) {
       emit({
         kind: 'warning',

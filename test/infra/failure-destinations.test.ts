@@ -40,11 +40,26 @@ describe('failure destinations', () => {
         .map(([, p]) => p.Properties.FunctionName['Fn::GetAtt'][0] as string),
     );
 
-  it('finds the asynchronously invoked functions: extract, rejoin, StartTraining, trends', () => {
+  it('finds the asynchronously invoked functions: extract, rejoin, StartTraining', () => {
     const names = [...asyncFunctions()].map(
       (id) => resources[id]?.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME,
     );
-    expect(names.sort()).toEqual(expect.arrayContaining(['extract', 'rejoin', 'start-training', 'trends']));
+    expect(names.sort()).toEqual(expect.arrayContaining(['extract', 'rejoin', 'start-training']));
+  });
+
+  it("sends the trends function's part events through a queue whose dead letters go to its failure queue", () => {
+    const [mapping] = ofType('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => resources[m.Properties.EventSourceArn['Fn::GetAtt']?.[0]]?.Type === 'AWS::SQS::Queue',
+    );
+    const source = resources[mapping?.[1].Properties.EventSourceArn['Fn::GetAtt'][0]];
+    const deadLetters = source?.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
+    expect(outputs[FAILURE_QUEUE_OUTPUTS.trends]?.Value).toEqual({ Ref: deadLetters });
+    const alarmed = ofType('AWS::CloudWatch::Alarm').some(([, a]) =>
+      a.Properties.Dimensions.some(
+        (d: { Value: { 'Fn::GetAtt'?: string[] } }) => d.Value['Fn::GetAtt']?.[0] === deadLetters,
+      ),
+    );
+    expect(alarmed, `${deadLetters} has an alarm`).toBe(true);
   });
 
   it('gives each of them bounded retries and an encrypted, TLS-only, alarmed on-failure queue named by an output', () => {

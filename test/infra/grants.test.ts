@@ -48,7 +48,7 @@ const EXPECTED: Record<string, Access> = {
   },
   trends: {
     data: { 'predictions/trends/': 'read list', 'predictions/trends-counted/': 'read write list' },
-    site: { 'data/trends.json': 'read write list', 'data/at-risk.json': 'write' },
+    site: { 'data/trends.json': 'read write list', 'data/at-risk.json': 'read write list' },
   },
   // The dashboard's sign-in touches no bucket: its grants are checked in dashboard-construct.test.ts.
   'cookie-key': {},

@@ -17,10 +17,11 @@ describe('prediction construct', () => {
       StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
     });
     const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(6); // results, its DLQ, the command line's, poison, batch failures, trends failures
+    // results, its DLQ, the command line's, poison, batch failures, trend-part events, trends failures
+    expect(Object.keys(queues)).toHaveLength(7);
     for (const q of Object.values(queues)) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(6);
+    expect(policies).toHaveLength(7);
     for (const p of policies) expect(JSON.stringify(p)).toContain('"aws:SecureTransport":"false"');
   });
 
@@ -34,19 +35,38 @@ describe('prediction construct', () => {
     });
   });
 
-  it('runs one trends rebuild at a time, triggered by trend parts', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      ReservedConcurrentExecutions: 1,
-      Environment: { Variables: Match.objectLike({ SITE_BUCKET: Match.anyValue() }) },
-    });
+  it('queues trend-part events for the trends function, read in batches, two at most at once, poison to its failure queue', () => {
+    const trends = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+      ([, f]) => f.Properties.Environment?.Variables?.SITE_BUCKET !== undefined,
+    );
+    const [trendsId, trendsFunction] = trends ?? [];
+    // No reserved concurrency: below the mapping's it would throttle batches towards the dead-letter queue.
+    expect(trendsFunction?.Properties.ReservedConcurrentExecutions).toBeUndefined();
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: {
-        LambdaFunctionConfigurations: [
+        QueueConfigurations: [
           Match.objectLike({
             Filter: { Key: { FilterRules: Match.arrayWith([{ Name: 'prefix', Value: 'predictions/trends/' }]) } },
           }),
         ],
+        LambdaFunctionConfigurations: Match.absent(),
       },
+    });
+    const queueId = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.includes('TrendPartEvents'));
+    const failuresId = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) =>
+      id.includes('TrendsFailures'),
+    );
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [failuresId, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: trendsId },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
   });
 

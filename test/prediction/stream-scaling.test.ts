@@ -58,6 +58,22 @@ describe('prediction scaling from CDK context', () => {
     expect(() => templateWith({ 'retention:prediction:atRiskSize': 0 })).toThrow(/retention:prediction:atRiskSize/);
   });
 
+  it("batches the trends function's part events: 1,000 over 5 s by default, or as the context says", () => {
+    const trendsMapping = (template: Template) =>
+      Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+        (m) => m.Properties.ScalingConfig !== undefined,
+      )?.Properties;
+    expect(trendsMapping(templateWith({}))).toMatchObject({ BatchSize: 1000, MaximumBatchingWindowInSeconds: 5 });
+    const set = templateWith({
+      'retention:prediction:trendsBatchSize': '200',
+      'retention:prediction:trendsBatchingWindowSeconds': 20,
+    });
+    expect(trendsMapping(set)).toMatchObject({ BatchSize: 200, MaximumBatchingWindowInSeconds: 20 });
+    expect(() => templateWith({ 'retention:prediction:trendsBatchingWindowSeconds': 0 })).toThrow(
+      /retention:prediction:trendsBatchingWindowSeconds must be a whole number 1..300, got "0"/,
+    );
+  });
+
   it('refuses values AWS would refuse, naming the key', () => {
     expect(() => templateWith({ 'retention:prediction:parallelizationFactor': 11 })).toThrow(
       /retention:prediction:parallelizationFactor must be a whole number 1..10, got "11"/,

@@ -3,10 +3,14 @@
  * later events update only their round, reading only the parts that changed; an event whose
  * part an earlier update already counted changes nothing; a part overwritten by a retried
  * batch replaces its counts; a ledger lost or left behind by a failure is read back as empty.
+ * From its queue, one invocation counts every round its batch names; S3's test message is
+ * consumed, a message that is no S3 event and the messages of a round that cannot be counted
+ * are reported as failed (to come back, then to the dead-letter queue), the rest succeed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { S3Event } from 'aws-lambda';
+import type { S3Event, SQSEvent } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { pointSdkAtEmulators, startTestEmulators, type TestEmulators } from '#test/support/emulators.ts';
 import { createTrendsHandler, handler } from '#handlers/prediction/trends.ts';
 import { roundLedgerKey, trendPart, trendPartKey } from '#core/prediction/trends.ts';
@@ -17,6 +21,13 @@ const eventFor = (...parts: { key: string; at: Date }[]) =>
   ({
     Records: parts.map((p) => ({ eventTime: p.at.toISOString(), s3: { object: { key: encodeEventKey(p.key) } } })),
   }) as unknown as S3Event;
+
+/** A queue batch: each body an S3 notification (or any text, as a message may hold). */
+const queueEvent = (...bodies: string[]) =>
+  ({
+    Records: bodies.map((body, i) => ({ messageId: `m${i}`, body, eventSource: 'aws:sqs' })),
+  }) as unknown as SQSEvent;
+const notification = (...parts: { key: string; at: Date }[]) => JSON.stringify(eventFor(...parts));
 
 describe('trends handler on emulated S3', () => {
   let local: TestEmulators;
@@ -49,6 +60,13 @@ describe('trends handler on emulated S3', () => {
   };
   const update = (event: S3Event) =>
     createTrendsHandler({ s3: local.s3, dataBucket: 'data', siteBucket: 'site' })(event);
+  const queue = (event: SQSEvent) =>
+    createTrendsHandler({
+      s3: local.s3,
+      dataBucket: 'data',
+      siteBucket: 'site',
+      logger: new Logger({ logLevel: 'SILENT' }),
+    })(event);
 
   it('builds, updates per round, skips what an update already counted, and follows overwritten parts', async () => {
     await putPart(0, 'shardId-0', '50', 7, 2);
@@ -112,6 +130,48 @@ describe('trends handler on emulated S3', () => {
       scored: 4,
       retained: 3,
       expectedRetained: 2,
+    });
+  });
+
+  it('counts every round a queue batch names in one invocation, and changes nothing when the batch comes again', async () => {
+    const parts = [
+      await putPart(20, 'shardId-0', '2000', 4, 1),
+      await putPart(20, 'shardId-1', '2001', 6, 3),
+      await putPart(21, 'shardId-0', '2100', 5, 5),
+    ];
+    const batch = queueEvent(...parts.map((p) => notification(p)), notification(parts[0]!));
+    expect(await queue(batch)).toEqual({ batchItemFailures: [] });
+    const rounds = await siteRounds();
+    expect(rounds.filter((r: { round: number }) => r.round >= 20)).toEqual([
+      { round: 20, scored: 10, retained: 4, expectedRetained: 5 },
+      { round: 21, scored: 5, retained: 5, expectedRetained: 2.5 },
+    ]);
+    const written = await local.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'data/trends.json' }));
+    expect(await queue(batch)).toEqual({ batchItemFailures: [] });
+    const again = await local.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'data/trends.json' }));
+    expect(again.ETag).toBe(written.ETag);
+  });
+
+  it("consumes S3's test message and fails only what cannot be counted: a stranger message, a broken round's", async () => {
+    const good = await putPart(22, 'shardId-0', '2200', 3, 2);
+    const broken = trendPartKey(23, 'shardId-0', '2300');
+    await local.s3.send(new PutObjectCommand({ Bucket: 'data', Key: broken, Body: '{"formatVersion": 9}' }));
+    const testEvent = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'data' });
+    const batch = queueEvent(
+      notification(good),
+      testEvent,
+      'not json',
+      '{"hello": 1}',
+      notification({ key: broken, at: new Date() }),
+    );
+    expect(await queue(batch)).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm2' }, { itemIdentifier: 'm3' }, { itemIdentifier: 'm4' }],
+    });
+    expect((await siteRounds()).find((r: { round: number }) => r.round === 22)).toEqual({
+      round: 22,
+      scored: 3,
+      retained: 2,
+      expectedRetained: 1.5,
     });
   });
 });
