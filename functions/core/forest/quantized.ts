@@ -16,7 +16,6 @@
  */
 import type { ForestModel } from './model.ts';
 import { nodeOf } from './tree.ts';
-import { WALKER_MAX_NODES, createWalker, type Walker } from './walk-wasm.ts';
 
 /** Rows per block: one block's bins and walk positions stay in the L1 cache. */
 export const BLOCK = 256;
@@ -26,6 +25,8 @@ const BINS = 32;
 const UNSEEN = BINS - 1;
 const FEATURE_BITS = 6;
 const FEATURE_MASK = (1 << FEATURE_BITS) - 1;
+/** The walker (walk-wasm.ts) keeps a node's byte offset (index × 8) in the 26 bits above the feature. */
+const MAX_NODES = 1 << 23;
 
 export interface QuantizedForest {
   readonly trees: number;
@@ -79,7 +80,7 @@ function compile(model: ForestModel): QuantizedForest | undefined {
   const edges = new Float64Array(d * BINS).fill(Infinity);
   thresholds.forEach((t, f) => edges.set(t, f * BINS));
   const total = model.trees.reduce((s, t) => s + t.feature.length, 0);
-  if (total >= WALKER_MAX_NODES) return undefined;
+  if (total >= MAX_NODES) return undefined;
   const q: QuantizedForest = {
     trees: model.trees.length,
     features: d,
@@ -205,25 +206,8 @@ export function fillBins(
   }
 }
 
-const walkers = new WeakMap<QuantizedForest, Walker>();
-
-/** The forest's WebAssembly walker (walk-wasm.ts), its nodes copied in once. */
-export function walkerOf(q: QuantizedForest): Walker {
-  let walker = walkers.get(q);
-  if (walker) return walker;
-  walker = createWalker(q.meta.length, q.features + 1, BLOCK);
-  for (let k = 0; k < q.meta.length; k++) {
-    const m = q.meta[k]!;
-    // The child as a byte offset (× 8) in the bits above the feature: (child × 8) << 6.
-    walker.nodes[2 * k] = ((m >>> FEATURE_BITS) << (FEATURE_BITS + 3)) | (m & FEATURE_MASK);
-    walker.nodes[2 * k + 1] = q.mask[k]!;
-  }
-  walkers.set(q, walker);
-  return walker;
-}
-
 /**
- * Walks tree t for the block's n rows (as the walker does, in JavaScript), adding each split's delta to its feature's column of `sums`
+ * Walks tree t for the block's n rows (the walker's steps, in JavaScript), adding each split's delta to its feature's column of `sums`
  * (feature-major, BLOCK per feature plus the leaves' spare column).
  */
 export function walkAdding(q: QuantizedForest, t: number, block: Block, n: number, sums: Float64Array): void {
