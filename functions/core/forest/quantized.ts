@@ -1,7 +1,7 @@
 /**
  * The fast scorer: every feature value is turned once per block of rows into a bin index
  * (Uint8), and every split into a 32-bit mask of the bins that go left, so a step of the walk
- * is integer work only: `next = child + 1 − ((mask >>> bin) & 1)`.
+ * is integer work only: `next = child + 1 − ((mask >>> bin) & 1)` (walk-wasm.ts walks it).
  *
  * A continuous feature's bins are cut at the thresholds the forest itself uses (sorted,
  * distinct): bin b = how many thresholds are below x, so `x ≤ t_k` ⟺ `b ≤ k` and the mask of
@@ -17,7 +17,7 @@
 import type { ForestModel } from './model.ts';
 import { nodeOf } from './tree.ts';
 
-/** Rows per block: one block's bins and walk positions stay in the L1 cache. */
+/** Rows per block: one block's bins and sums stay in the L1 cache. */
 export const BLOCK = 256;
 const BLOCK_SHIFT = 8;
 const BINS = 32;
@@ -157,16 +157,6 @@ function layOut(
   return depth;
 }
 
-/** Scratch space for one block: its bins (feature-major, one spare zero column) and walk positions. */
-export interface Block {
-  readonly bins: Uint8Array;
-  readonly at: Int32Array;
-}
-
-export function newBlock(q: QuantizedForest): Block {
-  return { bins: new Uint8Array((q.features + 1) << BLOCK_SHIFT), at: new Int32Array(BLOCK) };
-}
-
 /** Rows start..start+n of the columns into the block's bins. */
 export function fillBins(
   q: QuantizedForest,
@@ -202,26 +192,6 @@ export function fillBins(
       b += +(x > edges[e + b + 1]!) << 1;
       b += +(x > edges[e + b]!);
       bins[o + i] = b;
-    }
-  }
-}
-
-/**
- * Walks tree t for the block's n rows (the walker's steps, in JavaScript), adding each split's delta to its feature's column of `sums`
- * (feature-major, BLOCK per feature plus the leaves' spare column).
- */
-export function walkAdding(q: QuantizedForest, t: number, block: Block, n: number, sums: Float64Array): void {
-  const { meta, mask, delta } = q;
-  const { bins, at } = block;
-  at.fill(q.roots[t]!, 0, n);
-  for (let level = q.depth[t]!; level > 0; level--) {
-    for (let i = 0; i < n; i++) {
-      const node = at[i]!;
-      const m = meta[node]!;
-      const slot = ((m & FEATURE_MASK) << BLOCK_SHIFT) | i;
-      const next = (m >>> FEATURE_BITS) + 1 - ((mask[node]! >>> bins[slot]!) & 1);
-      sums[slot]! += delta[next]!;
-      at[i] = next;
     }
   }
 }

@@ -35,8 +35,12 @@ interface Layout {
   readonly nodes: number;
   /** Per node (at its node byte offset): its class-1 share, a leaf's being the tree's answer. */
   readonly values: number;
+  /** Per node: its value minus its parent's, what the parent's split adds on the way to it. */
+  readonly deltas: number;
   /** Per row of the block: the sum of its leaves' values. */
   readonly sums: number;
+  /** Per feature then row of the block (and the leaves' spare column): the sum of its splits' deltas. */
+  readonly credits: number;
   /** Per tree: its root's byte offset, then its levels. */
   readonly trees: number;
   readonly bytes: number;
@@ -46,9 +50,11 @@ function layoutOf(q: QuantizedForest): Layout {
   const bins = 0;
   const nodes = align8(bins + (q.features + 1) * BLOCK);
   const values = nodes + NODE_BYTES * q.meta.length;
-  const sums = values + 8 * q.meta.length;
-  const trees = sums + 8 * BLOCK;
-  return { bins, nodes, values, sums, trees, bytes: trees + TREE_BYTES * q.trees };
+  const deltas = values + 8 * q.meta.length;
+  const sums = deltas + 8 * q.meta.length;
+  const credits = sums + 8 * BLOCK;
+  const trees = credits + 8 * (q.features + 1) * BLOCK;
+  return { bins, nodes, values, deltas, sums, credits, trees, bytes: trees + TREE_BYTES * q.trees };
 }
 
 const align8 = (n: number) => (n + 7) & ~7;
@@ -60,19 +66,28 @@ const lane = (k: number) => 6 + k;
 const LOCALS = lane(LANES) - 1;
 const LANE_INDICES = Array.from({ length: LANES }, (_, k) => k);
 
-/** One step of row i + k: its node (a byte offset) becomes the child its bin picks. */
-function step(at: Layout, k: number): Code[] {
+/**
+ * One step of row i + k: its node (a byte offset) becomes the child its bin picks. With
+ * `credit`, the child's delta is added to the row's credit for the split's feature.
+ */
+function step(at: Layout, k: number, credit: boolean): Code[] {
   const node = local.get(lane(k));
   const m = local.get(M);
-  const bin = i32.load8U(i32.add(i32.shl(i32.and(m, i32.const(63)), i32.const(8)), local.get(I)), at.bins + k);
+  const feature = i32.and(m, i32.const(63));
+  const bin = i32.load8U(i32.add(i32.shl(feature, i32.const(8)), local.get(I)), at.bins + k);
   const right = i32.and(i32.shrU(i32.load(node, at.nodes + 4), bin), i32.const(1));
-  return [
+  const moved = [
     local.set(M, i32.load(node, at.nodes)),
     local.set(lane(k), i32.add(i32.shrU(m, i32.const(6)), i32.shl(right, i32.const(3)))),
   ];
+  if (!credit) return moved;
+  // credits[feature][i + k], 8 bytes a row and BLOCK rows a feature.
+  const slot = i32.add(i32.shl(feature, i32.const(11)), i32.shl(local.get(I), i32.const(3)));
+  const offset = at.credits + 8 * k;
+  return [...moved, f64.store(slot, f64.add(f64.load(slot, offset), f64.load(node, at.deltas)), offset)];
 }
 
-function scoreBody(q: QuantizedForest, at: Layout): Code[] {
+function walkBody(q: QuantizedForest, at: Layout, credit: boolean): Code[] {
   const tree = i32.shl(local.get(T), i32.const(3));
   const row = i32.shl(local.get(I), i32.const(3));
   const addLeaf = (k: number) =>
@@ -93,7 +108,7 @@ function scoreBody(q: QuantizedForest, at: Layout): Code[] {
         local.set(LEVEL, i32.load(tree, at.trees + 4)),
         whileLoop(
           local.get(LEVEL),
-          ...LANE_INDICES.flatMap((k) => step(at, k)),
+          ...LANE_INDICES.flatMap((k) => step(at, k, credit)),
           local.set(LEVEL, i32.sub(local.get(LEVEL), i32.const(1))),
         ),
         ...LANE_INDICES.map(addLeaf),
@@ -107,28 +122,38 @@ export interface Walker {
   readonly bins: Uint8Array;
   /** Per row of the block: its leaves' values summed in tree order. */
   readonly sums: Float64Array;
+  /** Per feature then row of the block: the deltas of its splits summed in tree order (`explain`). */
+  readonly credits: Float64Array;
   /** Walks every tree for rows 0..n−1 of the block, adding to `sums` (n ≤ BLOCK). */
   score(n: number): void;
+  /** As `score`, also adding each split's delta to `credits`. */
+  explain(n: number): void;
 }
 
 function createWalker(q: QuantizedForest): Walker {
   const at = layoutOf(q);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(at.bytes / 65536) });
-  const code = encodeModule([{ name: 'score', params: 1, locals: LOCALS, body: scoreBody(q, at) }]);
+  const code = encodeModule([
+    { name: 'score', params: 1, locals: LOCALS, body: walkBody(q, at, false) },
+    { name: 'explain', params: 1, locals: LOCALS, body: walkBody(q, at, true) },
+  ]);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(code), { m: { memory } });
   copyForest(q, memory.buffer, at);
-  const score = instance.exports.score as (n: number) => void;
+  const { score, explain } = instance.exports as Record<'score' | 'explain', (n: number) => void>;
   return {
     bins: new Uint8Array(memory.buffer, at.bins, (q.features + 1) * BLOCK),
     sums: new Float64Array(memory.buffer, at.sums, BLOCK),
+    credits: new Float64Array(memory.buffer, at.credits, (q.features + 1) * BLOCK),
     score: (n) => score(n),
+    explain: (n) => explain(n),
   };
 }
 
-/** The nodes as byte offsets with the bins going right (a leaf: none, so it stays), the values and the trees. */
+/** The nodes as byte offsets with the bins going right (a leaf: none, so it stays), the values, deltas and trees. */
 function copyForest(q: QuantizedForest, buffer: ArrayBuffer, at: Layout): void {
   const nodes = new Int32Array(buffer, at.nodes, 2 * q.meta.length);
   const values = new Float64Array(buffer, at.values, q.meta.length);
+  new Float64Array(buffer, at.deltas, q.meta.length).set(q.delta);
   for (let k = 0; k < q.meta.length; k++) {
     const m = q.meta[k]!;
     nodes[2 * k] = (((m >>> 6) * NODE_BYTES) << 6) | (m & 63);
