@@ -6,7 +6,8 @@
  * beside the thresholds, and hold NaN, infinities and categories the model does not know.
  */
 import { describe, expect, it } from 'vitest';
-import { scoreColumns, trainForestSync, type ForestModel } from '#core/forest/index.ts';
+import { scoreColumns, trainForestSync } from '#core/forest/index.ts';
+import type { ForestModel } from '#core/forest/model.ts';
 import { contributionColumns } from '#core/forest/contributions.ts';
 import { mulberry32 } from '#core/forest/rng.ts';
 import { quantize } from '#core/forest/quantized.ts';
