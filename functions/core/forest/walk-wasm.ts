@@ -4,10 +4,10 @@
  * and adds each leaf's value to the row's sum; in the text format it reads:
  *
  *   for (t = 0; t < trees; t++) {
- *     root = trees[t].root; levels = trees[t].levels
+ *     root = trees[t].root                          ;; its words read once per tree
  *     for (i = 0; i < n; i += 8) {                  ;; 8 rows at once, their nodes in locals
- *       node0..node7 = root
- *       for (level = levels; level; level--)        ;; each row: one step, as below
+ *       node0..node7 = the root's step for each row
+ *       for (level = levels below the first; level; level--)  ;; each row: one step, as below
  *         m = nodes[node].meta
  *         node = (m >>> 6) + 8 × ((nodes[node].right >>> bins[(m & 63) × 256 + i + k]) & 1)
  *       sums[i + k] += values[node]  (k = 0..7)
@@ -41,7 +41,7 @@ interface Layout {
   readonly sums: number;
   /** Per feature then row of the block (and the leaves' spare column): the sum of its splits' deltas. */
   readonly credits: number;
-  /** Per tree: its root's byte offset, then its levels. */
+  /** Per tree: its root's byte offset, then its levels below the first. */
   readonly trees: number;
   readonly bytes: number;
 }
@@ -59,9 +59,10 @@ function layoutOf(q: QuantizedForest): Layout {
 
 const align8 = (n: number) => (n + 7) & ~7;
 
-// Locals: the parameter n, then the loop counters, then one node per lane.
-const [N, T, I, ROOT, LEVEL, M] = [0, 1, 2, 3, 4, 5] as const;
-const lane = (k: number) => 6 + k;
+// Locals: the parameter n, the loop counters, the node being read, the tree's root (meta,
+// bins going right, its feature's bin column), then one node per lane.
+const [N, T, I, LEVEL, M, ROOT_META, ROOT_RIGHT, ROOT_BINS] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+const lane = (k: number) => 8 + k;
 /** Locals after the parameter: the counters and the lanes. */
 const LOCALS = lane(LANES) - 1;
 const LANE_INDICES = Array.from({ length: LANES }, (_, k) => k);
@@ -87,6 +88,22 @@ function step(at: Layout, k: number, credit: boolean): Code[] {
   return [...moved, f64.store(slot, f64.add(f64.load(slot, offset), f64.load(node, at.deltas)), offset)];
 }
 
+/**
+ * The first step of row i + k, from the root: every row starts there, so the root's words are
+ * read once per tree, not once per row.
+ */
+function firstStep(at: Layout, k: number, credit: boolean): Code[] {
+  const bin = i32.load8U(i32.add(local.get(ROOT_BINS), local.get(I)), at.bins + k);
+  const right = i32.and(i32.shrU(local.get(ROOT_RIGHT), bin), i32.const(1));
+  const moved = [
+    local.set(lane(k), i32.add(i32.shrU(local.get(ROOT_META), i32.const(6)), i32.shl(right, i32.const(3)))),
+  ];
+  if (!credit) return moved;
+  const slot = i32.add(i32.shl(local.get(ROOT_BINS), i32.const(3)), i32.shl(local.get(I), i32.const(3)));
+  const offset = at.credits + 8 * k;
+  return [...moved, f64.store(slot, f64.add(f64.load(slot, offset), f64.load(local.get(lane(k)), at.deltas)), offset)];
+}
+
 function walkBody(q: QuantizedForest, at: Layout, credit: boolean): Code[] {
   const tree = i32.shl(local.get(T), i32.const(3));
   const row = i32.shl(local.get(I), i32.const(3));
@@ -98,13 +115,15 @@ function walkBody(q: QuantizedForest, at: Layout, credit: boolean): Code[] {
       i32.const(0),
       i32.const(q.trees),
       1,
-      local.set(ROOT, i32.load(tree, at.trees)),
+      local.set(ROOT_META, i32.load(i32.load(tree, at.trees), at.nodes)),
+      local.set(ROOT_RIGHT, i32.load(i32.load(tree, at.trees), at.nodes + 4)),
+      local.set(ROOT_BINS, i32.shl(i32.and(local.get(ROOT_META), i32.const(63)), i32.const(8))),
       forUp(
         I,
         i32.const(0),
         local.get(N),
         LANES,
-        ...LANE_INDICES.map((k) => local.set(lane(k), local.get(ROOT))),
+        ...LANE_INDICES.flatMap((k) => firstStep(at, k, credit)),
         local.set(LEVEL, i32.load(tree, at.trees + 4)),
         whileLoop(
           local.get(LEVEL),
@@ -163,7 +182,8 @@ function copyForest(q: QuantizedForest, buffer: ArrayBuffer, at: Layout): void {
   const trees = new Int32Array(buffer, at.trees, 2 * q.trees);
   for (let t = 0; t < q.trees; t++) {
     trees[2 * t] = q.roots[t]! * NODE_BYTES;
-    trees[2 * t + 1] = q.depth[t]!;
+    // The walk's first step is from the root; a one-leaf tree takes it too, onto itself.
+    trees[2 * t + 1] = Math.max(q.depth[t]! - 1, 0);
   }
 }
 
