@@ -1,8 +1,9 @@
 /**
  * The reference that decides the WebAssembly walker (walk-wasm.ts): the same walk written in
  * plain TypeScript, as fast as we could make it (measured: interleaved node words, the bins
- * offset stored premultiplied, 4 rows' nodes in locals; 8 rows was slower, as the engine spills
- * them). Only the benchmark uses it; it must give the same probabilities, which the benchmark checks.
+ * offset stored premultiplied, 4 rows' nodes in locals; 8 rows were no faster, the engine
+ * spills them). Only the benchmark uses it; it must give the same probabilities, which the
+ * benchmark checks.
  */
 import { BLOCK, fillBins, type QuantizedForest } from '#core/forest/quantized.ts';
 
