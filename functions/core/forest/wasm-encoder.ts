@@ -1,7 +1,7 @@
 /**
  * A very small WebAssembly encoder: just the instructions the tree walker (walk-wasm.ts)
- * uses, written in the folded form of the text format, so `i32.add(a, b)` reads like
- * `(i32.add a b)` and gives a's code, b's code, then the add. The binary format is that of
+ * uses (and `i32.mul`, `i32.store`, which its tests use), in the folded form of the text
+ * format: `i32.add(a, b)` reads like `(i32.add a b)` and gives a's code, b's code, then the add. The binary format is that of
  * the WebAssembly core specification (section 5): numbers in LEB128, sections of vectors.
  * Every value is an i32 or an f64; the one memory is imported as `m.memory`.
  */
