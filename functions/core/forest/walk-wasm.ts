@@ -17,7 +17,7 @@
  * JavaScript typed-array access adds a bounds check to each; WebAssembly memory is guarded
  * by page protection instead, and 8 rows' nodes stay in registers where JavaScript spills
  * them. Measured (bench/scoring.ts beside bench/_typescript-walk.ts, the forest README):
- * 1.5–1.8× the best TypeScript walk per CPU-second at 1M rows, 2.0× at 100k.
+ * 1.4–1.9× the best TypeScript walk per CPU-second at 1M rows, 1.5–2.0× at 100k.
  * The model's layout (offsets, tree count) is written into the code as constants.
  */
 import { BLOCK, type QuantizedForest } from './quantized.ts';
