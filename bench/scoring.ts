@@ -3,12 +3,21 @@
  * rows in the same run. Both forests have 20 trees of depth 10, 32 bins and sqrt features per
  * node, trained on the same generated users (bench/forest.ts's documented model); then both
  * score the same 1M rows (100k with --quick), best of 3:
- *   - ours: the quantized scorer (scoreColumns: bins, masks, the WebAssembly walk), the previous walk on float thresholds
- *     (scoreByThresholds) and scoring with every feature's contribution (contributionColumns);
+ *   - ours: the quantized scorer (scoreColumns: bins, masks, the WebAssembly walk); the same
+ *     walk in plain TypeScript (_typescript-walk.ts: the figure that decides whether the
+ *     WebAssembly is worth keeping); scoring with every feature's contribution
+ *     (contributionColumns, what the predict Lambda does); the walk on float thresholds
+ *     (scoreByThresholds, for models the quantized scorer cannot take); and the predict
+ *     Lambda's way in, one Float32Array per record turned into columns on every call
+ *     (prepareModel().score);
  *   - XGBoost: predict_proba with nthread=1 in a /usr/bin/python3 child
  *     ("skipped" when xgboost is missing: apt-get install python3-xgboost).
- * Rows/s from wall time and from CPU time: the machine is shared, so the load average is
- * printed before and after, and the ratios (same run) are the figures to compare.
+ * What the rows/s count: from typed feature columns (Float32Array per feature, already in
+ * memory) to a Float64Array of probabilities, binning included; reading files or JSON is not
+ * in it, and the "per record" row shows what building the columns adds. XGBoost's count starts
+ * from a float32 numpy matrix, the same input. Rows/s from wall time and from CPU time: the
+ * machine is shared, so the load average is printed before and after, and the ratios (same
+ * run) are the figures to compare.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +26,11 @@ import { join } from 'node:path';
 import { trainForest } from '#core/forest/index.ts';
 import { contributionColumns } from '#core/forest/contributions.ts';
 import { scoreByThresholds, scoreColumns } from '#core/forest/score.ts';
+import { quantize } from '#core/forest/quantized.ts';
+import { prepareModel } from '#core/prediction/model.ts';
+import { scoreTypeScript } from './_typescript-walk.ts';
 import { generate } from './forest.ts';
-import { lastJsonLine, root } from './_shared.ts';
+import { lastJsonLine, present, root } from './_shared.ts';
 import type { BenchOptions } from './run.ts';
 
 const PARAMS = { numTrees: 20, maxDepth: 10, maxBins: 32, featureSubsetStrategy: 'sqrt', seed: 7 } as const;
@@ -101,19 +113,39 @@ const load = () =>
     .join(' ');
 const perSecond = (rows: number, seconds: number) => `${(rows / seconds / 1e6).toFixed(2)} M`;
 
+/** One Float32Array per row, as the predict Lambda hands its records to the model. */
+function records(t: Table): Float32Array[] {
+  return Array.from({ length: t.rows }, (_, r) => Float32Array.from(t.columns, (column) => column[r]!));
+}
+
+/** Stops the run if a scorer's probabilities are not the quantized scorer's, bit for bit. */
+function same(name: string, got: Float64Array, expected: Float64Array): void {
+  for (let r = 0; r < expected.length; r++)
+    if (got[r] !== expected[r])
+      throw new Error(`${name}: row ${r} scored ${got[r]}, the quantized scorer ${expected[r]}`);
+}
+
 export async function run(opts: BenchOptions): Promise<void> {
   const { train } = generate(opts.quick ? 20_000 : 200_000);
   const score = table(opts.quick ? 100_000 : 1_000_000, 2);
   const model = await trainForest(train, PARAMS, { workers: 1 });
+  const q = present(quantize(model), 'the quantized forest');
+  const rows = records(score);
+  const prepared = prepareModel(JSON.stringify(model), 'bench');
+  const expected = scoreColumns(model, score.columns, score.rows);
+  same('TypeScript walk', scoreTypeScript(q, score.columns, score.rows, new Float64Array(score.rows)), expected);
+  same('per record', prepared.score(rows), expected);
   console.log(`load average before: ${load()}`);
   const out = new Float64Array(score.rows);
   const measured: [string, Timing | string][] = [];
   // XGBoost between two rounds of ours: both see the machine as it was during the run.
   const ours = () =>
     [
-      ['ours (quantized)', best(() => scoreColumns(model, score.columns, score.rows, out))],
-      ['ours with contributions', best(() => contributionColumns(model, score.columns, score.rows))],
-      ['ours, previous walk (float thresholds)', best(() => scoreByThresholds(model, score.columns, score.rows, out))],
+      ['ours (quantized, WebAssembly walk)', best(() => scoreColumns(model, score.columns, score.rows, out))],
+      ['ours, the same walk in TypeScript', best(() => scoreTypeScript(q, score.columns, score.rows, out))],
+      ['ours with contributions (reasons)', best(() => contributionColumns(model, score.columns, score.rows))],
+      ['ours, walk on float thresholds', best(() => scoreByThresholds(model, score.columns, score.rows, out))],
+      ['ours from one Float32Array per record', best(() => prepared.score(rows))],
     ] as [string, Timing][];
   const first = ours();
   const reference = xgboost(train, score);
@@ -139,4 +171,11 @@ export async function run(opts: BenchOptions): Promise<void> {
       `| ${name} | ${t.wall.toFixed(3)} | ${perSecond(score.rows, t.wall)} | ${perSecond(score.rows, t.cpu)} | ${ratio} |`,
     );
   }
+  const [wasm, typescript] = measured.map(([, t]) => t as Timing);
+  console.log(
+    `WebAssembly walk / TypeScript walk: ${ratioOf(typescript!, wasm!)} (wall), ${(typescript!.cpu / wasm!.cpu).toFixed(2)}× (CPU); ` +
+      `goal ≥ 2 M rows/s per core: ${score.rows / wasm!.cpu >= 2e6 ? 'met' : 'NOT met'} (${perSecond(score.rows, wasm!.cpu)} rows per CPU-second)`,
+  );
 }
+
+const ratioOf = (slow: Timing, fast: Timing) => `${(slow.wall / fast.wall).toFixed(2)}×`;

@@ -10,7 +10,8 @@
  * the shares come straight from the model.
  */
 import type { ForestModel } from './model.ts';
-import { BLOCK, fillBins, newBlock, quantize, walkAdding, type QuantizedForest } from './quantized.ts';
+import { BLOCK, fillBins, quantize, type QuantizedForest } from './quantized.ts';
+import { walkerOf } from './walk-wasm.ts';
 import { nodeOf } from './tree.ts';
 
 export interface Contributions {
@@ -50,25 +51,21 @@ export function contributionColumns(
 type Out = Omit<Contributions, 'baseRate'>;
 
 function contributionsQuantized(q: QuantizedForest, columns: readonly Float32Array[], rows: number, out: Out): void {
-  const block = newBlock(q);
+  const walker = walkerOf(q);
+  const { bins, sums, credits } = walker;
   const d = q.features;
-  const sums = new Float64Array((d + 1) * BLOCK);
-  const { value } = q;
   const { probabilities, contributions } = out;
   const inv = 1 / q.trees;
   for (let start = 0; start < rows; start += BLOCK) {
     const n = Math.min(BLOCK, rows - start);
-    fillBins(q, columns, start, n, block.bins);
+    fillBins(q, columns, start, n, bins);
     sums.fill(0);
-    for (let t = 0; t < q.trees; t++) {
-      walkAdding(q, t, block, n, sums);
-      const at = block.at;
-      for (let i = 0; i < n; i++) probabilities[start + i]! += value[at[i]!]!;
-    }
+    credits.fill(0);
+    walker.explain(n);
     for (let i = 0; i < n; i++) {
-      probabilities[start + i]! *= inv;
+      probabilities[start + i] = sums[i]! * inv;
       const o = (start + i) * d;
-      for (let f = 0; f < d; f++) contributions[o + f] = sums[f * BLOCK + i]! * inv;
+      for (let f = 0; f < d; f++) contributions[o + f] = credits[f * BLOCK + i]! * inv;
     }
   }
 }

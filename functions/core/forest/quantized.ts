@@ -1,7 +1,7 @@
 /**
  * The fast scorer: every feature value is turned once per block of rows into a bin index
  * (Uint8), and every split into a 32-bit mask of the bins that go left, so a step of the walk
- * is integer work only: `next = child + 1 − ((mask >>> bin) & 1)`.
+ * is integer work only: `next = child + 1 − ((mask >>> bin) & 1)` (walk-wasm.ts walks it).
  *
  * A continuous feature's bins are cut at the thresholds the forest itself uses (sorted,
  * distinct): bin b = how many thresholds are below x, so `x ≤ t_k` ⟺ `b ≤ k` and the mask of
@@ -16,9 +16,8 @@
  */
 import type { ForestModel } from './model.ts';
 import { nodeOf } from './tree.ts';
-import { WALKER_MAX_NODES, createWalker, type Walker } from './walk-wasm.ts';
 
-/** Rows per block: one block's bins and walk positions stay in the L1 cache. */
+/** Rows per block: one block's bins and sums stay in the L1 cache. */
 export const BLOCK = 256;
 const BLOCK_SHIFT = 8;
 const BINS = 32;
@@ -26,6 +25,8 @@ const BINS = 32;
 const UNSEEN = BINS - 1;
 const FEATURE_BITS = 6;
 const FEATURE_MASK = (1 << FEATURE_BITS) - 1;
+/** The walker (walk-wasm.ts) keeps a node's byte offset (index × 8) in the 26 bits above the feature. */
+const MAX_NODES = 1 << 23;
 
 export interface QuantizedForest {
   readonly trees: number;
@@ -79,7 +80,7 @@ function compile(model: ForestModel): QuantizedForest | undefined {
   const edges = new Float64Array(d * BINS).fill(Infinity);
   thresholds.forEach((t, f) => edges.set(t, f * BINS));
   const total = model.trees.reduce((s, t) => s + t.feature.length, 0);
-  if (total >= WALKER_MAX_NODES) return undefined;
+  if (total >= MAX_NODES) return undefined;
   const q: QuantizedForest = {
     trees: model.trees.length,
     features: d,
@@ -156,16 +157,6 @@ function layOut(
   return depth;
 }
 
-/** Scratch space for one block: its bins (feature-major, one spare zero column) and walk positions. */
-export interface Block {
-  readonly bins: Uint8Array;
-  readonly at: Int32Array;
-}
-
-export function newBlock(q: QuantizedForest): Block {
-  return { bins: new Uint8Array((q.features + 1) << BLOCK_SHIFT), at: new Int32Array(BLOCK) };
-}
-
 /** Rows start..start+n of the columns into the block's bins. */
 export function fillBins(
   q: QuantizedForest,
@@ -201,43 +192,6 @@ export function fillBins(
       b += +(x > edges[e + b + 1]!) << 1;
       b += +(x > edges[e + b]!);
       bins[o + i] = b;
-    }
-  }
-}
-
-const walkers = new WeakMap<QuantizedForest, Walker>();
-
-/** The forest's WebAssembly walker (walk-wasm.ts), its nodes copied in once. */
-export function walkerOf(q: QuantizedForest): Walker {
-  let walker = walkers.get(q);
-  if (walker) return walker;
-  walker = createWalker(q.meta.length, q.features + 1, BLOCK);
-  for (let k = 0; k < q.meta.length; k++) {
-    const m = q.meta[k]!;
-    // The child as a byte offset (× 8) in the bits above the feature: (child × 8) << 6.
-    walker.nodes[2 * k] = ((m >>> FEATURE_BITS) << (FEATURE_BITS + 3)) | (m & FEATURE_MASK);
-    walker.nodes[2 * k + 1] = q.mask[k]!;
-  }
-  walkers.set(q, walker);
-  return walker;
-}
-
-/**
- * Walks tree t for the block's n rows (as the walker does, in JavaScript), adding each split's delta to its feature's column of `sums`
- * (feature-major, BLOCK per feature plus the leaves' spare column).
- */
-export function walkAdding(q: QuantizedForest, t: number, block: Block, n: number, sums: Float64Array): void {
-  const { meta, mask, delta } = q;
-  const { bins, at } = block;
-  at.fill(q.roots[t]!, 0, n);
-  for (let level = q.depth[t]!; level > 0; level--) {
-    for (let i = 0; i < n; i++) {
-      const node = at[i]!;
-      const m = meta[node]!;
-      const slot = ((m & FEATURE_MASK) << BLOCK_SHIFT) | i;
-      const next = (m >>> FEATURE_BITS) + 1 - ((mask[node]! >>> bins[slot]!) & 1);
-      sums[slot]! += delta[next]!;
-      at[i] = next;
     }
   }
 }

@@ -8,7 +8,8 @@
  * a category index the model never saw at a node goes to the node's right branch.
  */
 import type { ForestModel } from './model.ts';
-import { BLOCK, fillBins, quantize, walkerOf, type QuantizedForest } from './quantized.ts';
+import { BLOCK, fillBins, quantize, type QuantizedForest } from './quantized.ts';
+import { walkerOf } from './walk-wasm.ts';
 import { nodeOf } from './tree.ts';
 
 interface CompiledForest {
@@ -103,20 +104,15 @@ export function scoreColumns(
 
 function scoreQuantized(q: QuantizedForest, columns: readonly Float32Array[], rows: number, out: Float64Array) {
   const walker = walkerOf(q);
-  const { value, roots, depth } = q;
-  const at = walker.at;
+  const { bins, sums } = walker;
+  const inv = 1 / q.trees;
   for (let start = 0; start < rows; start += BLOCK) {
     const n = Math.min(BLOCK, rows - start);
-    fillBins(q, columns, start, n, walker.bins);
-    for (let i = 0; i < n; i++) out[start + i] = 0;
-    for (let t = 0; t < q.trees; t++) {
-      at.fill(roots[t]! * 8, 0, n); // node byte offsets
-      walker.walk(depth[t]!, n);
-      for (let i = 0; i < n; i++) out[start + i]! += value[at[i]! >>> 3]!;
-    }
+    fillBins(q, columns, start, n, bins);
+    sums.fill(0);
+    walker.score(n);
+    for (let i = 0; i < n; i++) out[start + i] = sums[i]! * inv;
   }
-  const inv = 1 / q.trees;
-  for (let r = 0; r < rows; r++) out[r]! *= inv;
   return out;
 }
 

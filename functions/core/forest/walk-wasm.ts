@@ -1,160 +1,201 @@
 /**
- * The quantized walk's level loop as a small WebAssembly function: the same integer steps as
- * quantized.ts's `walk`, without JavaScript's bounds check on every typed-array access (the
- * engine guards WebAssembly memory with page protection instead), measured about 1.3× the
- * JavaScript loop (bench/scoring.ts). The function is assembled here from its text below, so
- * no build step and no binary file:
+ * The quantized walk (quantized.ts) as one WebAssembly function per model, written with the
+ * small encoder in wasm-encoder.ts. `score(n)` walks every tree for the block's first n rows
+ * and adds each leaf's value to the row's sum; in the text format it reads:
  *
- *   (func (export "walk") (param $levels $n $at $nodes $bins i32) (local $i $p $node $m i32)
- *     (block $done (loop $level
- *       (br_if $done (i32.eqz $levels))
- *       (local.set $i 0) (local.set $p $at)
- *       (block $end (loop $row
- *         (br_if $end (i32.ge_u $i $n))
- *         ;; at[i] holds the node's byte offset; a node is two words: meta, then mask
- *         (local.set $node (i32.add $nodes (i32.load $p)))
- *         (local.set $m (i32.load $node))
- *         (i32.store $p (i32.sub (i32.add (i32.shr_u $m 6) 8)
- *           (i32.shl (i32.and (i32.shr_u (i32.load offset=4 $node)
- *             (i32.load8_u (i32.add (i32.add $bins (i32.shl (i32.and $m 63) 8)) $i))) 1) 3)))
- *         (local.set $i (i32.add $i 1)) (local.set $p (i32.add $p 4))
- *         (br $row)))
- *       (local.set $levels (i32.sub $levels 1))
- *       (br $level))))
+ *   for (t = 0; t < trees; t++) {
+ *     root = trees[t].root                          ;; its words read once per tree
+ *     for (i = 0; i < n; i += 8) {                  ;; 8 rows at once, their nodes in locals
+ *       node0..node7 = the root's step for each row
+ *       for (level = levels below the first; level; level--)  ;; each row: one step, as below
+ *         m = nodes[node].meta
+ *         node = (m >>> 6) + 8 × ((nodes[node].right >>> bins[(m & 63) × 256 + i + k]) & 1)
+ *       sums[i + k] += values[node]  (k = 0..7)
+ *   } }
  *
- * Node words here: meta = (left child's byte offset) << 6 | feature, so the next node's
- * offset is `(meta >>> 6) + 8 − 8 × goesLeft`, and mask as in quantized.ts.
+ * Why WebAssembly: the loop is three loads and a few integer operations per step, and a
+ * JavaScript typed-array access adds a bounds check to each; WebAssembly memory is guarded
+ * by page protection instead, and 8 rows' nodes stay in registers where JavaScript spills
+ * them. Measured (bench/scoring.ts beside bench/_typescript-walk.ts, the forest README):
+ * 1.4–1.9× the best TypeScript walk per CPU-second at 1M rows, 1.5–2.0× at 100k.
+ * The model's layout (offsets, tree count) is written into the code as constants.
  */
+import { BLOCK, type QuantizedForest } from './quantized.ts';
+import { encodeModule, f64, forUp, i32, local, whileLoop, type Code } from './wasm-encoder.ts';
+
+/** Rows walked together, each with its node in a local. */
+const LANES = 8;
+const NODE_BYTES = 8;
+const TREE_BYTES = 8;
 
 /** Byte offsets of the parts of the walker's memory. */
 interface Layout {
-  readonly nodes: number;
-  readonly at: number;
+  /** The block's bins, feature-major, BLOCK per feature and a last all-zero column for leaves. */
   readonly bins: number;
+  /** Per node: meta (left child's byte offset << 6 | feature), then the bins going right. */
+  readonly nodes: number;
+  /** Per node (at its node byte offset): its class-1 share, a leaf's being the tree's answer. */
+  readonly values: number;
+  /** Per node: its value minus its parent's, what the parent's split adds on the way to it. */
+  readonly deltas: number;
+  /** Per row of the block: the sum of its leaves' values. */
+  readonly sums: number;
+  /** Per feature then row of the block (and the leaves' spare column): the sum of its splits' deltas. */
+  readonly credits: number;
+  /** Per tree: its root's byte offset, then its levels below the first. */
+  readonly trees: number;
   readonly bytes: number;
 }
 
-export interface Walker {
-  /** Per node two words: meta (left child's byte offset << 6 | feature) and mask. */
-  readonly nodes: Int32Array;
-  /** The block's walk positions, as node byte offsets (node index × 8). */
-  readonly at: Int32Array;
-  /** The block's bins, feature-major, 256 per feature. */
-  readonly bins: Uint8Array;
-  /** `levels` steps for rows 0..n−1 of the block. */
-  walk(levels: number, n: number): void;
+function layoutOf(q: QuantizedForest): Layout {
+  const bins = 0;
+  const nodes = align8(bins + (q.features + 1) * BLOCK);
+  const values = nodes + NODE_BYTES * q.meta.length;
+  const deltas = values + 8 * q.meta.length;
+  const sums = deltas + 8 * q.meta.length;
+  const credits = sums + 8 * BLOCK;
+  const trees = credits + 8 * (q.features + 1) * BLOCK;
+  return { bins, nodes, values, deltas, sums, credits, trees, bytes: trees + TREE_BYTES * q.trees };
 }
 
-/** Node byte offsets must fit in 26 bits beside the 6 feature bits. */
-export const WALKER_MAX_NODES = 1 << 23;
+const align8 = (n: number) => (n + 7) & ~7;
 
-/** A walker with room for `nodeCount` nodes and `binColumns` columns of 256 bins. */
-export function createWalker(nodeCount: number, binColumns: number, block: number): Walker {
-  const layout = layoutOf(nodeCount, binColumns, block);
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(layout.bytes / 65536) });
-  const instance = new WebAssembly.Instance(module(), { m: { memory } });
-  const walk = instance.exports.walk as (levels: number, n: number, at: number, nodes: number, bins: number) => void;
+// Locals: the parameter n, the loop counters, the node being read, the tree's root (meta,
+// bins going right, its feature's bin column), then one node per lane.
+const [N, T, I, LEVEL, M, ROOT_META, ROOT_RIGHT, ROOT_BINS] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+const lane = (k: number) => 8 + k;
+/** Locals after the parameter: the counters and the lanes. */
+const LOCALS = lane(LANES) - 1;
+const LANE_INDICES = Array.from({ length: LANES }, (_, k) => k);
+
+/**
+ * One step of row i + k: its node (a byte offset) becomes the child its bin picks. With
+ * `credit`, the child's delta is added to the row's credit for the split's feature.
+ */
+function step(at: Layout, k: number, credit: boolean): Code[] {
+  const node = local.get(lane(k));
+  const m = local.get(M);
+  const feature = i32.and(m, i32.const(63));
+  const bin = i32.load8U(i32.add(i32.shl(feature, i32.const(8)), local.get(I)), at.bins + k);
+  const right = i32.and(i32.shrU(i32.load(node, at.nodes + 4), bin), i32.const(1));
+  const moved = [
+    local.set(M, i32.load(node, at.nodes)),
+    local.set(lane(k), i32.add(i32.shrU(m, i32.const(6)), i32.shl(right, i32.const(3)))),
+  ];
+  if (!credit) return moved;
+  // credits[feature][i + k], 8 bytes a row and BLOCK rows a feature.
+  const slot = i32.add(i32.shl(feature, i32.const(11)), i32.shl(local.get(I), i32.const(3)));
+  const offset = at.credits + 8 * k;
+  return [...moved, f64.store(slot, f64.add(f64.load(slot, offset), f64.load(node, at.deltas)), offset)];
+}
+
+/**
+ * The first step of row i + k, from the root: every row starts there, so the root's words are
+ * read once per tree, not once per row.
+ */
+function firstStep(at: Layout, k: number, credit: boolean): Code[] {
+  const bin = i32.load8U(i32.add(local.get(ROOT_BINS), local.get(I)), at.bins + k);
+  const right = i32.and(i32.shrU(local.get(ROOT_RIGHT), bin), i32.const(1));
+  const moved = [
+    local.set(lane(k), i32.add(i32.shrU(local.get(ROOT_META), i32.const(6)), i32.shl(right, i32.const(3)))),
+  ];
+  if (!credit) return moved;
+  const slot = i32.add(i32.shl(local.get(ROOT_BINS), i32.const(3)), i32.shl(local.get(I), i32.const(3)));
+  const offset = at.credits + 8 * k;
+  return [...moved, f64.store(slot, f64.add(f64.load(slot, offset), f64.load(local.get(lane(k)), at.deltas)), offset)];
+}
+
+function walkBody(q: QuantizedForest, at: Layout, credit: boolean): Code[] {
+  const tree = i32.shl(local.get(T), i32.const(3));
+  const row = i32.shl(local.get(I), i32.const(3));
+  const addLeaf = (k: number) =>
+    f64.store(row, f64.add(f64.load(row, at.sums + 8 * k), f64.load(local.get(lane(k)), at.values)), at.sums + 8 * k);
+  return [
+    forUp(
+      T,
+      i32.const(0),
+      i32.const(q.trees),
+      1,
+      local.set(ROOT_META, i32.load(i32.load(tree, at.trees), at.nodes)),
+      local.set(ROOT_RIGHT, i32.load(i32.load(tree, at.trees), at.nodes + 4)),
+      local.set(ROOT_BINS, i32.shl(i32.and(local.get(ROOT_META), i32.const(63)), i32.const(8))),
+      forUp(
+        I,
+        i32.const(0),
+        local.get(N),
+        LANES,
+        ...LANE_INDICES.flatMap((k) => firstStep(at, k, credit)),
+        local.set(LEVEL, i32.load(tree, at.trees + 4)),
+        whileLoop(
+          local.get(LEVEL),
+          ...LANE_INDICES.flatMap((k) => step(at, k, credit)),
+          local.set(LEVEL, i32.sub(local.get(LEVEL), i32.const(1))),
+        ),
+        ...LANE_INDICES.map(addLeaf),
+      ),
+    ),
+  ];
+}
+
+export interface Walker {
+  /** The block's bins (fillBins writes them). */
+  readonly bins: Uint8Array;
+  /** Per row of the block: its leaves' values summed in tree order. */
+  readonly sums: Float64Array;
+  /** Per feature then row of the block: the deltas of its splits summed in tree order (`explain`). */
+  readonly credits: Float64Array;
+  /** Walks every tree for rows 0..n−1 of the block, adding to `sums` (n ≤ BLOCK). */
+  score(n: number): void;
+  /** As `score`, also adding each split's delta to `credits`. */
+  explain(n: number): void;
+}
+
+function createWalker(q: QuantizedForest): Walker {
+  const at = layoutOf(q);
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(at.bytes / 65536) });
+  const code = encodeModule([
+    { name: 'score', params: 1, locals: LOCALS, body: walkBody(q, at, false) },
+    { name: 'explain', params: 1, locals: LOCALS, body: walkBody(q, at, true) },
+  ]);
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(code), { m: { memory } });
+  copyForest(q, memory.buffer, at);
+  const { score, explain } = instance.exports as Record<'score' | 'explain', (n: number) => void>;
   return {
-    nodes: new Int32Array(memory.buffer, layout.nodes, 2 * nodeCount),
-    at: new Int32Array(memory.buffer, layout.at, block),
-    bins: new Uint8Array(memory.buffer, layout.bins, binColumns * block),
-    walk: (levels, n) => walk(levels, n, layout.at, layout.nodes, layout.bins),
+    bins: new Uint8Array(memory.buffer, at.bins, (q.features + 1) * BLOCK),
+    sums: new Float64Array(memory.buffer, at.sums, BLOCK),
+    credits: new Float64Array(memory.buffer, at.credits, (q.features + 1) * BLOCK),
+    score: (n) => score(n),
+    explain: (n) => explain(n),
   };
 }
 
-function layoutOf(nodeCount: number, binColumns: number, block: number): Layout {
-  const nodes = 0;
-  const at = nodes + 8 * nodeCount;
-  const bins = at + 4 * block;
-  return { nodes, at, bins, bytes: bins + binColumns * block };
-}
-
-let compiled: WebAssembly.Module | undefined;
-
-function module(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(assemble());
-  return compiled;
-}
-
-// The encoding (WebAssembly core spec, binary format): LEB128 numbers, sections of vectors.
-const uleb = (v: number): number[] => {
-  const out: number[] = [];
-  do {
-    const low = v & 0x7f;
-    v >>>= 7;
-    out.push(v ? low | 0x80 : low);
-  } while (v);
-  return out;
-};
-const sleb = (v: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const low = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && !(low & 0x40)) || (v === -1 && low & 0x40)) return [...out, low];
-    out.push(low | 0x80);
+/** The nodes as byte offsets with the bins going right (a leaf: none, so it stays), the values, deltas and trees. */
+function copyForest(q: QuantizedForest, buffer: ArrayBuffer, at: Layout): void {
+  const nodes = new Int32Array(buffer, at.nodes, 2 * q.meta.length);
+  const values = new Float64Array(buffer, at.values, q.meta.length);
+  new Float64Array(buffer, at.deltas, q.meta.length).set(q.delta);
+  for (let k = 0; k < q.meta.length; k++) {
+    const m = q.meta[k]!;
+    nodes[2 * k] = (((m >>> 6) * NODE_BYTES) << 6) | (m & 63);
+    nodes[2 * k + 1] = ~q.mask[k]!;
+    values[k] = q.value[k]!;
   }
-};
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+  const trees = new Int32Array(buffer, at.trees, 2 * q.trees);
+  for (let t = 0; t < q.trees; t++) {
+    trees[2 * t] = q.roots[t]! * NODE_BYTES;
+    // The walk's first step is from the root; a one-leaf tree takes it too, onto itself.
+    trees[2 * t + 1] = Math.max(q.depth[t]! - 1, 0);
+  }
+}
 
-const I32 = 0x7f;
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: 0x0b,
-  br: 0x0c,
-  brIf: 0x0d,
-  get: 0x20,
-  set: 0x21,
-  const: 0x41,
-  eqz: 0x45,
-  geU: 0x4f,
-  add: 0x6a,
-  sub: 0x6b,
-  and: 0x71,
-  shl: 0x74,
-  shrU: 0x76,
-  load: (offset: number) => [0x28, 2, offset],
-  load8U: [0x2d, 0, 0],
-  store: [0x36, 2, 0],
-} as const;
-const [LEVELS, N, AT, NODES, BINS, I, P, NODE, M] = [0, 1, 2, 3, 4, 5, 6, 7, 8] as const;
-const get = (local: number) => [op.get, local];
-const set = (local: number) => [op.set, local];
-const num = (v: number) => [op.const, ...sleb(v)];
+const walkers = new WeakMap<QuantizedForest, Walker>();
 
-function assemble(): Uint8Array<ArrayBuffer> {
-  const row = [
-    ...[...get(I), ...get(N), op.geU, op.brIf, 1],
-    ...[...get(NODES), ...get(P), ...op.load(0), op.add, ...set(NODE)],
-    ...[...get(NODE), ...op.load(0), ...set(M)],
-    ...get(P),
-    ...[...get(M), ...num(6), op.shrU, ...num(8), op.add],
-    ...[...get(NODE), ...op.load(4)],
-    ...[...get(BINS), ...get(M), ...num(63), op.and, ...num(8), op.shl, op.add, ...get(I), op.add, ...op.load8U],
-    ...[op.shrU, ...num(1), op.and, ...num(3), op.shl, op.sub, ...op.store],
-    ...[...get(I), ...num(1), op.add, ...set(I)],
-    ...[...get(P), ...num(4), op.add, ...set(P)],
-    ...[op.br, 0],
-  ];
-  const body = [
-    ...[...op.block, ...op.loop],
-    ...[...get(LEVELS), op.eqz, op.brIf, 1],
-    ...[...num(0), ...set(I), ...get(AT), ...set(P)],
-    ...[...op.block, ...op.loop, ...row, op.end, op.end],
-    ...[...get(LEVELS), ...num(1), op.sub, ...set(LEVELS)],
-    ...[op.br, 0, op.end, op.end],
-    op.end,
-  ];
-  const code = [...vec([[4, I32]]), ...body];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0]])),
-    ...section(2, vec([[...name('m'), ...name('memory'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name('walk'), 0x00, 0]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
-  ]);
+/** The forest's walker, compiled and its nodes copied in once. */
+export function walkerOf(q: QuantizedForest): Walker {
+  let walker = walkers.get(q);
+  if (!walker) {
+    walker = createWalker(q);
+    walkers.set(q, walker);
+  }
+  return walker;
 }

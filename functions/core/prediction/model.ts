@@ -76,5 +76,10 @@ export function prepareModel(modelJson: string, version: string, engine: ForestE
 
 /** Rows as feature columns. A row has one value per feature (validateRecord); a missing one would be NaN, as a typed array stores it. */
 function columnsOf(rows: readonly Float32Array[], features: number): Float32Array[] {
-  return Array.from({ length: features }, (_, f) => Float32Array.from(rows, (row) => row[f] ?? NaN));
+  const columns = Array.from({ length: features }, () => new Float32Array(rows.length));
+  // One pass over the rows, each row read once while it is in cache (not once per feature).
+  rows.forEach((row, r) => {
+    for (let f = 0; f < features; f++) columns[f]![r] = row[f] ?? NaN;
+  });
+  return columns;
 }
