@@ -1,0 +1,168 @@
+/**
+ * The one mechanism behind SNS PublishBatch and SQS SendMessageBatch: messages sent in the same
+ * turn are gathered, split into calls of at most 10 entries and a byte budget, each call is
+ * made, its `Failed` entries that are not the sender's fault are sent again with exponential
+ * backoff and jitter, and every caller's promise follows its own entry's fate. An adapter says
+ * only how a call is made; both services answer in the same shape (`Successful`, `Failed`).
+ */
+
+/** A caller waiting for its item's fate. */
+export interface Waiting<T> {
+  readonly item: T;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * Gathers items sent in the same turn of the event loop and hands them over together on the next
+ * one (or at once, when `full` says a call's worth is waiting), so that a record handler can
+ * await its own message while the messages of many records share calls.
+ */
+export class SameTurnGatherer<T> {
+  private queued: Waiting<T>[] = [];
+  private scheduled = false;
+  private readonly flush: (waiting: Waiting<T>[]) => void;
+  private readonly full: (waiting: readonly Waiting<T>[]) => boolean;
+
+  constructor(flush: (waiting: Waiting<T>[]) => void, full: (waiting: readonly Waiting<T>[]) => boolean = () => false) {
+    this.flush = flush;
+    this.full = full;
+  }
+
+  send(item: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ item, resolve, reject });
+      if (this.full(this.queued)) this.hand();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.hand());
+      }
+    });
+  }
+
+  private hand(): void {
+    this.scheduled = false;
+    const waiting = this.queued.splice(0);
+    if (waiting.length > 0) this.flush(waiting);
+  }
+}
+
+/** Both PublishBatch and SendMessageBatch take at most 10 entries a call. */
+const BATCH_ENTRIES = 10;
+
+/** Consecutive groups of at most 10 items and `maxBytes` together; an item bigger than that goes alone. */
+export function splitBatches<T>(items: readonly T[], bytesOf: (item: T) => number, maxBytes = Infinity): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = bytesOf(item);
+    if (current.length > 0 && (current.length === BATCH_ENTRIES || bytes + size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** What PublishBatch and SendMessageBatch both answer, entry by entry (by the Id the sender gave). */
+export interface BatchAnswer {
+  readonly Successful?: readonly { readonly Id?: string | undefined }[] | undefined;
+  readonly Failed?:
+    | readonly {
+        readonly Id?: string | undefined;
+        readonly Code?: string | undefined;
+        readonly Message?: string | undefined;
+        readonly SenderFault?: boolean | undefined;
+      }[]
+    | undefined;
+}
+
+/** Why an entry was not accepted: the service's code and message, or a thrown request's name and message. */
+interface Refusal {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface RetryOptions {
+  /** Sends of one entry at most (default 5). */
+  readonly maxAttempts?: number;
+  /** First pause (default 50 ms), doubled each time, with jitter. */
+  readonly baseDelayMs?: number;
+}
+
+export interface BatchedSenderOptions<T> {
+  /** Makes one call with up to 10 entries, each with its Id. */
+  readonly call: (entries: readonly { readonly id: string; readonly item: T }[]) => Promise<BatchAnswer>;
+  readonly bytesOf: (item: T) => number;
+  /** Bytes of one call at most. */
+  readonly maxBytes: number;
+  /** The error a caller's promise rejects with; `undefined` when the service never answered for the entry. */
+  readonly refused: (reason: Refusal | undefined) => Error;
+  readonly retry?: RetryOptions | undefined;
+  /** Sends as soon as a call's worth (10 entries or `maxBytes`) is waiting, rather than at the turn's end. */
+  readonly sendWhenFull?: boolean;
+}
+
+interface Entry<T> extends Waiting<T> {
+  readonly id: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Gathers, splits, calls with retries and settles every caller: `send` resolves once the service accepted the item. */
+export class BatchedSender<T> {
+  private readonly options: BatchedSenderOptions<T>;
+  private readonly gatherer: SameTurnGatherer<T>;
+  private next = 0;
+
+  constructor(options: BatchedSenderOptions<T>) {
+    this.options = options;
+    const { bytesOf, maxBytes, sendWhenFull } = options;
+    const full = (waiting: readonly Waiting<T>[]) =>
+      waiting.length >= BATCH_ENTRIES || waiting.reduce((sum, w) => sum + bytesOf(w.item), 0) >= maxBytes;
+    this.gatherer = new SameTurnGatherer((waiting) => this.flush(waiting), sendWhenFull === true ? full : undefined);
+  }
+
+  send(item: T): Promise<void> {
+    return this.gatherer.send(item);
+  }
+
+  private flush(waiting: Waiting<T>[]): void {
+    const entries = waiting.map((w) => ({ ...w, id: String(this.next++) }));
+    const { bytesOf, maxBytes } = this.options;
+    for (const call of splitBatches(entries, (e) => bytesOf(e.item), maxBytes)) void this.sendWithRetry(call);
+  }
+
+  private async sendWithRetry(call: Entry<T>[]): Promise<void> {
+    const maxAttempts = this.options.retry?.maxAttempts ?? 5;
+    const baseDelay = this.options.retry?.baseDelayMs ?? 50;
+    let pending = call;
+    let reasons = new Map<string, Refusal>();
+    for (let attempt = 1; pending.length > 0 && attempt <= maxAttempts; attempt++) {
+      if (attempt > 1) await sleep(baseDelay * 2 ** (attempt - 2) * (0.5 + Math.random()));
+      try {
+        const answer = await this.options.call(pending);
+        const accepted = new Set((answer.Successful ?? []).map((s) => s.Id));
+        const failed = new Map((answer.Failed ?? []).map((f) => [f.Id, f]));
+        reasons = new Map(
+          [...failed].map(([id, f]) => [String(id), { code: f.Code ?? 'Unknown', message: f.Message ?? '' }]),
+        );
+        for (const e of pending) if (accepted.has(e.id)) e.resolve();
+        // A sender fault (a too-big message) will not get better by sending it again.
+        for (const e of pending)
+          if (failed.get(e.id)?.SenderFault === true) e.reject(this.options.refused(reasons.get(e.id)));
+        // Neither accepted nor refused for good (a throttle, or absent from the answer): again.
+        pending = pending.filter((e) => !accepted.has(e.id) && failed.get(e.id)?.SenderFault !== true);
+      } catch (error) {
+        const { name, message } = error as Error;
+        reasons = new Map(pending.map((e) => [e.id, { code: name, message }]));
+      }
+    }
+    for (const e of pending) e.reject(this.options.refused(reasons.get(e.id)));
+  }
+}
