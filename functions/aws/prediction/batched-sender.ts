@@ -69,6 +69,20 @@ export function splitBatches<T>(items: readonly T[], bytesOf: (item: T) => numbe
   return batches;
 }
 
+interface AttributeValue {
+  readonly DataType?: string | undefined;
+  readonly StringValue?: string | undefined;
+  readonly BinaryValue?: Uint8Array | undefined;
+}
+
+/** The bytes SNS and SQS both count for message attributes: each one's name, type and value (UTF-8). */
+export function attributesBytes(attributes: Readonly<Record<string, AttributeValue>> = {}): number {
+  let bytes = 0;
+  for (const [name, { DataType = '', StringValue = '', BinaryValue }] of Object.entries(attributes))
+    bytes += Buffer.byteLength(name + DataType + StringValue) + (BinaryValue?.byteLength ?? 0);
+  return bytes;
+}
+
 /** What PublishBatch and SendMessageBatch both answer, entry by entry (by the Id the sender gave). */
 export interface BatchAnswer {
   readonly Successful?: readonly { readonly Id?: string | undefined }[] | undefined;

@@ -6,7 +6,7 @@
  * message to every subscribed queue.
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
-import { BatchedSender, splitBatches, type RetryOptions } from './batched-sender.ts';
+import { attributesBytes, BatchedSender, splitBatches, type RetryOptions } from './batched-sender.ts';
 
 /** One message for a topic or queue: its body and message attributes. */
 export interface OutgoingMessage {
@@ -24,10 +24,7 @@ export const SNS_MAX_BATCH_BYTES = 262_144;
 
 /** The bytes SNS counts for a message: the body plus each attribute's name, type and value. */
 export function messageBytes(message: OutgoingMessage): number {
-  let bytes = Buffer.byteLength(message.body);
-  for (const [name, value] of Object.entries(message.attributes ?? {}))
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType) + Buffer.byteLength(value.StringValue);
-  return bytes;
+  return Buffer.byteLength(message.body) + attributesBytes(message.attributes);
 }
 
 /** Splits messages, in order, into calls of at most 10 entries and 256 KiB (a bigger message goes alone). */

@@ -4,13 +4,8 @@
  * sends them as soon as a batch is full, retries `Failed` entries with backoff, and each caller
  * learns whether its own message was finally accepted.
  */
-import {
-  SendMessageBatchCommand,
-  type MessageAttributeValue,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { BatchedSender, type RetryOptions } from './batched-sender.ts';
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { attributesBytes, BatchedSender, type RetryOptions } from './batched-sender.ts';
 
 export type { RetryOptions } from './batched-sender.ts';
 
@@ -28,15 +23,7 @@ export type MessageEntry = Omit<SendMessageBatchRequestEntry, 'Id'>;
 
 /** A message's size as SQS counts it: the body, and each attribute's name, type and value (UTF-8). */
 export function messageBytes(entry: MessageEntry): number {
-  let bytes = Buffer.byteLength(entry.MessageBody ?? '');
-  for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) bytes += attributeBytes(name, value);
-  return bytes;
-}
-
-function attributeBytes(name: string, value: MessageAttributeValue): number {
-  const data = value.StringValue ?? '';
-  const binary = value.BinaryValue?.byteLength ?? 0;
-  return Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(data) + binary;
+  return Buffer.byteLength(entry.MessageBody ?? '') + attributesBytes(entry.MessageAttributes);
 }
 
 /** Sends to one queue; `send` resolves when SQS accepted the message and rejects when it was refused after every retry. */
