@@ -122,8 +122,11 @@ export interface BatchedSenderOptions<T> {
   readonly sendWhenFull?: boolean;
 }
 
-interface Entry<T> extends Waiting<T> {
+/** An item as it waits: numbered for its call's answer, its bytes counted once. */
+interface Entry<T> {
   readonly id: string;
+  readonly item: T;
+  readonly bytes: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -131,52 +134,52 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Gathers, splits, calls with retries and settles every caller: `send` resolves once the service accepted the item. */
 export class BatchedSender<T> {
   private readonly options: BatchedSenderOptions<T>;
-  private readonly gatherer: SameTurnGatherer<T>;
+  private readonly gatherer: SameTurnGatherer<Entry<T>>;
   private next = 0;
+  private queuedBytes = 0;
 
   constructor(options: BatchedSenderOptions<T>) {
     this.options = options;
-    const { bytesOf, maxBytes, sendWhenFull } = options;
-    const full = (waiting: readonly Waiting<T>[]) =>
-      waiting.length >= BATCH_ENTRIES || waiting.reduce((sum, w) => sum + bytesOf(w.item), 0) >= maxBytes;
-    this.gatherer = new SameTurnGatherer((waiting) => this.flush(waiting), sendWhenFull === true ? full : undefined);
+    const full = (waiting: readonly unknown[]) =>
+      waiting.length >= BATCH_ENTRIES || this.queuedBytes >= options.maxBytes;
+    this.gatherer = new SameTurnGatherer((w) => this.flush(w), options.sendWhenFull === true ? full : undefined);
   }
 
   send(item: T): Promise<void> {
-    return this.gatherer.send(item);
+    const bytes = this.options.bytesOf(item);
+    this.queuedBytes += bytes;
+    return this.gatherer.send({ id: String(this.next++), item, bytes });
   }
 
-  private flush(waiting: Waiting<T>[]): void {
-    const entries = waiting.map((w) => ({ ...w, id: String(this.next++) }));
-    const { bytesOf, maxBytes } = this.options;
-    for (const call of splitBatches(entries, (e) => bytesOf(e.item), maxBytes)) void this.sendWithRetry(call);
+  private flush(waiting: Waiting<Entry<T>>[]): void {
+    this.queuedBytes = 0;
+    for (const call of splitBatches(waiting, (w) => w.item.bytes, this.options.maxBytes)) void this.sendWithRetry(call);
   }
 
-  private async sendWithRetry(call: Entry<T>[]): Promise<void> {
+  private async sendWithRetry(call: Waiting<Entry<T>>[]): Promise<void> {
     const maxAttempts = this.options.retry?.maxAttempts ?? 5;
     const baseDelay = this.options.retry?.baseDelayMs ?? 50;
+    const refused = (w: Waiting<Entry<T>>) => w.reject(this.options.refused(reasons.get(w.item.id)));
     let pending = call;
-    let reasons = new Map<string, Refusal>();
+    let reasons = new Map<string | undefined, Refusal>();
     for (let attempt = 1; pending.length > 0 && attempt <= maxAttempts; attempt++) {
       if (attempt > 1) await sleep(baseDelay * 2 ** (attempt - 2) * (0.5 + Math.random()));
       try {
-        const answer = await this.options.call(pending);
+        const answer = await this.options.call(pending.map((w) => w.item));
         const accepted = new Set((answer.Successful ?? []).map((s) => s.Id));
         const failed = new Map((answer.Failed ?? []).map((f) => [f.Id, f]));
-        reasons = new Map(
-          [...failed].map(([id, f]) => [String(id), { code: f.Code ?? 'Unknown', message: f.Message ?? '' }]),
-        );
-        for (const e of pending) if (accepted.has(e.id)) e.resolve();
+        reasons = new Map([...failed].map(([id, f]) => [id, { code: f.Code ?? 'Unknown', message: f.Message ?? '' }]));
         // A sender fault (a too-big message) will not get better by sending it again.
-        for (const e of pending)
-          if (failed.get(e.id)?.SenderFault === true) e.reject(this.options.refused(reasons.get(e.id)));
+        const final = (w: Waiting<Entry<T>>) => failed.get(w.item.id)?.SenderFault === true;
+        for (const w of pending) if (accepted.has(w.item.id)) w.resolve();
+        for (const w of pending) if (final(w)) refused(w);
         // Neither accepted nor refused for good (a throttle, or absent from the answer): again.
-        pending = pending.filter((e) => !accepted.has(e.id) && failed.get(e.id)?.SenderFault !== true);
+        pending = pending.filter((w) => !accepted.has(w.item.id) && !final(w));
       } catch (error) {
         const { name, message } = error as Error;
-        reasons = new Map(pending.map((e) => [e.id, { code: name, message }]));
+        reasons = new Map(pending.map((w) => [w.item.id, { code: name, message }]));
       }
     }
-    for (const e of pending) e.reject(this.options.refused(reasons.get(e.id)));
+    pending.forEach(refused);
   }
 }
