@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { parseRecord, modelFeatures, poisonEnvelope, type PoisonMessage } from '#core/prediction/index.ts';
 import { describeValue } from '#core/prediction/describe.ts';
 import { BatchScorer } from '#core/prediction/batch-scorer.ts';
-import { messageBytes, splitBatches, SQS_MESSAGE_BYTES } from '#aws/prediction/sqs-batch.ts';
+import { splitBatches } from '#aws/prediction/batched-sender.ts';
+import { messageBytes, SQS_MESSAGE_BYTES } from '#aws/prediction/sqs-batch.ts';
 import { features } from './fixtures.ts';
 
 const schema = modelFeatures({});

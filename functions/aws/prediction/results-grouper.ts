@@ -7,46 +7,31 @@
  * on (to the SNS publisher, which packs up to 10 messages a call); every caller's promise follows the fate of the message that carries its result.
  */
 import { resultsMessageBody } from '#core/prediction/result.ts';
+import { SameTurnGatherer } from './batched-sender.ts';
 import { SNS_MAX_BATCH_BYTES, messageBytes, type MessagePublisher, type OutgoingMessage } from './sns-publish-batch.ts';
 
-interface Pending extends OutgoingMessage {
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
-}
-
 export class ResultsGrouper implements MessagePublisher {
-  private queued: Pending[] = [];
-  private scheduled = false;
-  private readonly next: MessagePublisher;
-  private readonly maxResults: number;
+  private readonly gatherer: SameTurnGatherer<OutgoingMessage>;
 
   constructor(next: MessagePublisher, maxResults: number) {
-    this.next = next;
-    this.maxResults = maxResults;
-  }
-
-  /** `message.body` is one serialized result; resolves once the message carrying it was accepted. */
-  send(message: OutgoingMessage): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queued.push({ ...message, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
+    this.gatherer = new SameTurnGatherer((waiting) => {
+      for (const group of groupMessages(
+        waiting.map((w) => ({ ...w.item, caller: w })),
+        maxResults,
+      )) {
+        const attributes = group[0]?.attributes;
+        const body = resultsMessageBody(group.map((r) => r.body));
+        next.send({ body, ...(attributes ? { attributes } : {}) }).then(
+          () => group.forEach((r) => r.caller.resolve()),
+          (error: Error) => group.forEach((r) => r.caller.reject(error)),
+        );
       }
     });
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    for (const group of groupMessages(this.queued.splice(0), this.maxResults)) {
-      const [first] = group;
-      const attributes = first?.attributes;
-      const message = { body: resultsMessageBody(group.map((p) => p.body)), ...(attributes ? { attributes } : {}) };
-      this.next.send(message).then(
-        () => group.forEach((p) => p.resolve()),
-        (error: Error) => group.forEach((p) => p.reject(error)),
-      );
-    }
+  /** `message.body` is one serialized result; resolves once the message carrying it was accepted. */
+  send(message: OutgoingMessage): Promise<void> {
+    return this.gatherer.send(message);
   }
 }
 
