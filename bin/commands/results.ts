@@ -12,13 +12,14 @@ export const command: Command = {
   summary: 'print prediction results from the results queue as they arrive (and delete them)',
   usage: `usage: retention results [--max N] [--idle D] [--json]
 
-Receives the result messages { resultId, userId, round, retained, probability,
-modelVersion, scoredAt }, prints one line each (or the JSON with --json) and deletes them.
-Runs until Ctrl-C.
+Receives the results messages (up to 100 results each: { resultId, userId, round,
+retained, probability, modelVersion, scoredAt, … }), prints one line a result (or its
+JSON with --json) and deletes each message once its results are printed. Runs until Ctrl-C.
 
-  --max N     stop once N results are printed (whole messages, so possibly a few more)
+  --max N     stop once N results are printed (whole messages of up to 100 results,
+              so possibly more)
   --idle D    stop when nothing arrived for D (e.g. 10s)
-  --json      print each message body as one JSON line
+  --json      print each result as one JSON line
 
 ${targetUsage}
 `,
