@@ -85,8 +85,8 @@ export interface TrainingProps {
 
 /**
  * Sized from bench/training.ts and bench/scale.ts (docs/training.md, docs/cost.md). Prepare
- * holds the train week in columns, linear in users: 1,357 MB peak RSS at 10M users, too
- * close to 1769 MB (and V8 collects ever more often near its heap cap), so 3008 MB.
+ * holds the train week in columns, linear in its active users: 1,216 MB peak RSS in the
+ * 10M-user run (6.97M active), 1,357 MB with 9M, too close to 1769 MB, so 3008 MB.
  * 1769 MB is one full vCPU. Train's memory buys vCPUs for the engine's worker threads
  * (a prop); its timeout is Lambda's maximum.
  */

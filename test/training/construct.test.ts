@@ -102,7 +102,7 @@ describe('training construct', () => {
     });
   });
 
-  it('gives Prepare the memory of a 10M-user week (docs/cost.md: 1,357 MB peak, linear in users)', () => {
+  it('gives Prepare the memory of a 10M-user week (docs/cost.md: 1,216 MB peak RSS, linear in active users)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ TREE_ROWS_PER_SHARD: Match.anyValue() }) },
       MemorySize: 3008,
