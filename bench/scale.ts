@@ -8,7 +8,9 @@
  * every part, the completed weeks start the training state machine (the stack's own
  * StartTraining, default grid), which runs Prepare → Map(Train, shards when a forest is too
  * big for one task) → Evaluate → Publish. Prints per step the time, the peak memory, the
- * Lambda's memory and timeout and the headroom (limit ÷ measured), and the load average.
+ * Lambda's memory and timeout and the headroom (limit ÷ measured), and the load average;
+ * and a line per invocation as it ends. The 10M-user week (docs/cost.md):
+ * `--users 10000000 --parts 10`, ~70 min on a loaded 2-core machine, ~8.5 GB RSS.
  * Then Prepare's core on the same extracted parts, streamed (now) and whole (before).
  *
  * `--prepare-only`: just that last comparison, on synthetic features of N users in P parts
@@ -153,7 +155,13 @@ export async function run(opts: BenchOptions): Promise<void> {
     const cloud = await startLocalCloud({
       stateDir: process.env.RETENTION_STATE_DIR ?? join(work, 'state'),
       onActivity: (a) => {
-        if (a.kind === 'invoke') invocations.push({ ...a, endedAt: performance.now() });
+        if (a.kind !== 'invoke') return;
+        invocations.push({ ...a, endedAt: performance.now() });
+        // A 10M run takes an hour: each invocation as it ends, so a run cut short still tells how far it got.
+        console.log(
+          `${new Date().toISOString().slice(11, 19)} ${a.function}: ${a.ok ? 'ok' : `failed (${a.error})`} in ` +
+            `${seconds(a.durationMs)}, peak ${(a.peakMemoryBytes / MiB).toFixed(0)} MB; load ${load()}`,
+        );
       },
     });
     try {
@@ -200,7 +208,9 @@ async function report(
   ];
   const executions = [...cloud.stepFunctions.executions.values()];
   console.log(
-    `\nload average at the end ${load()}; pipeline wall time from the first part's upload: ${seconds(m.wallMs)}`,
+    `\nload average at the end ${load()}; pipeline wall time from the first part's upload: ${seconds(m.wallMs)}; ` +
+      `this process's max RSS (the emulators' objects and every function's workers): ` +
+      `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
   );
   printTable(rows, [
     { step: 'seed (this process, no Lambda)', ms: m.seedMs, note: `${m.seedRssMb.toFixed(0)} max RSS of the process` },

@@ -84,12 +84,14 @@ export interface TrainingProps {
 }
 
 /**
- * Sized from bench/training.ts (docs/training.md): at 1M users Prepare took 2.4 s and peaked
- * at 580 MB RSS; 1769 MB is one full vCPU. Train's memory buys vCPUs for the engine's
- * worker threads (a prop); its timeout is Lambda's maximum.
+ * Sized from bench/training.ts and bench/scale.ts (docs/training.md, docs/cost.md). Prepare
+ * holds the train week in columns, linear in its active users: 1,216 MB peak RSS in the
+ * 10M-user run (6.97M active), 1,357 MB with 9M, too close to 1769 MB, so 3008 MB.
+ * 1769 MB is one full vCPU. Train's memory buys vCPUs for the engine's worker threads
+ * (a prop); its timeout is Lambda's maximum.
  */
 const SIZING = {
-  prepare: { memorySize: 1769, timeout: Duration.minutes(5) },
+  prepare: { memorySize: 3008, timeout: Duration.minutes(5) },
   train: { timeout: Duration.minutes(15) },
   evaluate: { memorySize: 1769, timeout: Duration.minutes(5) },
   publish: { memorySize: 1024, timeout: Duration.minutes(2) },

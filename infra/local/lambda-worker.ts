@@ -98,5 +98,17 @@ port.on('message', async (request: InvokeRequest) => {
   } finally {
     clearInterval(sampler);
   }
+  console.log(reportLine(request.requestId, reply));
   port.postMessage(reply);
 });
+
+/** Lambda's last log line of an invocation; Max Memory Used here is heap + buffers, not the process's RSS. */
+function reportLine(requestId: string, reply: InvokeReply): string {
+  return [
+    `REPORT RequestId: ${requestId}`,
+    `Duration: ${reply.durationMs.toFixed(2)} ms`,
+    `Billed Duration: ${Math.ceil(reply.durationMs)} ms`,
+    `Memory Size: ${init.memoryMb} MB`,
+    `Max Memory Used: ${Math.ceil(reply.peakMemoryBytes / 2 ** 20)} MB`,
+  ].join('\t');
+}

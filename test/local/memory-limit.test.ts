@@ -4,7 +4,8 @@
  * them): a handler that holds more than its MemorySize in buffers fails with
  * Runtime.OutOfMemory, the same handler within its memory succeeds.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { defined } from '#test/support/defined.ts';
 import { inlineFunctions } from '#test/support/inline-function.ts';
 
 describe('memory limit in the local runtime', () => {
@@ -30,5 +31,19 @@ describe('memory limit in the local runtime', () => {
     const result = await start(512).invoke({ mb: 200 });
     expect(result).toMatchObject({ ok: true, payload: (200 * 2 ** 20) / 8 });
     expect(result.peakMemoryBytes).toBeGreaterThan(200 * 2 ** 20);
+  });
+
+  it("ends each invocation's output with Lambda's REPORT line, its peak memory included", async () => {
+    const output: string[] = [];
+    const result = await functions
+      .start({ memoryMb: 512 }, { onOutput: (_, chunk) => output.push(chunk) })
+      .invoke({ mb: 200 });
+    const report = await vi.waitFor(() => defined(/^REPORT .*$/m.exec(output.join(''))?.[0], 'a REPORT line'));
+    expect(report).toMatch(
+      new RegExp(
+        `^REPORT RequestId: ${result.requestId}\tDuration: [\\d.]+ ms\tBilled Duration: \\d+ ms\tMemory Size: 512 MB\tMax Memory Used: \\d+ MB$`,
+      ),
+    );
+    expect(Number(/Max Memory Used: (\d+)/.exec(report)?.[1])).toBe(Math.ceil(result.peakMemoryBytes / 2 ** 20));
   });
 });

@@ -102,6 +102,13 @@ describe('training construct', () => {
     });
   });
 
+  it('gives Prepare the memory of a 10M-user week (docs/cost.md: 1,216 MB peak RSS, linear in active users)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TREE_ROWS_PER_SHARD: Match.anyValue() }) },
+      MemorySize: 3008,
+    });
+  });
+
   it("starts on a week's completion marker only", () => {
     const notifications = defined(
       Object.values(template.findResources('Custom::S3BucketNotifications'))[0],
