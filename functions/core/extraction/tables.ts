@@ -1,15 +1,15 @@
 /**
  * The two lookup tables joined to the events: CRM (`company_id industry region social_type`)
  * and user profiles (`user_id gender age`). Same line machinery as the events (streams,
- * CRLF, 64 KiB limit, UTF-8 check); a key listed twice keeps its first row and the later
- * line is rejected as `duplicate_key`.
+ * CRLF, 64 KiB limit, UTF-8 check) and the same keyed loop (keyed-table.ts): a key listed
+ * twice keeps its first row and the later line is rejected as `duplicate_key`.
  */
 import { AGE_MAX, AGE_MIN, DEFAULT_CATEGORIES, type Categories } from '#core/schema.ts';
 import { compileCategories, matchName, type CompiledCategories } from './categories.ts';
 import { idFault, MAX_ID_DIGITS } from './event-line.ts';
-import { IdMap } from './id-map.ts';
-import { CODE, LineStream, asLine, classifyRejected, reasonOf } from './line-stream.ts';
-import type { CrmRecord, LineCounts, ParseResult, ProfileRecord, RejectSink } from './types.ts';
+import { KeyedTable } from './keyed-table.ts';
+import { CODE, asLine, classifyRejected, reasonOf, type LineStream } from './line-stream.ts';
+import type { CrmRecord, ParseResult, ProfileRecord, RejectSink } from './types.ts';
 
 const TAB = 9;
 const LF = 10;
@@ -104,20 +104,13 @@ function scanProfile(buf: Uint8Array, p: number, out: ProfileFields): number {
 }
 
 /** The CRM table: company id → industry, region, social type (category indices). */
-export class CrmTable extends LineStream {
+export class CrmTable extends KeyedTable<CrmFields> {
   readonly categories: CompiledCategories;
-  private readonly index = new IdMap();
   private readonly rows: CrmRecord[] = [];
-  private readonly fields = crmFields();
 
   constructor(options: { categories?: Categories; onReject?: RejectSink; rejectsPerReason?: number } = {}) {
-    super(options.onReject, options.rejectsPerReason);
+    super(crmFields(), CRM_FIELDS, options.onReject, options.rejectsPerReason);
     this.categories = compileCategories(options.categories ?? DEFAULT_CATEGORIES);
-  }
-
-  /** Distinct companies kept. */
-  get size(): number {
-    return this.rows.length;
   }
 
   get(companyId: number): CrmRecord | undefined {
@@ -125,44 +118,20 @@ export class CrmTable extends LineStream {
     return slot < 0 ? undefined : this.rows[slot];
   }
 
-  lineCounts(): LineCounts {
-    return this.totals();
+  protected scanRow(buf: Uint8Array, p: number, out: CrmFields): number {
+    return scanCrm(buf, p, this.categories, out);
   }
 
-  protected scanLines(buf: Uint8Array, start: number, stop: number): void {
-    const out = this.fields;
-    let p = start;
-    while (p < stop) {
-      this.line++;
-      const next = scanCrm(buf, p, this.categories, out);
-      if (next < 0) {
-        p = this.rejectLine(buf, p, -1 - next, CRM_FIELDS);
-        continue;
-      }
-      if (this.index.get(out.id) >= 0) {
-        p = this.rejectLine(buf, p, CODE.duplicate_key, CRM_FIELDS);
-        continue;
-      }
-      this.index.set(out.id, this.rows.length);
-      this.rows.push(crmRecord(out));
-      this.accepted++;
-      p = next;
-    }
+  /** The row's slot in `rows`. */
+  protected keep(fields: CrmFields): number {
+    return this.rows.push(crmRecord(fields)) - 1;
   }
 }
 
 /** The profile table: user id → gender, age (packed in one IdMap value). */
-export class ProfileTable extends LineStream {
-  private readonly index = new IdMap();
-  private readonly fields = profileFields();
-
+export class ProfileTable extends KeyedTable<ProfileFields> {
   constructor(options: { onReject?: RejectSink; rejectsPerReason?: number } = {}) {
-    super(options.onReject, options.rejectsPerReason);
-  }
-
-  /** Distinct users kept. */
-  get size(): number {
-    return this.index.size;
+    super(profileFields(), PROFILE_FIELDS, options.onReject, options.rejectsPerReason);
   }
 
   get(userId: number): ProfileRecord | undefined {
@@ -175,28 +144,13 @@ export class ProfileTable extends LineStream {
     return this.index.get(userId);
   }
 
-  lineCounts(): LineCounts {
-    return this.totals();
+  protected scanRow(buf: Uint8Array, p: number, out: ProfileFields): number {
+    return scanProfile(buf, p, out);
   }
 
-  protected scanLines(buf: Uint8Array, start: number, stop: number): void {
-    const out = this.fields;
-    let p = start;
-    while (p < stop) {
-      this.line++;
-      const next = scanProfile(buf, p, out);
-      if (next < 0) {
-        p = this.rejectLine(buf, p, -1 - next, PROFILE_FIELDS);
-        continue;
-      }
-      if (this.index.get(out.id) >= 0) {
-        p = this.rejectLine(buf, p, CODE.duplicate_key, PROFILE_FIELDS);
-        continue;
-      }
-      this.index.set(out.id, out.gender + 2 * out.age);
-      this.accepted++;
-      p = next;
-    }
+  /** Gender and age packed: gender + 2 × age. */
+  protected keep(fields: ProfileFields): number {
+    return fields.gender + 2 * fields.age;
   }
 }
 
