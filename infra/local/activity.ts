@@ -21,6 +21,8 @@ export type Activity =
   | { kind: 'async-done'; function: string; ok: boolean; attempts: number; condition?: string; destination?: string }
   | ({ kind: 'batch'; function: string } & BatchOutcome)
   | ({ kind: 'queue-batch'; function: string } & SqsBatchOutcome)
+  /** An EventBridge rule matched an event and hands it to one of its targets. */
+  | { kind: 'rule'; rule: string; target: string }
   | { kind: 'warning'; message: string };
 
 export type Emit = (activity: Activity) => void;

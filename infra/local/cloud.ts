@@ -2,9 +2,10 @@
  * The local cloud: the real stack, synthesized, recreated in in-process emulators and run.
  * Buckets, queues and streams come from the template; each Lambda runs the bundle CDK built
  * in its own worker threads with its own environment; S3 notifications, async-invoke
- * retries and destinations, and Kinesis event source mappings are wired the way AWS wires
- * them. Nothing here knows a particular handler: new resources plug in through the stack.
- * `startLocalCloud` lists the steps; each lives in its own file.
+ * retries and destinations, Kinesis event source mappings and EventBridge rules on state
+ * machine executions are wired the way AWS wires them. Nothing here knows a particular
+ * handler: new resources plug in through the stack. `startLocalCloud` lists the steps; each
+ * lives in its own file.
  */
 import {
   createEmulatorClients,
@@ -33,6 +34,7 @@ import { startStepFunctionsEndpoint, type StepFunctionsEndpoint } from './stepfu
 import { synthesizeTemplate } from './synthesis.ts';
 import { serveS3Notifications, startKinesisPollers } from './triggers.ts';
 import { startQueuePollers } from './queue-mappings.ts';
+import { serveEventRules } from './event-rules.ts';
 
 export type { Activity } from './activity.ts';
 
@@ -177,6 +179,8 @@ async function bringUp(
 
   const stateMachines = resolveStateMachines(template, resources, context);
   for (const machine of stateMachines) stepFunctions.register(machine.arn, machine.definition);
+  // An execution's end goes to the EventBridge rules whose pattern matches it.
+  cleanups.add(serveEventRules(stepFunctions, triggers));
   const outputs = resolveOutputs(template, context, activity.warn);
   const endpoints = { ...emulators.endpoints, stepFunctions: stepFunctions.endpoint, lambda: lambdaApi.endpoint };
   writeRunningState(stateDir, { region, endpoints, resources, outputs });

@@ -1,8 +1,8 @@
 /**
  * Synthesizes the real CDK app in-process and reads, from its CloudFormation template, what
  * the local cloud must recreate: buckets, queues, streams, Lambda functions (with the bundle
- * CDK built), S3 notification rules, event source mappings, async-invoke configs and state
- * machines. Property values stay unresolved here; cloud.ts resolves them once the
+ * CDK built), S3 notification rules, event source mappings, async-invoke configs, state
+ * machines and EventBridge rules. Property values stay unresolved here; cloud.ts resolves them once the
  * emulators have given each resource its address (see intrinsics.ts).
  */
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
@@ -169,6 +169,26 @@ export interface StateMachineSpec {
   readonly definition: unknown;
 }
 
+/** One target of an EventBridge rule; ARNs unresolved. */
+interface EventRuleTarget {
+  readonly id: string;
+  readonly arn: unknown;
+  /** Where EventBridge puts an event it could not deliver. */
+  readonly deadLetterArn?: unknown;
+  /** Input, InputPath or InputTransformer: the target gets a reshaped event (not done locally). */
+  readonly reshaped: boolean;
+}
+
+export interface EventRuleSpec {
+  readonly logicalId: string;
+  readonly enabled: boolean;
+  /** Unresolved EventPattern; undefined for a schedule. */
+  readonly pattern: unknown;
+  /** Undefined: the default bus. */
+  readonly eventBusName?: unknown;
+  readonly targets: EventRuleTarget[];
+}
+
 interface BucketDeploymentSpec {
   readonly logicalId: string;
   readonly destinationBucketLogicalId: string;
@@ -190,6 +210,7 @@ export interface LocalTemplate {
   readonly eventSourceMappings: EventSourceMappingSpec[];
   readonly invokeConfigs: InvokeConfigSpec[];
   readonly stateMachines: StateMachineSpec[];
+  readonly eventRules: EventRuleSpec[];
   readonly bucketDeployments: BucketDeploymentSpec[];
 }
 
@@ -358,6 +379,8 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
     };
   });
 
+  const eventRules = byType('AWS::Events::Rule').map(([id, r]) => readEventRule(id, props(r)));
+
   // BucketDeployment (e.g. the built dashboard): its sources are the cloud assembly's asset
   // folders, `asset.<hash>` for the object key `<hash>.zip`.
   const bucketDeployments: BucketDeploymentSpec[] = [];
@@ -393,6 +416,7 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
     eventSourceMappings,
     invokeConfigs,
     stateMachines,
+    eventRules,
     bucketDeployments,
   };
 }
@@ -400,6 +424,22 @@ export function readTemplate(stack: SynthesizedStack): LocalTemplate {
 function maximumConcurrencyOf(scaling: unknown): { maximumConcurrency?: number } {
   const value = (scaling as { MaximumConcurrency?: unknown } | undefined)?.MaximumConcurrency;
   return value === undefined ? {} : { maximumConcurrency: Number(value) };
+}
+
+function readEventRule(logicalId: string, p: Record<string, unknown>): EventRuleSpec {
+  const targets = ((p.Targets ?? []) as Record<string, unknown>[]).map((t) => ({
+    id: String(t.Id),
+    arn: t.Arn,
+    deadLetterArn: (t.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn,
+    reshaped: t.Input !== undefined || t.InputPath !== undefined || t.InputTransformer !== undefined,
+  }));
+  return {
+    logicalId,
+    enabled: p.State === undefined || p.State === 'ENABLED',
+    pattern: p.EventPattern,
+    eventBusName: p.EventBusName,
+    targets,
+  };
 }
 
 /** S3 key filter as AWS applies it: both prefix and suffix must match (empty = any). */
