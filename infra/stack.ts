@@ -52,13 +52,13 @@ export class RetentionForestStack extends Stack {
     // ---- prediction: Kinesis → predict → results queue, data/trends.json.
     this.prediction = new Prediction(this, 'Prediction', { dataBucket, siteBucket, newFunction });
 
-    // ---- outcomes: scored parts + next week's completion → data/outcomes.json, realized-AUC alarm.
+    // ---- outcomes: scored parts + training succeeded (EventBridge) → data/outcomes.json, realized-AUC alarm.
     this.outcomes = new Outcomes(this, 'Outcomes', {
       dataBucket,
       siteBucket,
       newFunction,
       floor: this.training.gate.floor,
-      startTraining: this.training.functions.start,
+      trainingStateMachine: this.training.stateMachine,
     });
 
     giveHelpersStageLogGroups(this, this.settings);

@@ -1,19 +1,23 @@
 /**
  * Outcomes ("were we right"): the Lambda that compares a week's kept predictions with who came
  * back the week after and keeps the site's data/outcomes.json, and the alarm on its realized
- * AUC. It is notified of every scored part (predictions/scored/) and, through StartTraining,
- * of every week's completion (S3 sends one key pattern to one destination, and StartTraining
- * already receives `_COMPLETE.json`).
+ * AUC. It is notified of every scored part (predictions/scored/), and, through an EventBridge
+ * rule, of every training execution that succeeded: training (W → W+1) runs once week W+1's
+ * extraction is complete, which is what judging week W waits for.
  */
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { CfnFunction, Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { CfnFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { EventType, type Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { REALIZED_AUC_METRIC, SITE_OUTCOMES_KEY } from '#core/prediction/outcomes.ts';
 import { SCORED_PREFIX } from '#core/prediction/scored.ts';
+import { EXECUTION_STATUS_CHANGE } from '#aws/step-functions-events.ts';
 import { FAILURE_QUEUE_OUTPUTS, failureQueue } from './failure-queue.ts';
 import { grantObjects } from './object-grants.ts';
 import type { FunctionFactory } from './training.ts';
@@ -24,16 +28,20 @@ export interface OutcomesProps {
   readonly newFunction: FunctionFactory;
   /** The training gate's floor: a week whose realized AUC is below it is flagged and alarmed. */
   readonly floor: number;
-  /** StartTraining, which passes each week's completion event on. */
-  readonly startTraining: IFunction;
+  /** The training flow: each execution that succeeds lets the week before its label week be judged. */
+  readonly trainingStateMachine: IStateMachine;
 }
 
 const SERVICE = 'outcomes';
+/** EventBridge's attempts to hand an event to the function (Lambda's own retries come after). */
+const RULE_RETRY_ATTEMPTS = 8;
 const NAMESPACE = 'RetentionForest';
 
 export class Outcomes extends Construct {
   readonly outcomesFunction: IFunction;
   readonly failures: Queue;
+  /** The rule on the training flow's successful executions, targeting the function. */
+  readonly trainingSucceeded: Rule;
   readonly realizedAucAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: OutcomesProps) {
@@ -67,16 +75,21 @@ export class Outcomes extends Construct {
       suffix: '.json',
     });
 
-    this.outcomesFunction.grantInvoke(props.startTraining);
-    if (props.startTraining instanceof LambdaFunction)
-      props.startTraining.addEnvironment('OUTCOMES_FUNCTION', this.outcomesFunction.functionName);
-
     this.failures = failureQueue(this, 'OutcomesFailures', [this.outcomesFunction], 'the outcomes function').queue;
     new CfnOutput(this, FAILURE_QUEUE_OUTPUTS.outcomes, {
       key: FAILURE_QUEUE_OUTPUTS.outcomes,
       value: this.failures.queueUrl,
-      description: 'Scored-part and week-completion events the outcomes function gave up on',
+      description: 'Scored-part and training-succeeded events the outcomes function gave up on',
     });
+    this.trainingSucceeded = trainingSucceededRule(this, props.trainingStateMachine);
+    // Events EventBridge could not hand over go to the same queue as those the function gave up on.
+    this.trainingSucceeded.addTarget(
+      new LambdaFunction(this.outcomesFunction, {
+        deadLetterQueue: this.failures,
+        retryAttempts: RULE_RETRY_ATTEMPTS,
+        maxEventAge: Duration.hours(6),
+      }),
+    );
 
     this.realizedAucAlarm = new Alarm(this, 'RealizedAucAlarm', {
       metric: new Metric({
@@ -95,4 +108,16 @@ export class Outcomes extends Construct {
         'see data/outcomes.json (belowFloor) and docs/deploy.md "Outcomes"',
     });
   }
+}
+
+/** Matches only the given state machine's executions that ended SUCCEEDED. */
+function trainingSucceededRule(scope: Construct, machine: IStateMachine): Rule {
+  return new Rule(scope, 'TrainingSucceeded', {
+    description: 'A training execution succeeded: its label week is complete, so the week before can be judged',
+    eventPattern: {
+      source: ['aws.states'],
+      detailType: [EXECUTION_STATUS_CHANGE],
+      detail: { status: ['SUCCEEDED'], stateMachineArn: [machine.stateMachineArn] },
+    },
+  });
 }

@@ -1,7 +1,8 @@
 /**
- * The outcomes Lambda on emulated S3: nothing is written until the next week is complete; the
- * next week's completion event (as StartTraining passes it on) and a scored part's event both
- * recompute the week from every kept part and the next week's active users; running it again,
+ * The outcomes Lambda on emulated S3: nothing is written until the next week is complete; a
+ * successful training run's status-change event (training W → W+1, as EventBridge delivers it)
+ * and a scored part's event both recompute week W from every kept part and week W+1's active
+ * users; a run that did not succeed judges nothing, and says why; running it again,
  * or the same event redelivered, leaves data/outcomes.json byte for byte (same ETag); a part
  * rewritten by a retried batch replaces its users; the realized AUC goes out as a metric.
  */
@@ -13,10 +14,28 @@ import { startTestEmulators, type TestEmulators } from '#test/support/emulators.
 import { createOutcomesHandler } from '#handlers/prediction/outcomes.ts';
 import { scoredPartKey, type ScoredPart } from '#core/prediction/scored.ts';
 import { encodeEventKey } from '#infra/local/s3-event.ts';
+import { executionStatusChange } from '#infra/local/execution-events.ts';
+import type { ExecutionStatusEvent } from '#aws/step-functions-events.ts';
 import { defined } from '#test/support/defined.ts';
 
 const eventFor = (...keys: string[]) =>
   ({ Records: keys.map((key) => ({ s3: { object: { key: encodeEventKey(key) } } })) }) as unknown as S3Event;
+
+/** The event EventBridge delivers when the training run (week - 1 → week) ends. */
+const trainingEnded = (labelWeek: number, status: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED') =>
+  executionStatusChange(
+    {
+      executionArn: `arn:aws:states:us-east-1:000000000000:execution:Training:run-${labelWeek}`,
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:Training',
+      name: `run-${labelWeek}`,
+      input: JSON.stringify({ trainWeek: String(labelWeek - 1), labelWeek: String(labelWeek) }),
+      startDate: new Date(),
+      stopDate: new Date(),
+      status,
+      done: Promise.resolve(),
+    },
+    { region: 'us-east-1', account: '000000000000' },
+  );
 
 describe('outcomes handler on emulated S3', () => {
   let local: TestEmulators;
@@ -50,7 +69,7 @@ describe('outcomes handler on emulated S3', () => {
     return marker;
   };
   // Powertools writes EMF lines to stdout: read them there.
-  const run = async (event: S3Event) => {
+  const run = async (event: S3Event | ExecutionStatusEvent) => {
     const metrics = new Metrics({ namespace: 'RetentionForestTest', serviceName: 'outcomes' });
     const spy = vi
       .spyOn(process.stdout, 'write')
@@ -96,9 +115,14 @@ describe('outcomes handler on emulated S3', () => {
       .catch(() => undefined);
     expect(head).toBeUndefined();
 
-    // Week 4's completion, as StartTraining passes it on: week 3 is judged.
-    const marker = await completeWeek(4, [1, 2, 50]);
-    const done = await run(eventFor(marker));
+    // Week 4 complete, training (3 → 4) failed: nothing is judged, and the response says why.
+    await completeWeek(4, [1, 2, 50]);
+    expect(await run(trainingEnded(4, 'FAILED'))).toEqual({
+      weeks: [],
+      skipped: 'execution run-4 is FAILED, not SUCCEEDED',
+    });
+    // Training (3 → 4) succeeded: week 3 is judged.
+    const done = await run(trainingEnded(4));
     expect(done.weeks[0]?.update.status).toBe('written');
     const first = await document();
     expect(first.body).toEqual({
@@ -121,7 +145,7 @@ describe('outcomes handler on emulated S3', () => {
     expect(realizedAucs().at(-1)).toMatchObject({ RealizedAuc: 0.75, service: 'outcomes' });
 
     // Re-run and redelivery: the same document, not even rewritten.
-    expect((await run(eventFor(marker))).weeks[0]?.update.status).toBe('unchanged');
+    expect((await run(trainingEnded(4))).weeks[0]?.update.status).toBe('unchanged');
     expect((await run(eventFor(a, a))).weeks[0]?.update.status).toBe('unchanged');
     expect((await document()).eTag).toBe(first.eTag);
   });
@@ -146,10 +170,17 @@ describe('outcomes handler on emulated S3', () => {
       [1, 0.3],
     ]);
     const marker = await completeWeek(5, [50]);
-    const result = await run(
-      eventFor(key, marker, 'predictions/trends/round=1/x.json', 'extracted/week=2026-W01/_COMPLETE.json'),
-    );
+    // A completion marker is StartTraining's business now: it names no week to judge here.
+    const result = await run(eventFor(key, marker, 'predictions/trends/round=1/x.json'));
     expect(result.weeks.map((w) => [w.week, w.update.status])).toEqual([[4, 'written']]);
+    expect((await run(eventFor(marker))).weeks).toEqual([]);
+    // Records name weeks by number: a calendar week's run has nothing to compare with.
+    const numbered = trainingEnded(5);
+    const calendar = {
+      ...numbered,
+      detail: { ...numbered.detail, input: '{"trainWeek":"2026-W01","labelWeek":"2026-W02"}' },
+    };
+    expect(await run(calendar)).toEqual({ weeks: [], skipped: 'label week 2026-W02 has no numbered week before it' });
     const { body } = await document();
     expect(body.weeks.map((w: { week: number; realizedAuc: number }) => [w.week, w.realizedAuc])).toEqual([
       [3, expect.any(Number)],

@@ -2,13 +2,11 @@
  * StartTraining: S3 ObjectCreated on `extracted/week=<W>/_COMPLETE.json`. When week W-1 is
  * complete too, starts training (W-1 → W); when week W+1 already is, starts (W → W+1) as
  * well, so weeks finishing out of order still train. Duplicate notifications start nothing
- * new: the execution name is derived from the inputs. The event is then passed on to the
- * outcomes Lambda (when the stack names one): the week before this one can now be judged,
- * and S3 sends one key pattern to one destination only.
+ * new: the execution name is derived from the inputs. (A run that succeeds is what lets the
+ * outcomes function judge a week: an EventBridge rule on the state machine tells it.)
  */
 import type { S3Event } from 'aws-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { completeMarkerKey, weekOfCompleteMarker } from '#core/training/keys.ts';
 import { nextWeek, previousWeek } from '#core/weeks.ts';
@@ -23,8 +21,6 @@ export interface StartTrainingDeps {
   readonly dataBucket: string;
   readonly stateMachineArn: string;
   readonly logger: Logger;
-  /** Passes the completion event on to the outcomes Lambda (asynchronously); absent: no outcomes. */
-  readonly forwardToOutcomes?: (event: S3Event) => Promise<void>;
 }
 
 export function createStartTrainingHandler(deps: StartTrainingDeps) {
@@ -49,29 +45,17 @@ export function createStartTrainingHandler(deps: StartTrainingDeps) {
         runs.push(run);
       }
     }
-    // After training started: a failed hand-over retries the event, and starting again is a no-op.
-    await deps.forwardToOutcomes?.(event);
     return { runs };
   };
 }
 
 function startTrainingDepsFromEnv(): StartTrainingDeps {
-  const outcomesFunction = process.env.OUTCOMES_FUNCTION;
   return {
-    ...(outcomesFunction ? { forwardToOutcomes: outcomesForwarder(new LambdaClient({}), outcomesFunction) } : {}),
     store: new TrainingStore(),
     sfn: new SFNClient({}),
     dataBucket: requireEnv('DATA_BUCKET'),
     stateMachineArn: requireEnv('STATE_MACHINE_ARN'),
     logger: new Logger(),
-  };
-}
-
-function outcomesForwarder(lambda: LambdaClient, functionName: string) {
-  return async (event: S3Event): Promise<void> => {
-    await lambda.send(
-      new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: JSON.stringify(event) }),
-    );
   };
 }
 
