@@ -26,7 +26,7 @@ const QUEUES = {
   },
   outcomes: {
     output: FAILURE_QUEUE_OUTPUTS.outcomes,
-    what: 'scored parts and week completions the outcomes function gave up on',
+    what: 'scored parts and training-run events the outcomes function gave up on or never got',
   },
   prediction: { output: PREDICTION_OUTPUTS.failures, what: 'stream batches predict gave up on (not redrivable)' },
 } as const;

@@ -1,8 +1,10 @@
 /**
  * Reading and redriving a failure queue: each message is Lambda's destination record for an
  * asynchronous invocation given up after its retries (the event, the function, the error),
- * a stream mapping's description of a batch it gave up on, or an S3 event dead-lettered by the
- * queue a function reads (the message is the event itself). Looking does not consume;
+ * a stream mapping's description of a batch it gave up on, an S3 event dead-lettered by the
+ * queue a function reads (the message is the event itself), or an event EventBridge could not
+ * deliver to a rule's target (the event itself; the target and the error in the message's
+ * attributes). Looking does not consume;
  * redrive invokes the function again with the original event (asynchronously, so its
  * retries and failure queue apply again), or sends a dead-lettered event back to its source
  * queue, and deletes the message once Lambda or the queue accepted it.
@@ -15,8 +17,10 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
   type Message,
+  type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { isExecutionStatusEvent } from '#aws/step-functions-events.ts';
 
 export interface FailedInvocation {
   readonly messageId: string;
@@ -46,14 +50,17 @@ interface DestinationRecord {
   KinesisBatchInfo?: { shardId?: string; startSequenceNumber?: string; endSequenceNumber?: string };
 }
 
-/** A message body read as a failure; a body that is not one is reported as such, never dropped. */
-function describeFailure(messageId: string, body: string): FailedInvocation {
+/** A message read as a failure; a body that is not one is reported as such, never dropped. */
+function describeFailure(message: Message): FailedInvocation {
+  const messageId = message.MessageId ?? '';
+  const body = message.Body ?? '';
   let record: DestinationRecord;
   try {
     record = JSON.parse(body) as DestinationRecord;
   } catch {
     return { messageId, subjects: [], error: `not a JSON destination record: ${body.slice(0, 200)}` };
   }
+  if (isExecutionStatusEvent(record)) return undeliveredEvent(messageId, record, message.MessageAttributes ?? {});
   if (Array.isArray(record.Records) && record.requestPayload === undefined)
     return {
       messageId,
@@ -62,11 +69,10 @@ function describeFailure(messageId: string, body: string): FailedInvocation {
       requestPayload: record,
       deadLettered: true,
     };
-  const objects = objectsOf(record.requestPayload?.Records ?? []);
   const batch = record.KinesisBatchInfo;
   const subjects = batch
     ? [`${batch.shardId ?? '?'} ${batch.startSequenceNumber ?? '?'}..${batch.endSequenceNumber ?? '?'}`]
-    : objects;
+    : subjectsOf(record.requestPayload);
   const response = record.responsePayload;
   return {
     messageId,
@@ -77,6 +83,29 @@ function describeFailure(messageId: string, body: string): FailedInvocation {
     requestPayload: record.requestPayload,
     timestamp: record.timestamp,
   };
+}
+
+/** An event EventBridge gave up delivering: the body is the event, the attributes say where to and why. */
+function undeliveredEvent(
+  messageId: string,
+  event: unknown,
+  attributes: Record<string, MessageAttributeValue>,
+): FailedInvocation {
+  const attribute = (name: string) => attributes[name]?.StringValue;
+  return {
+    messageId,
+    functionArn: attribute('TARGET_ARN'),
+    condition: attribute('EXHAUSTED_RETRY_CONDITION') ?? 'NotDelivered',
+    error: [attribute('ERROR_CODE'), attribute('ERROR_MESSAGE')].filter(Boolean).join(': ') || undefined,
+    subjects: subjectsOf(event),
+    requestPayload: event,
+  };
+}
+
+/** What an event was about: S3 objects, or a Step Functions execution and how it ended. */
+function subjectsOf(event: unknown): string[] {
+  if (isExecutionStatusEvent(event)) return [`execution ${event.detail.name} ${event.detail.status}`];
+  return objectsOf((event as { Records?: S3Records } | undefined)?.Records ?? []);
 }
 
 const objectsOf = (records: S3Records) =>
@@ -105,7 +134,7 @@ export async function peekFailures(sqs: SQSClient, queueUrl: string, max: number
     const messages = await receive(sqs, queueUrl, 0);
     const fresh = messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
     if (fresh.length === 0) break;
-    for (const m of fresh) seen.set(m.MessageId ?? '', describeFailure(m.MessageId ?? '', m.Body ?? ''));
+    for (const m of fresh) seen.set(m.MessageId ?? '', describeFailure(m));
   }
   return [...seen.values()].slice(0, max);
 }
@@ -134,7 +163,7 @@ export async function redriveFailures(
     if (messages.length === 0) break;
     for (const message of messages.slice(0, max - outcome.redriven.length - outcome.kept.length)) {
       handled.add(message.MessageId ?? '');
-      const failure = describeFailure(message.MessageId ?? '', message.Body ?? '');
+      const failure = describeFailure(message);
       const why = failure.deadLettered
         ? await backToSource(sqs, sourceQueueUrl, message.Body ?? '')
         : await redriveOne(lambda, failure);
@@ -190,6 +219,7 @@ async function receive(sqs: SQSClient, queueUrl: string, visibilityTimeout: numb
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
       MaxNumberOfMessages: 10,
+      MessageAttributeNames: ['All'],
       WaitTimeSeconds: 0,
       VisibilityTimeout: visibilityTimeout,
     }),
