@@ -4,7 +4,8 @@
  * bounded how fast a burst drains (docs/prediction.md, "Capacity"). The grouper gathers the
  * results sent in the same turn, puts up to `maxResults` that share their message attributes
  * (round, model version) into one message of at most SNS's 256 KiB, and sends each message
- * on (to the SNS publisher, which packs up to 10 messages a call); every caller's promise follows the fate of the message that carries its result.
+ * on (to the SNS publisher, which packs up to 10 messages a call); every caller's promise
+ * follows the fate of the message that carries its result.
  */
 import { resultsMessageBody } from '#core/prediction/result.ts';
 import { SameTurnGatherer } from './batched-sender.ts';
