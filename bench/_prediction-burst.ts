@@ -17,6 +17,7 @@ import type { ProducerInput, ProducerReport } from './_producer.ts';
 import type { PredictionRecord } from '#core/prediction/record.ts';
 import { burstWithPoison, type BurstEntry } from '#test/support/poison-records.ts';
 import { present } from './_shared.ts';
+import { ThreadCpu } from './_thread-cpu.ts';
 
 export interface Phase {
   readonly title: string;
@@ -41,6 +42,8 @@ export interface PhaseReport {
   readonly kinds: Map<string, string>;
   /** First PutRecords → last result, records/s. */
   readonly endToEnd: number;
+  /** CPU µs per record by thread name, first put → last result, most first. */
+  readonly threads: [string, number][];
 }
 
 const fmt = (n: number) => n.toLocaleString('en');
@@ -77,6 +80,7 @@ interface Received {
  */
 function receiveResults(cloud: LocalCloud, queueUrl: string, onResult: (r: Received, at: number) => void) {
   const worker = new Worker(new URL('./_results-subscriber.ts', import.meta.url), {
+    name: 'bench subscriber',
     workerData: { queueUrl, config: sqsClientConfig(cloud) },
   });
   const stopped = new Promise<void>((resolve, reject) => {
@@ -136,7 +140,10 @@ async function startProducer(cloud: LocalCloud, stream: string, entries: BurstEn
     entries: entries.map(({ PartitionKey, Data, good }) => ({ PartitionKey, Data, userId: good?.userId })),
     ...(rate ? { rate } : {}),
   };
-  const worker = new Worker(new URL('./_producer.ts', import.meta.url), { workerData: input });
+  const worker = new Worker(new URL('./_producer.ts', import.meta.url), {
+    name: 'bench producer',
+    workerData: input,
+  });
   const messages = (async function* () {
     for (;;)
       yield await new Promise<unknown>((resolve, reject) => worker.once('message', resolve).once('error', reject));
@@ -172,10 +179,14 @@ export async function runPhase(cloud: LocalCloud, where: Where, phase: Phase): P
   // The whole local cloud runs in this process (emulators, pollers, functions' threads, the
   // subscriber), so its CPU time per record bounds the rate whatever else loads the machine.
   const cpuAtStart = process.cpuUsage();
+  const threadCpu = new ThreadCpu();
+  const sampling = setInterval(() => threadCpu.sample(), 100); // catches the producer's thread before it ends
   const put = await producer.go();
   const deadline = Date.now() + Math.max(120_000, phase.records.length * 5);
   while (resultIds.size < good && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   const cpu = process.cpuUsage(cpuAtStart);
+  clearInterval(sampling);
+  const threads = threadCpu.byName().map(([name, s]): [string, number] => [name, (s * 1e6) / entries.length]);
   const cpuPerRecordUs = (cpu.user + cpu.system) / entries.length;
   await new Promise((r) => setTimeout(r, 2000)); // late redeliveries would show up here
   await subscriber.stop();
@@ -216,6 +227,7 @@ export async function runPhase(cloud: LocalCloud, where: Where, phase: Phase): P
     ],
     kinds: poison.kinds,
     endToEnd: perSecond(entries.length, endToEnd),
+    threads,
   };
 }
 
@@ -266,4 +278,19 @@ export function printReports(phases: readonly Phase[], reports: readonly PhaseRe
   console.log('| --- | ' + phases.map(() => '---').join(' | ') + ' |');
   for (const kind of reports[0]?.kinds.keys() ?? [])
     console.log(`| ${kind} | ${reports.map((r) => r.kinds.get(kind) ?? '0 / 0').join(' | ')} |`);
+  printThreads(phases, reports);
+}
+
+/** Where the CPU went: µs per record by thread, threads named as the local cloud names them. */
+function printThreads(phases: readonly Phase[], reports: readonly PhaseReport[]): void {
+  const names = [...new Set(reports.flatMap((r) => r.threads.map(([name]) => name)))];
+  if (!names.length) return; // no /proc here
+  console.log(
+    '\nCPU per record by thread, first put → last result (from /proc; MainThread: fauxqs, the pollers and ' +
+      "the runtime; functions' environments by their logical id, cut to 15 characters; V8Worker: GC and compiling)",
+  );
+  console.log('| thread | ' + phases.map((p) => p.title).join(' | ') + ' |');
+  console.log('| --- | ' + phases.map(() => '---').join(' | ') + ' |');
+  const cell = (r: PhaseReport, name: string) => `${(r.threads.find(([n]) => n === name)?.[1] ?? 0).toFixed(0)} µs`;
+  for (const name of names) console.log(`| ${name} | ${reports.map((r) => cell(r, name)).join(' | ')} |`);
 }

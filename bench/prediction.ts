@@ -46,6 +46,8 @@ const BATCH = 500;
 const STREAM_CONTEXT: Record<string, unknown> = process.env.RETENTION_BENCH_CONTEXT
   ? (JSON.parse(process.env.RETENTION_BENCH_CONTEXT) as Record<string, unknown>)
   : { 'retention:prediction:shardCount': 6, 'retention:prediction:parallelizationFactor': 1 };
+/** `RETENTION_BENCH_BURST_ONLY=1` runs the burst alone (no paced phase), to compare changes faster. */
+const BURST_ONLY = process.env.RETENTION_BENCH_BURST_ONLY === '1';
 /** Execution environments a function may have at once (the local runtime's default is 2). */
 const ENVIRONMENTS = Number(process.env.RETENTION_BENCH_ENVIRONMENTS ?? 4);
 const encoder = new TextEncoder();
@@ -311,7 +313,16 @@ export async function run(opts: BenchOptions): Promise<void> {
         round: 0,
         records: makeRecords(opts.quick ? 5_000 : 100_000, 0, 1),
       },
-      { title: 'paced: 500 records/s', round: 1, records: makeRecords(opts.quick ? 2_000 : 10_000, 1, 2), rate: 500 },
+      ...(BURST_ONLY
+        ? []
+        : [
+            {
+              title: 'paced: 500 records/s',
+              round: 1,
+              records: makeRecords(opts.quick ? 2_000 : 10_000, 1, 2),
+              rate: 500,
+            },
+          ]),
     ],
     handlerAlone,
   );

@@ -94,7 +94,10 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
 
 /** kinesalite in its own worker thread (kinesalite-thread.ts); resolves with its port and how to stop it. */
 async function startKinesalite(port: number): Promise<{ port: number; stop(): Promise<void> }> {
-  const worker = new Worker(new URL('./kinesalite-thread.ts', import.meta.url), { workerData: { port } });
+  const worker = new Worker(new URL('./kinesalite-thread.ts', import.meta.url), {
+    name: 'kinesalite',
+    workerData: { port },
+  });
   const exited = once(worker, 'exit');
   const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error')])) as [
     { port?: number; error?: string } | Error,

@@ -155,6 +155,8 @@ export class LocalFunction {
     };
     const enforce = this.#options.enforceMemory ?? true;
     const worker = new Worker(WORKER_URL, {
+      // The thread's name (Linux keeps 15 bytes) tells the function apart in profiles and /proc.
+      name: config.logicalId,
       workerData: init,
       env: config.environment,
       stdout: true,
