@@ -44,6 +44,8 @@ export interface PhaseReport {
   readonly endToEnd: number;
   /** CPU µs per record by thread name, first put → last result, most first. */
   readonly threads: [string, number][];
+  /** Seconds the hypervisor took the machine's CPUs for others, first put → last result. */
+  readonly stolen: number;
 }
 
 const fmt = (n: number) => n.toLocaleString('en');
@@ -187,6 +189,7 @@ export async function runPhase(cloud: LocalCloud, where: Where, phase: Phase): P
   const cpu = process.cpuUsage(cpuAtStart);
   clearInterval(sampling);
   const threads = threadCpu.byName().map(([name, s]): [string, number] => [name, (s * 1e6) / entries.length]);
+  const stolen = threadCpu.stolen();
   const cpuPerRecordUs = (cpu.user + cpu.system) / entries.length;
   await new Promise((r) => setTimeout(r, 2000)); // late redeliveries would show up here
   await subscriber.stop();
@@ -228,6 +231,7 @@ export async function runPhase(cloud: LocalCloud, where: Where, phase: Phase): P
     kinds: poison.kinds,
     endToEnd: perSecond(entries.length, endToEnd),
     threads,
+    stolen,
   };
 }
 
@@ -293,4 +297,7 @@ function printThreads(phases: readonly Phase[], reports: readonly PhaseReport[])
   console.log('| --- | ' + phases.map(() => '---').join(' | ') + ' |');
   const cell = (r: PhaseReport, name: string) => `${(r.threads.find(([n]) => n === name)?.[1] ?? 0).toFixed(0)} µs`;
   for (const name of names) console.log(`| ${name} | ${reports.map((r) => cell(r, name)).join(' | ')} |`);
+  console.log(
+    `| (stolen by the hypervisor, whole machine) | ${reports.map((r) => `${r.stolen.toFixed(1)} s`).join(' | ')} |`,
+  );
 }

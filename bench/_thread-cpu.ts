@@ -39,13 +39,32 @@ function readThreads(): Map<string, ThreadTime> {
   return threads;
 }
 
+/** Seconds of the machine's CPUs the hypervisor gave to others (the steal column of /proc/stat). */
+function stolenSeconds(): number {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    return Number(cpu.trim().split(/\s+/)[8] ?? 0) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
 export class ThreadCpu {
   readonly #start = readThreads();
+  readonly #stolenAtStart = stolenSeconds();
   readonly #last = new Map<string, ThreadTime>();
 
   /** Records every thread's time so far; call it often enough to catch threads that end. */
   sample(): void {
     for (const [tid, time] of readThreads()) this.#last.set(tid, time);
+  }
+
+  /**
+   * Seconds the hypervisor ran other machines' work on this one's CPUs since construction: on
+   * a shared host, time a thread waits for a CPU it was given, which the same work then takes longer.
+   */
+  stolen(): number {
+    return stolenSeconds() - this.#stolenAtStart;
   }
 
   /** CPU seconds since construction, by thread name (threads of one name summed), most first. */
