@@ -6,11 +6,12 @@
  * invocation (typed arrays live outside the heap, and Lambda counts them).
  * `invoke` resolves with the outcome; a function error is an outcome, not an exception.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { InvokeReply, InvokeRequest, WorkerInit } from './lambda-worker.ts';
+import { lambdaHeapLimits, startEnvironmentThread } from './lambda-thread.ts';
 
 export interface LocalFunctionConfig {
   readonly logicalId: string;
@@ -154,7 +155,7 @@ export class LocalFunction {
       logGroupName: `/aws/lambda/${config.name}`,
     };
     const enforce = this.#options.enforceMemory ?? true;
-    const worker = new Worker(WORKER_URL, {
+    const worker = startEnvironmentThread(WORKER_URL, {
       // The thread's name (Linux keeps 15 bytes) tells the function apart in profiles and /proc.
       name: config.logicalId,
       workerData: init,
@@ -244,21 +245,6 @@ export class LocalFunction {
     await env.worker.terminate();
     if (!this.#stopped) this.#dispatch();
   }
-}
-
-/**
- * The heap Lambda's Node.js bootstrap gives a function of `memoryMb`: a tenth of the memory
- * for new objects (two semi-spaces of a twentieth each) and the rest for the old generation.
- * V8's own default for a heap this size has semi-spaces of a few MB, and a burst of records
- * then spends more CPU on scavenges than on the function's work.
- */
-function lambdaHeapLimits(memoryMb: number) {
-  const newSpaceMb = Math.floor(memoryMb / 10);
-  // V8's young generation holds three semi-spaces (from, to and new large objects).
-  return {
-    maxYoungGenerationSizeMb: Math.max(3, (newSpaceMb / 2) * 3),
-    maxOldGenerationSizeMb: Math.max(64, memoryMb - newSpaceMb),
-  };
 }
 
 function failure(request: InvokeRequest, errorType: string, errorMessage: string): InvocationResult {
