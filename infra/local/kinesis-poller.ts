@@ -10,14 +10,10 @@
  * one shard at once, the records dealt into lanes by partition key so that one key's records
  * are handled in order (kinesis-shard-reader.ts). Each lane retries its own failed batches.
  */
-import {
-  GetShardIteratorCommand,
-  ListShardsCommand,
-  type KinesisClient,
-  type _Record as KinesisRecord,
-} from '@aws-sdk/client-kinesis';
+import { GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { InvocationResult } from './lambda-runtime.ts';
 import { ShardReader } from './kinesis-shard-reader.ts';
+import { readRecordsLike, type ReadRecords, type StreamRecord } from './kinesis-get-records.ts';
 import type { EventSourceMappingSpec } from './template.ts';
 
 /** What a poller needs of an event source mapping, as the template reader gives it. */
@@ -59,7 +55,7 @@ export interface KinesisPollerOptions {
 }
 
 interface Work {
-  records: KinesisRecord[];
+  records: StreamRecord[];
   attempts: number;
 }
 
@@ -80,6 +76,7 @@ export class KinesisPoller {
   async start(): Promise<void> {
     const { kinesis, streamName, settings } = this.#options;
     this.#running = true;
+    const readRecords = await readRecordsLike(kinesis);
     const shards = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
     const iterators = await Promise.all(
       (shards.Shards ?? [])
@@ -95,7 +92,7 @@ export class KinesisPoller {
           return { shardId, iterator: got.ShardIterator };
         }),
     );
-    this.#loops = iterators.map(({ shardId, iterator }) => this.#pollShard(shardId, iterator));
+    this.#loops = iterators.map(({ shardId, iterator }) => this.#pollShard(readRecords, shardId, iterator));
   }
 
   /** True while a batch is invoked or records read from the stream wait for their batch. */
@@ -108,12 +105,12 @@ export class KinesisPoller {
     await Promise.allSettled(this.#loops);
   }
 
-  async #pollShard(shardId: string, firstIterator: string | undefined): Promise<void> {
-    const { kinesis, settings } = this.#options;
+  async #pollShard(readRecords: ReadRecords, shardId: string, firstIterator: string | undefined): Promise<void> {
+    const { settings } = this.#options;
     const pollMs = this.#options.pollIntervalMs ?? 200;
     const lanes = Math.max(1, Math.min(10, settings.parallelizationFactor));
     // Two batches a lane wait read ahead, as before with one lane.
-    const reader = new ShardReader(kinesis, firstIterator, {
+    const reader = new ShardReader(readRecords, firstIterator, {
       pollMs,
       readAhead: settings.batchSize * 2 * lanes,
       lanes,
@@ -149,12 +146,12 @@ export class KinesisPoller {
     }
   }
 
-  async #process(shardId: string, batch: KinesisRecord[]): Promise<void> {
+  async #process(shardId: string, batch: StreamRecord[]): Promise<void> {
     const { settings } = this.#options;
     const retryDelay = this.#options.retryDelayMs ?? 100;
     const work: Work[] = [{ records: batch, attempts: 0 }];
     for (let item = work.shift(); item !== undefined && this.#running; item = work.shift()) {
-      const oldest = item.records[0]?.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
+      const oldest = (item.records[0]?.ApproximateArrivalTimestamp ?? Date.now() / 1000) * 1000;
       if (settings.maximumRecordAgeSeconds >= 0 && Date.now() - oldest > settings.maximumRecordAgeSeconds * 1000) {
         await this.#giveUp(shardId, item, 'RecordAgeExceeded');
         continue;
@@ -187,7 +184,7 @@ export class KinesisPoller {
   }
 
   /** Index of the first record to retry, or -1 when the whole batch succeeded. */
-  #firstFailure(result: InvocationResult, records: KinesisRecord[]): number {
+  #firstFailure(result: InvocationResult, records: StreamRecord[]): number {
     if (!result.ok) return 0;
     if (!this.#options.settings.reportBatchItemFailures) return -1;
     const failures = (result.payload as { batchItemFailures?: { itemIdentifier?: unknown }[] } | null)
@@ -203,7 +200,7 @@ export class KinesisPoller {
     return first;
   }
 
-  #event(shardId: string, records: KinesisRecord[]): unknown {
+  #event(shardId: string, records: StreamRecord[]): unknown {
     const { streamArn, region, functionArn } = this.#options;
     return {
       Records: records.map((r) => ({
@@ -211,8 +208,8 @@ export class KinesisPoller {
           kinesisSchemaVersion: '1.0',
           partitionKey: r.PartitionKey,
           sequenceNumber: r.SequenceNumber,
-          data: Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
-          approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+          data: r.Data,
+          approximateArrivalTimestamp: r.ApproximateArrivalTimestamp,
         },
         eventSource: 'aws:kinesis',
         eventVersion: '1.0',
@@ -249,11 +246,15 @@ export class KinesisPoller {
         shardId,
         startSequenceNumber: first?.SequenceNumber,
         endSequenceNumber: last?.SequenceNumber,
-        approximateArrivalOfFirstRecord: first?.ApproximateArrivalTimestamp?.toISOString(),
-        approximateArrivalOfLastRecord: last?.ApproximateArrivalTimestamp?.toISOString(),
+        approximateArrivalOfFirstRecord: arrival(first),
+        approximateArrivalOfLastRecord: arrival(last),
         batchSize: item.records.length,
         streamArn: this.#options.streamArn,
       },
     });
   }
+}
+
+function arrival(record: StreamRecord | undefined): string | undefined {
+  return record && new Date(record.ApproximateArrivalTimestamp * 1000).toISOString();
 }

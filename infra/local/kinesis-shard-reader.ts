@@ -7,7 +7,7 @@
  * hash of their partition key, as Lambda does: each lane is handled one batch at a time,
  * so the records of one key keep their order while the lanes run side by side.
  */
-import { GetRecordsCommand, type KinesisClient, type _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
+import type { ReadRecords, StreamRecord } from './kinesis-get-records.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -22,7 +22,7 @@ export interface ShardReaderOptions {
 
 interface Lane {
   /** Records read and not yet taken, oldest first. */
-  readonly records: KinesisRecord[];
+  readonly records: StreamRecord[];
   /** When each waiting record was read (ms), for the batching window. */
   readonly readAt: number[];
 }
@@ -38,7 +38,7 @@ function laneOf(partitionKey: string | undefined, lanes: number): number {
 
 export class ShardReader {
   readonly #lanes: Lane[];
-  readonly #kinesis: KinesisClient;
+  readonly #readRecords: ReadRecords;
   readonly #pollMs: number;
   readonly #readAhead: number;
   #buffered = 0;
@@ -47,8 +47,8 @@ export class ShardReader {
   /** Resolved after each read, so that every lane waiting for records wakes when some come. */
   #readDone = Promise.withResolvers<void>();
 
-  constructor(kinesis: KinesisClient, iterator: string | undefined, options: ShardReaderOptions) {
-    this.#kinesis = kinesis;
+  constructor(readRecords: ReadRecords, iterator: string | undefined, options: ShardReaderOptions) {
+    this.#readRecords = readRecords;
     this.#iterator = iterator;
     this.#pollMs = options.pollMs;
     this.#readAhead = options.readAhead;
@@ -100,7 +100,7 @@ export class ShardReader {
   }
 
   /** Up to `count` of the oldest records waiting in `lane`. */
-  take(count: number, lane = 0): KinesisRecord[] {
+  take(count: number, lane = 0): StreamRecord[] {
     const { records, readAt } = this.#lane(lane);
     readAt.splice(0, count);
     const taken = records.splice(0, count);
@@ -115,15 +115,16 @@ export class ShardReader {
   }
 
   async #read(): Promise<void> {
+    if (this.#iterator === undefined) return;
     let got;
     try {
-      got = await this.#kinesis.send(new GetRecordsCommand({ ShardIterator: this.#iterator, Limit: 10_000 }));
+      got = await this.#readRecords(this.#iterator, 10_000);
     } catch {
       await sleep(this.#pollMs); // the emulator is going away or throttling: the next read tries again
       return;
     }
-    this.#iterator = got.NextShardIterator;
-    const records = got.Records ?? [];
+    this.#iterator = got.nextIterator;
+    const { records } = got;
     const now = Date.now();
     for (const record of records) {
       const lane = this.#lane(laneOf(record.PartitionKey, this.#lanes.length));
