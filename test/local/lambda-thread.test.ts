@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { lambdaHeapLimits, startEnvironmentThread, withoutTsx } from '#infra/local/lambda-thread.ts';
+import { lambdaHeapLimits, withoutTsx } from '#infra/local/lambda-thread.ts';
 
 describe("an execution environment's thread", () => {
   it("gets the heap split of Lambda's Node.js bootstrap: a tenth new, the rest old", () => {
