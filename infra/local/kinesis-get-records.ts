@@ -17,7 +17,7 @@ export interface StreamRecord {
   readonly ApproximateArrivalTimestamp: number;
 }
 
-export interface RecordsPage {
+interface RecordsPage {
   readonly records: StreamRecord[];
   /** Undefined once the shard is closed and read to its end. */
   readonly nextIterator: string | undefined;
