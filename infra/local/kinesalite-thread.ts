@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { fastSequences, type SequenceFunctions } from './kinesalite-sequences.ts';
 import { fastHashKeys, type HashKeyFunctions } from './kinesalite-hash-keys.ts';
+import { readBodiesWhole } from './kinesalite-request-body.ts';
 
 if (!parentPort) throw new Error('kinesalite-thread.ts runs only as a worker thread (it has no parent port)');
 const port = parentPort;
@@ -21,6 +22,7 @@ const db = require('kinesalite/db/index.js') as SequenceFunctions & HashKeyFunct
 fastSequences(db);
 fastHashKeys(db);
 const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
+readBodiesWhole(server);
 server.once('error', (error) => port.postMessage({ error: error.message }));
 server.listen((workerData as { port: number }).port, '127.0.0.1', () =>
   port.postMessage({ port: (server.address() as AddressInfo).port }),
