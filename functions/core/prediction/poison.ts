@@ -4,7 +4,7 @@
  * kept whole under `poison/<sha256>` in the data bucket (claim check): its message then
  * carries the first bytes, the size, the digest and that key instead of the whole data.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { PoisonReason } from './record.ts';
 
 export interface PoisonMessage {
@@ -49,7 +49,7 @@ const poisonDataKey = (sha256: string) => `poison/${sha256}`;
 
 /** The poison message for a record, within `maxBodyBytes` (UTF-8) whatever the record's size. */
 export function poisonEnvelope(reason: PoisonReason, source: PoisonSource, maxBodyBytes: number): PoisonEnvelope {
-  const sha256 = createHash('sha256').update(source.data).digest('hex');
+  const sha256 = hash('sha256', source.data, 'hex');
   const text = printableText(source.data);
   const base = {
     formatVersion: 1,
@@ -62,8 +62,11 @@ export function poisonEnvelope(reason: PoisonReason, source: PoisonSource, maxBo
     dataSha256: sha256,
   } as const;
   const textPart = text === undefined ? {} : { dataText: text };
-  const whole = messageText({ ...base, dataBase64: source.dataBase64, ...textPart });
-  if (Buffer.byteLength(whole) <= maxBodyBytes) return { body: whole };
+  // The base64 alone longer than the budget cannot fit: no need to build a message of it.
+  if (source.dataBase64.length <= maxBodyBytes) {
+    const whole = messageText({ ...base, dataBase64: source.dataBase64, ...textPart });
+    if (Buffer.byteLength(whole) <= maxBodyBytes) return { body: whole };
+  }
   const key = poisonDataKey(sha256);
   const prefix = Buffer.from(source.data.subarray(0, MAX_PREFIX)).toString('base64');
   return {

@@ -1,5 +1,5 @@
 /** A scored record's result, and the messages that carry results (docs/formats.md, "Prediction"). */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { wholeNumberSetting } from './settings.ts';
 
 /** One feature's signed change of the retention probability for this user (from the forest's paths). */
@@ -26,7 +26,8 @@ export interface PredictionResult {
 
 /** Deterministic, so a redelivered record yields the same id and consumers can drop duplicates. */
 export function resultId(round: number, userId: number, modelVersion: string): string {
-  return createHash('sha256').update(`${round}|${userId}|${modelVersion}`).digest('hex').slice(0, 32);
+  // The one-shot hash: half the CPU of createHash…digest for a string this short.
+  return hash('sha256', `${round}|${userId}|${modelVersion}`, 'hex').slice(0, 32);
 }
 
 /** Predicted retained when the forest's probability of class 1 is at least this. */
