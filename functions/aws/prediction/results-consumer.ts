@@ -24,6 +24,44 @@ export interface ConsumeReport {
   readonly error?: Error;
 }
 
+/** A results message and the results it carries. */
+export interface ResultsReceived {
+  readonly message: Message;
+  readonly results: PredictionResult[];
+}
+
+/**
+ * An sqs-consumer over a results queue, 10 messages a receive: each batch's readable messages
+ * are handed to `take` with their results, and the messages it returns are deleted; a message
+ * that is not a results message goes to `onUnreadable` and stays on the queue.
+ */
+export function resultsQueueConsumer(
+  sqs: SQSClient,
+  queueUrl: string,
+  take: (received: ResultsReceived[]) => Message[],
+  onUnreadable?: (message: Message) => void,
+): Consumer {
+  return Consumer.create({
+    queueUrl,
+    sqs,
+    batchSize: 10,
+    waitTimeSeconds: 1,
+    messageAttributeNames: ['All'],
+    // Returning the messages deletes them.
+    handleMessageBatch: async (messages: Message[]) => {
+      const received: ResultsReceived[] = [];
+      for (const message of messages) {
+        try {
+          received.push({ message, results: parseResultsMessage(message.Body ?? '') });
+        } catch {
+          onUnreadable?.(message);
+        }
+      }
+      return take(received);
+    },
+  });
+}
+
 export function consumeResults(sqs: SQSClient, queueUrl: string, options: ConsumeOptions): Promise<ConsumeReport> {
   const max = options.max ?? Number.MAX_SAFE_INTEGER;
   let handled = 0;
@@ -35,33 +73,20 @@ export function consumeResults(sqs: SQSClient, queueUrl: string, options: Consum
       clearTimeout(idleTimer);
       idleTimer = setTimeout(stop, options.idleMs);
     };
-    const consumer = Consumer.create({
-      queueUrl,
-      sqs,
-      batchSize: 10,
-      waitTimeSeconds: 1,
-      messageAttributeNames: ['All'],
-      // Returning the messages deletes them.
-      handleMessageBatch: async (messages: Message[]) => {
-        const done: Message[] = [];
-        for (const m of messages) {
-          if (handled >= max) break;
-          let results: PredictionResult[];
-          try {
-            results = parseResultsMessage(m.Body ?? '');
-          } catch {
-            options.onUnreadable?.(m);
-            continue;
-          }
-          results.forEach(options.onResult);
-          done.push(m);
-          handled += results.length;
-        }
-        armIdle();
-        if (handled >= max) setImmediate(stop);
-        return done;
-      },
-    });
+    const take = (received: ResultsReceived[]) => {
+      const done: Message[] = [];
+      for (const { message, results } of received) {
+        if (handled >= max) break;
+        results.forEach(options.onResult);
+        done.push(message);
+        handled += results.length;
+      }
+      // Only results count as something new: a message left unread comes back without end.
+      if (done.length > 0) armIdle();
+      if (handled >= max) setImmediate(stop);
+      return done;
+    };
+    const consumer = resultsQueueConsumer(sqs, queueUrl, take, options.onUnreadable);
     consumer.on('error', (e) => {
       error = e;
       stop();

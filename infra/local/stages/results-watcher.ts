@@ -1,12 +1,13 @@
 /**
- * The prediction stage's view of its own display queue (sqs-consumer): counts each round's
- * distinct users as their results arrive, deleting every message (the queue is the display's
- * alone), and shows the first few results of each round.
+ * The prediction stage's view of its own display queue (the results queue consumer that
+ * `retention results` uses too): counts each round's distinct users as their results arrive,
+ * deleting every results message (the queue is the display's alone), and shows the first few
+ * results of each round.
  */
-import { Consumer } from 'sqs-consumer';
-import type { Message } from '@aws-sdk/client-sqs';
+import type { Consumer } from 'sqs-consumer';
 import type { LocalCloud } from '#infra/local/cloud.ts';
-import { parseResultsMessage } from '#core/prediction/result.ts';
+import type { PredictionResult } from '#core/prediction/result.ts';
+import { resultsQueueConsumer } from '#aws/prediction/results-consumer.ts';
 
 interface Tally {
   results: number;
@@ -22,31 +23,27 @@ export class ResultsWatcher {
   modelVersion: string | undefined;
 
   constructor(cloud: LocalCloud, queueUrl: string, onResult: (line: string) => void) {
-    this.consumer = Consumer.create({
-      queueUrl,
-      sqs: cloud.clients.sqs,
-      batchSize: 10,
-      waitTimeSeconds: 1,
-      handleMessageBatch: async (messages: Message[]) => {
-        for (const r of messages.flatMap((m) => parseResultsMessage(m.Body ?? ''))) {
-          const tally = this.rounds.get(r.round) ?? { results: 0, retained: 0, users: new Set<number>() };
-          if (!tally.users.has(r.userId)) {
-            tally.users.add(r.userId);
-            tally.results++;
-            if (r.retained) tally.retained++;
-          }
-          this.rounds.set(r.round, tally);
-          this.modelVersion = r.modelVersion;
-          if (tally.results <= 3)
-            onResult(
-              `round ${r.round} user ${r.userId}: ${r.retained ? 'retained' : 'not retained'} (p=${r.probability.toFixed(3)}, ${r.modelVersion})`,
-            );
-        }
-        this.waiters.splice(0).forEach((w) => w());
-        return messages;
-      },
+    this.consumer = resultsQueueConsumer(cloud.clients.sqs, queueUrl, (received) => {
+      for (const r of received.flatMap((m) => m.results)) this.#count(r, onResult);
+      this.waiters.splice(0).forEach((w) => w());
+      return received.map((m) => m.message);
     });
     this.consumer.on('error', () => undefined); // transient receive errors: sqs-consumer polls again
+  }
+
+  #count(r: PredictionResult, onResult: (line: string) => void) {
+    const tally = this.rounds.get(r.round) ?? { results: 0, retained: 0, users: new Set<number>() };
+    if (!tally.users.has(r.userId)) {
+      tally.users.add(r.userId);
+      tally.results++;
+      if (r.retained) tally.retained++;
+    }
+    this.rounds.set(r.round, tally);
+    this.modelVersion = r.modelVersion;
+    if (tally.results <= 3)
+      onResult(
+        `round ${r.round} user ${r.userId}: ${r.retained ? 'retained' : 'not retained'} (p=${r.probability.toFixed(3)}, ${r.modelVersion})`,
+      );
   }
 
   start() {
