@@ -72,8 +72,11 @@ export function createTrendsHandler(deps: TrendsDeps) {
         failures.add(record.messageId);
       }
       if (message.kind !== 'parts') continue;
-      for (const round of message.rounds)
-        messagesOfRound.set(round, [...(messagesOfRound.get(round) ?? []), record.messageId]);
+      for (const round of message.rounds) {
+        const ids = messagesOfRound.get(round) ?? [];
+        ids.push(record.messageId);
+        messagesOfRound.set(round, ids);
+      }
     }
     const { rebuilt, skipped, failed } = await countRounds([...messagesOfRound.keys()]);
     for (const round of failed.keys()) for (const id of messagesOfRound.get(round) ?? []) failures.add(id);
